@@ -1,0 +1,121 @@
+/*
+ * What gw and gwctl share: find the socket, connect, say HELLO, and read
+ * validated replies. Errors are printed here with warnx so both tools
+ * word them the same way.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <err.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client.h"
+
+/* --socket, else $GREYWALL_SOCKET, else the system socket. */
+const char *
+client_socket_path(const char *opt)
+{
+	const char	*env;
+
+	if (opt != NULL)
+		return (opt);
+	if ((env = getenv("GREYWALL_SOCKET")) != NULL && *env != '\0')
+		return (env);
+	return (GW_SOCKET_PATH);
+}
+
+/* Receive one message from the daemon and check it. */
+int
+client_recv(int fd, struct gw_msg *m)
+{
+	int	r;
+
+	if ((r = gw_msg_recv(fd, m)) <= 0)
+		return (r);
+	if (gw_msg_validate(m, GW_DIR_TO_CLIENT) == -1) {
+		gw_msg_clear(m);
+		return (-1);
+	}
+	return (1);
+}
+
+const char *
+client_error_text(const struct gw_msg *m)
+{
+	return (m->nstr == 1 ? m->str[0] : "unknown error");
+}
+
+/*
+ * Connect and complete the HELLO exchange. Returns the socket, or -1
+ * after printing what went wrong and what to do about it.
+ */
+int
+client_connect(const char *path, uint32_t kind)
+{
+	_cleanup_close_ int	 fd = -1;
+	struct sockaddr_un	 sun;
+	struct gw_hello		 hello;
+	struct gw_version	 v;
+	static struct gw_msg	 m;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		warnx("socket path '%s' is too long", path);
+		return (-1);
+	}
+	strcpy(sun.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0)) == -1) {
+		warn("socket");
+		return (-1);
+	}
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1) {
+		if (errno == ENOENT || errno == ECONNREFUSED)
+			warnx("greywalld is not running (nothing listens on"
+			    " %s): start it with 'systemctl start"
+			    " greywalld.socket' or 'greywalld -f'", path);
+		else
+			warn("cannot connect to greywalld at %s", path);
+		return (-1);
+	}
+
+	hello.version = GW_PROTO_VERSION;
+	hello.kind = kind;
+	if (gw_msg_send(fd, GW_MSG_HELLO, 0, &hello, sizeof(hello), NULL, 0,
+	    -1) == -1) {
+		warn("cannot talk to greywalld at %s", path);
+		return (-1);
+	}
+	switch (client_recv(fd, &m)) {
+	case 1:
+		break;
+	case 0:
+		warnx("greywalld closed the connection during the handshake");
+		return (-1);
+	default:
+		warn("bad reply from greywalld");
+		return (-1);
+	}
+	switch (m.hdr.type) {
+	case GW_MSG_OK:
+		return (TAKE_FD(fd));
+	case GW_MSG_VERSION:
+		memcpy(&v, m.data, sizeof(v));
+		warnx("greywalld speaks protocol version %u but this client"
+		    " speaks version %u: install matching greywall versions",
+		    v.version, GW_PROTO_VERSION);
+		return (-1);
+	case GW_MSG_ERROR:
+		warnx("greywalld: %s", client_error_text(&m));
+		return (-1);
+	default:
+		warnx("unexpected %s from greywalld",
+		    gw_msg_typename(m.hdr.type));
+		return (-1);
+	}
+}

@@ -1,0 +1,296 @@
+/*
+ * gw: run a command inside a greywall sandbox. It hands greywalld its
+ * argv, environment, stdio and working directory, relays signals, and
+ * exits the way the command did.
+ */
+
+#include <sys/types.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "client.h"
+
+extern char	**environ;
+
+static const int forward_signals[] = {
+	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2
+};
+
+static struct gw_msg	msg;
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status == 0 ? stdout : stderr,
+	    "usage: gw [-S socket] exec [-c string] [--] command [arg ...]\n"
+	    "       gw --version | --help\n"
+	    "\n"
+	    "  -S, --socket PATH  greywalld socket (default $GREYWALL_SOCKET"
+	    " or %s)\n"
+	    "  exec -- CMD ARGS   run CMD with ARGS in a sandbox\n"
+	    "  exec -c STRING     run /bin/sh -c STRING in a sandbox\n"
+	    "\n"
+	    "Exit status: the command's, 128+N if it died of signal N,\n"
+	    "125 if gw or greywalld failed, 126 if the command cannot be\n"
+	    "executed, 127 if it was not found.\n", GW_SOCKET_PATH);
+	exit(status == 0 ? 0 : GW_EXIT_FAILURE);
+}
+
+/* Send a stdio fd; if gw itself has none there, send /dev/null. */
+static int
+send_fd(int sock, uint32_t role, int fd)
+{
+	struct gw_sandbox_fd	 m = { role };
+	_cleanup_close_ int	 devnull = -1;
+
+	if (fcntl(fd, F_GETFD) == -1) {
+		if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
+			return (-1);
+		fd = devnull;
+	}
+	return (gw_msg_send(sock, GW_MSG_SANDBOX_FD, 0, &m, sizeof(m), NULL,
+	    0, fd));
+}
+
+static int
+send_request(int sock, char **argv, int argc, int cwd)
+{
+	struct gw_sandbox_open	 o;
+	const char		*s[1];
+	char			**e;
+	size_t			 envc = 0;
+	int			 i;
+
+	for (e = environ; *e != NULL; e++) {
+		if (strlen(*e) >= GW_STR_MAX) {
+			warnx("environment entry '%.32s...' is too long",
+			    *e);
+			errno = E2BIG;
+			return (-1);
+		}
+		envc++;
+	}
+	memset(&o, 0, sizeof(o));
+	o.argc = argc;
+	o.envc = envc;
+	if (gw_msg_send(sock, GW_MSG_SANDBOX_OPEN, 0, &o, sizeof(o), NULL, 0,
+	    -1) == -1)
+		return (-1);
+	for (i = 0; i < argc; i++) {
+		if (strlen(argv[i]) >= GW_STR_MAX) {
+			warnx("argument %d is too long", i);
+			errno = E2BIG;
+			return (-1);
+		}
+		s[0] = argv[i];
+		if (gw_msg_send(sock, GW_MSG_SANDBOX_ARG, 0, NULL, 0, s, 1,
+		    -1) == -1)
+			return (-1);
+	}
+	for (e = environ; *e != NULL; e++) {
+		s[0] = *e;
+		if (gw_msg_send(sock, GW_MSG_SANDBOX_ENV, 0, NULL, 0, s, 1,
+		    -1) == -1)
+			return (-1);
+	}
+	if (send_fd(sock, GW_FD_STDIN, STDIN_FILENO) == -1 ||
+	    send_fd(sock, GW_FD_STDOUT, STDOUT_FILENO) == -1 ||
+	    send_fd(sock, GW_FD_STDERR, STDERR_FILENO) == -1 ||
+	    send_fd(sock, GW_FD_CWD, cwd) == -1)
+		return (-1);
+	return (gw_msg_send(sock, GW_MSG_SANDBOX_START, 0, NULL, 0, NULL, 0,
+	    -1));
+}
+
+/* Map how the command ended to gw's exit status. */
+static int
+exit_status(const struct gw_sandbox_exited *x, const char *cmd)
+{
+	switch (x->how) {
+	case GW_EXIT_CODE:
+		return (x->code & 0xff);
+	case GW_EXIT_SIGNAL:
+		return (128 + x->code);
+	case GW_EXIT_EXEC:
+		warnx("%s: %s", cmd, strerror(x->code));
+		return (x->code == ENOENT || x->code == ENOTDIR ?
+		    GW_EXIT_NOT_FOUND : GW_EXIT_CANNOT_EXEC);
+	default:
+		warnx("greywalld reported an unknown exit");
+		return (GW_EXIT_FAILURE);
+	}
+}
+
+/* Wait for the command to end, relaying signals meanwhile. */
+static int
+session_loop(int sock, int sigfd, const char *cmd)
+{
+	struct signalfd_siginfo		si;
+	struct gw_signal		sig;
+	struct gw_sandbox_exited	x;
+	struct pollfd			pfd[2];
+	int				r;
+
+	pfd[0].fd = sock;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = sigfd;
+	pfd[1].events = POLLIN;
+	for (;;) {
+		if (poll(pfd, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			warn("poll");
+			return (GW_EXIT_FAILURE);
+		}
+		if (pfd[1].revents & POLLIN) {
+			if (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+				sig.signo = si.ssi_signo;
+				/* A lost signal is reported by the exit. */
+				gw_msg_send(sock, GW_MSG_SANDBOX_SIGNAL, 0,
+				    &sig, sizeof(sig), NULL, 0, -1);
+			}
+		}
+		if (pfd[0].revents == 0)
+			continue;
+		r = client_recv(sock, &msg);
+		if (r == 0) {
+			warnx("greywalld closed the connection before the"
+			    " command finished");
+			return (GW_EXIT_FAILURE);
+		}
+		if (r == -1) {
+			warn("bad message from greywalld");
+			return (GW_EXIT_FAILURE);
+		}
+		switch (msg.hdr.type) {
+		case GW_MSG_SANDBOX_STARTED:
+			break;
+		case GW_MSG_SANDBOX_EXITED:
+			memcpy(&x, msg.data, sizeof(x));
+			return (exit_status(&x, cmd));
+		case GW_MSG_ERROR:
+			warnx("%s", client_error_text(&msg));
+			return (GW_EXIT_FAILURE);
+		default:
+			warnx("unexpected %s from greywalld",
+			    gw_msg_typename(msg.hdr.type));
+			return (GW_EXIT_FAILURE);
+		}
+	}
+}
+
+static int
+cmd_exec(const char *sockpath, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	_cleanup_close_ int	 sock = -1, cwd = -1, sigfd = -1;
+	char			*shargv[4];
+	const char		*shcmd = NULL;
+	sigset_t		 set;
+	size_t			 i;
+	int			 ch;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			shcmd = optarg;
+			break;
+		case 'h':
+			usage(0);
+		default:
+			usage(1);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (shcmd != NULL) {
+		if (argc != 0)
+			usage(1);
+		shargv[0] = (char *)"/bin/sh";
+		shargv[1] = (char *)"-c";
+		shargv[2] = (char *)shcmd;
+		shargv[3] = NULL;
+		argv = shargv;
+		argc = 3;
+	}
+	if (argc == 0)
+		usage(1);
+
+	if ((cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		warn("cannot open the working directory");
+		return (GW_EXIT_FAILURE);
+	}
+
+	/* Collect the signals to relay; they stay pending until read. */
+	sigemptyset(&set);
+	for (i = 0; i < nitems(forward_signals); i++)
+		sigaddset(&set, forward_signals[i]);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1 ||
+	    (sigfd = signalfd(-1, &set, SFD_CLOEXEC)) == -1) {
+		warn("signalfd");
+		return (GW_EXIT_FAILURE);
+	}
+	signal(SIGPIPE, SIG_IGN);
+
+	if ((sock = client_connect(sockpath, GW_CLIENT_GW)) == -1)
+		return (GW_EXIT_FAILURE);
+	if (send_request(sock, argv, argc, cwd) == -1) {
+		if (errno != E2BIG)
+			warn("cannot send the request to greywalld");
+		return (GW_EXIT_FAILURE);
+	}
+	return (session_loop(sock, sigfd, argv[0]));
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 'S' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*sockopt = NULL;
+	int		 ch;
+
+	while ((ch = getopt_long(argc, argv, "+S:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'S':
+			sockopt = optarg;
+			break;
+		case 'V':
+			printf("gw %s (protocol %u)\n", GW_VERSION,
+			    GW_PROTO_VERSION);
+			return (0);
+		case 'h':
+			usage(0);
+		default:
+			usage(1);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		usage(1);
+	if (strcmp(argv[0], "exec") == 0)
+		return (cmd_exec(client_socket_path(sockopt), argc, argv));
+	warnx("unknown command '%s'", argv[0]);
+	usage(1);
+}

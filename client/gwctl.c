@@ -1,0 +1,225 @@
+/*
+ * gwctl: administer greywalld. Authorization is the daemon's: it checks
+ * the caller's uid and groups from the socket, not anything sent here.
+ */
+
+#include <sys/types.h>
+
+#include <err.h>
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config.h"
+#include "client.h"
+
+#define GWCTL_EXIT_ERROR	1
+#define GWCTL_EXIT_USAGE	2
+
+static struct gw_msg	msg;
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	fprintf(status == 0 ? stdout : stderr,
+	    "usage: gwctl [-S socket] command\n"
+	    "\n"
+	    "commands:\n"
+	    "  list [--json]   list running sandboxes\n"
+	    "  kill ID         kill sandbox ID and everything in it\n"
+	    "\n"
+	    "  -S, --socket PATH  greywalld socket (default $GREYWALL_SOCKET"
+	    " or %s)\n", GW_SOCKET_PATH);
+	exit(status == 0 ? 0 : GWCTL_EXIT_USAGE);
+}
+
+/* Receive one reply; prints and returns -1 on errors and ERROR. */
+static int
+recv_reply(int sock)
+{
+	switch (client_recv(sock, &msg)) {
+	case 1:
+		break;
+	case 0:
+		warnx("greywalld closed the connection");
+		return (-1);
+	default:
+		warn("bad reply from greywalld");
+		return (-1);
+	}
+	if (msg.hdr.type == GW_MSG_ERROR) {
+		warnx("%s", client_error_text(&msg));
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+json_string(const char *s)
+{
+	const unsigned char	*p;
+
+	putchar('"');
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		switch (*p) {
+		case '"':
+			fputs("\\\"", stdout);
+			break;
+		case '\\':
+			fputs("\\\\", stdout);
+			break;
+		case '\n':
+			fputs("\\n", stdout);
+			break;
+		case '\t':
+			fputs("\\t", stdout);
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				printf("\\u%04x", *p);
+			else
+				putchar(*p);
+		}
+	}
+	putchar('"');
+}
+
+static int
+cmd_list(int sock, int json)
+{
+	struct gw_sandbox_info	 info;
+	struct tm		 tm;
+	time_t			 t;
+	char			 when[32], user[64];
+	int			 n = 0;
+
+	if (gw_msg_send(sock, GW_MSG_ADMIN_LIST, 0, NULL, 0, NULL, 0,
+	    -1) == -1) {
+		warn("cannot send to greywalld");
+		return (GWCTL_EXIT_ERROR);
+	}
+	if (json)
+		printf("[");
+	else
+		printf("%-6s %-20s %-8s %-19s %-30s %s\n", "ID", "USER", "PID",
+		    "STARTED", "COMMAND", "CWD");
+	for (;;) {
+		if (recv_reply(sock) == -1)
+			return (GWCTL_EXIT_ERROR);
+		if (msg.hdr.type == GW_MSG_ADMIN_LIST_END)
+			break;
+		if (msg.hdr.type != GW_MSG_ADMIN_LIST_ENTRY) {
+			warnx("unexpected %s from greywalld",
+			    gw_msg_typename(msg.hdr.type));
+			return (GWCTL_EXIT_ERROR);
+		}
+		memcpy(&info, msg.data, sizeof(info));
+		if (json) {
+			printf("%s\n  {\"id\": %u, \"uid\": %u, \"user\": ",
+			    n > 0 ? "," : "", info.id, info.uid);
+			json_string(msg.str[0]);
+			printf(", \"pid\": %u, \"start_time\": %" PRId64
+			    ", \"command\": ", info.pid, info.start_time);
+			json_string(msg.str[1]);
+			printf(", \"cwd\": ");
+			json_string(msg.str[2]);
+			printf("}");
+		} else {
+			t = info.start_time;
+			localtime_r(&t, &tm);
+			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+			snprintf(user, sizeof(user), "%s(%u)", msg.str[0],
+			    info.uid);
+			printf("%-6u %-20s %-8u %-19s %-30s %s\n", info.id,
+			    user, info.pid, when, msg.str[1], msg.str[2]);
+		}
+		n++;
+	}
+	if (json)
+		printf("%s]\n", n > 0 ? "\n" : "");
+	return (0);
+}
+
+static int
+cmd_kill(int sock, const char *arg)
+{
+	struct gw_sandbox_id	 sid;
+	char			*end;
+	unsigned long		 v;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno != 0 || *arg == '\0' || *end != '\0' || v == 0 ||
+	    v > UINT32_MAX) {
+		warnx("'%s' is not a sandbox id", arg);
+		return (GWCTL_EXIT_USAGE);
+	}
+	sid.id = v;
+	if (gw_msg_send(sock, GW_MSG_ADMIN_KILL, 0, &sid, sizeof(sid), NULL,
+	    0, -1) == -1) {
+		warn("cannot send to greywalld");
+		return (GWCTL_EXIT_ERROR);
+	}
+	if (recv_reply(sock) == -1)
+		return (GWCTL_EXIT_ERROR);
+	return (0);
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 'S' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char	*sockopt = NULL;
+	int		 ch, sock, json = 0, r;
+
+	while ((ch = getopt_long(argc, argv, "+S:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'S':
+			sockopt = optarg;
+			break;
+		case 'V':
+			printf("gwctl %s (protocol %u)\n", GW_VERSION,
+			    GW_PROTO_VERSION);
+			return (0);
+		case 'h':
+			usage(0);
+		default:
+			usage(1);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc == 0)
+		usage(1);
+
+	if (strcmp(argv[0], "list") == 0) {
+		if (argc == 2 && strcmp(argv[1], "--json") == 0)
+			json = 1;
+		else if (argc != 1)
+			usage(1);
+	} else if (strcmp(argv[0], "kill") == 0) {
+		if (argc != 2)
+			usage(1);
+	} else {
+		warnx("unknown command '%s'", argv[0]);
+		usage(1);
+	}
+
+	if ((sock = client_connect(client_socket_path(sockopt),
+	    GW_CLIENT_CTL)) == -1)
+		return (GWCTL_EXIT_ERROR);
+	if (json || strcmp(argv[0], "list") == 0)
+		r = cmd_list(sock, json);
+	else
+		r = cmd_kill(sock, argv[1]);
+	return (r);
+}

@@ -1,0 +1,88 @@
+/* Small fd and string helpers shared by every program. */
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "util.h"
+
+void
+freep(void *p)
+{
+	free(*(void **)p);
+}
+
+/* Close an fd from a cleanup attribute; keeps errno for the caller. */
+void
+closep(int *fd)
+{
+	int	saved_errno = errno;
+
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+	errno = saved_errno;
+}
+
+int
+fd_set_nonblock(int fd)
+{
+	int	flags;
+
+	if ((flags = fcntl(fd, F_GETFL)) == -1)
+		return (-1);
+	if (fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
+		return (-1);
+	return (0);
+}
+
+static int
+int_cmp(const void *a, const void *b)
+{
+	int	x = *(const int *)a, y = *(const int *)b;
+
+	return ((x > y) - (x < y));
+}
+
+/*
+ * Close every fd from 3 upwards except those in keep. Used in a freshly
+ * forked sandbox so nothing the daemon holds (other clients, other
+ * sandboxes, the listening socket) can reach it.
+ */
+int
+fd_close_except(const int *keep, size_t n)
+{
+	int		 sorted[64];
+	unsigned int	 from = 3;
+	size_t		 i;
+
+	if (n > nitems(sorted)) {
+		errno = EINVAL;
+		return (-1);
+	}
+	memcpy(sorted, keep, n * sizeof(*keep));
+	qsort(sorted, n, sizeof(*sorted), int_cmp);
+	for (i = 0; i < n; i++) {
+		if (sorted[i] < (int)from) {
+			if (sorted[i] >= 0 && sorted[i] + 1 > (int)from)
+				from = sorted[i] + 1;
+			continue;
+		}
+		if ((unsigned int)sorted[i] > from &&
+		    close_range(from, sorted[i] - 1, 0) == -1)
+			return (-1);
+		from = sorted[i] + 1;
+	}
+	return (close_range(from, ~0U, 0));
+}
+
+int
+str_has_prefix(const char *s, const char *prefix)
+{
+	return (strncmp(s, prefix, strlen(prefix)) == 0);
+}

@@ -1,0 +1,34 @@
+/*
+ * Shared helpers for greywalld, gw and gwctl.
+ *
+ * Convention: functions return 0 on success and -1 with errno set on
+ * failure. Nothing in common/ logs; callers decide what to say.
+ */
+#ifndef GW_UTIL_H
+#define GW_UTIL_H
+
+#include <stddef.h>
+#include <stdlib.h>
+
+#define _cleanup_(f)	__attribute__((cleanup(f)))
+#define _cleanup_free_	_cleanup_(freep)
+#define _cleanup_close_	_cleanup_(closep)
+
+/* Take ownership of an fd or pointer so a cleanup attribute skips it. */
+#define TAKE_FD(fd)	({ int _fd = (fd); (fd) = -1; _fd; })
+#define TAKE_PTR(p)	({ __typeof__(p) _p = (p); (p) = NULL; _p; })
+
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+
+#ifndef __unused
+#define __unused	__attribute__((unused))
+#endif
+
+void	 freep(void *);
+void	 closep(int *);
+
+int	 fd_set_nonblock(int);
+int	 fd_close_except(const int *, size_t);
+int	 str_has_prefix(const char *, const char *);
+
+#endif /* GW_UTIL_H */

@@ -1,0 +1,781 @@
+/*
+ * The control socket: accept clients, learn who they are from the kernel,
+ * read and validate their messages, dispatch them, and queue replies.
+ *
+ * Everything a client sends is untrusted. A malformed or unexpected message
+ * is logged once with the peer's uid and pid and the connection is closed;
+ * nothing here may bring the daemon down.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "greywalld.h"
+
+#ifndef SO_PEERPIDFD
+#define SO_PEERPIDFD	77
+#endif
+
+/* Replies a slow client may have queued before it is dropped. */
+#define CONN_OUTQ_MAX	(1024 * 1024)
+/* Messages handled per read callback, so one client cannot starve others. */
+#define CONN_READ_BURST	64
+
+static struct connlist	 conns = TAILQ_HEAD_INITIALIZER(conns);
+static int		 listen_fd = -1;
+static struct event	*ev_accept;
+static struct event	*ev_accept_pause;
+static struct gw_msg	 inmsg;
+
+static void	conn_free(struct conn *);
+static void	conn_close_cb(int, short, void *);
+
+/*
+ * Bind the socket at path. A stale socket file is replaced; one that
+ * still answers belongs to a running daemon and is left alone.
+ */
+int
+control_listen(const char *path, int *ret_fd)
+{
+	_cleanup_close_ int	 fd = -1, probe = -1;
+	struct sockaddr_un	 sun;
+	struct stat		 st;
+	char			 dir[sizeof(sun.sun_path)], *slash;
+
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	strcpy(sun.sun_path, path);
+
+	/* Create the socket's directory (one level, like /run/greywall). */
+	strcpy(dir, path);
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+			return (-1);
+	}
+
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			errno = EEXIST;
+			return (-1);
+		}
+		probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+		if (probe == -1)
+			return (-1);
+		if (connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+			log_warnx("another greywalld is listening on %s", path);
+			errno = EADDRINUSE;
+			return (-1);
+		}
+		if (unlink(path) == -1)
+			return (-1);
+	}
+
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd == -1)
+		return (-1);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1)
+		return (-1);
+	/* Anyone may connect: authorization is per request, by peer uid. */
+	if (chmod(path, 0666) == -1 || listen(fd, 128) == -1) {
+		unlink(path);
+		return (-1);
+	}
+	*ret_fd = TAKE_FD(fd);
+	return (0);
+}
+
+static int
+peer_read(int fd, struct peer *p)
+{
+	struct ucred	 cred;
+	socklen_t	 len;
+	gid_t		*groups = NULL, *ng;
+	int		 pidfd;
+
+	memset(p, 0, sizeof(*p));
+	p->pidfd = -1;
+	len = sizeof(cred);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1)
+		return (-1);
+	if (len != sizeof(cred) || cred.pid <= 0) {
+		errno = EPERM;
+		return (-1);
+	}
+	p->uid = cred.uid;
+	p->gid = cred.gid;
+	p->pid = cred.pid;
+
+	/* The peer's supplementary groups as the kernel knows them. */
+	len = 16 * sizeof(gid_t);
+	for (;;) {
+		if ((ng = realloc(groups, len)) == NULL) {
+			free(groups);
+			return (-1);
+		}
+		groups = ng;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups,
+		    &len) == 0)
+			break;
+		if (errno != ERANGE || len > 65536 * sizeof(gid_t)) {
+			free(groups);
+			return (-1);
+		}
+	}
+	p->groups = groups;
+	p->ngroups = len / sizeof(gid_t);
+
+	/* A pidfd pins the peer process (Linux 6.5+); optional. */
+	len = sizeof(pidfd);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERPIDFD, &pidfd, &len) == 0)
+		p->pidfd = pidfd;
+	else if (errno != ENOPROTOOPT && errno != EINVAL &&
+	    errno != ENODATA && errno != ESRCH)
+		log_warn("SO_PEERPIDFD for pid %d", (int)p->pid);
+	return (0);
+}
+
+unsigned int
+control_count_uid(uid_t uid)
+{
+	struct conn	*c;
+	unsigned int	 n = 0;
+
+	TAILQ_FOREACH(c, &conns, entry)
+		if (c->peer.uid == uid)
+			n++;
+	return (n);
+}
+
+static int
+peer_is_admin(const struct peer *p)
+{
+	int	i;
+
+	if (p->uid == 0)
+		return (1);
+	if (!gw_conf.have_admin_gid)
+		return (0);
+	if (p->gid == gw_conf.admin_gid)
+		return (1);
+	for (i = 0; i < p->ngroups; i++)
+		if (p->groups[i] == gw_conf.admin_gid)
+			return (1);
+	return (0);
+}
+
+static void
+request_free(struct request *r)
+{
+	uint32_t	i;
+
+	if (r == NULL)
+		return;
+	for (i = 0; i < r->nargs; i++)
+		free(r->argv[i]);
+	for (i = 0; i < r->nenv; i++)
+		free(r->envp[i]);
+	free(r->argv);
+	free(r->envp);
+	for (i = 0; i < GW_FD_ROLE_MAX; i++)
+		if (r->fds[i] >= 0)
+			close(r->fds[i]);
+	free(r);
+}
+
+static void
+conn_update_events(struct conn *c)
+{
+	if (!TAILQ_EMPTY(&c->outq))
+		event_add(c->ev_write, NULL);
+	else
+		event_del(c->ev_write);
+}
+
+/* Close once everything queued has been written. */
+void
+control_finish(struct conn *c)
+{
+	c->state = CONN_DONE;
+	if (TAILQ_EMPTY(&c->outq))
+		event_active(c->ev_close, 0, 0);
+}
+
+static void
+outq_clear(struct conn *c)
+{
+	struct outmsg	*om;
+
+	while ((om = TAILQ_FIRST(&c->outq)) != NULL) {
+		TAILQ_REMOVE(&c->outq, om, entry);
+		free(om->buf);
+		free(om);
+	}
+	c->outq_bytes = 0;
+}
+
+static void
+conn_flush(struct conn *c)
+{
+	struct outmsg	*om;
+
+	while ((om = TAILQ_FIRST(&c->outq)) != NULL) {
+		if (gw_msg_sendbuf(c->fd, om->buf, om->len, -1) == -1) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			if (errno != EPIPE && errno != ECONNRESET)
+				log_warn("write to uid %u pid %d",
+				    (unsigned)c->peer.uid, (int)c->peer.pid);
+			outq_clear(c);
+			control_finish(c);
+			return;
+		}
+		TAILQ_REMOVE(&c->outq, om, entry);
+		c->outq_bytes -= om->len;
+		free(om->buf);
+		free(om);
+	}
+	conn_update_events(c);
+	if (c->state == CONN_DONE && TAILQ_EMPTY(&c->outq))
+		event_active(c->ev_close, 0, 0);
+}
+
+/*
+ * Queue a reply. A client that lets its queue grow past CONN_OUTQ_MAX is
+ * not reading: it is dropped rather than allowed to pin daemon memory.
+ */
+int
+control_send(struct conn *c, uint32_t type, uint32_t id, const void *payload,
+    size_t len, const char *const *strs, size_t nstrs)
+{
+	struct outmsg	*om;
+
+	if (c->state == CONN_DONE && type != GW_MSG_ERROR &&
+	    type != GW_MSG_VERSION)
+		return (0);
+	if ((om = calloc(1, sizeof(*om))) == NULL)
+		goto fail;
+	if (gw_msg_build(type, id, payload, len, strs, nstrs, &om->buf,
+	    &om->len) == -1) {
+		free(om);
+		goto fail;
+	}
+	if (c->outq_bytes + om->len > CONN_OUTQ_MAX) {
+		log_warnx("uid %u pid %d is not reading its replies,"
+		    " closing", (unsigned)c->peer.uid, (int)c->peer.pid);
+		free(om->buf);
+		free(om);
+		outq_clear(c);
+		control_finish(c);
+		errno = ENOBUFS;
+		return (-1);
+	}
+	TAILQ_INSERT_TAIL(&c->outq, om, entry);
+	c->outq_bytes += om->len;
+	conn_flush(c);
+	return (0);
+fail:
+	log_warn("cannot queue %s for uid %u", gw_msg_typename(type),
+	    (unsigned)c->peer.uid);
+	outq_clear(c);
+	control_finish(c);
+	return (-1);
+}
+
+int
+control_send_error(struct conn *c, uint32_t code, const char *fmt, ...)
+{
+	struct gw_error	 e;
+	char		 text[GW_TEXT_MAX];
+	const char	*strs[1] = { text };
+	va_list		 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	e.code = code;
+	return (control_send(c, GW_MSG_ERROR, 0, &e, sizeof(e), strs, 1));
+}
+
+/* Log a protocol violation once, tell the client, and hang up. */
+static void
+conn_violation(struct conn *c, const struct gw_msg *m, const char *why)
+{
+	log_warnx("uid %u pid %d: %s (message %s, type %u, %u bytes),"
+	    " closing connection", (unsigned)c->peer.uid, (int)c->peer.pid,
+	    why, m != NULL ? gw_msg_typename(m->hdr.type) : "-",
+	    m != NULL ? m->hdr.type : 0, m != NULL ? m->hdr.len : 0);
+	control_send_error(c, GW_ERR_PROTOCOL, "protocol error: %s", why);
+	control_finish(c);
+}
+
+static int
+dispatch_hello(struct conn *c, struct gw_msg *m)
+{
+	struct gw_hello		h;
+	struct gw_version	v;
+
+	memcpy(&h, m->data, sizeof(h));
+	if (h.version != GW_PROTO_VERSION) {
+		log_info("uid %u pid %d speaks protocol %u, this daemon %u",
+		    (unsigned)c->peer.uid, (int)c->peer.pid, h.version,
+		    GW_PROTO_VERSION);
+		v.version = GW_PROTO_VERSION;
+		control_send(c, GW_MSG_VERSION, 0, &v, sizeof(v), NULL, 0);
+		control_finish(c);
+		return (0);
+	}
+	if (h.kind != GW_CLIENT_GW && h.kind != GW_CLIENT_CTL) {
+		conn_violation(c, m, "unknown client kind");
+		return (-1);
+	}
+	c->kind = h.kind;
+	c->state = CONN_READY;
+	return (control_send(c, GW_MSG_OK, 0, NULL, 0, NULL, 0));
+}
+
+static void
+admin_list(struct conn *c)
+{
+	struct sandbox		*sb;
+	struct gw_sandbox_info	 info;
+	const char		*strs[3];
+
+	TAILQ_FOREACH(sb, &sandboxes, entry) {
+		memset(&info, 0, sizeof(info));
+		info.id = sb->id;
+		info.uid = sb->uid;
+		info.pid = sb->pid;
+		info.start_time = sb->start_time;
+		strs[0] = sb->user;
+		strs[1] = sb->cmdline;
+		strs[2] = sb->cwd;
+		if (control_send(c, GW_MSG_ADMIN_LIST_ENTRY, sb->id, &info,
+		    sizeof(info), strs, 3) == -1)
+			return;
+	}
+	control_send(c, GW_MSG_ADMIN_LIST_END, 0, NULL, 0, NULL, 0);
+}
+
+static int
+dispatch_admin(struct conn *c, struct gw_msg *m)
+{
+	struct gw_sandbox_id	sid;
+
+	if (c->kind != GW_CLIENT_CTL || c->state != CONN_READY) {
+		conn_violation(c, m, "unexpected admin message");
+		return (-1);
+	}
+	/* Authorization from SO_PEERCRED/SO_PEERGROUPS, checked first. */
+	if (!peer_is_admin(&c->peer)) {
+		log_info("uid %u pid %d: %s refused: not an admin",
+		    (unsigned)c->peer.uid, (int)c->peer.pid,
+		    gw_msg_typename(m->hdr.type));
+		control_send_error(c, GW_ERR_DENIED, "permission denied:"
+		    " only root and members of group '%s' may do this",
+		    gw_conf.admin_group);
+		control_finish(c);
+		return (0);
+	}
+	switch (m->hdr.type) {
+	case GW_MSG_ADMIN_LIST:
+		admin_list(c);
+		break;
+	case GW_MSG_ADMIN_KILL:
+		memcpy(&sid, m->data, sizeof(sid));
+		if (sandbox_kill_id(sid.id) == -1)
+			control_send_error(c, GW_ERR_NOTFOUND,
+			    "no sandbox with id %u", sid.id);
+		else {
+			log_info("uid %u killed sandbox %u",
+			    (unsigned)c->peer.uid, sid.id);
+			control_send(c, GW_MSG_OK, 0, NULL, 0, NULL, 0);
+		}
+		break;
+	default:
+		break;
+	}
+	return (0);
+}
+
+static int
+dispatch_open(struct conn *c, struct gw_msg *m)
+{
+	struct gw_sandbox_open	 o;
+	struct request		*r;
+	int			 i;
+
+	memcpy(&o, m->data, sizeof(o));
+	if (o.flags != 0 || o.reserved != 0) {
+		conn_violation(c, m, "unknown flags");
+		return (-1);
+	}
+	if (o.argc == 0 || o.argc > GW_ARGC_MAX || o.envc > GW_ENVC_MAX) {
+		conn_violation(c, m, "argument or environment count out of"
+		    " range");
+		return (-1);
+	}
+	if ((r = calloc(1, sizeof(*r))) == NULL ||
+	    (r->argv = calloc(o.argc + 1, sizeof(char *))) == NULL ||
+	    (r->envp = calloc(o.envc + 1, sizeof(char *))) == NULL) {
+		if (r != NULL)
+			free(r->argv);
+		free(r);
+		log_warn("%s", __func__);
+		control_send_error(c, GW_ERR_INTERNAL, "out of memory");
+		control_finish(c);
+		return (0);
+	}
+	for (i = 0; i < GW_FD_ROLE_MAX; i++)
+		r->fds[i] = -1;
+	r->argc = o.argc;
+	r->envc = o.envc;
+	c->req = r;
+	c->state = CONN_OPENING;
+	return (0);
+}
+
+static int
+dispatch_string(struct conn *c, struct gw_msg *m)
+{
+	struct request	*r = c->req;
+	size_t		 len = strlen(m->str[0]);
+	char		*s;
+
+	if (m->hdr.type == GW_MSG_SANDBOX_ARG ? r->nargs == r->argc :
+	    r->nenv == r->envc) {
+		conn_violation(c, m, "more strings than announced");
+		return (-1);
+	}
+	if (m->hdr.type == GW_MSG_SANDBOX_ENV && strchr(m->str[0], '=') == NULL) {
+		conn_violation(c, m, "environment entry without '='");
+		return (-1);
+	}
+	r->bytes += len + 1;
+	if (r->bytes > GW_ARGS_BYTES_MAX) {
+		conn_violation(c, m, "argument and environment too large");
+		return (-1);
+	}
+	if ((s = strdup(m->str[0])) == NULL) {
+		log_warn("%s", __func__);
+		control_send_error(c, GW_ERR_INTERNAL, "out of memory");
+		control_finish(c);
+		return (0);
+	}
+	if (m->hdr.type == GW_MSG_SANDBOX_ARG)
+		r->argv[r->nargs++] = s;
+	else
+		r->envp[r->nenv++] = s;
+	return (0);
+}
+
+static int
+dispatch_start(struct conn *c, struct gw_msg *m)
+{
+	struct request	*r = c->req;
+	int		 i;
+
+	if (r->nargs != r->argc || r->nenv != r->envc) {
+		conn_violation(c, m, "start before all strings arrived");
+		return (-1);
+	}
+	for (i = 0; i < GW_FD_ROLE_MAX; i++) {
+		if (r->fds[i] < 0) {
+			conn_violation(c, m, "start before all fds arrived");
+			return (-1);
+		}
+	}
+	if (sandbox_count_uid(c->peer.uid) >= gw_conf.max_sandboxes_per_uid) {
+		log_info("uid %u has %u live sandboxes, refusing another",
+		    (unsigned)c->peer.uid, gw_conf.max_sandboxes_per_uid);
+		control_send_error(c, GW_ERR_LIMIT, "limit reached: uid %u"
+		    " already has %u sandboxes running", (unsigned)c->peer.uid,
+		    gw_conf.max_sandboxes_per_uid);
+		control_finish(c);
+		return (0);
+	}
+	c->req = NULL;
+	if (sandbox_start(c, r) == -1) {
+		request_free(r);
+		control_finish(c);
+		return (0);
+	}
+	request_free(r);
+	c->state = CONN_RUNNING;
+	return (0);
+}
+
+/* Signals gw may forward; anything else is a protocol error. */
+static int
+signal_forwardable(uint32_t signo)
+{
+	switch (signo) {
+	case SIGINT:
+	case SIGTERM:
+	case SIGHUP:
+	case SIGQUIT:
+	case SIGUSR1:
+	case SIGUSR2:
+	case SIGWINCH:
+	case SIGCONT:
+		return (1);
+	default:
+		return (0);
+	}
+}
+
+static int
+conn_dispatch(struct conn *c, struct gw_msg *m)
+{
+	struct gw_sandbox_fd	fdm;
+	struct gw_signal	sig;
+
+	if (c->state == CONN_DONE)
+		return (0);
+	if (c->state == CONN_NEW) {
+		if (m->hdr.type != GW_MSG_HELLO) {
+			conn_violation(c, m, "expected HELLO");
+			return (-1);
+		}
+		return (dispatch_hello(c, m));
+	}
+
+	switch (m->hdr.type) {
+	case GW_MSG_ADMIN_LIST:
+	case GW_MSG_ADMIN_KILL:
+		return (dispatch_admin(c, m));
+	case GW_MSG_SANDBOX_OPEN:
+		if (c->kind != GW_CLIENT_GW || c->state != CONN_READY)
+			break;
+		return (dispatch_open(c, m));
+	case GW_MSG_SANDBOX_ARG:
+	case GW_MSG_SANDBOX_ENV:
+		if (c->state != CONN_OPENING)
+			break;
+		return (dispatch_string(c, m));
+	case GW_MSG_SANDBOX_FD:
+		if (c->state != CONN_OPENING)
+			break;
+		memcpy(&fdm, m->data, sizeof(fdm));
+		if (fdm.role >= GW_FD_ROLE_MAX ||
+		    c->req->fds[fdm.role] != -1) {
+			conn_violation(c, m, "bad or repeated fd role");
+			return (-1);
+		}
+		c->req->fds[fdm.role] = TAKE_FD(m->fd);
+		return (0);
+	case GW_MSG_SANDBOX_START:
+		if (c->state != CONN_OPENING)
+			break;
+		return (dispatch_start(c, m));
+	case GW_MSG_SANDBOX_SIGNAL:
+		if (c->state != CONN_RUNNING)
+			break;
+		memcpy(&sig, m->data, sizeof(sig));
+		if (!signal_forwardable(sig.signo)) {
+			conn_violation(c, m, "signal not forwardable");
+			return (-1);
+		}
+		if (c->sb != NULL)
+			sandbox_signal(c->sb, sig.signo);
+		return (0);
+	default:
+		break;
+	}
+	conn_violation(c, m, "unexpected message in this state");
+	return (-1);
+}
+
+static void
+conn_read_cb(int fd, short ev __unused, void *arg)
+{
+	struct conn	*c = arg;
+	int		 i, r;
+
+	for (i = 0; i < CONN_READ_BURST; i++) {
+		r = gw_msg_recv(fd, &inmsg);
+		if (r == 0) {
+			conn_free(c);
+			return;
+		}
+		if (r == -1) {
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				return;
+			if (errno == EPROTO || errno == EMSGSIZE) {
+				conn_violation(c, NULL, "malformed message");
+				event_del(c->ev_read);
+			} else {
+				if (errno != ECONNRESET)
+					log_warn("read from uid %u pid %d",
+					    (unsigned)c->peer.uid,
+					    (int)c->peer.pid);
+				conn_free(c);
+			}
+			return;
+		}
+		if (gw_msg_validate(&inmsg, GW_DIR_TO_DAEMON) == -1) {
+			conn_violation(c, &inmsg, "malformed message");
+			gw_msg_clear(&inmsg);
+			event_del(c->ev_read);
+			return;
+		}
+		r = conn_dispatch(c, &inmsg);
+		gw_msg_clear(&inmsg);
+		if (r == -1 || c->state == CONN_DONE) {
+			/* Stop reading; the close callback frees it. */
+			event_del(c->ev_read);
+			return;
+		}
+	}
+}
+
+static void
+conn_write_cb(int fd __unused, short ev __unused, void *arg)
+{
+	conn_flush(arg);
+}
+
+static void
+conn_close_cb(int fd __unused, short ev __unused, void *arg)
+{
+	conn_free(arg);
+}
+
+static void
+conn_free(struct conn *c)
+{
+	TAILQ_REMOVE(&conns, c, entry);
+	if (c->sb != NULL)
+		sandbox_detach(c->sb);
+	request_free(c->req);
+	outq_clear(c);
+	event_free(c->ev_read);
+	event_free(c->ev_write);
+	event_free(c->ev_close);
+	close(c->fd);
+	if (c->peer.pidfd >= 0)
+		close(c->peer.pidfd);
+	free(c->peer.groups);
+	free(c);
+}
+
+static void
+accept_resume_cb(int fd __unused, short ev __unused, void *arg __unused)
+{
+	event_add(ev_accept, NULL);
+}
+
+static void
+accept_cb(int fd, short ev __unused, void *arg __unused)
+{
+	struct timeval	 tv = { 1, 0 };
+	struct conn	*c;
+	struct peer	 p;
+	int		 s;
+
+	s = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (s == -1) {
+		if (errno == EMFILE || errno == ENFILE) {
+			/* Back off for a second rather than spin. */
+			log_warn("accept");
+			event_del(ev_accept);
+			evtimer_add(ev_accept_pause, &tv);
+		} else if (errno != EAGAIN && errno != EINTR &&
+		    errno != ECONNABORTED)
+			log_warn("accept");
+		return;
+	}
+	if (peer_read(s, &p) == -1) {
+		log_warn("cannot read peer credentials, closing");
+		close(s);
+		return;
+	}
+	if (control_count_uid(p.uid) >= gw_conf.max_conn_per_uid) {
+		log_info("uid %u has %u connections, refusing another",
+		    (unsigned)p.uid, gw_conf.max_conn_per_uid);
+		/* Best effort: the socket is fresh, so this will not block. */
+		{
+			struct gw_error	 e = { GW_ERR_LIMIT };
+			const char	*strs[1] = { "limit reached: too many"
+			    " connections for this user" };
+
+			gw_msg_send(s, GW_MSG_ERROR, 0, &e, sizeof(e), strs,
+			    1, -1);
+		}
+		if (p.pidfd >= 0)
+			close(p.pidfd);
+		free(p.groups);
+		close(s);
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		log_warn("%s", __func__);
+		if (p.pidfd >= 0)
+			close(p.pidfd);
+		free(p.groups);
+		close(s);
+		return;
+	}
+	c->fd = s;
+	c->peer = p;
+	c->state = CONN_NEW;
+	TAILQ_INIT(&c->outq);
+	c->ev_read = event_new(gw_base, s, EV_READ | EV_PERSIST, conn_read_cb,
+	    c);
+	c->ev_write = event_new(gw_base, s, EV_WRITE | EV_PERSIST,
+	    conn_write_cb, c);
+	c->ev_close = event_new(gw_base, -1, 0, conn_close_cb, c);
+	TAILQ_INSERT_TAIL(&conns, c, entry);
+	if (c->ev_read == NULL || c->ev_write == NULL || c->ev_close == NULL ||
+	    event_add(c->ev_read, NULL) == -1) {
+		log_warnx("cannot set up events for a new connection");
+		conn_free(c);
+		return;
+	}
+	log_debug("connection from uid %u gid %u pid %d", (unsigned)p.uid,
+	    (unsigned)p.gid, (int)p.pid);
+}
+
+int
+control_init(int fd)
+{
+	listen_fd = fd;
+	ev_accept = event_new(gw_base, fd, EV_READ | EV_PERSIST, accept_cb,
+	    NULL);
+	ev_accept_pause = evtimer_new(gw_base, accept_resume_cb, NULL);
+	if (ev_accept == NULL || ev_accept_pause == NULL)
+		return (-1);
+	return (event_add(ev_accept, NULL));
+}
+
+void
+control_shutdown(void)
+{
+	struct conn	*c;
+
+	while ((c = TAILQ_FIRST(&conns)) != NULL)
+		conn_free(c);
+	if (ev_accept != NULL)
+		event_free(ev_accept);
+	if (ev_accept_pause != NULL)
+		event_free(ev_accept_pause);
+	if (listen_fd >= 0)
+		close(listen_fd);
+	listen_fd = -1;
+}

@@ -1,0 +1,292 @@
+/*
+ * The sandbox's init: pid 1 of its pid namespace. It builds the sandbox
+ * (mounts, namespaces, credentials), forks the command, forwards the
+ * signals the daemon relays, reaps orphans, and reports how the command
+ * ended. When the command exits, init exits, and the kernel kills
+ * whatever the command left behind in the pid namespace.
+ *
+ * Init must stay pid 1 rather than exec the command: the kernel drops
+ * signals from outside the namespace that pid 1 has no handler for, so a
+ * plain command as pid 1 would ignore a forwarded SIGINT.
+ */
+
+#include <sys/types.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "greywalld.h"
+
+static int	init_statusfd = -1;
+
+/* Signals init forwards to the command; SIGCHLD tells it to reap. */
+static const int init_signals[] = {
+	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH,
+	SIGCONT, SIGCHLD
+};
+
+static void
+init_send(const struct init_msg *m)
+{
+	ssize_t	n;
+
+	do {
+		n = send(init_statusfd, m, sizeof(*m), MSG_NOSIGNAL);
+	} while (n == -1 && errno == EINTR);
+}
+
+/* Report a failed setup step to the daemon and give up. */
+void
+sandbox_init_fail(int err, const char *fmt, ...)
+{
+	struct init_msg	m;
+	va_list		ap;
+	int		n;
+
+	memset(&m, 0, sizeof(m));
+	m.type = INIT_MSG_FAIL;
+	va_start(ap, fmt);
+	n = vsnprintf(m.text, sizeof(m.text), fmt, ap);
+	va_end(ap);
+	if (err != 0 && n >= 0 && (size_t)n < sizeof(m.text))
+		snprintf(m.text + n, sizeof(m.text) - n, ": %s", strerror(err));
+	init_send(&m);
+	_exit(1);
+}
+
+static void
+init_report_exit(uint32_t how, int code)
+{
+	struct init_msg	m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = INIT_MSG_EXITED;
+	m.how = how;
+	m.code = code;
+	init_send(&m);
+}
+
+static void
+noop_handler(int sig __unused)
+{
+}
+
+/* Start from a clean signal state: the daemon's handlers mean nothing here. */
+static void
+init_reset_signals(void)
+{
+	struct sigaction	sa;
+	sigset_t		all;
+	int			sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &sa, NULL);
+	sigemptyset(&all);
+	sigprocmask(SIG_SETMASK, &all, NULL);
+}
+
+/*
+ * Find and exec the command the way a shell does, so "not found" (127)
+ * and "found but not executable" (126) can be told apart: execvp()
+ * reports EACCES for a missing command when any PATH entry is not
+ * searchable.
+ */
+static int
+init_execvpe(char *const argv[], char *const envp[])
+{
+	const char	*path = NULL, *p, *end;
+	char		 buf[PATH_MAX];
+	struct stat	 st;
+	int		 i, err = ENOENT;
+	size_t		 dl;
+
+	if (strchr(argv[0], '/') != NULL) {
+		execve(argv[0], argv, envp);
+		return (errno);
+	}
+	for (i = 0; envp[i] != NULL; i++)
+		if (str_has_prefix(envp[i], "PATH="))
+			path = envp[i] + 5;
+	if (path == NULL)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	for (p = path; ; p = end + 1) {
+		if ((end = strchr(p, ':')) == NULL)
+			end = p + strlen(p);
+		dl = end - p;
+		if (dl == 0) {
+			p = ".";
+			dl = 1;
+		}
+		if ((size_t)snprintf(buf, sizeof(buf), "%.*s/%s", (int)dl, p,
+		    argv[0]) < sizeof(buf) && stat(buf, &st) == 0 &&
+		    S_ISREG(st.st_mode)) {
+			execve(buf, argv, envp);
+			/* Remember it, but a later entry may still work. */
+			err = errno;
+		}
+		if (*end == '\0')
+			break;
+	}
+	return (err);
+}
+
+/* In the forked command: stdio from the client, nothing else, then exec. */
+static void __attribute__((noreturn))
+init_exec_command(struct sandbox_spec *spec, int errfd)
+{
+	int	err, i;
+
+	init_reset_signals();
+	if (setsid() == -1)
+		goto fail;
+	for (i = 0; i < 3; i++)
+		if (dup2(spec->fds[i], i) == -1)
+			goto fail;
+	/* Only the exec-error pipe (close-on-exec) stays open. */
+	if (fd_close_except(&errfd, 1) == -1)
+		goto fail;
+	errno = init_execvpe(spec->argv, spec->envp);
+fail:
+	err = errno;
+	/* Nothing more can be done if this write fails: init sees EOF. */
+	if (write(errfd, &err, sizeof(err)) != sizeof(err))
+		_exit(127);
+	_exit(127);
+}
+
+static void __attribute__((noreturn))
+init_loop(pid_t cmd, int sigfd, int exec_failed)
+{
+	struct signalfd_siginfo	 si;
+	struct pollfd		 pfd[2];
+	pid_t			 pid;
+	int			 wstatus;
+
+	pfd[0].fd = sigfd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = init_statusfd;
+	pfd[1].events = POLLIN;
+	for (;;) {
+		if (poll(pfd, 2, -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			_exit(1);
+		}
+		/* The daemon closed its end or died: take everything down. */
+		if (pfd[1].revents != 0)
+			_exit(1);
+		if (!(pfd[0].revents & POLLIN))
+			continue;
+		if (read(sigfd, &si, sizeof(si)) != sizeof(si))
+			continue;
+		if (si.ssi_signo != SIGCHLD) {
+			/* To the command's process group, as a terminal would. */
+			if (kill(-cmd, si.ssi_signo) == -1)
+				kill(cmd, si.ssi_signo);
+			continue;
+		}
+		while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0) {
+			if (pid != cmd)
+				continue;
+			if (!exec_failed) {
+				if (WIFSIGNALED(wstatus))
+					init_report_exit(GW_EXIT_SIGNAL,
+					    WTERMSIG(wstatus));
+				else
+					init_report_exit(GW_EXIT_CODE,
+					    WEXITSTATUS(wstatus));
+			}
+			_exit(0);
+		}
+	}
+}
+
+void
+sandbox_init_run(struct sandbox_spec *spec)
+{
+	struct sigaction	 sa;
+	sigset_t		 set;
+	int			 keep[GW_FD_ROLE_MAX + 2], errpipe[2], sigfd;
+	int			 devnull, i, err;
+	ssize_t			 n;
+	pid_t			 cmd;
+
+	init_statusfd = spec->statusfd;
+	init_reset_signals();
+	/* If the daemon dies, so does the sandbox. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+
+	/* Keep only what this sandbox needs: no other client's fds. */
+	for (i = 0; i < GW_FD_ROLE_MAX; i++)
+		keep[i] = spec->fds[i];
+	keep[i++] = spec->statusfd;
+	keep[i++] = spec->cwdtree;
+	if (fd_close_except(keep, i) == -1)
+		sandbox_init_fail(errno, "close inherited fds");
+	if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
+		sandbox_init_fail(errno, "open /dev/null");
+	for (i = 0; i < 3; i++)
+		if (dup2(devnull, i) == -1)
+			sandbox_init_fail(errno, "dup2 /dev/null");
+	close(devnull);
+
+	sandbox_mount_setup(spec);
+	close(spec->cwdtree);
+	sandbox_ns_setup();
+	sandbox_creds_drop(spec);
+	/* Changing credentials cleared these; set them again. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+
+	/*
+	 * pid 1 only receives signals it has a handler for, so install a
+	 * no-op handler and then collect them through a signalfd.
+	 */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = noop_handler;
+	sigemptyset(&set);
+	for (i = 0; i < (int)nitems(init_signals); i++) {
+		sigaction(init_signals[i], &sa, NULL);
+		sigaddset(&set, init_signals[i]);
+	}
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if ((sigfd = signalfd(-1, &set, SFD_CLOEXEC)) == -1)
+		sandbox_init_fail(errno, "signalfd");
+
+	if (pipe2(errpipe, O_CLOEXEC) == -1)
+		sandbox_init_fail(errno, "pipe");
+	if ((cmd = fork()) == -1)
+		sandbox_init_fail(errno, "fork the command");
+	if (cmd == 0) {
+		close(errpipe[0]);
+		init_exec_command(spec, errpipe[1]);
+	}
+	close(errpipe[1]);
+	for (i = 0; i < 3; i++)
+		close(spec->fds[i]);
+	close(spec->fds[GW_FD_CWD]);
+
+	/* EOF means exec succeeded; an errno means it did not. */
+	do {
+		n = read(errpipe[0], &err, sizeof(err));
+	} while (n == -1 && errno == EINTR);
+	close(errpipe[0]);
+	if (n == sizeof(err))
+		init_report_exit(GW_EXIT_EXEC, err);
+	init_loop(cmd, sigfd, n == sizeof(err));
+}

@@ -1,0 +1,375 @@
+/*
+ * Sandbox lifecycle in the daemon: check a complete request, fork the
+ * sandbox, watch its init through a pidfd, and report how it ended.
+ *
+ * Each sandbox is one pid namespace. Killing its init with SIGKILL makes
+ * the kernel kill everything else in it, so "kill the sandbox" is always
+ * one signal and nothing started inside can outlive it.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "greywalld.h"
+
+#define CMDLINE_MAX	1024
+
+struct sandboxlist	 sandboxes = TAILQ_HEAD_INITIALIZER(sandboxes);
+static uint32_t		 next_id = 1;
+
+static void	sandbox_free(struct sandbox *);
+
+unsigned int
+sandbox_count_uid(uid_t uid)
+{
+	struct sandbox	*sb;
+	unsigned int	 n = 0;
+
+	TAILQ_FOREACH(sb, &sandboxes, entry)
+		if (sb->uid == uid)
+			n++;
+	return (n);
+}
+
+static char *
+cmdline_join(char *const *argv)
+{
+	char	*s;
+	size_t	 len = 0, l;
+
+	if ((s = malloc(CMDLINE_MAX)) == NULL)
+		return (NULL);
+	s[0] = '\0';
+	for (; *argv != NULL && len < CMDLINE_MAX - 1; argv++) {
+		l = snprintf(s + len, CMDLINE_MAX - len, "%s%s",
+		    len > 0 ? " " : "", *argv);
+		len += l;
+	}
+	if (len >= CMDLINE_MAX - 1)
+		memcpy(s + CMDLINE_MAX - 4, "...", 4);
+	return (s);
+}
+
+/*
+ * Find the path of the client's cwd fd as the kernel names it, and refuse
+ * places a sandbox must not get write access to: "/", the home directory
+ * itself, and directories that no longer exist.
+ */
+static int
+sandbox_check_cwd(struct conn *c, int fd, const struct passwd *pw,
+    char *path, size_t len)
+{
+	char		 proc[64];
+	struct stat	 st, hst;
+	ssize_t		 n;
+
+	if (fstat(fd, &st) == -1 || !S_ISDIR(st.st_mode)) {
+		control_send_error(c, GW_ERR_SETUP, "the working directory"
+		    " sent by gw is not a directory");
+		return (-1);
+	}
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	if ((n = readlink(proc, path, len - 1)) == -1 || (size_t)n >= len - 1) {
+		control_send_error(c, GW_ERR_SETUP, "cannot read the path of"
+		    " the working directory");
+		return (-1);
+	}
+	path[n] = '\0';
+	if (path[0] != '/' || strstr(path, " (deleted)") != NULL) {
+		control_send_error(c, GW_ERR_SETUP, "the working directory"
+		    " '%s' is not reachable from the host root", path);
+		return (-1);
+	}
+	if (strcmp(path, "/") == 0) {
+		control_send_error(c, GW_ERR_DENIED, "refusing to run with"
+		    " '/' as the working directory: cd into a project"
+		    " directory first");
+		return (-1);
+	}
+	if (stat(pw->pw_dir, &hst) == 0 && hst.st_dev == st.st_dev &&
+	    hst.st_ino == st.st_ino) {
+		control_send_error(c, GW_ERR_DENIED, "refusing to run with"
+		    " the home directory '%s' as the working directory (it"
+		    " would be writable): cd into a project directory first",
+		    path);
+		return (-1);
+	}
+	return (0);
+}
+
+static void
+sandbox_report(struct sandbox *sb, int wstatus)
+{
+	struct conn	*c = sb->conn;
+
+	if (c == NULL)
+		return;
+	if (sb->failure != NULL) {
+		control_send_error(c, GW_ERR_SETUP, "sandbox setup failed: %s",
+		    sb->failure);
+	} else if (sb->have_exit) {
+		control_send(c, GW_MSG_SANDBOX_EXITED, sb->id, &sb->exit,
+		    sizeof(sb->exit), NULL, 0);
+	} else if (WIFSIGNALED(wstatus)) {
+		/* Killed from outside (gwctl kill, shutdown). */
+		sb->exit.how = GW_EXIT_SIGNAL;
+		sb->exit.code = WTERMSIG(wstatus);
+		control_send(c, GW_MSG_SANDBOX_EXITED, sb->id, &sb->exit,
+		    sizeof(sb->exit), NULL, 0);
+	} else {
+		control_send_error(c, GW_ERR_INTERNAL, "sandbox init ended"
+		    " with status %d without reporting",
+		    WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1);
+	}
+	control_finish(c);
+}
+
+/* Read what init reported; it runs as the user, so check everything. */
+static void
+sandbox_read_status(struct sandbox *sb)
+{
+	struct init_msg	m;
+	ssize_t		n;
+
+	for (;;) {
+		n = recv(sb->statusfd, &m, sizeof(m), MSG_DONTWAIT | MSG_TRUNC);
+		if (n <= 0)
+			return;
+		if ((size_t)n != sizeof(m)) {
+			log_warnx("sandbox %u: bad status message, ignoring",
+			    sb->id);
+			continue;
+		}
+		m.text[sizeof(m.text) - 1] = '\0';
+		switch (m.type) {
+		case INIT_MSG_FAIL:
+			if (sb->failure == NULL)
+				sb->failure = strdup(m.text);
+			log_warnx("sandbox %u (uid %u): setup failed: %s",
+			    sb->id, (unsigned)sb->uid, m.text);
+			break;
+		case INIT_MSG_EXITED:
+			if (m.how < GW_EXIT_CODE || m.how > GW_EXIT_EXEC)
+				break;
+			sb->exit.how = m.how;
+			sb->exit.code = m.code;
+			sb->have_exit = 1;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+static void
+sandbox_pid_cb(int fd __unused, short ev __unused, void *arg)
+{
+	struct sandbox	*sb = arg;
+	int		 wstatus = 0;
+	pid_t		 r;
+
+	r = waitpid(sb->pid, &wstatus, WNOHANG);
+	if (r == 0)
+		return;
+	if (r == -1 && errno != ECHILD)
+		log_warn("sandbox %u: waitpid", sb->id);
+	sandbox_read_status(sb);
+	log_debug("sandbox %u ended (status 0x%x)", sb->id, wstatus);
+	sandbox_report(sb, wstatus);
+	sandbox_free(sb);
+}
+
+static void
+sandbox_free(struct sandbox *sb)
+{
+	TAILQ_REMOVE(&sandboxes, sb, entry);
+	if (sb->conn != NULL)
+		sb->conn->sb = NULL;
+	if (sb->ev_pid != NULL)
+		event_free(sb->ev_pid);
+	if (sb->pidfd >= 0)
+		close(sb->pidfd);
+	if (sb->statusfd >= 0)
+		close(sb->statusfd);
+	free(sb->user);
+	free(sb->cmdline);
+	free(sb->cwd);
+	free(sb->failure);
+	free(sb);
+}
+
+/*
+ * Start a sandbox for a complete request. On failure the error has been
+ * sent to the client and -1 is returned; the request stays the caller's.
+ */
+int
+sandbox_start(struct conn *c, struct request *r)
+{
+	struct sandbox_spec	 spec;
+	struct sandbox		*sb = NULL;
+	struct passwd		*pw;
+	struct gw_sandbox_started st;
+	_cleanup_free_ char	**envp = NULL;
+	_cleanup_close_ int	 cwdtree = -1, child_end = -1;
+	char			 cwd[PATH_MAX];
+	int			 sp[2], pidfd = -1;
+	pid_t			 pid;
+
+	/* Identity is the peer's, from SO_PEERCRED: never the payload. */
+	errno = 0;
+	if ((pw = getpwuid(c->peer.uid)) == NULL) {
+		log_warnx("uid %u has no passwd entry, refusing",
+		    (unsigned)c->peer.uid);
+		control_send_error(c, GW_ERR_DENIED, "uid %u has no entry in"
+		    " the password database", (unsigned)c->peer.uid);
+		return (-1);
+	}
+	if (sandbox_check_cwd(c, r->fds[GW_FD_CWD], pw, cwd,
+	    sizeof(cwd)) == -1)
+		return (-1);
+	if ((cwdtree = sandbox_mount_cwd_tree(r->fds[GW_FD_CWD])) == -1) {
+		log_warn("uid %u: cannot clone the mount of '%s'",
+		    (unsigned)c->peer.uid, cwd);
+		control_send_error(c, GW_ERR_SETUP, "cannot bind the working"
+		    " directory '%s' (%s): is gw running in another mount"
+		    " namespace?", cwd, strerror(errno));
+		return (-1);
+	}
+	if ((envp = sandbox_env_build(r->envp, r->nenv)) == NULL ||
+	    (sb = calloc(1, sizeof(*sb))) == NULL ||
+	    (sb->user = strdup(pw->pw_name)) == NULL ||
+	    (sb->cmdline = cmdline_join(r->argv)) == NULL ||
+	    (sb->cwd = strdup(cwd)) == NULL) {
+		log_warn("%s", __func__);
+		goto fail;
+	}
+	sb->pidfd = sb->statusfd = -1;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1) {
+		log_warn("%s: socketpair", __func__);
+		goto fail;
+	}
+	sb->statusfd = sp[0];
+	child_end = sp[1];
+
+	memset(&spec, 0, sizeof(spec));
+	spec.argv = r->argv;
+	spec.envp = envp;
+	memcpy(spec.fds, r->fds, sizeof(spec.fds));
+	spec.statusfd = child_end;
+	spec.cwdtree = cwdtree;
+	spec.uid = c->peer.uid;
+	spec.gid = c->peer.gid;
+	spec.groups = c->peer.groups;
+	spec.ngroups = c->peer.ngroups;
+	spec.cwd = cwd;
+
+	if ((pid = sandbox_ns_spawn(&spec, &pidfd)) == -1) {
+		log_warn("%s: clone", __func__);
+		goto fail;
+	}
+	sb->pid = pid;
+	sb->pidfd = pidfd;
+	sb->id = next_id++;
+	sb->uid = c->peer.uid;
+	sb->start_time = time(NULL);
+	sb->conn = c;
+	c->sb = sb;
+	TAILQ_INSERT_TAIL(&sandboxes, sb, entry);
+
+	sb->ev_pid = event_new(gw_base, pidfd, EV_READ, sandbox_pid_cb, sb);
+	if (sb->ev_pid == NULL || event_add(sb->ev_pid, NULL) == -1) {
+		/* Cannot watch it, so it must not run. */
+		log_warnx("sandbox %u: cannot watch its pidfd, killing it",
+		    sb->id);
+		pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
+		waitpid(pid, NULL, 0);
+		c->sb = NULL;
+		sandbox_free(sb);
+		control_send_error(c, GW_ERR_INTERNAL, "internal error");
+		return (-1);
+	}
+
+	log_info("sandbox %u: uid %u (%s) pid %d cwd '%s': %s", sb->id,
+	    (unsigned)sb->uid, sb->user, (int)pid, sb->cwd, sb->cmdline);
+	st.id = sb->id;
+	st.pid = pid;
+	control_send(c, GW_MSG_SANDBOX_STARTED, sb->id, &st, sizeof(st),
+	    NULL, 0);
+	return (0);
+
+fail:
+	if (sb != NULL) {
+		if (sb->statusfd >= 0)
+			close(sb->statusfd);
+		free(sb->user);
+		free(sb->cmdline);
+		free(sb->cwd);
+		free(sb);
+	}
+	control_send_error(c, GW_ERR_INTERNAL, "cannot create the sandbox:"
+	    " %s", strerror(errno));
+	return (-1);
+}
+
+void
+sandbox_signal(struct sandbox *sb, int sig)
+{
+	if (pidfd_send_signal(sb->pidfd, sig, NULL, 0) == -1 &&
+	    errno != ESRCH)
+		log_warn("sandbox %u: signal %d", sb->id, sig);
+}
+
+int
+sandbox_kill_id(uint32_t id)
+{
+	struct sandbox	*sb;
+
+	TAILQ_FOREACH(sb, &sandboxes, entry) {
+		if (sb->id == id) {
+			sandbox_signal(sb, SIGKILL);
+			return (0);
+		}
+	}
+	errno = ESRCH;
+	return (-1);
+}
+
+/* The client went away: the sandbox must not outlive it. */
+void
+sandbox_detach(struct sandbox *sb)
+{
+	sb->conn = NULL;
+	log_info("sandbox %u: client closed the connection, killing it",
+	    sb->id);
+	sandbox_signal(sb, SIGKILL);
+}
+
+/* At shutdown: kill every sandbox and wait until each is gone. */
+void
+sandbox_kill_all(void)
+{
+	struct sandbox	*sb;
+
+	TAILQ_FOREACH(sb, &sandboxes, entry)
+		sandbox_signal(sb, SIGKILL);
+	while ((sb = TAILQ_FIRST(&sandboxes)) != NULL) {
+		if (waitpid(sb->pid, NULL, 0) == -1 && errno != ECHILD)
+			log_warn("sandbox %u: waitpid", sb->id);
+		sandbox_free(sb);
+	}
+}

@@ -1,0 +1,154 @@
+/*
+ * The greywall wire protocol: the contract between greywalld, gw and gwctl.
+ *
+ * AF_UNIX SOCK_SEQPACKET, one message per sendmsg()/recvmsg(), at most one
+ * fd per message (SCM_RIGHTS). Every message is a struct gw_hdr followed by
+ * hdr.len bytes of payload: a fixed-size struct, then, for some types, a
+ * fixed number of NUL-terminated strings. Integers are fixed-width in host
+ * byte order (both ends are on the same machine).
+ *
+ * Bump GW_PROTO_VERSION whenever a message type or payload changes. The
+ * daemon answers a HELLO with another version with GW_MSG_VERSION and
+ * closes the connection.
+ */
+#ifndef GW_PROTOCOL_H
+#define GW_PROTOCOL_H
+
+#include <stdint.h>
+
+#define GW_PROTO_VERSION	1
+
+#define GW_SOCKET_PATH		"/run/greywall/greywall.sock"
+
+/* One string, argv element or environment entry (MAX_ARG_STRLEN). */
+#define GW_STR_MAX		(128 * 1024)
+#define GW_MSG_MAX		(sizeof(struct gw_hdr) + 64 + GW_STR_MAX)
+
+/* Per session: argv and environment together. */
+#define GW_ARGC_MAX		16384
+#define GW_ENVC_MAX		16384
+#define GW_ARGS_BYTES_MAX	(4 * 1024 * 1024)
+
+/* Error text in GW_MSG_ERROR, and strings in list entries. */
+#define GW_TEXT_MAX		4096
+
+enum gw_msgtype {
+	GW_MSG_HELLO = 1,		/* c->d: struct gw_hello */
+	GW_MSG_VERSION,			/* d->c: struct gw_version, then close */
+	GW_MSG_OK,			/* d->c: no payload */
+	GW_MSG_ERROR,			/* d->c: struct gw_error, 1 string */
+
+	GW_MSG_SANDBOX_OPEN = 100,	/* c->d: struct gw_sandbox_open */
+	GW_MSG_SANDBOX_ARG,		/* c->d: 1 string, argv in order */
+	GW_MSG_SANDBOX_ENV,		/* c->d: 1 string, "NAME=value" */
+	GW_MSG_SANDBOX_FD,		/* c->d: struct gw_sandbox_fd + 1 fd */
+	GW_MSG_SANDBOX_START,		/* c->d: no payload */
+	GW_MSG_SANDBOX_STARTED,		/* d->c: struct gw_sandbox_started */
+	GW_MSG_SANDBOX_SIGNAL,		/* c->d: struct gw_signal */
+	GW_MSG_SANDBOX_EXITED,		/* d->c: struct gw_sandbox_exited */
+
+	GW_MSG_ADMIN_LIST = 300,	/* c->d: no payload */
+	GW_MSG_ADMIN_LIST_ENTRY,	/* d->c: struct gw_sandbox_info, 3 strings */
+	GW_MSG_ADMIN_LIST_END,		/* d->c: no payload */
+	GW_MSG_ADMIN_KILL,		/* c->d: struct gw_sandbox_id */
+};
+
+struct gw_hdr {
+	uint32_t	type;		/* enum gw_msgtype */
+	uint32_t	len;		/* payload bytes after this header */
+	uint32_t	id;		/* sandbox id where it applies, else 0 */
+	uint32_t	reserved;	/* must be 0 */
+};
+_Static_assert(sizeof(struct gw_hdr) == 16, "gw_hdr size");
+
+enum gw_client_kind {
+	GW_CLIENT_GW = 1,
+	GW_CLIENT_CTL = 2,
+};
+
+struct gw_hello {
+	uint32_t	version;	/* GW_PROTO_VERSION */
+	uint32_t	kind;		/* enum gw_client_kind */
+};
+_Static_assert(sizeof(struct gw_hello) == 8, "gw_hello size");
+
+struct gw_version {
+	uint32_t	version;	/* the daemon's GW_PROTO_VERSION */
+};
+_Static_assert(sizeof(struct gw_version) == 4, "gw_version size");
+
+enum gw_errcode {
+	GW_ERR_PROTOCOL = 1,		/* malformed or unexpected message */
+	GW_ERR_DENIED,			/* not allowed for this peer */
+	GW_ERR_LIMIT,			/* per-uid quota reached */
+	GW_ERR_SETUP,			/* a sandbox setup step failed */
+	GW_ERR_NOTFOUND,		/* no such sandbox */
+	GW_ERR_INTERNAL,
+};
+
+struct gw_error {
+	uint32_t	code;		/* enum gw_errcode */
+};	/* followed by a message string */
+_Static_assert(sizeof(struct gw_error) == 4, "gw_error size");
+
+struct gw_sandbox_open {
+	uint32_t	flags;		/* none defined yet, must be 0 */
+	uint32_t	argc;		/* GW_MSG_SANDBOX_ARG messages to follow */
+	uint32_t	envc;		/* GW_MSG_SANDBOX_ENV messages to follow */
+	uint32_t	reserved;	/* must be 0 */
+};
+_Static_assert(sizeof(struct gw_sandbox_open) == 16, "gw_sandbox_open size");
+
+enum gw_fd_role {
+	GW_FD_STDIN = 0,
+	GW_FD_STDOUT,
+	GW_FD_STDERR,
+	GW_FD_CWD,			/* O_PATH|O_DIRECTORY */
+	GW_FD_ROLE_MAX
+};
+
+struct gw_sandbox_fd {
+	uint32_t	role;		/* enum gw_fd_role */
+};
+_Static_assert(sizeof(struct gw_sandbox_fd) == 4, "gw_sandbox_fd size");
+
+struct gw_sandbox_started {
+	uint32_t	id;		/* sandbox id, as gwctl shows it */
+	uint32_t	pid;		/* host pid of the sandbox's init */
+};
+_Static_assert(sizeof(struct gw_sandbox_started) == 8,
+    "gw_sandbox_started size");
+
+struct gw_signal {
+	uint32_t	signo;
+};
+_Static_assert(sizeof(struct gw_signal) == 4, "gw_signal size");
+
+enum gw_exit_how {
+	GW_EXIT_CODE = 1,		/* code is the exit status */
+	GW_EXIT_SIGNAL,			/* code is the signal number */
+	GW_EXIT_EXEC,			/* exec failed, code is the errno */
+};
+
+struct gw_sandbox_exited {
+	uint32_t	how;		/* enum gw_exit_how */
+	int32_t		code;
+};
+_Static_assert(sizeof(struct gw_sandbox_exited) == 8,
+    "gw_sandbox_exited size");
+
+struct gw_sandbox_info {
+	uint32_t	id;
+	uint32_t	uid;
+	uint32_t	pid;		/* host pid of the sandbox's init */
+	uint32_t	reserved;
+	int64_t		start_time;	/* seconds since the epoch */
+};	/* followed by 3 strings: user name, command line, cwd */
+_Static_assert(sizeof(struct gw_sandbox_info) == 24, "gw_sandbox_info size");
+
+struct gw_sandbox_id {
+	uint32_t	id;
+};
+_Static_assert(sizeof(struct gw_sandbox_id) == 4, "gw_sandbox_id size");
+
+#endif /* GW_PROTOCOL_H */

@@ -1,0 +1,325 @@
+/*
+ * SOCK_SEQPACKET framing for the greywall protocol.
+ *
+ * One recvmsg() is one message: the kernel keeps the boundaries, so a short
+ * read is a protocol error (MSG_TRUNC), never a partial frame to buffer.
+ * Each message carries at most one fd; fds arrive with MSG_CMSG_CLOEXEC so
+ * none can leak into a sandbox through a later fork.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "msg.h"
+
+struct gw_msgspec {
+	uint32_t	 type;
+	const char	*name;
+	uint8_t		 dir;		/* enum gw_msgdir */
+	uint8_t		 fd;		/* 1: exactly one fd, 0: none */
+	uint8_t		 nstr;		/* strings after the fixed part */
+	uint32_t	 size;		/* fixed part */
+};
+
+static const struct gw_msgspec msgspecs[] = {
+	{ GW_MSG_HELLO, "HELLO", GW_DIR_TO_DAEMON, 0, 0,
+	    sizeof(struct gw_hello) },
+	{ GW_MSG_VERSION, "VERSION", GW_DIR_TO_CLIENT, 0, 0,
+	    sizeof(struct gw_version) },
+	{ GW_MSG_OK, "OK", GW_DIR_TO_CLIENT, 0, 0, 0 },
+	{ GW_MSG_ERROR, "ERROR", GW_DIR_TO_CLIENT, 0, 1,
+	    sizeof(struct gw_error) },
+	{ GW_MSG_SANDBOX_OPEN, "SANDBOX_OPEN", GW_DIR_TO_DAEMON, 0, 0,
+	    sizeof(struct gw_sandbox_open) },
+	{ GW_MSG_SANDBOX_ARG, "SANDBOX_ARG", GW_DIR_TO_DAEMON, 0, 1, 0 },
+	{ GW_MSG_SANDBOX_ENV, "SANDBOX_ENV", GW_DIR_TO_DAEMON, 0, 1, 0 },
+	{ GW_MSG_SANDBOX_FD, "SANDBOX_FD", GW_DIR_TO_DAEMON, 1, 0,
+	    sizeof(struct gw_sandbox_fd) },
+	{ GW_MSG_SANDBOX_START, "SANDBOX_START", GW_DIR_TO_DAEMON, 0, 0, 0 },
+	{ GW_MSG_SANDBOX_STARTED, "SANDBOX_STARTED", GW_DIR_TO_CLIENT, 0, 0,
+	    sizeof(struct gw_sandbox_started) },
+	{ GW_MSG_SANDBOX_SIGNAL, "SANDBOX_SIGNAL", GW_DIR_TO_DAEMON, 0, 0,
+	    sizeof(struct gw_signal) },
+	{ GW_MSG_SANDBOX_EXITED, "SANDBOX_EXITED", GW_DIR_TO_CLIENT, 0, 0,
+	    sizeof(struct gw_sandbox_exited) },
+	{ GW_MSG_ADMIN_LIST, "ADMIN_LIST", GW_DIR_TO_DAEMON, 0, 0, 0 },
+	{ GW_MSG_ADMIN_LIST_ENTRY, "ADMIN_LIST_ENTRY", GW_DIR_TO_CLIENT, 0, 3,
+	    sizeof(struct gw_sandbox_info) },
+	{ GW_MSG_ADMIN_LIST_END, "ADMIN_LIST_END", GW_DIR_TO_CLIENT, 0, 0, 0 },
+	{ GW_MSG_ADMIN_KILL, "ADMIN_KILL", GW_DIR_TO_DAEMON, 0, 0,
+	    sizeof(struct gw_sandbox_id) },
+};
+
+static const struct gw_msgspec *
+msgspec_find(uint32_t type)
+{
+	size_t	i;
+
+	for (i = 0; i < sizeof(msgspecs) / sizeof(msgspecs[0]); i++)
+		if (msgspecs[i].type == type)
+			return (&msgspecs[i]);
+	return (NULL);
+}
+
+const char *
+gw_msg_typename(uint32_t type)
+{
+	const struct gw_msgspec	*spec;
+
+	if ((spec = msgspec_find(type)) == NULL)
+		return ("UNKNOWN");
+	return (spec->name);
+}
+
+void
+gw_msg_init(struct gw_msg *m)
+{
+	memset(&m->hdr, 0, sizeof(m->hdr));
+	m->data = m->buf + sizeof(m->hdr);
+	m->fd = -1;
+	m->nstr = 0;
+}
+
+/* Drop a message's fd unless the caller took it (set m->fd to -1). */
+void
+gw_msg_clear(struct gw_msg *m)
+{
+	if (m->fd >= 0)
+		close(m->fd);
+	gw_msg_init(m);
+}
+
+/*
+ * Check the framing of n received bytes already in m->buf: a whole header,
+ * a length that matches what arrived, reserved bits zero. fd is what came
+ * with it (or -1); on success m owns it, on failure it is closed.
+ */
+int
+gw_msg_parse(struct gw_msg *m, size_t n, int fd)
+{
+	gw_msg_init(m);
+	m->fd = fd;
+	if (n < sizeof(m->hdr) || n > sizeof(m->buf))
+		goto bad;
+	memcpy(&m->hdr, m->buf, sizeof(m->hdr));
+	if (m->hdr.len != n - sizeof(m->hdr) || m->hdr.reserved != 0)
+		goto bad;
+	return (0);
+bad:
+	gw_msg_clear(m);
+	errno = EPROTO;
+	return (-1);
+}
+
+/*
+ * Receive one message. Returns 1 for a message, 0 at end of file, -1 on
+ * error (EPROTO for anything malformed: truncated data or control data,
+ * more than one fd, a credential or other ancillary message).
+ */
+int
+gw_msg_recv(int sock, struct gw_msg *m)
+{
+	union {
+		struct cmsghdr	hdr;
+		/* Room for two fds so a second one is seen and closed. */
+		char		buf[CMSG_SPACE(2 * sizeof(int))];
+	}		 cbuf;
+	struct msghdr	 msg;
+	struct iovec	 iov;
+	struct cmsghdr	*cmsg;
+	ssize_t		 n;
+	int		 fd = -1, bad = 0;
+	size_t		 nfds, i;
+	int		 fds[2];
+
+	gw_msg_init(m);
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = m->buf;
+	iov.iov_len = sizeof(m->buf);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf.buf;
+	msg.msg_controllen = sizeof(cbuf.buf);
+
+	do {
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	} while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return (-1);
+
+	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg != NULL;
+	    cmsg = CMSG_NXTHDR(&msg, cmsg)) {
+		if (cmsg->cmsg_level != SOL_SOCKET ||
+		    cmsg->cmsg_type != SCM_RIGHTS) {
+			bad = 1;
+			continue;
+		}
+		nfds = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (nfds > 2)
+			nfds = 2;
+		memcpy(fds, CMSG_DATA(cmsg), nfds * sizeof(int));
+		for (i = 0; i < nfds; i++) {
+			if (fd == -1 && !bad)
+				fd = fds[i];
+			else {
+				close(fds[i]);
+				bad = 1;
+			}
+		}
+	}
+	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
+		bad = 1;
+	if (bad) {
+		if (fd >= 0)
+			close(fd);
+		errno = EPROTO;
+		return (-1);
+	}
+	if (n == 0 && fd == -1)
+		return (0);
+	if (gw_msg_parse(m, n, fd) == -1)
+		return (-1);
+	return (1);
+}
+
+/*
+ * Check a parsed message against its type: known, travelling the right
+ * way, exact fixed size, exactly the expected number of NUL-terminated
+ * strings after it, and an fd only where one belongs.
+ */
+int
+gw_msg_validate(struct gw_msg *m, enum gw_msgdir dir)
+{
+	const struct gw_msgspec	*spec;
+	const char		*p, *end;
+	size_t			 n = 0;
+
+	if ((spec = msgspec_find(m->hdr.type)) == NULL || spec->dir != dir)
+		goto bad;
+	if ((spec->fd && m->fd < 0) || (!spec->fd && m->fd >= 0))
+		goto bad;
+	if (m->hdr.len < spec->size)
+		goto bad;
+	if (spec->nstr == 0) {
+		if (m->hdr.len != spec->size)
+			goto bad;
+	} else {
+		p = (const char *)m->data + spec->size;
+		end = (const char *)m->data + m->hdr.len;
+		if (p == end || end[-1] != '\0')
+			goto bad;
+		while (p < end) {
+			if (n == spec->nstr)
+				goto bad;
+			m->str[n++] = p;
+			p += strlen(p) + 1;
+		}
+		if (n != spec->nstr)
+			goto bad;
+	}
+	m->nstr = n;
+	return (0);
+bad:
+	m->nstr = 0;
+	errno = EPROTO;
+	return (-1);
+}
+
+/* Serialize a message into a new buffer of *ret_len bytes. */
+int
+gw_msg_build(uint32_t type, uint32_t id, const void *payload, size_t len,
+    const char *const *strs, size_t nstrs, uint8_t **ret, size_t *ret_len)
+{
+	struct gw_hdr	 hdr;
+	uint8_t		*buf, *p;
+	size_t		 total = len, i, sl;
+
+	for (i = 0; i < nstrs; i++)
+		total += strlen(strs[i]) + 1;
+	if (total > GW_MSG_MAX - sizeof(hdr)) {
+		errno = EMSGSIZE;
+		return (-1);
+	}
+	if ((buf = malloc(sizeof(hdr) + total)) == NULL)
+		return (-1);
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.type = type;
+	hdr.len = total;
+	hdr.id = id;
+	memcpy(buf, &hdr, sizeof(hdr));
+	p = buf + sizeof(hdr);
+	if (len > 0)
+		memcpy(p, payload, len);
+	p += len;
+	for (i = 0; i < nstrs; i++) {
+		sl = strlen(strs[i]) + 1;
+		memcpy(p, strs[i], sl);
+		p += sl;
+	}
+	*ret = buf;
+	*ret_len = sizeof(hdr) + total;
+	return (0);
+}
+
+/* Send one built message, with fd attached when fd >= 0. */
+int
+gw_msg_sendbuf(int sock, const uint8_t *buf, size_t len, int fd)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	}		 cbuf;
+	struct msghdr	 msg;
+	struct iovec	 iov;
+	struct cmsghdr	*cmsg;
+	ssize_t		 n;
+
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = (void *)buf;
+	iov.iov_len = len;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (fd >= 0) {
+		memset(&cbuf, 0, sizeof(cbuf));
+		msg.msg_control = cbuf.buf;
+		msg.msg_controllen = sizeof(cbuf.buf);
+		cmsg = CMSG_FIRSTHDR(&msg);
+		cmsg->cmsg_level = SOL_SOCKET;
+		cmsg->cmsg_type = SCM_RIGHTS;
+		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	}
+	do {
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	} while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return (-1);
+	if ((size_t)n != len) {
+		errno = EMSGSIZE;
+		return (-1);
+	}
+	return (0);
+}
+
+int
+gw_msg_send(int sock, uint32_t type, uint32_t id, const void *payload,
+    size_t len, const char *const *strs, size_t nstrs, int fd)
+{
+	uint8_t	*buf;
+	size_t	 blen;
+	int	 r, saved_errno;
+
+	if (gw_msg_build(type, id, payload, len, strs, nstrs, &buf, &blen) == -1)
+		return (-1);
+	r = gw_msg_sendbuf(sock, buf, blen, fd);
+	saved_errno = errno;
+	free(buf);
+	errno = saved_errno;
+	return (r);
+}
