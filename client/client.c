@@ -86,8 +86,9 @@ client_connect(const char *path, uint32_t kind)
 
 	hello.version = GW_PROTO_VERSION;
 	hello.kind = kind;
+	/* If this fails the daemon may have refused us: read why below. */
 	if (gw_msg_send(fd, GW_MSG_HELLO, 0, &hello, sizeof(hello), NULL, 0,
-	    -1) == -1) {
+	    -1) == -1 && errno != EPIPE && errno != ECONNRESET) {
 		warn("cannot talk to greywalld at %s", path);
 		return (-1);
 	}

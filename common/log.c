@@ -35,7 +35,7 @@ log_setverbose(int v)
 	log_verbose = v;
 }
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 vlog(int pri, int saved_errno, const char *fmt, va_list ap)
 {
 	char	msg[2048];

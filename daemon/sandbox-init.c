@@ -11,14 +11,19 @@
  */
 
 #include <sys/types.h>
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+
+#include <linux/keyctl.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -245,10 +250,27 @@ sandbox_init_run(struct sandbox_spec *spec)
 			sandbox_init_fail(errno, "dup2 /dev/null");
 	close(devnull);
 
+	/*
+	 * Look up paths with the peer's filesystem identity: root without
+	 * CAP_DAC_* (as the unit runs it) cannot pass a 0700 home, and
+	 * nothing should be reachable that the peer could not reach.
+	 */
+	if (setgroups(spec->ngroups, spec->groups) == -1)
+		sandbox_init_fail(errno, "set supplementary groups");
+	setfsgid(spec->gid);
+	setfsuid(spec->uid);
+	if ((gid_t)setfsgid(-1) != spec->gid ||
+	    (uid_t)setfsuid(-1) != spec->uid)
+		sandbox_init_fail(0, "cannot take the peer's filesystem"
+		    " identity");
+
 	sandbox_mount_setup(spec);
 	close(spec->cwdtree);
 	sandbox_ns_setup();
 	sandbox_creds_drop(spec);
+	/* A session keyring of its own, not the daemon's. */
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) == -1)
+		sandbox_init_fail(errno, "join a new session keyring");
 	/* Changing credentials cleared these; set them again. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);

@@ -5,7 +5,7 @@
  * This version: a read-only, nosuid clone of the host's whole tree; the
  * client's working directory bound on top with the host mount's own
  * read/write state; fresh tmpfs on /tmp, /run and /dev/shm; a /proc for
- * the new pid namespace. The deny-by-default tree replaces the host clone
+ * the new pid namespace and a read-only /sys for the new net namespace. The deny-by-default tree replaces the host clone
  * when filesystem policy lands.
  *
  * Paths are never resolved with root's rights through user-controlled
@@ -206,6 +206,9 @@ sandbox_mount_setup(const struct sandbox_spec *spec)
 	    MOUNT_ATTR_NODEV);
 	mount_fs(root, "proc", "proc", NULL, MOUNT_ATTR_NOSUID |
 	    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	/* A sysfs of the new net namespace: the host's interfaces vanish. */
+	mount_fs(root, "sys", "sysfs", NULL, MOUNT_ATTR_RDONLY |
+	    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	/* Last, so the tmpfs mounts above cannot cover it. */
 	mount_cwd(root, spec);
 

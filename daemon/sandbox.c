@@ -68,7 +68,8 @@ cmdline_join(char *const *argv)
 /*
  * Find the path of the client's cwd fd as the kernel names it, and refuse
  * places a sandbox must not get write access to: "/", the home directory
- * itself, and directories that no longer exist.
+ * itself, shared world-writable directories such as /tmp (other users'
+ * files and sockets), and directories that no longer exist.
  */
 static int
 sandbox_check_cwd(struct conn *c, int fd, const struct passwd *pw,
@@ -99,6 +100,12 @@ sandbox_check_cwd(struct conn *c, int fd, const struct passwd *pw,
 		control_send_error(c, GW_ERR_DENIED, "refusing to run with"
 		    " '/' as the working directory: cd into a project"
 		    " directory first");
+		return (-1);
+	}
+	if (st.st_mode & S_IWOTH) {
+		control_send_error(c, GW_ERR_DENIED, "refusing to run in the"
+		    " world-writable directory '%s' (other users' files would"
+		    " be writable): cd into a project directory first", path);
 		return (-1);
 	}
 	if (stat(pw->pw_dir, &hst) == 0 && hst.st_dev == st.st_dev &&
@@ -365,11 +372,16 @@ sandbox_kill_all(void)
 {
 	struct sandbox	*sb;
 
+	int		 wstatus;
+
 	TAILQ_FOREACH(sb, &sandboxes, entry)
 		sandbox_signal(sb, SIGKILL);
 	while ((sb = TAILQ_FIRST(&sandboxes)) != NULL) {
-		if (waitpid(sb->pid, NULL, 0) == -1 && errno != ECHILD)
+		wstatus = 0;
+		if (waitpid(sb->pid, &wstatus, 0) == -1 && errno != ECHILD)
 			log_warn("sandbox %u: waitpid", sb->id);
+		/* Best effort: tell the client how its command ended. */
+		sandbox_report(sb, wstatus);
 		sandbox_free(sb);
 	}
 }

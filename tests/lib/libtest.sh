@@ -1,0 +1,190 @@
+# Helpers for the integration tests: TAP output, a test user, a private
+# greywalld on a temporary socket, and cleanup of only what we started.
+# Sourced by tests/integration/*.sh; GW_BUILDDIR is set by meson.
+
+set -u
+
+: "${GW_BUILDDIR:?GW_BUILDDIR must point at a meson build directory}"
+GREYWALLD=$GW_BUILDDIR/daemon/greywalld
+GW=$GW_BUILDDIR/client/gw
+GWCTL=$GW_BUILDDIR/client/gwctl
+
+# The system python, not a per-user shim the test user cannot read.
+PYTHON=/usr/bin/python3
+
+TEST_USER=gwtest
+TEST_GROUP=gwtestgrp
+
+t_count=0
+t_failed=0
+daemon_pid=
+T=
+
+plan() { echo "1..$1"; }
+
+# Meson reads a TAP "1..0 # SKIP" plan as a skip; exit 0 with it.
+skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+bail() {
+	echo "Bail out! $*"
+	exit 1
+}
+
+diag() { printf '# %s\n' "$@"; }
+
+# ok DESCRIPTION COMMAND...: passes when COMMAND exits 0.
+ok() {
+	desc=$1
+	shift
+	t_count=$((t_count + 1))
+	if "$@"; then
+		echo "ok $t_count - $desc"
+	else
+		echo "not ok $t_count - $desc"
+		t_failed=$((t_failed + 1))
+	fi
+}
+
+# is DESCRIPTION GOT WANT
+is() {
+	t_count=$((t_count + 1))
+	if [ "$2" = "$3" ]; then
+		echo "ok $t_count - $1"
+	else
+		echo "not ok $t_count - $1"
+		diag "got:  '$2'" "want: '$3'"
+		t_failed=$((t_failed + 1))
+	fi
+}
+
+# contains DESCRIPTION HAYSTACK NEEDLE
+contains() {
+	t_count=$((t_count + 1))
+	case $2 in
+	*"$3"*)
+		echo "ok $t_count - $1"
+		;;
+	*)
+		echo "not ok $t_count - $1"
+		diag "'$2' does not contain '$3'"
+		t_failed=$((t_failed + 1))
+		;;
+	esac
+}
+
+done_testing() {
+	[ "$t_failed" -eq 0 ] || exit 1
+	exit 0
+}
+
+require_root() {
+	[ "$(id -u)" = 0 ] || skip_all "needs root to start greywalld"
+	[ -x "$GREYWALLD" ] || bail "no greywalld at $GREYWALLD"
+	unshare -m -p -n -f true 2>/dev/null ||
+	    skip_all "this kernel or container does not allow namespaces"
+}
+
+# An unprivileged user with a supplementary group, created once.
+setup_user() {
+	getent group "$TEST_GROUP" >/dev/null ||
+	    groupadd "$TEST_GROUP" || bail "groupadd $TEST_GROUP"
+	if ! id "$TEST_USER" >/dev/null 2>&1; then
+		useradd -m -s /bin/sh -G "$TEST_GROUP" "$TEST_USER" ||
+		    bail "useradd $TEST_USER"
+	fi
+	id -nG "$TEST_USER" | grep -qw "$TEST_GROUP" ||
+	    usermod -aG "$TEST_GROUP" "$TEST_USER"
+	TEST_UID=$(id -u "$TEST_USER")
+	TEST_HOME=$(getent passwd "$TEST_USER" | cut -d: -f6)
+	# As Debian 12's adduser makes them: root cannot pass without DAC caps.
+	chmod 700 "$TEST_HOME"
+}
+
+cleanup() {
+	if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
+		kill "$daemon_pid"
+		wait "$daemon_pid" 2>/dev/null
+	fi
+	[ -n "$T" ] && rm -rf "$T"
+	[ -n "${WORK:-}" ] && rm -rf "$WORK"
+}
+
+# Scratch space: $T for the test, $WORK (the user's cwd) inside the
+# user's 0700 home, like a real project directory.
+setup_dirs() {
+	T=$(mktemp -d /tmp/gwtest.XXXXXX) || bail "mktemp"
+	chmod 755 "$T"
+	WORK=$(mktemp -d "$TEST_HOME/work.XXXXXX") || bail "mktemp"
+	chown "$TEST_USER" "$WORK"
+	SOCK=$T/gw.sock
+	GW_EXEC=(setpriv --reuid="$TEST_USER" --regid="$TEST_USER"
+	    --init-groups env -i -C "$WORK" PATH=/usr/local/bin:/usr/bin:/bin
+	    HOME="$TEST_HOME" GREYWALL_SOCKET="$SOCK" "$GW" exec)
+	trap cleanup EXIT
+}
+
+# The capabilities the shipped unit leaves greywalld, so the tests run the
+# daemon as systemd would.
+unit_caps() {
+	sed -n 's/^CapabilityBoundingSet=//p' \
+	    "$GW_BUILDDIR/systemd/greywalld.service" | tr 'A-Z' 'a-z' |
+	    sed 's/cap_/+/g; s/ /,/g'
+}
+
+# start_daemon [ARGS...]: a foreground greywalld on $SOCK, logging to $T,
+# with only the capabilities the systemd unit grants.
+start_daemon() {
+	caps=$(unit_caps)
+	[ -n "$caps" ] || bail "no CapabilityBoundingSet in the built unit"
+	setpriv --bounding-set=-all,"$caps" --inh-caps=-all \
+	    "$GREYWALLD" -d -s "$SOCK" "$@" >>"$T/daemon.log" 2>&1 &
+	daemon_pid=$!
+	i=0
+	while [ ! -S "$SOCK" ]; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$daemon_pid" 2>/dev/null; then
+			cat "$T/daemon.log" >&2
+			bail "greywalld did not start"
+		fi
+		sleep 0.05
+	done
+}
+
+stop_daemon() {
+	kill "$daemon_pid"
+	wait "$daemon_pid" 2>/dev/null
+	daemon_pid=
+}
+
+# as_user COMMAND...: run as the test user with a clean environment.
+as_user() {
+	setpriv --reuid="$TEST_USER" --regid="$TEST_USER" --init-groups \
+	    env -i PATH=/usr/local/bin:/usr/bin:/bin HOME="$TEST_HOME" \
+	    GREYWALL_SOCKET="$SOCK" "$@"
+}
+
+# gw_exec ARGS...: gw exec from the work directory as the test user.
+# In the background use "${GW_EXEC[@]}" ARGS... & instead: setpriv and env
+# exec, so $! is gw's own pid.
+gw_exec() {
+	"${GW_EXEC[@]}" "$@"
+}
+
+# wait_for DESCRIPTION COMMAND...: poll up to 5 s for COMMAND to succeed.
+wait_for() {
+	desc=$1
+	shift
+	i=0
+	until "$@"; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && { diag "timed out waiting for $desc"; return 1; }
+		sleep 0.05
+	done
+	return 0
+}
+
+running() { pgrep -f "$1" >/dev/null; }
+no_process() { ! pgrep -f "$1" >/dev/null; }
