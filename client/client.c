@@ -35,7 +35,15 @@ client_recv(int fd, struct gw_msg *m)
 {
 	int	r;
 
-	if ((r = gw_msg_recv(fd, m)) <= 0)
+	r = gw_msg_recv(fd, m);
+	/*
+	 * A daemon that refuses us replies and hangs up before reading what
+	 * we sent; the kernel then reports ECONNRESET ahead of the reply,
+	 * which is still queued. Read it.
+	 */
+	if (r == -1 && errno == ECONNRESET)
+		r = gw_msg_recv(fd, m);
+	if (r <= 0)
 		return (r);
 	if (gw_msg_validate(m, GW_DIR_TO_CLIENT) == -1) {
 		gw_msg_clear(m);

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 #include <sys/queue.h>
 
+#include <signal.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -167,6 +168,7 @@ void		 sandbox_mount_setup(const struct sandbox_spec *);
 void		 sandbox_creds_drop(const struct sandbox_spec *);
 
 /* sandbox-init.c */
+void		 sandbox_init_sigset(sigset_t *);
 void		 sandbox_init_run(struct sandbox_spec *) __attribute__((noreturn));
 void		 sandbox_init_fail(int, const char *, ...)
 		    __attribute__((format(printf, 2, 3), noreturn));

@@ -89,20 +89,37 @@ noop_handler(int sig __unused)
 {
 }
 
-/* Start from a clean signal state: the daemon's handlers mean nothing here. */
+/*
+ * Start from a clean signal state: the daemon's handlers mean nothing
+ * here. The mask is set to block (for init) or to block nothing.
+ */
 static void
-init_reset_signals(void)
+init_reset_signals(const sigset_t *mask)
 {
 	struct sigaction	sa;
-	sigset_t		all;
 	int			sig;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	for (sig = 1; sig < NSIG; sig++)
 		sigaction(sig, &sa, NULL);
-	sigemptyset(&all);
-	sigprocmask(SIG_SETMASK, &all, NULL);
+	sigprocmask(SIG_SETMASK, mask, NULL);
+}
+
+/*
+ * The signals init forwards. The daemon blocks them around clone, so init
+ * starts with them blocked: pid 1 drops a signal it neither blocks nor
+ * handles, and a relayed Ctrl-C can arrive while the sandbox is still
+ * being built.
+ */
+void
+sandbox_init_sigset(sigset_t *set)
+{
+	size_t	i;
+
+	sigemptyset(set);
+	for (i = 0; i < nitems(init_signals); i++)
+		sigaddset(set, init_signals[i]);
 }
 
 /*
@@ -154,9 +171,11 @@ init_execvpe(char *const argv[], char *const envp[])
 static void __attribute__((noreturn))
 init_exec_command(struct sandbox_spec *spec, int errfd)
 {
-	int	err, i;
+	sigset_t	none;
+	int		err, i;
 
-	init_reset_signals();
+	sigemptyset(&none);
+	init_reset_signals(&none);
 	if (setsid() == -1)
 		goto fail;
 	for (i = 0; i < 3; i++)
@@ -232,7 +251,8 @@ sandbox_init_run(struct sandbox_spec *spec)
 	pid_t			 cmd;
 
 	init_statusfd = spec->statusfd;
-	init_reset_signals();
+	sandbox_init_sigset(&set);
+	init_reset_signals(&set);
 	/* If the daemon dies, so does the sandbox. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 
@@ -281,12 +301,8 @@ sandbox_init_run(struct sandbox_spec *spec)
 	 */
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = noop_handler;
-	sigemptyset(&set);
-	for (i = 0; i < (int)nitems(init_signals); i++) {
+	for (i = 0; i < (int)nitems(init_signals); i++)
 		sigaction(init_signals[i], &sa, NULL);
-		sigaddset(&set, init_signals[i]);
-	}
-	sigprocmask(SIG_BLOCK, &set, NULL);
 	if ((sigfd = signalfd(-1, &set, SFD_CLOEXEC)) == -1)
 		sandbox_init_fail(errno, "signalfd");
 

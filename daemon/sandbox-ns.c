@@ -36,7 +36,8 @@ pid_t
 sandbox_ns_spawn(struct sandbox_spec *spec, int *ret_pidfd)
 {
 	struct clone_args	args;
-	int			pidfd = -1;
+	sigset_t		set, old;
+	int			pidfd = -1, saved_errno;
 	long			pid;
 
 	memset(&args, 0, sizeof(args));
@@ -45,11 +46,18 @@ sandbox_ns_spawn(struct sandbox_spec *spec, int *ret_pidfd)
 	args.pidfd = (uint64_t)(uintptr_t)&pidfd;
 	args.exit_signal = SIGCHLD;
 
+	/* The child inherits this mask; see sandbox_init_sigset(). */
+	sandbox_init_sigset(&set);
+	sigprocmask(SIG_BLOCK, &set, &old);
 	pid = syscall(SYS_clone3, &args, sizeof(args));
-	if (pid == -1)
-		return (-1);
 	if (pid == 0)
 		sandbox_init_run(spec);
+	saved_errno = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid == -1) {
+		errno = saved_errno;
+		return (-1);
+	}
 	*ret_pidfd = pidfd;
 	return (pid);
 }

@@ -76,8 +76,12 @@ contains() {
 }
 
 done_testing() {
-	[ "$t_failed" -eq 0 ] || exit 1
-	exit 0
+	[ "$t_failed" -eq 0 ] && exit 0
+	if [ -n "$T" ] && [ -f "$T/daemon.log" ]; then
+		diag "greywalld log:"
+		sed 's/^/#   /' "$T/daemon.log"
+	fi
+	exit 1
 }
 
 require_root() {
@@ -186,5 +190,7 @@ wait_for() {
 	return 0
 }
 
-running() { pgrep -f "$1" >/dev/null; }
-no_process() { ! pgrep -f "$1" >/dev/null; }
+# Processes whose command line starts with PATTERN (so gw's own
+# "gw exec sleep N" does not count as the sandboxed "sleep N").
+running() { pgrep -f "^$1" >/dev/null; }
+no_process() { ! pgrep -f "^$1" >/dev/null; }

@@ -1,0 +1,59 @@
+#!/bin/sh
+# The whole test suite, as CI runs it (.ci/run calls exactly this):
+#   1. gcc with -Werror: unit and integration tests
+#   2. the same suite built with ASan and UBSan
+#   3. clang libFuzzer targets, each for a bounded time
+# Needs root (the integration tests start greywalld). Prints a final
+# "N passed, N failed" line; exits non-zero on any failure, and on any
+# skipped test when CI is set, since CI has every kernel feature.
+set -eu
+cd "$(dirname "$0")/.."
+src=$(pwd)
+
+[ "$(id -u)" = 0 ] || { echo "tests/run.sh: run as root" >&2; exit 1; }
+.ci/install-deps
+
+# setup DIR ARGS...: configure a build directory once, reconfigure after.
+setup() {
+	dir=$1
+	shift
+	if [ -f "$dir/build.ninja" ]; then
+		meson setup --reconfigure "$dir" "$@" >/dev/null
+	else
+		meson setup "$dir" "$@" >/dev/null
+	fi
+	ninja -C "$dir"
+}
+
+status=0
+setup build-ci --werror -Dbuildtype=debugoptimized
+meson test -C build-ci --print-errorlogs || status=1
+
+setup build-asan --werror -Dbuildtype=debug -Db_sanitize=address,undefined \
+    -Db_lundef=false -Dman=false
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
+UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    meson test -C build-asan --print-errorlogs || status=1
+
+CC=clang setup build-fuzz --werror -Dfuzz=true -Dman=false
+meson test -C build-fuzz --suite fuzz --print-errorlogs || status=1
+
+# Count results over all three runs from meson's JSON logs.
+python3 - "$src" <<'PY' || status=1
+import json, os, sys
+counts = {}
+for d in ("build-ci", "build-asan", "build-fuzz"):
+    with open(os.path.join(sys.argv[1], d, "meson-logs", "testlog.json")) as f:
+        for line in f:
+            r = json.loads(line)["result"]
+            counts[r] = counts.get(r, 0) + 1
+passed = counts.pop("OK", 0) + counts.pop("EXPECTEDFAIL", 0)
+skipped = counts.pop("SKIP", 0)
+failed = sum(counts.values())
+print("%d passed, %d failed, %d skipped" % (passed, failed, skipped))
+if failed or (skipped and os.environ.get("CI")):
+    if skipped and os.environ.get("CI"):
+        print("tests were skipped, but CI has every feature they need")
+    sys.exit(1)
+PY
+exit $status
