@@ -85,6 +85,8 @@ send_request(int sock, char **argv, int argc, int cwd)
 	memset(&o, 0, sizeof(o));
 	o.argc = argc;
 	o.envc = envc;
+	o.umask = umask(022);
+	umask(o.umask);
 	if (gw_msg_send(sock, GW_MSG_SANDBOX_OPEN, 0, &o, sizeof(o), NULL, 0,
 	    -1) == -1)
 		return (-1);

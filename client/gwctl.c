@@ -132,6 +132,10 @@ cmd_list(int sock, int json)
 			t = info.start_time;
 			localtime_r(&t, &tm);
 			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+			/* The daemon's strings are not trusted either. */
+			str_sanitize((char *)msg.str[0]);
+			str_sanitize((char *)msg.str[1]);
+			str_sanitize((char *)msg.str[2]);
 			snprintf(user, sizeof(user), "%s(%u)", msg.str[0],
 			    info.uid);
 			printf("%-6u %-20s %-8u %-19s %-30s %s\n", info.id,

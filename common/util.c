@@ -81,6 +81,19 @@ fd_close_except(const int *keep, size_t n)
 	return (close_range(from, ~0U, 0));
 }
 
+/*
+ * Replace control characters with '?' in a string meant for a log line or
+ * a terminal, so a command line cannot forge log lines or send escape
+ * sequences to an administrator's terminal.
+ */
+void
+str_sanitize(char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			*s = '?';
+}
+
 int
 str_has_prefix(const char *s, const char *prefix)
 {

@@ -30,5 +30,6 @@ void	 closep(int *);
 int	 fd_set_nonblock(int);
 int	 fd_close_except(const int *, size_t);
 int	 str_has_prefix(const char *, const char *);
+void	 str_sanitize(char *);
 
 #endif /* GW_UTIL_H */

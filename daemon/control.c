@@ -422,8 +422,8 @@ dispatch_open(struct conn *c, struct gw_msg *m)
 	int			 i;
 
 	memcpy(&o, m->data, sizeof(o));
-	if (o.flags != 0 || o.reserved != 0) {
-		conn_violation(c, m, "unknown flags");
+	if (o.flags != 0 || o.umask > 0777) {
+		conn_violation(c, m, "unknown flags or bad umask");
 		return (-1);
 	}
 	if (o.argc == 0 || o.argc > GW_ARGC_MAX || o.envc > GW_ENVC_MAX) {
@@ -446,6 +446,7 @@ dispatch_open(struct conn *c, struct gw_msg *m)
 		r->fds[i] = -1;
 	r->argc = o.argc;
 	r->envc = o.envc;
+	r->umask = o.umask;
 	c->req = r;
 	c->state = CONN_OPENING;
 	return (0);

@@ -47,6 +47,7 @@ struct peer {
 struct request {
 	uint32_t	 argc, envc;
 	uint32_t	 nargs, nenv;
+	mode_t		 umask;
 	size_t		 bytes;
 	char		**argv;		/* NULL-terminated when complete */
 	char		**envp;
@@ -111,6 +112,7 @@ struct sandbox_spec {
 	const gid_t	 *groups;
 	int		  ngroups;
 	const char	 *cwd;		/* path of the cwd fd, checked */
+	mode_t		  umask;
 };
 
 struct sandbox {

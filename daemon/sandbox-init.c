@@ -176,6 +176,7 @@ init_exec_command(struct sandbox_spec *spec, int errfd)
 
 	sigemptyset(&none);
 	init_reset_signals(&none);
+	umask(spec->umask);
 	if (setsid() == -1)
 		goto fail;
 	for (i = 0; i < 3; i++)

@@ -62,6 +62,7 @@ cmdline_join(char *const *argv)
 	}
 	if (len >= CMDLINE_MAX - 1)
 		memcpy(s + CMDLINE_MAX - 4, "...", 4);
+	str_sanitize(s);
 	return (s);
 }
 
@@ -265,6 +266,8 @@ sandbox_start(struct conn *c, struct request *r)
 		log_warn("%s", __func__);
 		goto fail;
 	}
+	/* For logs and gwctl only; the mount uses the real path. */
+	str_sanitize(sb->cwd);
 	sb->pidfd = sb->statusfd = -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1) {
 		log_warn("%s: socketpair", __func__);
@@ -284,6 +287,7 @@ sandbox_start(struct conn *c, struct request *r)
 	spec.groups = c->peer.groups;
 	spec.ngroups = c->peer.ngroups;
 	spec.cwd = cwd;
+	spec.umask = r->umask;
 
 	if ((pid = sandbox_ns_spawn(&spec, &pidfd)) == -1) {
 		log_warn("%s: clone", __func__);

@@ -95,7 +95,7 @@ struct gw_sandbox_open {
 	uint32_t	flags;		/* none defined yet, must be 0 */
 	uint32_t	argc;		/* GW_MSG_SANDBOX_ARG messages to follow */
 	uint32_t	envc;		/* GW_MSG_SANDBOX_ENV messages to follow */
-	uint32_t	reserved;	/* must be 0 */
+	uint32_t	umask;		/* the client's, at most 0777 */
 };
 _Static_assert(sizeof(struct gw_sandbox_open) == 16, "gw_sandbox_open size");
 

@@ -8,7 +8,7 @@ setup_user
 setup_dirs
 start_daemon
 
-plan 42
+plan 49
 
 gw_exec true
 is "exit status 0" $? 0
@@ -150,5 +150,31 @@ err=$(cd "$WORK" && setpriv --reuid="$TEST_USER" --regid="$TEST_USER" \
     "$GW" exec true 2>&1)
 is "daemon not running exits 125" $? 125
 contains "says how to start greywalld" "$err" "greywalld is not running"
+
+out=$("$GW" --version)
+is "gw --version" "$out" "gw $("$GREYWALLD" --version | cut -d' ' -f2-)"
+"$GW" --help | grep -q 'usage: gw'
+is "gw --help exits 0 with usage" $? 0
+"$GW" frobnicate 2>/dev/null
+is "an unknown gw command exits 125" $? 125
+
+# The daemon runs with only the unit's capabilities, as under systemd.
+bnd=$(sed -n 's/^CapBnd:\t//p' "/proc/$daemon_pid/status")
+ok "greywalld's bounding set is the unit's ($bnd)" \
+    test "$bnd" != 000001ffffffffff
+
+# Command lines are shown to admins with control characters neutralised.
+"${GW_EXEC[@]}" sh -c 'sleep 31501' "$(printf 'x\033[2Jy\nz')" &
+gw=$!
+wait_for "sleep running" running 'sleep 31501'
+out=$("$GWCTL" -S "$SOCK" list)
+contains "escape and newline in a command line shown as ?" "$out" \
+    "sleep 31501 x?[2Jy?z"
+kill "$gw"
+wait "$gw" 2>/dev/null
+
+# The client's umask applies.
+out=$(cd "$WORK" && as_user sh -c "umask 077; '$GW' exec sh -c 'umask'")
+is "the client's umask is the command's" "$out" 0077
 
 done_testing
