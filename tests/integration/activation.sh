@@ -62,7 +62,7 @@ ok "it did not remove a socket it did not create" test -S "$SOCK"
 # Without activation and with a live daemon on the socket, a second one
 # refuses to start and leaves the socket alone.
 start_daemon
-"$GREYWALLD" -f -s "$SOCK" >"$T/second.log" 2>&1
+timeout 5 "$GREYWALLD" -f -s "$SOCK" >"$T/second.log" 2>&1
 rc=$?
 ok "a second greywalld on the same socket refuses to start ($rc)" \
     grep -q 'another greywalld is listening' "$T/second.log"

@@ -8,7 +8,7 @@ setup_user
 setup_dirs
 start_daemon
 
-plan 49
+plan 48
 
 gw_exec true
 is "exit status 0" $? 0

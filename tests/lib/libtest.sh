@@ -143,6 +143,8 @@ unit_caps() {
 start_daemon() {
 	caps=$(unit_caps)
 	[ -n "$caps" ] || bail "no CapabilityBoundingSet in the built unit"
+	# A stale socket file would make the wait below return early.
+	rm -f "$SOCK"
 	setpriv --bounding-set=-all,"$caps" --inh-caps=-all \
 	    "$GREYWALLD" -d -s "$SOCK" "$@" >>"$T/daemon.log" 2>&1 &
 	daemon_pid=$!
