@@ -10,11 +10,54 @@
 
 #include <err.h>
 #include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "client.h"
+
+/*
+ * Parse the options gw and gwctl share (-S/--socket, --version, --help)
+ * up to the command word. Returns the index of the command word; usage()
+ * does not return.
+ */
+int
+client_global_opts(int argc, char **argv, const char *prog,
+    void (*usage)(int), const char **sockopt)
+{
+	static const struct option longopts[] = {
+		{ "socket", required_argument, NULL, 'S' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int	ch;
+
+	*sockopt = NULL;
+	while ((ch = getopt_long(argc, argv, "+S:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'S':
+			*sockopt = optarg;
+			break;
+		case 'V':
+			printf("%s %s (protocol %u)\n", prog, GW_VERSION,
+			    GW_PROTO_VERSION);
+			exit(0);
+		case 'h':
+			usage(0);
+			break;
+		default:
+			usage(1);
+			break;
+		}
+	}
+	if (optind == argc)
+		usage(1);
+	return (optind);
+}
 
 /* --socket, else $GREYWALL_SOCKET, else the system socket. */
 const char *
@@ -59,6 +102,30 @@ client_error_text(const struct gw_msg *m)
 }
 
 /*
+ * Receive a reply that must come: prints why and returns -1 on a closed
+ * connection, a bad message or GW_MSG_ERROR.
+ */
+int
+client_expect(int fd, struct gw_msg *m)
+{
+	switch (client_recv(fd, m)) {
+	case 1:
+		break;
+	case 0:
+		warnx("greywalld closed the connection");
+		return (-1);
+	default:
+		warn("bad reply from greywalld");
+		return (-1);
+	}
+	if (m->hdr.type == GW_MSG_ERROR) {
+		warnx("%s", client_error_text(m));
+		return (-1);
+	}
+	return (0);
+}
+
+/*
  * Connect and complete the HELLO exchange. Returns the socket, or -1
  * after printing what went wrong and what to do about it.
  */
@@ -100,16 +167,8 @@ client_connect(const char *path, uint32_t kind)
 		warn("cannot talk to greywalld at %s", path);
 		return (-1);
 	}
-	switch (client_recv(fd, &m)) {
-	case 1:
-		break;
-	case 0:
-		warnx("greywalld closed the connection during the handshake");
+	if (client_expect(fd, &m) == -1)
 		return (-1);
-	default:
-		warn("bad reply from greywalld");
-		return (-1);
-	}
 	switch (m.hdr.type) {
 	case GW_MSG_OK:
 		return (TAKE_FD(fd));
@@ -118,9 +177,6 @@ client_connect(const char *path, uint32_t kind)
 		warnx("greywalld speaks protocol version %u but this client"
 		    " speaks version %u: install matching greywall versions",
 		    v.version, GW_PROTO_VERSION);
-		return (-1);
-	case GW_MSG_ERROR:
-		warnx("greywalld: %s", client_error_text(&m));
 		return (-1);
 	default:
 		warnx("unexpected %s from greywalld",

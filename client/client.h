@@ -15,7 +15,10 @@
 #define GW_EXIT_NOT_FOUND	127
 
 /* client.c */
+int		 client_global_opts(int, char **, const char *, void (*)(int),
+		    const char **);
 const char	*client_socket_path(const char *);
+int		 client_expect(int, struct gw_msg *);
 int		 client_connect(const char *, uint32_t);
 int		 client_recv(int, struct gw_msg *);
 const char	*client_error_text(const struct gw_msg *);

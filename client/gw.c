@@ -263,34 +263,12 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "socket", required_argument, NULL, 'S' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char	*sockopt = NULL;
-	int		 ch;
+	const char	*sockopt;
+	int		 i;
 
-	while ((ch = getopt_long(argc, argv, "+S:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'S':
-			sockopt = optarg;
-			break;
-		case 'V':
-			printf("gw %s (protocol %u)\n", GW_VERSION,
-			    GW_PROTO_VERSION);
-			return (0);
-		case 'h':
-			usage(0);
-		default:
-			usage(1);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc == 0)
-		usage(1);
+	i = client_global_opts(argc, argv, "gw", usage, &sockopt);
+	argc -= i;
+	argv += i;
 	if (strcmp(argv[0], "exec") == 0)
 		return (cmd_exec(client_socket_path(sockopt), argc, argv));
 	warnx("unknown command '%s'", argv[0]);

@@ -7,7 +7,6 @@
 
 #include <err.h>
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,27 +34,6 @@ usage(int status)
 	    "  -S, --socket PATH  greywalld socket (default $GREYWALL_SOCKET"
 	    " or %s)\n", GW_SOCKET_PATH);
 	exit(status == 0 ? 0 : GWCTL_EXIT_USAGE);
-}
-
-/* Receive one reply; prints and returns -1 on errors and ERROR. */
-static int
-recv_reply(int sock)
-{
-	switch (client_recv(sock, &msg)) {
-	case 1:
-		break;
-	case 0:
-		warnx("greywalld closed the connection");
-		return (-1);
-	default:
-		warn("bad reply from greywalld");
-		return (-1);
-	}
-	if (msg.hdr.type == GW_MSG_ERROR) {
-		warnx("%s", client_error_text(&msg));
-		return (-1);
-	}
-	return (0);
 }
 
 static void
@@ -108,7 +86,7 @@ cmd_list(int sock, int json)
 		printf("%-6s %-20s %-8s %-19s %-30s %s\n", "ID", "USER", "PID",
 		    "STARTED", "COMMAND", "CWD");
 	for (;;) {
-		if (recv_reply(sock) == -1)
+		if (client_expect(sock, &msg) == -1)
 			return (GWCTL_EXIT_ERROR);
 		if (msg.hdr.type == GW_MSG_ADMIN_LIST_END)
 			break;
@@ -168,7 +146,7 @@ cmd_kill(int sock, const char *arg)
 		warn("cannot send to greywalld");
 		return (GWCTL_EXIT_ERROR);
 	}
-	if (recv_reply(sock) == -1)
+	if (client_expect(sock, &msg) == -1)
 		return (GWCTL_EXIT_ERROR);
 	return (0);
 }
@@ -176,34 +154,12 @@ cmd_kill(int sock, const char *arg)
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "socket", required_argument, NULL, 'S' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	const char	*sockopt = NULL;
-	int		 ch, sock, json = 0, r;
+	const char	*sockopt;
+	int		 i, sock, json = 0, r;
 
-	while ((ch = getopt_long(argc, argv, "+S:h", longopts, NULL)) != -1) {
-		switch (ch) {
-		case 'S':
-			sockopt = optarg;
-			break;
-		case 'V':
-			printf("gwctl %s (protocol %u)\n", GW_VERSION,
-			    GW_PROTO_VERSION);
-			return (0);
-		case 'h':
-			usage(0);
-		default:
-			usage(1);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (argc == 0)
-		usage(1);
+	i = client_global_opts(argc, argv, "gwctl", usage, &sockopt);
+	argc -= i;
+	argv += i;
 
 	if (strcmp(argv[0], "list") == 0) {
 		if (argc == 2 && strcmp(argv[1], "--json") == 0)
