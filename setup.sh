@@ -8,9 +8,9 @@ cd "$(dirname "$0")"
 .ci/install-deps
 
 if [ -f build/build.ninja ]; then
-	meson setup --reconfigure build --prefix=/usr/local >/dev/null
+	meson setup --reconfigure build --prefix=/usr/local --sysconfdir=/etc >/dev/null
 else
-	meson setup build --prefix=/usr/local >/dev/null
+	meson setup build --prefix=/usr/local --sysconfdir=/etc >/dev/null
 fi
 ninja -C build
 meson install -C build --quiet

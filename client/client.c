@@ -184,3 +184,35 @@ client_connect(const char *path, uint32_t kind)
 		return (-1);
 	}
 }
+
+/*
+ * Print an effective policy: the caller's own (user "") or, for an admin,
+ * another user's. Returns 0, or -1 after a message.
+ */
+int
+client_policy_show(const char *path, uint32_t kind, const char *user)
+{
+	_cleanup_close_ int	 fd = -1;
+	static struct gw_msg	 m;
+	const char		*strs[1] = { user };
+
+	if ((fd = client_connect(path, kind)) == -1)
+		return (-1);
+	if (gw_msg_send(fd, GW_MSG_POLICY_SHOW, 0, NULL, 0, strs, 1,
+	    -1) == -1) {
+		warn("cannot send to greywalld");
+		return (-1);
+	}
+	for (;;) {
+		if (client_expect(fd, &m) == -1)
+			return (-1);
+		if (m.hdr.type == GW_MSG_OK)
+			return (0);
+		if (m.hdr.type != GW_MSG_POLICY_TEXT) {
+			warnx("unexpected %s from greywalld",
+			    gw_msg_typename(m.hdr.type));
+			return (-1);
+		}
+		fputs(m.str[0], stdout);
+	}
+}

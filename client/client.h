@@ -19,6 +19,7 @@ int		 client_global_opts(int, char **, const char *, void (*)(int),
 		    const char **);
 const char	*client_socket_path(const char *);
 int		 client_expect(int, struct gw_msg *);
+int		 client_policy_show(const char *, uint32_t, const char *);
 int		 client_connect(const char *, uint32_t);
 int		 client_recv(int, struct gw_msg *);
 const char	*client_error_text(const struct gw_msg *);

@@ -34,13 +34,20 @@ static void __attribute__((noreturn))
 usage(int status)
 {
 	fprintf(status == 0 ? stdout : stderr,
-	    "usage: gw [-S socket] exec [-c string] [--] command [arg ...]\n"
+	    "usage: gw [-S socket] exec [options] [--] command [arg ...]\n"
+	    "       gw [-S socket] exec [options] -c string\n"
+	    "       gw [-S socket] policy\n"
 	    "       gw --version | --help\n"
 	    "\n"
 	    "  -S, --socket PATH  greywalld socket (default $GREYWALL_SOCKET"
 	    " or %s)\n"
 	    "  exec -- CMD ARGS   run CMD with ARGS in a sandbox\n"
 	    "  exec -c STRING     run /bin/sh -c STRING in a sandbox\n"
+	    "  exec options, which can only narrow your policy:\n"
+	    "    --policy FILE    a YAML overlay (see greywall-policy(5))\n"
+	    "    --no-network     no network at all\n"
+	    "    --ro             the working directory read-only\n"
+	    "  policy             print your effective policy\n"
 	    "\n"
 	    "Exit status: the command's, 128+N if it died of signal N,\n"
 	    "125 if gw or greywalld failed, 126 if the command cannot be\n"
@@ -64,8 +71,42 @@ send_fd(int sock, uint32_t role, int fd)
 	    0, fd));
 }
 
+/*
+ * Read a policy overlay file; the daemon parses and checks it, this only
+ * bounds its size. Returns a string to free, or NULL after a message.
+ */
+static char *
+read_overlay(const char *path)
+{
+	char	*buf;
+	size_t	 n;
+	FILE	*f;
+
+	if ((f = fopen(path, "re")) == NULL) {
+		warn("%s", path);
+		return (NULL);
+	}
+	if ((buf = malloc(GW_POLICY_MAX + 1)) == NULL) {
+		warn("malloc");
+		fclose(f);
+		return (NULL);
+	}
+	n = fread(buf, 1, GW_POLICY_MAX + 1, f);
+	if (ferror(f) || n > GW_POLICY_MAX || memchr(buf, '\0', n) != NULL) {
+		warnx("%s: %s", path, ferror(f) ? "read error" : n >
+		    GW_POLICY_MAX ? "larger than 64 KiB" : "not a text file");
+		fclose(f);
+		free(buf);
+		return (NULL);
+	}
+	fclose(f);
+	buf[n] = '\0';
+	return (buf);
+}
+
 static int
-send_request(int sock, char **argv, int argc, int cwd)
+send_request(int sock, char **argv, int argc, int cwd, uint32_t flags,
+    const char *policy_path, const char *policy_text)
 {
 	struct gw_sandbox_open	 o;
 	const char		*s[1];
@@ -83,6 +124,7 @@ send_request(int sock, char **argv, int argc, int cwd)
 		envc++;
 	}
 	memset(&o, 0, sizeof(o));
+	o.flags = flags;
 	o.argc = argc;
 	o.envc = envc;
 	o.umask = umask(022);
@@ -104,6 +146,13 @@ send_request(int sock, char **argv, int argc, int cwd)
 	for (e = environ; *e != NULL; e++) {
 		s[0] = *e;
 		if (gw_msg_send(sock, GW_MSG_SANDBOX_ENV, 0, NULL, 0, s, 1,
+		    -1) == -1)
+			return (-1);
+	}
+	if (policy_text != NULL) {
+		const char	*p[2] = { policy_path, policy_text };
+
+		if (gw_msg_send(sock, GW_MSG_SANDBOX_POLICY, 0, NULL, 0, p, 2,
 		    -1) == -1)
 			return (-1);
 	}
@@ -198,11 +247,16 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "no-network", no_argument, NULL, 'N' },
+		{ "ro", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 }
 	};
 	_cleanup_close_ int	 sock = -1, cwd = -1, sigfd = -1;
+	_cleanup_free_ char	*policy_text = NULL;
 	char			*shargv[4];
-	const char		*shcmd = NULL;
+	const char		*shcmd = NULL, *policy_path = NULL;
+	uint32_t		 flags = 0;
 	sigset_t		 set;
 	size_t			 i;
 	int			 ch;
@@ -212,6 +266,15 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 		switch (ch) {
 		case 'c':
 			shcmd = optarg;
+			break;
+		case 'p':
+			policy_path = optarg;
+			break;
+		case 'N':
+			flags |= GW_OPEN_NO_NETWORK;
+			break;
+		case 'R':
+			flags |= GW_OPEN_CWD_RO;
 			break;
 		case 'h':
 			usage(0);
@@ -233,6 +296,9 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 	}
 	if (argc == 0)
 		usage(1);
+	if (policy_path != NULL &&
+	    (policy_text = read_overlay(policy_path)) == NULL)
+		return (GW_EXIT_FAILURE);
 
 	if ((cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		warn("cannot open the working directory");
@@ -252,7 +318,8 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 
 	if ((sock = client_connect(sockpath, GW_CLIENT_GW)) == -1)
 		return (GW_EXIT_FAILURE);
-	if (send_request(sock, argv, argc, cwd) == -1) {
+	if (send_request(sock, argv, argc, cwd, flags, policy_path,
+	    policy_text) == -1) {
 		if (errno != E2BIG)
 			warn("cannot send the request to greywalld");
 		return (GW_EXIT_FAILURE);
@@ -271,6 +338,9 @@ main(int argc, char *argv[])
 	argv += i;
 	if (strcmp(argv[0], "exec") == 0)
 		return (cmd_exec(client_socket_path(sockopt), argc, argv));
+	if (strcmp(argv[0], "policy") == 0 && argc == 1)
+		return (client_policy_show(client_socket_path(sockopt),
+		    GW_CLIENT_GW, "") == 0 ? 0 : GW_EXIT_FAILURE);
 	warnx("unknown command '%s'", argv[0]);
 	usage(1);
 }

@@ -30,6 +30,8 @@ usage(int status)
 	    "commands:\n"
 	    "  list [--json]   list running sandboxes\n"
 	    "  kill ID         kill sandbox ID and everything in it\n"
+	    "  policy USER     print USER's effective policy\n"
+	    "  reload          re-read the policy files\n"
 	    "\n"
 	    "  -S, --socket PATH  greywalld socket (default $GREYWALL_SOCKET"
 	    " or %s)\n", GW_SOCKET_PATH);
@@ -151,6 +153,19 @@ cmd_kill(int sock, const char *arg)
 	return (0);
 }
 
+static int
+cmd_reload(int sock)
+{
+	if (gw_msg_send(sock, GW_MSG_ADMIN_RELOAD, 0, NULL, 0, NULL, 0,
+	    -1) == -1) {
+		warn("cannot send to greywalld");
+		return (GWCTL_EXIT_ERROR);
+	}
+	if (client_expect(sock, &msg) == -1)
+		return (GWCTL_EXIT_ERROR);
+	return (0);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -169,6 +184,14 @@ main(int argc, char *argv[])
 	} else if (strcmp(argv[0], "kill") == 0) {
 		if (argc != 2)
 			usage(1);
+	} else if (strcmp(argv[0], "policy") == 0) {
+		if (argc != 2 || argv[1][0] == '\0')
+			usage(1);
+		return (client_policy_show(client_socket_path(sockopt),
+		    GW_CLIENT_CTL, argv[1]) == 0 ? 0 : GWCTL_EXIT_ERROR);
+	} else if (strcmp(argv[0], "reload") == 0) {
+		if (argc != 1)
+			usage(1);
 	} else {
 		warnx("unknown command '%s'", argv[0]);
 		usage(1);
@@ -179,6 +202,8 @@ main(int argc, char *argv[])
 		return (GWCTL_EXIT_ERROR);
 	if (json || strcmp(argv[0], "list") == 0)
 		r = cmd_list(sock, json);
+	else if (strcmp(argv[0], "reload") == 0)
+		r = cmd_reload(sock);
 	else
 		r = cmd_kill(sock, argv[1]);
 	return (r);

@@ -13,6 +13,7 @@
 #include <sys/un.h>
 
 #include <errno.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -41,6 +42,7 @@ static struct gw_msg	 inmsg;
 
 static void	conn_free(struct conn *);
 static void	conn_close_cb(int, short, void *);
+static void	policy_show(struct conn *, const char *);
 
 /*
  * Bind the socket at path. A stale socket file is replaced; one that
@@ -193,6 +195,8 @@ request_free(struct request *r)
 		free(r->envp[i]);
 	free(r->argv);
 	free(r->envp);
+	free(r->policy_name);
+	free(r->policy_text);
 	for (i = 0; i < GW_FD_ROLE_MAX; i++)
 		if (r->fds[i] >= 0)
 			close(r->fds[i]);
@@ -377,6 +381,7 @@ static int
 dispatch_admin(struct conn *c, struct gw_msg *m)
 {
 	struct gw_sandbox_id	sid;
+	char			buf[1024];
 
 	if (c->kind != GW_CLIENT_CTL || c->state != CONN_READY) {
 		conn_violation(c, m, "unexpected admin message");
@@ -396,6 +401,18 @@ dispatch_admin(struct conn *c, struct gw_msg *m)
 	switch (m->hdr.type) {
 	case GW_MSG_ADMIN_LIST:
 		admin_list(c);
+		break;
+	case GW_MSG_ADMIN_RELOAD:
+		log_info("uid %u asked for a policy reload",
+		    (unsigned)c->peer.uid);
+		if (policy_reload(buf, sizeof(buf)) == -1)
+			control_send_error(c, GW_ERR_SETUP, "policy not"
+			    " reloaded, keeping the last good one: %s", buf);
+		else
+			control_send(c, GW_MSG_OK, 0, NULL, 0, NULL, 0);
+		break;
+	case GW_MSG_POLICY_SHOW:
+		policy_show(c, m->str[0]);
 		break;
 	case GW_MSG_ADMIN_KILL:
 		memcpy(&sid, m->data, sizeof(sid));
@@ -422,7 +439,7 @@ dispatch_open(struct conn *c, struct gw_msg *m)
 	int			 i;
 
 	memcpy(&o, m->data, sizeof(o));
-	if (o.flags != 0 || o.umask > 0777) {
+	if ((o.flags & ~GW_OPEN_FLAGS) != 0 || o.umask > 0777) {
 		conn_violation(c, m, "unknown flags or bad umask");
 		return (-1);
 	}
@@ -447,6 +464,7 @@ dispatch_open(struct conn *c, struct gw_msg *m)
 	r->argc = o.argc;
 	r->envc = o.envc;
 	r->umask = o.umask;
+	r->flags = o.flags;
 	c->req = r;
 	c->state = CONN_OPENING;
 	return (0);
@@ -484,6 +502,90 @@ dispatch_string(struct conn *c, struct gw_msg *m)
 	else
 		r->envp[r->nenv++] = s;
 	return (0);
+}
+
+static int
+dispatch_policy(struct conn *c, struct gw_msg *m)
+{
+	struct request	*r = c->req;
+
+	if (r->policy_text != NULL) {
+		conn_violation(c, m, "more than one policy overlay");
+		return (-1);
+	}
+	if (strlen(m->str[1]) > GW_POLICY_MAX || strlen(m->str[0]) > 255) {
+		conn_violation(c, m, "policy overlay too large");
+		return (-1);
+	}
+	if ((r->policy_name = strdup(m->str[0])) == NULL ||
+	    (r->policy_text = strdup(m->str[1])) == NULL) {
+		log_warn("%s", __func__);
+		control_send_error(c, GW_ERR_INTERNAL, "out of memory");
+		control_finish(c);
+	}
+	return (0);
+}
+
+/*
+ * Send a user's effective policy as YAML: to the user itself, or with
+ * gwctl to an admin. Long text goes out in line-aligned pieces.
+ */
+static void
+policy_show(struct conn *c, const char *name)
+{
+	struct passwd	*pw;
+	struct policy	 eff;
+	char		**groups = NULL, *text = NULL, *p, *cut, save;
+	const char	*strs[1];
+	size_t		 ngroups = 0, i, len;
+	int		 r;
+
+	if (*name == '\0')
+		pw = getpwuid(c->peer.uid);
+	else
+		pw = getpwnam(name);
+	if (pw == NULL) {
+		control_send_error(c, GW_ERR_NOTFOUND, "no user '%s'", name);
+		return;
+	}
+	if (policy_user_groups(pw, &groups, &ngroups) == -1 ||
+	    policyset_effective(&gw_policy, pw->pw_name, groups, ngroups,
+	    &eff) == -1) {
+		log_warn("%s: effective policy for '%s'", __func__,
+		    pw->pw_name);
+		control_send_error(c, GW_ERR_INTERNAL, "cannot compute the"
+		    " policy");
+		goto out;
+	}
+	text = policy_dump(&eff);
+	policy_clear(&eff);
+	if (text == NULL) {
+		control_send_error(c, GW_ERR_INTERNAL, "out of memory");
+		goto out;
+	}
+	for (p = text; *p != '\0'; p = cut) {
+		len = strlen(p);
+		cut = p + (len > 16384 ? 16384 : len);
+		if (*cut != '\0') {
+			while (cut > p && cut[-1] != '\n')
+				cut--;
+			if (cut == p)
+				cut = p + 16384;
+		}
+		save = *cut;
+		*cut = '\0';
+		strs[0] = p;
+		r = control_send(c, GW_MSG_POLICY_TEXT, 0, NULL, 0, strs, 1);
+		*cut = save;
+		if (r != 0)
+			goto out;
+	}
+	control_send(c, GW_MSG_OK, 0, NULL, 0, NULL, 0);
+out:
+	free(text);
+	for (i = 0; i < ngroups; i++)
+		free(groups[i]);
+	free(groups);
 }
 
 static int
@@ -558,9 +660,23 @@ conn_dispatch(struct conn *c, struct gw_msg *m)
 	}
 
 	switch (m->hdr.type) {
+	case GW_MSG_POLICY_SHOW:
+		/* Anyone may see their own policy; others' need an admin. */
+		if (c->state != CONN_READY)
+			break;
+		if (m->str[0][0] == '\0') {
+			policy_show(c, "");
+			return (0);
+		}
+		return (dispatch_admin(c, m));
 	case GW_MSG_ADMIN_LIST:
 	case GW_MSG_ADMIN_KILL:
+	case GW_MSG_ADMIN_RELOAD:
 		return (dispatch_admin(c, m));
+	case GW_MSG_SANDBOX_POLICY:
+		if (c->state != CONN_OPENING)
+			break;
+		return (dispatch_policy(c, m));
 	case GW_MSG_SANDBOX_OPEN:
 		if (c->kind != GW_CLIENT_GW || c->state != CONN_READY)
 			break;

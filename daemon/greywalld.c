@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <grp.h>
 #include <limits.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +25,10 @@
 #include "greywalld.h"
 
 struct event_base	*gw_base;
+struct policyset	 gw_policy;
 struct gw_config	 gw_conf = {
 	.socket_path = GW_SOCKET_PATH,
+	.policy_dir = GW_SYSCONFDIR "/greywall/policy.d",
 	.admin_group = "greywall-admin",
 	.max_conn_per_uid = 16,
 	.max_sandboxes_per_uid = 8,
@@ -35,18 +38,23 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: greywalld [-fdv] [-s socket] [--admin-group group]\n"
+	    "usage: greywalld [-fdv] [-s socket] [-P dir] [--admin-group group]\n"
 	    "                 [--max-connections n] [--max-sandboxes n]\n"
+	    "       greywalld -n [-P dir] [-u user]\n"
 	    "  -f, --foreground        do not detach; log to stderr\n"
 	    "  -d, --debug             foreground and verbose\n"
 	    "  -v, --verbose           log debug messages\n"
 	    "  -s, --socket PATH       listen on PATH (default %s)\n"
+	    "  -P, --policy-dir DIR    policy files (default %s)\n"
+	    "  -n, --check             check the policy files and exit\n"
+	    "  -u, --user USER         with -n: print USER's effective"
+	    " policy\n"
 	    "      --admin-group NAME  group allowed to use gwctl"
 	    " (default greywall-admin)\n"
 	    "      --max-connections N connections per uid (default 16)\n"
 	    "      --max-sandboxes N   live sandboxes per uid (default 8)\n"
 	    "      --version           print the version and exit\n",
-	    GW_SOCKET_PATH);
+	    GW_SOCKET_PATH, GW_SYSCONFDIR "/greywall/policy.d");
 }
 
 static unsigned int
@@ -70,10 +78,109 @@ shutdown_cb(int sig, short ev __unused, void *arg __unused)
 	event_base_loopbreak(gw_base);
 }
 
+/* Say loudly what the policy asks for that this version cannot do yet. */
+static void
+policy_warn_unenforced(void)
+{
+	char	buf[2048];
+
+	if (policyset_unenforced(&gw_policy, buf, sizeof(buf)) > 0)
+		log_warnx("policy keys this greywalld does not enforce yet"
+		    " (the sandbox is a read-only host view with a writable"
+		    " cwd and no network): %s", buf);
+}
+
+void
+policy_error_format(const struct policy_error *err, char *buf, size_t len)
+{
+	if (err->line > 0)
+		snprintf(buf, len, "%s:%u:%u: %s", err->file, err->line,
+		    err->col, err->msg);
+	else
+		snprintf(buf, len, "%s: %s", err->file, err->msg);
+}
+
+/*
+ * Re-read the policy directory. A new set replaces the old one only if
+ * every file in it is good; otherwise the last good set stays and the
+ * error is logged and returned in buf.
+ */
+int
+policy_reload(char *buf, size_t len)
+{
+	struct policyset	set;
+	struct policy_error	err;
+
+	if (policyset_load(gw_conf.policy_dir, &set, &err) == -1) {
+		policy_error_format(&err, buf, len);
+		log_warnx("policy not reloaded, keeping the last good one: %s",
+		    buf);
+		return (-1);
+	}
+	policyset_clear(&gw_policy);
+	gw_policy = set;
+	log_info("policy reloaded from %s (%zu files)", gw_conf.policy_dir,
+	    set.n);
+	policy_warn_unenforced();
+	return (0);
+}
+
 static void
 hup_cb(int sig __unused, short ev __unused, void *arg __unused)
 {
-	log_info("received SIGHUP: nothing to reload in this version");
+	char	buf[1024];
+	int	r;
+
+	if ((r = sd_notify(0, "RELOADING=1")) < 0) {
+		errno = -r;
+		log_warn("sd_notify RELOADING=1");
+	}
+	policy_reload(buf, sizeof(buf));
+	sd_notify(0, "READY=1");
+}
+
+/* greywalld -n: check the policy files, and print a user's policy. */
+static int
+check_policy(const char *user)
+{
+	struct policy_error	 err;
+	struct policy		 eff;
+	struct passwd		*pw;
+	char			 buf[1024], **groups = NULL, *text;
+	size_t			 ngroups = 0, i;
+	int			 r = 1;
+
+	if (policyset_load(gw_conf.policy_dir, &gw_policy, &err) == -1) {
+		policy_error_format(&err, buf, sizeof(buf));
+		fprintf(stderr, "%s\n", buf);
+		return (1);
+	}
+	if (user == NULL) {
+		printf("%s: %zu policy files OK\n", gw_conf.policy_dir,
+		    gw_policy.n);
+		policyset_clear(&gw_policy);
+		return (0);
+	}
+	if ((pw = getpwnam(user)) == NULL) {
+		fprintf(stderr, "greywalld: no user '%s'\n", user);
+		goto out;
+	}
+	if (policy_user_groups(pw, &groups, &ngroups) == -1 ||
+	    policyset_effective(&gw_policy, pw->pw_name, groups, ngroups,
+	    &eff) == -1 || (text = policy_dump(&eff)) == NULL) {
+		fprintf(stderr, "greywalld: %s\n", strerror(errno));
+		goto out;
+	}
+	printf("# effective policy for %s\n%s", pw->pw_name, text);
+	free(text);
+	policy_clear(&eff);
+	r = 0;
+out:
+	for (i = 0; i < ngroups; i++)
+		free(groups[i]);
+	free(groups);
+	policyset_clear(&gw_policy);
+	return (r);
 }
 
 /* Take the listening socket from systemd, if it passed one. */
@@ -106,6 +213,9 @@ main(int argc, char *argv[])
 		{ "debug", no_argument, NULL, 'd' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "policy-dir", required_argument, NULL, 'P' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "admin-group", required_argument, NULL, 'A' },
 		{ "max-connections", required_argument, NULL, 'C' },
 		{ "max-sandboxes", required_argument, NULL, 'M' },
@@ -114,10 +224,15 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct event	*ev_term, *ev_int, *ev_hup;
-	struct group	*gr;
-	int		 ch, foreground = 0, verbose = 0, fd, bound = 0, r;
+	struct group		*gr;
+	struct policy_error	 perr;
+	const char		*check_user = NULL;
+	char			 buf[1024];
+	int			 ch, foreground = 0, verbose = 0, fd, bound = 0;
+	int			 check = 0, r;
 
-	while ((ch = getopt_long(argc, argv, "fdvs:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "fdvs:P:nu:h", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'f':
 			foreground = 1;
@@ -131,6 +246,15 @@ main(int argc, char *argv[])
 			break;
 		case 's':
 			gw_conf.socket_path = optarg;
+			break;
+		case 'P':
+			gw_conf.policy_dir = optarg;
+			break;
+		case 'n':
+			check = 1;
+			break;
+		case 'u':
+			check_user = optarg;
 			break;
 		case 'A':
 			gw_conf.admin_group = optarg;
@@ -155,10 +279,12 @@ main(int argc, char *argv[])
 			return (1);
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || (check_user != NULL && !check)) {
 		usage(stderr);
 		return (1);
 	}
+	if (check)
+		return (check_policy(check_user));
 
 	/*
 	 * Make sure fds 0-2 are open, so no socket or pidfd ever lands
@@ -180,6 +306,15 @@ main(int argc, char *argv[])
 	} else
 		log_info("admin group '%s' does not exist: only root may use"
 		    " gwctl", gw_conf.admin_group);
+
+	/* A broken policy stops the start: nothing runs on a guess. */
+	if (policyset_load(gw_conf.policy_dir, &gw_policy, &perr) == -1) {
+		policy_error_format(&perr, buf, sizeof(buf));
+		fatalx("%s", buf);
+	}
+	log_info("policy: %zu files from %s", gw_policy.n,
+	    gw_conf.policy_dir);
+	policy_warn_unenforced();
 
 	if ((fd = socket_from_systemd()) == -1) {
 		if (control_listen(gw_conf.socket_path, &fd) == -1)
@@ -232,6 +367,7 @@ main(int argc, char *argv[])
 	event_free(ev_int);
 	event_free(ev_hup);
 	event_base_free(gw_base);
+	policyset_clear(&gw_policy);
 	log_info("stopped");
 	return (0);
 }

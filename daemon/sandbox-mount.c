@@ -134,12 +134,36 @@ mount_fs(int root, const char *path, const char *type, const char *mode,
 		sandbox_init_fail(errno, "mount %s on /%s", type, path);
 }
 
-/* Attach the cloned cwd tree at its own path inside the new root. */
+/*
+ * Attach the cloned cwd tree at its own path inside the new root,
+ * read-only for filesystem.cwd: ro. For cwd: none an empty read-only
+ * tmpfs takes its place, so the command starts in a directory with
+ * nothing of the project in it.
+ */
 static void
 mount_cwd(int root, const struct sandbox_spec *spec)
 {
 	_cleanup_close_ int	 target = -1;
+	struct mount_attr	 attr;
 
+	if (spec->cwd_mode == CWD_NONE) {
+		if ((target = open_mkdir_beneath(root, spec->cwd + 1)) == -1)
+			sandbox_init_fail(errno, "hide the working directory"
+			    " '%s'", spec->cwd);
+		close(target);
+		target = -1;
+		mount_fs(root, spec->cwd + 1, "tmpfs", "0555",
+		    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+		return;
+	}
+	if (spec->cwd_mode == CWD_RO) {
+		memset(&attr, 0, sizeof(attr));
+		attr.attr_set = MOUNT_ATTR_RDONLY;
+		if (mount_setattr(spec->cwdtree, "", AT_EMPTY_PATH |
+		    AT_RECURSIVE, &attr, sizeof(attr)) == -1)
+			sandbox_init_fail(errno, "make the working directory"
+			    " '%s' read-only", spec->cwd);
+	}
 	target = open_mkdir_beneath(root, spec->cwd + 1);
 	if (target == -1)
 		sandbox_init_fail(errno, "bind the working directory '%s'",
@@ -166,7 +190,8 @@ enter_cwd(const struct sandbox_spec *spec)
 	if (dir == -1 || fstat(dir, &got) == -1)
 		sandbox_init_fail(errno, "open the working directory '%s'",
 		    spec->cwd);
-	if (want.st_dev != got.st_dev || want.st_ino != got.st_ino)
+	if (spec->cwd_mode != CWD_NONE &&
+	    (want.st_dev != got.st_dev || want.st_ino != got.st_ino))
 		sandbox_init_fail(0, "the working directory '%s' changed"
 		    " while the sandbox was built", spec->cwd);
 	if (fchdir(dir) == -1)

@@ -221,6 +221,84 @@ sandbox_free(struct sandbox *sb)
 	free(sb);
 }
 
+/* Narrow eff by one scalar value, as the gw exec flags ask. */
+static int
+policy_flag(struct policy *eff, enum policy_key k, const char *value,
+    struct policy_error *err)
+{
+	struct policy	ov;
+	struct policy_value v;
+	char		msg[256];
+	int		r;
+
+	memset(&ov, 0, sizeof(ov));
+	if (policy_value_parse(k, value, &v, msg, sizeof(msg)) == -1) {
+		snprintf(err->msg, sizeof(err->msg), "%s", msg);
+		return (-1);
+	}
+	v.src.file = "(gw exec flag)";
+	v.src.line = v.src.col = 0;
+	r = policy_add(&ov, k, &v);
+	free(v.str);
+	if (r == 0)
+		r = policy_narrow(eff, &ov, err);
+	policy_clear(&ov);
+	return (r);
+}
+
+/*
+ * The policy for this request: the peer's effective policy from
+ * policy.d, narrowed by the client's overlay and flags. Sends the error
+ * and returns -1 if the client asked for more than it may have.
+ */
+static int
+sandbox_policy(struct conn *c, const struct passwd *pw, struct request *r,
+    struct policy *eff)
+{
+	struct policy		 ov;
+	struct policy_error	 err;
+	char			**groups = NULL, buf[1024];
+	size_t			 ngroups = 0, i;
+	int			 ret = -1;
+
+	memset(&ov, 0, sizeof(ov));
+	memset(&err, 0, sizeof(err));
+	if (policy_user_groups(pw, &groups, &ngroups) == -1 ||
+	    policyset_effective(&gw_policy, pw->pw_name, groups, ngroups,
+	    eff) == -1) {
+		log_warn("uid %u: effective policy", (unsigned)c->peer.uid);
+		control_send_error(c, GW_ERR_INTERNAL, "cannot compute the"
+		    " policy: %s", strerror(errno));
+		goto out;
+	}
+	if (r->policy_text != NULL) {
+		if (policy_parse(r->policy_name, r->policy_text,
+		    strlen(r->policy_text), POLICY_PARSE_OVERLAY, &ov,
+		    &err) == -1 || policy_narrow(eff, &ov, &err) == -1) {
+			policy_error_format(&err, buf, sizeof(buf));
+			control_send_error(c, GW_ERR_DENIED, "%s", buf);
+			goto fail;
+		}
+	}
+	if (((r->flags & GW_OPEN_NO_NETWORK) && policy_flag(eff,
+	    PK_NET_UPSTREAM, "none", &err) == -1) ||
+	    ((r->flags & GW_OPEN_CWD_RO) && eff->e[PK_FS_CWD].one.num >
+	    CWD_RO && policy_flag(eff, PK_FS_CWD, "ro", &err) == -1)) {
+		control_send_error(c, GW_ERR_DENIED, "%s", err.msg);
+		goto fail;
+	}
+	ret = 0;
+	goto out;
+fail:
+	policy_clear(eff);
+out:
+	policy_clear(&ov);
+	for (i = 0; i < ngroups; i++)
+		free(groups[i]);
+	free(groups);
+	return (ret);
+}
+
 /*
  * Start a sandbox for a complete request. On failure the error has been
  * sent to the client and -1 is returned; the request stays the caller's.
@@ -231,8 +309,11 @@ sandbox_start(struct conn *c, struct request *r)
 	struct sandbox_spec	 spec;
 	struct sandbox		*sb = NULL;
 	struct passwd		*pw;
+	struct policy		 pol;
 	struct gw_sandbox_started st;
 	_cleanup_free_ char	**envp = NULL;
+	_cleanup_free_ char	*user = NULL;
+	int			 cwd_mode;
 	_cleanup_close_ int	 cwdtree = -1, child_end = -1;
 	char			 cwd[PATH_MAX];
 	int			 sp[2], pidfd = -1;
@@ -250,6 +331,13 @@ sandbox_start(struct conn *c, struct request *r)
 	if (sandbox_check_cwd(c, r->fds[GW_FD_CWD], pw, cwd,
 	    sizeof(cwd)) == -1)
 		return (-1);
+	/* pw points into getpw*()'s buffer, which the policy code reuses. */
+	if ((user = strdup(pw->pw_name)) == NULL) {
+		control_send_error(c, GW_ERR_INTERNAL, "out of memory");
+		return (-1);
+	}
+	if (sandbox_policy(c, pw, r, &pol) == -1)
+		return (-1);
 	if ((cwdtree = sandbox_mount_cwd_tree(r->fds[GW_FD_CWD])) == -1) {
 		log_warn("uid %u: cannot clone the mount of '%s'",
 		    (unsigned)c->peer.uid, cwd);
@@ -258,9 +346,11 @@ sandbox_start(struct conn *c, struct request *r)
 		    " namespace?", cwd, strerror(errno));
 		return (-1);
 	}
-	if ((envp = sandbox_env_build(r->envp, r->nenv)) == NULL ||
-	    (sb = calloc(1, sizeof(*sb))) == NULL ||
-	    (sb->user = strdup(pw->pw_name)) == NULL ||
+	envp = sandbox_env_build(r->envp, r->nenv, &pol.e[PK_ENV_STRIP]);
+	cwd_mode = pol.e[PK_FS_CWD].one.num;
+	policy_clear(&pol);
+	if (envp == NULL || (sb = calloc(1, sizeof(*sb))) == NULL ||
+	    (sb->user = TAKE_PTR(user)) == NULL ||
 	    (sb->cmdline = cmdline_join(r->argv)) == NULL ||
 	    (sb->cwd = strdup(cwd)) == NULL) {
 		log_warn("%s", __func__);
@@ -287,6 +377,7 @@ sandbox_start(struct conn *c, struct request *r)
 	spec.groups = c->peer.groups;
 	spec.ngroups = c->peer.ngroups;
 	spec.cwd = cwd;
+	spec.cwd_mode = cwd_mode;
 	spec.umask = r->umask;
 
 	if ((pid = sandbox_ns_spawn(&spec, &pidfd)) == -1) {

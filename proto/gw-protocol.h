@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#define GW_PROTO_VERSION	1
+#define GW_PROTO_VERSION	2
 
 #define GW_SOCKET_PATH		"/run/greywall/greywall.sock"
 
@@ -46,11 +46,16 @@ enum gw_msgtype {
 	GW_MSG_SANDBOX_STARTED,		/* d->c: struct gw_sandbox_started */
 	GW_MSG_SANDBOX_SIGNAL,		/* c->d: struct gw_signal */
 	GW_MSG_SANDBOX_EXITED,		/* d->c: struct gw_sandbox_exited */
+	GW_MSG_SANDBOX_POLICY,		/* c->d: 2 strings: file name, YAML */
+
+	GW_MSG_POLICY_SHOW = 200,	/* c->d: 1 string: user ("" = self) */
+	GW_MSG_POLICY_TEXT,		/* d->c: 1 string, part of the YAML */
 
 	GW_MSG_ADMIN_LIST = 300,	/* c->d: no payload */
 	GW_MSG_ADMIN_LIST_ENTRY,	/* d->c: struct gw_sandbox_info, 3 strings */
 	GW_MSG_ADMIN_LIST_END,		/* d->c: no payload */
 	GW_MSG_ADMIN_KILL,		/* c->d: struct gw_sandbox_id */
+	GW_MSG_ADMIN_RELOAD,		/* c->d: no payload */
 };
 
 struct gw_hdr {
@@ -91,8 +96,16 @@ struct gw_error {
 };	/* followed by a message string */
 _Static_assert(sizeof(struct gw_error) == 4, "gw_error size");
 
+/* gw exec flags: narrowing requests the daemon applies to the policy. */
+#define GW_OPEN_NO_NETWORK	0x1	/* network.upstream: none */
+#define GW_OPEN_CWD_RO		0x2	/* filesystem.cwd: ro */
+#define GW_OPEN_FLAGS		(GW_OPEN_NO_NETWORK | GW_OPEN_CWD_RO)
+
+/* A client policy overlay, at most this big. */
+#define GW_POLICY_MAX		(64 * 1024)
+
 struct gw_sandbox_open {
-	uint32_t	flags;		/* none defined yet, must be 0 */
+	uint32_t	flags;		/* GW_OPEN_* */
 	uint32_t	argc;		/* GW_MSG_SANDBOX_ARG messages to follow */
 	uint32_t	envc;		/* GW_MSG_SANDBOX_ENV messages to follow */
 	uint32_t	umask;		/* the client's, at most 0777 */

@@ -48,12 +48,16 @@ static const struct gw_msgspec msgspecs[] = {
 	    sizeof(struct gw_signal) },
 	{ GW_MSG_SANDBOX_EXITED, "SANDBOX_EXITED", GW_DIR_TO_CLIENT, 0, 0,
 	    sizeof(struct gw_sandbox_exited) },
+	{ GW_MSG_SANDBOX_POLICY, "SANDBOX_POLICY", GW_DIR_TO_DAEMON, 0, 2, 0 },
+	{ GW_MSG_POLICY_SHOW, "POLICY_SHOW", GW_DIR_TO_DAEMON, 0, 1, 0 },
+	{ GW_MSG_POLICY_TEXT, "POLICY_TEXT", GW_DIR_TO_CLIENT, 0, 1, 0 },
 	{ GW_MSG_ADMIN_LIST, "ADMIN_LIST", GW_DIR_TO_DAEMON, 0, 0, 0 },
 	{ GW_MSG_ADMIN_LIST_ENTRY, "ADMIN_LIST_ENTRY", GW_DIR_TO_CLIENT, 0, 3,
 	    sizeof(struct gw_sandbox_info) },
 	{ GW_MSG_ADMIN_LIST_END, "ADMIN_LIST_END", GW_DIR_TO_CLIENT, 0, 0, 0 },
 	{ GW_MSG_ADMIN_KILL, "ADMIN_KILL", GW_DIR_TO_DAEMON, 0, 0,
 	    sizeof(struct gw_sandbox_id) },
+	{ GW_MSG_ADMIN_RELOAD, "ADMIN_RELOAD", GW_DIR_TO_DAEMON, 0, 0, 0 },
 };
 
 static const struct gw_msgspec *

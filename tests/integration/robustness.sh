@@ -12,14 +12,17 @@ start_daemon
 
 plan 19
 
+PROTO=$(sed -n 's/^#define GW_PROTO_VERSION[[:space:]]*//p' \
+    "$GW_SRCDIR/proto/gw-protocol.h")
+
 # rawclient CASE: run one hostile exchange as the test user; prints what
 # the daemon answered ("closed", "error:<text>", "version:<n>").
 rawclient() {
 	setpriv --reuid="$TEST_USER" --regid="$TEST_USER" --init-groups \
-	    "$PYTHON" - "$SOCK" "$1" <<'PY'
+	    "$PYTHON" - "$SOCK" "$1" "$PROTO" <<'PY'
 import array, os, socket, struct, sys
 
-path, case = sys.argv[1], sys.argv[2]
+path, case, proto = sys.argv[1], sys.argv[2], int(sys.argv[3])
 HELLO, VERSION, OK, ERROR = 1, 2, 3, 4
 OPEN, ARG, ENV, FD, START = 100, 101, 102, 103, 104
 LIST = 300
@@ -28,7 +31,7 @@ def msg(t, payload=b"", id=0, reserved=0, len_=None):
     n = len(payload) if len_ is None else len_
     return struct.pack("=IIII", t, n, id, reserved) + payload
 
-def hello(version=1, kind=1):
+def hello(version=proto, kind=1):
     return msg(HELLO, struct.pack("=II", version, kind))
 
 s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -124,7 +127,7 @@ for c in garbage short badlen reserved oversize before-hello unknown-type \
 done
 
 out=$(rawclient version | head -1)
-is "HELLO with version 99 gets VERSION 1" "$out" "version:1"
+is "HELLO with version 99 gets VERSION $PROTO" "$out" "version:$PROTO"
 
 # A flood of connections that close at once.
 for i in $(seq 200); do
@@ -152,7 +155,7 @@ chmod 666 "$T/fake.sock"
 err=$(cd "$WORK" && GREYWALL_SOCKET= as_user "$GW" -S "$T/fake.sock" exec true 2>&1)
 is "version mismatch exits 125" $? 125
 is "one-line error naming both versions" "$err" \
-    "gw: greywalld speaks protocol version 7 but this client speaks version 1: install matching greywall versions"
+    "gw: greywalld speaks protocol version 7 but this client speaks version $PROTO: install matching greywall versions"
 wait "$fake"
 
 done_testing

@@ -13,6 +13,7 @@ GWCTL=$GW_BUILDDIR/client/gwctl
 PYTHON=/usr/bin/python3
 
 TEST_USER=gwtest
+TEST_USER2=gwtest2
 TEST_GROUP=gwtestgrp
 
 t_count=0
@@ -107,6 +108,14 @@ setup_user() {
 	chmod 700 "$TEST_HOME"
 }
 
+# A second user, not in $TEST_GROUP, for per-user policy tests.
+setup_user2() {
+	id "$TEST_USER2" >/dev/null 2>&1 ||
+	    useradd -m -s /bin/sh "$TEST_USER2" || bail "useradd $TEST_USER2"
+	TEST_HOME2=$(getent passwd "$TEST_USER2" | cut -d: -f6)
+	chmod 700 "$TEST_HOME2"
+}
+
 cleanup() {
 	if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
 		kill "$daemon_pid"
@@ -124,6 +133,10 @@ setup_dirs() {
 	WORK=$(mktemp -d "$TEST_HOME/work.XXXXXX") || bail "mktemp"
 	chown "$TEST_USER" "$WORK"
 	SOCK=$T/gw.sock
+	# The daemon's policy: root-owned, like /etc/greywall/policy.d.
+	POLICY=$T/policy.d
+	mkdir -m 755 "$POLICY"
+	printf 'default: true\n' >"$POLICY/00-test.yaml"
 	GW_EXEC=(setpriv --reuid="$TEST_USER" --regid="$TEST_USER"
 	    --init-groups env -i -C "$WORK" PATH=/usr/local/bin:/usr/bin:/bin
 	    HOME="$TEST_HOME" GREYWALL_SOCKET="$SOCK" "$GW" exec)
@@ -146,7 +159,8 @@ start_daemon() {
 	# A stale socket file would make the wait below return early.
 	rm -f "$SOCK"
 	setpriv --bounding-set=-all,"$caps" --inh-caps=-all \
-	    "$GREYWALLD" -d -s "$SOCK" "$@" >>"$T/daemon.log" 2>&1 &
+	    "$GREYWALLD" -d -s "$SOCK" -P "$POLICY" "$@" \
+	    >>"$T/daemon.log" 2>&1 &
 	daemon_pid=$!
 	i=0
 	while [ ! -S "$SOCK" ]; do

@@ -106,7 +106,7 @@ test_build(void)
 		exit(1);
 	}
 
-	if ((out = sandbox_env_build(env, n)) == NULL) {
+	if ((out = sandbox_env_build(env, n, NULL)) == NULL) {
 		printf("Bail out! sandbox_env_build: out of memory\n");
 		exit(1);
 	}
@@ -135,14 +135,14 @@ test_build(void)
 	    "build: the client's TMPDIR and GREYWALL_* are gone");
 	free(out);
 
-	out = sandbox_env_build(NULL, 0);
+	out = sandbox_env_build(NULL, 0, NULL);
 	ok(out != NULL && out[0] != NULL && out[1] != NULL &&
 	    strcmp(out[0], "GREYWALL_SANDBOX=1") == 0 &&
 	    strcmp(out[1], "TMPDIR=/tmp") == 0 && out[2] == NULL,
 	    "build: empty input gives only GREYWALL_SANDBOX=1 and TMPDIR=/tmp");
 	free(out);
 
-	out = sandbox_env_build((char *const *)stripped, nitems(stripped));
+	out = sandbox_env_build((char *const *)stripped, nitems(stripped), NULL);
 	ok(out != NULL && count(out) == 2 &&
 	    strcmp(out[0], "GREYWALL_SANDBOX=1") == 0 &&
 	    strcmp(out[1], "TMPDIR=/tmp") == 0,

@@ -51,10 +51,14 @@ static const struct {
 	{ GW_MSG_SANDBOX_STARTED, "SANDBOX_STARTED" },
 	{ GW_MSG_SANDBOX_SIGNAL, "SANDBOX_SIGNAL" },
 	{ GW_MSG_SANDBOX_EXITED, "SANDBOX_EXITED" },
+	{ GW_MSG_SANDBOX_POLICY, "SANDBOX_POLICY" },
+	{ GW_MSG_POLICY_SHOW, "POLICY_SHOW" },
+	{ GW_MSG_POLICY_TEXT, "POLICY_TEXT" },
 	{ GW_MSG_ADMIN_LIST, "ADMIN_LIST" },
 	{ GW_MSG_ADMIN_LIST_ENTRY, "ADMIN_LIST_ENTRY" },
 	{ GW_MSG_ADMIN_LIST_END, "ADMIN_LIST_END" },
 	{ GW_MSG_ADMIN_KILL, "ADMIN_KILL" },
+	{ GW_MSG_ADMIN_RELOAD, "ADMIN_RELOAD" },
 };
 
 static __attribute__((noreturn)) void
@@ -342,6 +346,8 @@ test_roundtrips(void)
 	    "sh -c 'echo \"hi there\"'", "/home/alice/my dir" };
 	const char *const		 entry0[] = { "", "", "" };
 	const char *const		 entry1[] = { "root", "", "/" };
+	const char *const		 policy[] = { "overlay.yaml",
+	    "filesystem:\n  cwd: ro\n" };
 
 	memset(&info, 0, sizeof(info));
 	info.id = 7;
@@ -392,6 +398,14 @@ test_roundtrips(void)
 	    GW_DIR_TO_CLIENT);
 	roundtrip("ADMIN_KILL", GW_MSG_ADMIN_KILL, 0, &kill_, sizeof(kill_),
 	    NULL, 0, GW_DIR_TO_DAEMON);
+	roundtrip("ADMIN_RELOAD", GW_MSG_ADMIN_RELOAD, 0, NULL, 0, NULL, 0,
+	    GW_DIR_TO_DAEMON);
+	roundtrip("SANDBOX_POLICY", GW_MSG_SANDBOX_POLICY, 0, NULL, 0,
+	    policy, 2, GW_DIR_TO_DAEMON);
+	roundtrip("POLICY_SHOW self", GW_MSG_POLICY_SHOW, 0, NULL, 0,
+	    empty, 1, GW_DIR_TO_DAEMON);
+	roundtrip("POLICY_TEXT", GW_MSG_POLICY_TEXT, 0, NULL, 0,
+	    &policy[1], 1, GW_DIR_TO_CLIENT);
 }
 
 static void
@@ -670,8 +684,10 @@ test_bad_validate(void)
 	expect_invalid("type 5", len, 0, GW_DIR_TO_CLIENT);
 	len = mkmsg(99, NULL, 0);
 	expect_invalid("type 99", len, 0, GW_DIR_TO_DAEMON);
-	len = mkmsg(GW_MSG_ADMIN_KILL + 1, &hello, 4);
-	expect_invalid("type 304", len, 0, GW_DIR_TO_DAEMON);
+	len = mkmsg(GW_MSG_ADMIN_RELOAD + 1, &hello, 4);
+	expect_invalid("type 305", len, 0, GW_DIR_TO_DAEMON);
+	len = mkmsg(GW_MSG_POLICY_TEXT + 1, NULL, 0);
+	expect_invalid("type 202", len, 0, GW_DIR_TO_DAEMON);
 	len = mkmsg(0xffffffff, NULL, 0);
 	expect_invalid("type 0xffffffff", len, 0, GW_DIR_TO_CLIENT);
 
@@ -909,8 +925,8 @@ test_typename(void)
 	    "gw_msg_typename(0) is UNKNOWN");
 	ok(strcmp(gw_msg_typename(5), "UNKNOWN") == 0,
 	    "gw_msg_typename(5) is UNKNOWN");
-	ok(strcmp(gw_msg_typename(200), "UNKNOWN") == 0,
-	    "gw_msg_typename(200) is UNKNOWN");
+	ok(strcmp(gw_msg_typename(299), "UNKNOWN") == 0,
+	    "gw_msg_typename(299) is UNKNOWN");
 	ok(strcmp(gw_msg_typename(0xffffffff), "UNKNOWN") == 0,
 	    "gw_msg_typename(0xffffffff) is UNKNOWN");
 }
@@ -920,7 +936,7 @@ main(void)
 {
 	if (access("/proc/self/fd", R_OK) == -1)
 		skip_all("no /proc/self/fd to count open fds");
-	plan(357);
+	plan(388);
 	test_roundtrips();
 	test_fd_passing();
 	test_bad_framing();

@@ -1,0 +1,247 @@
+/*
+ * Unit tests for daemon/policy.c: built-in defaults, merging files for a
+ * user, selectors, deny-beats-allow, client overlays (narrowing and
+ * client_may) and the YAML dump with provenance.
+ */
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "greywalld.h"
+#include "tap.h"
+
+/* Parse text as policy file name into p; bail out on error. */
+static void
+parse(const char *name, const char *text, int flags, struct policy *p)
+{
+	struct policy_error	err;
+
+	if (policy_parse(name, text, strlen(text), flags, p, &err) == -1) {
+		printf("Bail out! %s:%u:%u: %s\n", err.file, err.line, err.col,
+		    err.msg);
+		exit(1);
+	}
+}
+
+static int
+has(const struct policy *p, enum policy_key k, const char *s)
+{
+	size_t	i;
+
+	for (i = 0; i < p->e[k].n; i++)
+		if (strcmp(p->e[k].v[i].str, s) == 0)
+			return (1);
+	return (0);
+}
+
+static const char *
+scalar(const struct policy *p, enum policy_key k)
+{
+	return (p->e[k].set ? p->e[k].one.str : "(unset)");
+}
+
+/* The effective policy of user (in groups) from the two files below. */
+static struct policyset	 set;
+
+static void
+effective(const char *user, char *const *groups, size_t n, struct policy *out)
+{
+	if (policyset_effective(&set, user, groups, n, out) == -1) {
+		printf("Bail out! policyset_effective\n");
+		exit(1);
+	}
+}
+
+/* Apply an overlay; returns 0, or -1 with err. */
+static int
+narrow(struct policy *eff, const char *text, struct policy_error *err)
+{
+	struct policy	ov;
+	int		r;
+
+	memset(&ov, 0, sizeof(ov));
+	if (policy_parse("ov.yaml", text, strlen(text), POLICY_PARSE_OVERLAY,
+	    &ov, err) == -1) {
+		policy_clear(&ov);
+		return (-2);
+	}
+	r = policy_narrow(eff, &ov, err);
+	policy_clear(&ov);
+	return (r);
+}
+
+int
+main(void)
+{
+	struct policy		 eff, d;
+	struct policy_error	 err;
+	char			*groups_dev[] = { "users", "devs" };
+	char			*groups_none[] = { "users" };
+	char			*text, buf[1024];
+
+	plan(48);
+
+	/* Built-in defaults. */
+	memset(&d, 0, sizeof(d));
+	ok(policy_defaults(&d) == 0, "defaults load");
+	ok(strcmp(scalar(&d, PK_FS_CWD), "rw") == 0, "default cwd rw");
+	ok(strcmp(scalar(&d, PK_HARDENING_LANDLOCK), "required") == 0,
+	    "default landlock required");
+	ok(strcmp(scalar(&d, PK_NET_UPSTREAM_SOCKS5), "127.0.0.1:43052") == 0,
+	    "default upstream 127.0.0.1:43052");
+	ok(d.e[PK_CLIENT_MAY_ADD_WRITE].set &&
+	    d.e[PK_CLIENT_MAY_ADD_WRITE].one.num == 0,
+	    "default client_may.add_write false");
+	ok(!d.e[PK_LIMITS_PIDS].set, "no default pids limit");
+	policy_clear(&d);
+
+	/* Two files: everyone, then the devs group. */
+	set.n = 3;
+	set.v = calloc(3, sizeof(*set.v));
+	parse("00-all.yaml",
+	    "default: true\n"
+	    "filesystem:\n"
+	    "  cwd: ro\n"
+	    "  read: [\"~/.config/pip\", \"~/.ssh\"]\n"
+	    "  deny_read: [\"~/.ssh\"]\n"
+	    "limits:\n"
+	    "  pids: 512\n", 0, &set.v[0].pol);
+	parse("10-devs.yaml",
+	    "groups: [devs]\n"
+	    "filesystem:\n"
+	    "  cwd: rw\n"
+	    "  read: [\"~/src\", \"~/.config/pip\"]\n"
+	    "  write: [\"~/.cache/pip\"]\n"
+	    "network:\n"
+	    "  domains:\n"
+	    "    allow: [\"pypi.org\", \"evil.example.com\"]\n"
+	    "    deny: [\"evil.example.com\"]\n", 0, &set.v[1].pol);
+	parse("20-alice.yaml",
+	    "users: [alice]\n"
+	    "client_may:\n"
+	    "  add_read: true\n"
+	    "hardening:\n"
+	    "  landlock: best-effort\n", 0, &set.v[2].pol);
+
+	ok(policy_selects(&set.v[0].pol, "bob", groups_none, 1),
+	    "default: true selects anyone");
+	ok(policy_selects(&set.v[1].pol, "bob", groups_dev, 2),
+	    "groups: selects a member");
+	ok(!policy_selects(&set.v[1].pol, "bob", groups_none, 1),
+	    "groups: skips a non-member");
+	ok(policy_selects(&set.v[2].pol, "alice", groups_none, 1) &&
+	    !policy_selects(&set.v[2].pol, "bob", groups_dev, 2),
+	    "users: selects by name only");
+
+	effective("bob", groups_none, 1, &eff);
+	ok(strcmp(scalar(&eff, PK_FS_CWD), "ro") == 0, "bob: cwd ro");
+	ok(has(&eff, PK_FS_READ, "~/.config/pip") &&
+	    !has(&eff, PK_FS_READ, "~/.ssh"), "deny_read beats read");
+	ok(has(&eff, PK_FS_DENY_READ, "~/.ssh"), "the denial stays");
+	ok(eff.e[PK_FS_WRITE].n == 0, "bob: no write paths");
+	policy_clear(&eff);
+
+	effective("dave", groups_dev, 2, &eff);
+	ok(strcmp(scalar(&eff, PK_FS_CWD), "rw") == 0,
+	    "dave (devs): the later file's cwd wins");
+	ok(strcmp(eff.e[PK_FS_CWD].one.src.file, "10-devs.yaml") == 0 &&
+	    eff.e[PK_FS_CWD].one.src.line == 3, "and keeps its source");
+	ok(eff.e[PK_FS_READ].n == 2 && has(&eff, PK_FS_READ, "~/src"),
+	    "lists are unions without duplicates");
+	ok(strcmp(eff.e[PK_FS_READ].v[0].src.file, "00-all.yaml") == 0,
+	    "a duplicate keeps its first source");
+	ok(has(&eff, PK_NET_DOMAINS_ALLOW, "pypi.org") &&
+	    !has(&eff, PK_NET_DOMAINS_ALLOW, "evil.example.com"),
+	    "domains.deny beats domains.allow");
+	ok(strcmp(scalar(&eff, PK_LIMITS_PIDS), "512") == 0,
+	    "scalars from earlier files stay");
+
+	/* Overlays. */
+	ok(narrow(&eff, "filesystem:\n  deny_read: [\"~/secret\"]\n",
+	    &err) == 0 && has(&eff, PK_FS_DENY_READ, "~/secret"),
+	    "an overlay may add a denial");
+	ok(narrow(&eff, "filesystem:\n  read: [\"~/src\"]\n", &err) == 0 &&
+	    eff.e[PK_FS_READ].n == 1, "an allow list may shrink to a subset");
+	ok(narrow(&eff, "filesystem:\n  read: [\"~/.aws\"]\n", &err) == -1,
+	    "but not grow");
+	ok(strstr(err.msg, "'filesystem.read' entry '~/.aws' would widen"
+	    " the policy (client_may.add_read is not granted)") != NULL &&
+	    err.line == 2 && err.col == 10 &&
+	    strcmp(err.file, "ov.yaml") == 0, "the refusal names the entry"
+	    " and its position (%s:%u:%u: %s)", err.file, err.line, err.col,
+	    err.msg);
+	ok(narrow(&eff, "filesystem:\n  cwd: ro\n", &err) == 0 &&
+	    strcmp(scalar(&eff, PK_FS_CWD), "ro") == 0, "cwd rw -> ro ok");
+	ok(narrow(&eff, "filesystem:\n  cwd: rw\n", &err) == -1 &&
+	    strstr(err.msg, "'filesystem.cwd: rw' would widen the policy"
+	    " (the administrator set 'ro' at ov.yaml:2)") != NULL,
+	    "cwd ro -> rw refused (%s)", err.msg);
+	ok(narrow(&eff, "limits:\n  pids: 100\n", &err) == 0,
+	    "a lower limit is narrower");
+	ok(narrow(&eff, "limits:\n  pids: 1000\n", &err) == -1,
+	    "a higher limit is refused");
+	ok(narrow(&eff, "limits:\n  memory: \"1G\"\n", &err) == 0,
+	    "any limit narrows an unset one");
+	ok(narrow(&eff, "network:\n  upstream: none\n", &err) == 0 &&
+	    strcmp(scalar(&eff, PK_NET_UPSTREAM), "none") == 0,
+	    "network may be dropped");
+	ok(narrow(&eff, "network:\n  upstream:\n    socks5: \"1.2.3.4:1\"\n",
+	    &err) == -1 && strstr(err.msg, "only be set by the"
+	    " administrator") != NULL, "the upstream is the admin's");
+	ok(narrow(&eff, "client_may:\n  add_write: true\n", &err) == -1,
+	    "client_may is the admin's");
+	ok(narrow(&eff, "network:\n  ipv6: false\n", &err) == 0,
+	    "ipv6 true -> false ok");
+	ok(narrow(&eff, "network:\n  ipv6: true\n", &err) == -1,
+	    "ipv6 false -> true refused");
+	ok(narrow(&eff, "filesystem:\n  protected: none\n", &err) == -1,
+	    "protected default -> none refused");
+	ok(narrow(&eff, "network:\n  domains:\n    allow: [\"x.example\"]\n",
+	    &err) == -1, "a new domain is refused");
+	ok(narrow(&eff, "users: [x]\n", &err) == -2,
+	    "an overlay cannot have a selector");
+	policy_clear(&eff);
+
+	/* client_may.add_read lets alice add read paths. */
+	effective("alice", groups_none, 1, &eff);
+	ok(narrow(&eff, "filesystem:\n  read: [\"~/.aws\"]\n", &err) == 0 &&
+	    has(&eff, PK_FS_READ, "~/.aws"), "client_may.add_read grants it");
+	ok(narrow(&eff, "filesystem:\n  write: [\"~/x\"]\n", &err) == -1 &&
+	    strstr(err.msg, "client_may.add_write is not granted") != NULL,
+	    "but not writes");
+	policy_clear(&eff);
+
+	/* The dump. */
+	effective("dave", groups_dev, 2, &eff);
+	narrow(&eff, "network:\n  upstream: none\n", &err);
+	text = policy_dump(&eff);
+	ok(text != NULL, "dump");
+	ok(strstr(text, "filesystem:\n  cwd: rw  # 10-devs.yaml:3\n") != NULL,
+	    "a scalar with its file and line");
+	ok(strstr(text, "  read:\n    - \"~/.config/pip\"  # 00-all.yaml:4"
+	    " (not enforced yet)\n") != NULL, "a list entry, marked as not"
+	    " enforced yet");
+	ok(strstr(text, "  upstream: none  # ov.yaml:2\n") != NULL,
+	    "upstream: none");
+	ok(strstr(text, "  landlock: \"required\"") == NULL &&
+	    strstr(text, "  landlock: required  # (built-in) (not enforced"
+	    " yet)\n") != NULL, "a built-in default, unquoted enum");
+	ok(strstr(text, "# pids: not set") == NULL &&
+	    strstr(text, "  pids: 512  # 00-all.yaml:7") != NULL,
+	    "a set limit");
+	ok(strstr(text, "  memory: not set") != NULL || strstr(text,
+	    "# memory: not set") != NULL, "an unset limit says so");
+	free(text);
+	policy_clear(&eff);
+
+	ok(policyset_unenforced(&set, buf, sizeof(buf)) >= 3 &&
+	    strstr(buf, "filesystem.read (00-all.yaml:4)") != NULL,
+	    "unenforced keys are named with their source (%s)", buf);
+	ok(strstr(buf, "filesystem.cwd") == NULL, "cwd is enforced");
+
+	policy_clear(&set.v[0].pol);
+	policy_clear(&set.v[1].pol);
+	policy_clear(&set.v[2].pol);
+	free(set.v);
+	return (done_testing());
+}
