@@ -338,9 +338,12 @@ main(int argc, char *argv[])
 	argv += i;
 	if (strcmp(argv[0], "exec") == 0)
 		return (cmd_exec(client_socket_path(sockopt), argc, argv));
-	if (strcmp(argv[0], "policy") == 0 && argc == 1)
+	if (strcmp(argv[0], "policy") == 0) {
+		if (argc != 1)
+			usage(1);
 		return (client_policy_show(client_socket_path(sockopt),
 		    GW_CLIENT_GW, "") == 0 ? 0 : GW_EXIT_FAILURE);
+	}
 	warnx("unknown command '%s'", argv[0]);
 	usage(1);
 }

@@ -146,7 +146,7 @@ check_policy(const char *user)
 	struct policy_error	 err;
 	struct policy		 eff;
 	struct passwd		*pw;
-	char			 buf[1024], **groups = NULL, *text;
+	char			 buf[2048], **groups = NULL, *text;
 	size_t			 ngroups = 0, i;
 	int			 r = 1;
 
@@ -155,6 +155,9 @@ check_policy(const char *user)
 		fprintf(stderr, "%s\n", buf);
 		return (1);
 	}
+	if (policyset_unenforced(&gw_policy, buf, sizeof(buf)) > 0)
+		fprintf(stderr, "greywalld: note: not enforced by this version"
+		    " yet: %s\n", buf);
 	if (user == NULL) {
 		printf("%s: %zu policy files OK\n", gw_conf.policy_dir,
 		    gw_policy.n);

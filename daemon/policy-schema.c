@@ -21,7 +21,7 @@
 #include "greywalld.h"
 
 #define DURATION_MAX	(365ULL * 86400)	/* a year, in seconds */
-#define DOMAIN_MAX	253			/* RFC 1035, without the dot */
+#define DOMAIN_MAX	253			/* RFC 1035 */
 #define LABEL_MAX	63
 #define COMMAND_MAX	256
 #define ENVNAME_MAX	256
@@ -112,7 +112,7 @@ struct val {
 	const struct policy_keyinfo	*ki;
 	const char			*s;
 	size_t				 len;
-	char				 q[80];		/* s, safe to print */
+	char				 q[80];	/* s, printable */
 	char				 canon[PATH_MAX];
 	uint64_t			 num;
 	char				*err;
@@ -457,8 +457,8 @@ val_hostport(struct val *v)
 	unsigned int	 port;
 
 	if (strstr(v->s, "://") != NULL)
-		return (val_fail(v, "'%s': '%s' is not host:port: leave out the "
-		    "scheme, as in '127.0.0.1:1080'", v->ki->name, v->q));
+		return (val_fail(v, "'%s': '%s' is not host:port: leave out "
+		    "the scheme, as in '127.0.0.1:1080'", v->ki->name, v->q));
 	if (v->s[0] == '[') {
 		if ((colon = strchr(v->s, ']')) == NULL || colon[1] != ':')
 			return (val_fail(v, "'%s': '%s' is not host:port: an "

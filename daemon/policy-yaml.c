@@ -24,12 +24,12 @@
 #define POLICY_SIZE_MAX		(1024 * 1024)
 #define POLICY_DEPTH_MAX	8
 #define POLICY_LIST_MAX		1024
-#define POLICY_KEYLEN_MAX	64	/* longer than any name in the schema */
+#define POLICY_KEYLEN_MAX	64	/* > any name in the schema */
 
 struct yp {
 	yaml_parser_t		 parser;
 	yaml_event_t		 ev;
-	int			 have;		/* ev must be deleted */
+	int			 have;	/* ev must be deleted */
 	int			 depth;
 	int			 flags;
 	const char		*name;
@@ -37,7 +37,7 @@ struct yp {
 	size_t			 len;
 	struct policy		*p;
 	struct policy_error	*err;
-	int			 sel[PK_DEFAULT + 1];	/* selectors seen */
+	int			 sel[PK_DEFAULT + 1]; /* selectors seen */
 };
 
 static int	 yp_fail(struct yp *, yaml_mark_t, const char *, ...)

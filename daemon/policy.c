@@ -299,7 +299,13 @@ policy_narrow(struct policy *eff, const struct policy *ov,
 			break;
 		case PC_SCALAR:
 			if (!policy_scalar_narrower(k, &o->one, &eff->e[k])) {
-				if (eff->e[k].set)
+				if (eff->e[k].set && eff->e[k].one.src.line == 0)
+					policy_errorf(err, &o->one.src,
+					    "'%s: %s' would widen the policy"
+					    " (it is '%s', %s)", ki->name,
+					    o->one.str, eff->e[k].one.str,
+					    eff->e[k].one.src.file);
+				else if (eff->e[k].set)
 					policy_errorf(err, &o->one.src,
 					    "'%s: %s' would widen the policy"
 					    " (the administrator set '%s' at"
@@ -488,6 +494,14 @@ policyset_unenforced(const struct policyset *set, char *buf, size_t len)
 	for (k = 0; k < PK__MAX; k++) {
 		if (policy_key_enforced(k))
 			continue;
+		if (policy_keys[k].dflt != NULL) {
+			w = snprintf(buf + off, len - off, "%s%s (built-in"
+			    " default)", n > 0 ? ", " : "", policy_keys[k].name);
+			if (w > 0 && (size_t)w < len - off)
+				off += w;
+			n++;
+			continue;
+		}
 		for (i = 0; i < set->n; i++) {
 			e = &set->v[i].pol.e[k];
 			if (!e->set || (policy_keys[k].list && e->n == 0))

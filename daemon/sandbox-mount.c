@@ -199,6 +199,29 @@ enter_cwd(const struct sandbox_spec *spec)
 		    spec->cwd);
 }
 
+/*
+ * Cover greywalld's policy directory with an empty read-only tmpfs: the
+ * policy is none of the sandbox's business. A directory the user cannot
+ * reach anyway is left alone.
+ */
+static void
+hide_policy_dir(int root, const char *dir)
+{
+	_cleanup_close_ int	fd = -1;
+
+	if (dir[0] != '/' || dir[1] == '\0')
+		sandbox_init_fail(0, "policy directory '%s' is not an absolute"
+		    " path below /", dir);
+	fd = openat2_dir(root, dir + 1, RESOLVE_NO_SYMLINKS | RESOLVE_IN_ROOT);
+	if (fd == -1 && (errno == EACCES || errno == ENOENT))
+		return;
+	if (fd == -1)
+		sandbox_init_fail(errno, "hide the policy directory '%s'",
+		    dir);
+	mount_fs(root, dir + 1, "tmpfs", "0555", MOUNT_ATTR_RDONLY |
+	    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+}
+
 void
 sandbox_mount_setup(const struct sandbox_spec *spec)
 {
@@ -234,6 +257,7 @@ sandbox_mount_setup(const struct sandbox_spec *spec)
 	/* A sysfs of the new net namespace: the host's interfaces vanish. */
 	mount_fs(root, "sys", "sysfs", NULL, MOUNT_ATTR_RDONLY |
 	    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	hide_policy_dir(root, gw_conf.policy_dir);
 	/* Last, so the tmpfs mounts above cannot cover it. */
 	mount_cwd(root, spec);
 

@@ -276,6 +276,8 @@ sandbox_policy(struct conn *c, const struct passwd *pw, struct request *r,
 		    strlen(r->policy_text), POLICY_PARSE_OVERLAY, &ov,
 		    &err) == -1 || policy_narrow(eff, &ov, &err) == -1) {
 			policy_error_format(&err, buf, sizeof(buf));
+			log_info("uid %u: policy overlay refused: %s",
+			    (unsigned)c->peer.uid, buf);
 			control_send_error(c, GW_ERR_DENIED, "%s", buf);
 			goto fail;
 		}

@@ -10,7 +10,7 @@ setup_user
 setup_user2
 setup_dirs
 
-plan 37
+plan 41
 
 # --- start-up and greywalld -n --------------------------------------------
 cat >"$POLICY/10-typo.yaml" <<'Y'
@@ -157,5 +157,14 @@ printf 'users: [%s]\nclient_may:\n  add_write: true\n' "$TEST_USER" \
 "$GWCTL" -S "$SOCK" reload
 gw_exec --policy "$WORK/widen.yaml" true
 is "with client_may.add_write the same overlay is accepted" $? 0
+
+out=$(gw_exec ls -A "$POLICY")
+is "the policy directory is empty inside the sandbox" "$? $out" "0 "
+ok "while it is not on the host" test -s "$POLICY/10-gwtest.yaml"
+
+# A refusal against a built-in default says so.
+err=$(gw_exec --policy "$WORK/weaker.yaml" true 2>&1)
+contains "a refusal against a built-in default names it" "$err" \
+    "(it is 'required', (built-in))"
 
 done_testing

@@ -123,6 +123,7 @@ cleanup() {
 	fi
 	[ -n "$T" ] && rm -rf "$T"
 	[ -n "${WORK:-}" ] && rm -rf "$WORK"
+	[ -n "${POLICY:-}" ] && rm -rf "$POLICY"
 }
 
 # Scratch space: $T for the test, $WORK (the user's cwd) inside the
@@ -133,9 +134,10 @@ setup_dirs() {
 	WORK=$(mktemp -d "$TEST_HOME/work.XXXXXX") || bail "mktemp"
 	chown "$TEST_USER" "$WORK"
 	SOCK=$T/gw.sock
-	# The daemon's policy: root-owned, like /etc/greywall/policy.d.
-	POLICY=$T/policy.d
-	mkdir -m 755 "$POLICY"
+	# The daemon's policy: root-owned, like /etc/greywall/policy.d, and
+	# outside /tmp so that sandboxes would see it if it were not hidden.
+	POLICY=$(mktemp -d /var/tmp/gwtest-policy.XXXXXX) || bail "mktemp"
+	chmod 755 "$POLICY"
 	printf 'default: true\n' >"$POLICY/00-test.yaml"
 	GW_EXEC=(setpriv --reuid="$TEST_USER" --regid="$TEST_USER"
 	    --init-groups env -i -C "$WORK" PATH=/usr/local/bin:/usr/bin:/bin

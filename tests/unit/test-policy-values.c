@@ -116,8 +116,8 @@ static const struct accept accepts[] = {
 	{ PK_NET_DOMAINS_ALLOW, "*.example.com", "*.example.com", 0 },
 	{ PK_NET_DOMAINS_ALLOW, "*.api.example.com", "*.api.example.com", 0 },
 	{ PK_NET_DOMAINS_ALLOW, "PyPI.org", "pypi.org", 0 },
-	{ PK_NET_DOMAINS_ALLOW, "xn--bcher-kva.example", "xn--bcher-kva.example",
-	    0 },
+	{ PK_NET_DOMAINS_ALLOW, "xn--bcher-kva.example",
+	    "xn--bcher-kva.example", 0 },
 	{ PK_NET_DOMAINS_ALLOW, "a-b.c0.example.com", "a-b.c0.example.com", 0 },
 	{ PK_NET_DOMAINS_DENY, "1password.com", "1password.com", 0 },
 
