@@ -135,8 +135,9 @@ yp_syntax(struct yp *yp)
  * The next event, refusing what the schema never needs anywhere: aliases
  * and anchors (they make one node appear in several places, and with
  * billion-laughs nesting, cost without bound), explicit tags (the type
- * of a value comes from its key, never from the file) and nesting deeper
- * than any key.
+ * of a value comes from its key, never from the file), block scalars
+ * (their trailing newlines and folding are easy to get wrong in a path or
+ * a command) and nesting deeper than any key.
  */
 static int
 yp_next(struct yp *yp)
@@ -177,6 +178,11 @@ yp_next(struct yp *yp)
 	if (tag != NULL)
 		return (yp_fail(yp, ev->start_mark,
 		    "tags are not allowed: the key says what a value is"));
+	if (ev->type == YAML_SCALAR_EVENT &&
+	    (ev->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
+	    ev->data.scalar.style == YAML_FOLDED_SCALAR_STYLE))
+		return (yp_fail(yp, ev->start_mark, "block scalars (| and >) "
+		    "are not allowed: write the value on one line"));
 
 	switch (ev->type) {
 	case YAML_SEQUENCE_START_EVENT:

@@ -10,7 +10,7 @@ setup_user
 setup_user2
 setup_dirs
 
-plan 41
+plan 40
 
 # --- start-up and greywalld -n --------------------------------------------
 cat >"$POLICY/10-typo.yaml" <<'Y'

@@ -188,6 +188,16 @@ static const struct bad bads[] = {
 	{ 0, "users: [a]\nlimits: !custom {pids: 1}\n", 2, 9,
 	    "tags are not allowed: the key says what a value is" },
 
+	/* Block scalars */
+	{ 0, "users: [a]\ncommand:\n  deny:\n    - |\n      git push\n", 4,
+	    7, "block scalars (| and >) are not allowed: write the value on "
+	    "one line" },
+	{ 0, "users: [a]\nfilesystem:\n  cwd: >\n    ro\n", 3, 8,
+	    "block scalars (| and >) are not allowed: write the value on "
+	    "one line" },
+	{ 0, "? >\n  users\n: [a]\n", 1, 3, "block scalars (| and >) are "
+	    "not allowed: write the value on one line" },
+
 	/* Documents */
 	{ 0, "users: [a]\n---\nusers: [b]\n", 2, 1,
 	    "a policy file holds one YAML document, not several" },
