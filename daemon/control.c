@@ -557,7 +557,7 @@ policy_show(struct conn *c, const char *name)
 		    " policy");
 		goto out;
 	}
-	text = policy_dump(&eff);
+	text = policy_dump(&eff, pw->pw_dir);
 	policy_clear(&eff);
 	if (text == NULL) {
 		control_send_error(c, GW_ERR_INTERNAL, "out of memory");

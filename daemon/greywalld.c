@@ -170,7 +170,7 @@ check_policy(const char *user)
 	}
 	if (policy_user_groups(pw, &groups, &ngroups) == -1 ||
 	    policyset_effective(&gw_policy, pw->pw_name, groups, ngroups,
-	    &eff) == -1 || (text = policy_dump(&eff)) == NULL) {
+	    &eff) == -1 || (text = policy_dump(&eff, pw->pw_dir)) == NULL) {
 		fprintf(stderr, "greywalld: %s\n", strerror(errno));
 		goto out;
 	}

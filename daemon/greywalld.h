@@ -292,7 +292,9 @@ int		 policy_selects(const struct policy *, const char *,
 		    char *const *, size_t);
 int		 policy_narrow(struct policy *, const struct policy *,
 		    struct policy_error *);
-char		*policy_dump(const struct policy *);
+char		*policy_dump(const struct policy *, const char *);
+int		 policy_path_expand(const char *, const char *, const char *,
+		    char *, size_t);
 int		 policy_key_enforced(enum policy_key);
 size_t		 policyset_unenforced(const struct policyset *, char *, size_t);
 

@@ -39,6 +39,8 @@ struct yp {
 	struct policy_error	*err;
 	int			 sel[PK_DEFAULT + 1]; /* selectors seen */
 };
+_Static_assert(PK_USERS < PK_DEFAULT && PK_GROUPS < PK_DEFAULT,
+    "yp.sel is indexed by the selector keys");
 
 static int	 yp_fail(struct yp *, yaml_mark_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));

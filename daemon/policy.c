@@ -5,6 +5,7 @@
  */
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -412,12 +413,14 @@ dump_split(const char *name, char comp[4][32])
 
 /*
  * Print an effective policy as YAML in the schema's own shape, each value
- * with a comment naming the file and line it came from. Returns a string
- * to free, or NULL when out of memory.
+ * with a comment naming the file and line it came from, and for paths
+ * with "~" what they mean for the user whose home is given (may be NULL).
+ * Returns a string to free, or NULL when out of memory.
  */
 char *
-policy_dump(const struct policy *p)
+policy_dump(const struct policy *p, const char *home)
 {
+	char				 exp[PATH_MAX];
 	const struct policy_keyinfo	*ki;
 	const struct policy_entry	*e;
 	char				 comp[4][32], prev[4][32];
@@ -458,6 +461,11 @@ policy_dump(const struct policy *p)
 					dump_quoted(f, e->v[i].str);
 				else
 					fputs(e->v[i].str, f);
+				if (home != NULL && ki->type == PT_PATH &&
+				    e->v[i].str[0] == '~' &&
+				    policy_path_expand(e->v[i].str, home, NULL,
+				    exp, sizeof(exp)) == 0)
+					fprintf(f, "  # %s", exp);
 				dump_src(f, k, &e->v[i].src);
 			}
 		} else if (!e->set) {
@@ -517,4 +525,35 @@ policyset_unenforced(const struct policyset *set, char *buf, size_t len)
 		}
 	}
 	return (n);
+}
+
+/*
+ * Expand a filesystem policy path for a peer: "~" and "~/x" use home (from
+ * the password database, never the client's $HOME), a relative path is
+ * taken against cwd (the directory the client sent), an absolute path is
+ * kept. cwd may be NULL when there is none, which leaves relative paths
+ * unexpanded. Globs are kept as they are. Returns 0, or -1 with
+ * ENAMETOOLONG.
+ */
+int
+policy_path_expand(const char *path, const char *home, const char *cwd,
+    char *out, size_t len)
+{
+	int	n;
+
+	if (strcmp(path, "~") == 0)
+		n = snprintf(out, len, "%s", home);
+	else if (strncmp(path, "~/", 2) == 0)
+		n = snprintf(out, len, "%s%s%s", home,
+		    strcmp(home, "/") == 0 ? "" : "/", path + 2);
+	else if (path[0] == '/' || cwd == NULL)
+		n = snprintf(out, len, "%s", path);
+	else
+		n = snprintf(out, len, "%s%s%s", cwd,
+		    strcmp(cwd, "/") == 0 ? "" : "/", path);
+	if (n < 0 || (size_t)n >= len) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	return (0);
 }

@@ -10,7 +10,7 @@ setup_user
 setup_user2
 setup_dirs
 
-plan 40
+plan 42
 
 # --- start-up and greywalld -n --------------------------------------------
 cat >"$POLICY/10-typo.yaml" <<'Y'
@@ -89,6 +89,14 @@ is "but not for $TEST_USER2" "$out" 1
 mine=$(cd "$WORK" && as_user "$GW" policy)
 contains "gw policy shows the user's own cwd: ro" "$mine" \
     "cwd: ro  # $POLICY/10-gwtest.yaml:3"
+printf 'default: true\nfilesystem:\n  deny_read: ["~/.ssh"]\n' \
+    >"$POLICY/05-all.yaml"
+"$GWCTL" -S "$SOCK" reload
+mine=$(cd "$WORK" && as_user "$GW" policy)
+contains "~ is the user's home from the password database" "$mine" \
+    "- \"~/.ssh\"  # $TEST_HOME/.ssh  # $POLICY/05-all.yaml:3"
+out=$(cd "$WORK" && as_user env HOME=/elsewhere "$GW" policy)
+is "whatever the client's HOME says" "$out" "$mine"
 contains "with the group file's entry and its source" "$mine" \
     "- \"git push\"  # $POLICY/20-group.yaml:3 (not enforced yet)"
 theirs=$(gw2 policy)

@@ -4,6 +4,7 @@
  * client_may) and the YAML dump with provenance.
  */
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,7 +80,7 @@ main(void)
 	char			*groups_none[] = { "users" };
 	char			*text, buf[1024];
 
-	plan(48);
+	plan(54);
 
 	/* Built-in defaults. */
 	memset(&d, 0, sizeof(d));
@@ -214,13 +215,14 @@ main(void)
 	/* The dump. */
 	effective("dave", groups_dev, 2, &eff);
 	narrow(&eff, "network:\n  upstream: none\n", &err);
-	text = policy_dump(&eff);
+	text = policy_dump(&eff, "/home/dave");
 	ok(text != NULL, "dump");
 	ok(strstr(text, "filesystem:\n  cwd: rw  # 10-devs.yaml:3\n") != NULL,
 	    "a scalar with its file and line");
-	ok(strstr(text, "  read:\n    - \"~/.config/pip\"  # 00-all.yaml:4"
-	    " (not enforced yet)\n") != NULL, "a list entry, marked as not"
-	    " enforced yet");
+	ok(strstr(text, "  read:\n    - \"~/.config/pip\"  #"
+	    " /home/dave/.config/pip  # 00-all.yaml:4 (not enforced yet)\n")
+	    != NULL, "a list entry, with ~ expanded, marked as not enforced"
+	    " yet");
 	ok(strstr(text, "  upstream: none  # ov.yaml:2\n") != NULL,
 	    "upstream: none");
 	ok(strstr(text, "  landlock: \"required\"") == NULL &&
@@ -234,6 +236,19 @@ main(void)
 	free(text);
 	policy_clear(&eff);
 
+	ok(policy_path_expand("~", "/home/u", "/w", buf, sizeof(buf)) == 0 &&
+	    strcmp(buf, "/home/u") == 0, "~ is the home");
+	ok(policy_path_expand("~/.ssh", "/home/u", "/w", buf, sizeof(buf)) ==
+	    0 && strcmp(buf, "/home/u/.ssh") == 0, "~/x is below it");
+	ok(policy_path_expand("~/x", "/", NULL, buf, sizeof(buf)) == 0 &&
+	    strcmp(buf, "/x") == 0, "a home of / gives no double slash");
+	ok(policy_path_expand("build/**", "/home/u", "/src/p", buf,
+	    sizeof(buf)) == 0 && strcmp(buf, "/src/p/build/**") == 0,
+	    "a relative path is taken against the cwd");
+	ok(policy_path_expand("/etc/x", "/home/u", "/w", buf, sizeof(buf)) ==
+	    0 && strcmp(buf, "/etc/x") == 0, "an absolute path is kept");
+	ok(policy_path_expand("~/x", "/home/u", NULL, buf, 5) == -1 &&
+	    errno == ENAMETOOLONG, "too long is an error");
 	ok(policyset_unenforced(&set, buf, sizeof(buf)) >= 3 &&
 	    strstr(buf, "filesystem.read (00-all.yaml:4)") != NULL,
 	    "unenforced keys are named with their source (%s)", buf);
