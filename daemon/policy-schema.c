@@ -122,6 +122,7 @@ struct val {
 static int	 val_fail(struct val *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
 
+/* The row of a dotted key name, or -1. */
 int
 policy_key_find(const char *dotted)
 {
