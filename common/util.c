@@ -94,6 +94,30 @@ str_sanitize(char *s)
 			*s = '?';
 }
 
+/*
+ * Copy len bytes of s into buf for an error message: control characters
+ * become '?', and what does not fit is cut at a UTF-8 character boundary
+ * and marked with "...".
+ */
+void
+str_display(char *buf, size_t size, const char *s, size_t len)
+{
+	size_t	i, k;
+
+	for (i = 0; i < len && s[i] != '\0'; i++) {
+		if (i + 4 >= size) {
+			k = i;
+			while (k > 0 && ((unsigned char)s[k] & 0xc0) == 0x80)
+				k--;
+			memcpy(buf + k, "...", 4);
+			return;
+		}
+		buf[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ?
+		    '?' : s[i];
+	}
+	buf[i] = '\0';
+}
+
 int
 str_has_prefix(const char *s, const char *prefix)
 {

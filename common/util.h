@@ -31,5 +31,6 @@ int	 fd_set_nonblock(int);
 int	 fd_close_except(const int *, size_t);
 int	 str_has_prefix(const char *, const char *);
 void	 str_sanitize(char *);
+void	 str_display(char *, size_t, const char *, size_t);
 
 #endif /* GW_UTIL_H */

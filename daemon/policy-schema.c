@@ -134,30 +134,6 @@ policy_key_find(const char *dotted)
 	return (-1);
 }
 
-/*
- * Copy a value into a message: control characters become '?' so a value
- * cannot forge log lines, and long values are cut (not inside a UTF-8
- * sequence) and marked with "...".
- */
-static void
-val_quote(char *buf, size_t size, const char *s)
-{
-	size_t	i, k;
-
-	for (i = 0; s[i] != '\0'; i++) {
-		if (i + 4 >= size) {
-			k = i;
-			while (k > 0 && ((unsigned char)s[k] & 0xc0) == 0x80)
-				k--;
-			memcpy(buf + k, "...", 4);
-			return;
-		}
-		buf[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ?
-		    '?' : s[i];
-	}
-	buf[i] = '\0';
-}
-
 static int
 val_fail(struct val *v, const char *fmt, ...)
 {
@@ -788,7 +764,7 @@ policy_value_parse(enum policy_key k, const char *text,
 	v->len = strlen(text);
 	v->err = err;
 	v->errlen = errlen;
-	val_quote(v->q, sizeof(v->q), text);
+	str_display(v->q, sizeof(v->q), text, strlen(text));
 
 	switch (v->ki->type) {
 	case PT_BOOL:

@@ -76,26 +76,6 @@ yp_top(void)
 	return (mark);
 }
 
-/* A key as the user wrote it, safe to print (see val_quote()). */
-static void
-yp_quote(char *buf, size_t size, const char *s, size_t len)
-{
-	size_t	i, k;
-
-	for (i = 0; i < len; i++) {
-		if (i + 4 >= size) {
-			k = i;
-			while (k > 0 && ((unsigned char)s[k] & 0xc0) == 0x80)
-				k--;
-			memcpy(buf + k, "...", 4);
-			return;
-		}
-		buf[i] = ((unsigned char)s[i] < 0x20 || s[i] == 0x7f) ?
-		    '?' : s[i];
-	}
-	buf[i] = '\0';
-}
-
 /*
  * libyaml's own error, at its mark. A reader error (bad encoding, a
  * control character) has only a byte offset: count lines and UTF-8
@@ -349,7 +329,7 @@ yp_upstream(struct yp *yp, enum policy_key k)
 			return (yp_no_value(yp, k, "has no value"));
 		if (strcmp((const char *)ev->data.scalar.value, "none") == 0)
 			return (yp_value(yp, k));
-		yp_quote(q, sizeof(q), (const char *)ev->data.scalar.value,
+		str_display(q, sizeof(q), (const char *)ev->data.scalar.value,
 		    ev->data.scalar.length);
 		return (yp_fail(yp, mark, "'%s' must be none or a mapping "
 		    "like { socks5: \"127.0.0.1:43052\" }, not '%s'",
@@ -455,7 +435,7 @@ yp_mapping(struct yp *yp, const char *path, size_t *ret_n)
 			    "a list or mapping"));
 		key = (const char *)ev->data.scalar.value;
 		klen = ev->data.scalar.length;
-		yp_quote(q, sizeof(q), key, klen);
+		str_display(q, sizeof(q), key, klen);
 		snprintf(shown, sizeof(shown), "%s%s%s", path,
 		    path[0] != '\0' ? "." : "", q);
 
