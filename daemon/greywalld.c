@@ -86,8 +86,8 @@ policy_warn_unenforced(void)
 
 	if (policyset_unenforced(&gw_policy, buf, sizeof(buf)) > 0)
 		log_warnx("policy keys this greywalld does not enforce yet"
-		    " (the sandbox is a read-only host view with a writable"
-		    " cwd and no network): %s", buf);
+		    " (the sandbox has no network at all meanwhile): %s",
+		    buf);
 }
 
 void

@@ -125,6 +125,9 @@ struct sandbox_spec {
 	const char	 *cwd;		/* path of the cwd fd, checked */
 	int		  cwd_mode;	/* enum cwd_mode */
 	mode_t		  umask;
+	char		**read;		/* policy paths, expanded, or NULL */
+	char		**write;
+	char		**deny_read;
 };
 
 struct sandbox {

@@ -346,6 +346,9 @@ policy_key_enforced(enum policy_key k)
 	case PK_DEFAULT:
 	case PK_NET_UPSTREAM:		/* there is no network at all yet */
 	case PK_FS_CWD:
+	case PK_FS_READ:		/* literal paths; globs are refused */
+	case PK_FS_WRITE:
+	case PK_FS_DENY_READ:
 	case PK_ENV_STRIP:
 	case PK_CLIENT_MAY_ADD_READ:
 	case PK_CLIENT_MAY_ADD_WRITE:

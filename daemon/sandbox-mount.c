@@ -2,11 +2,13 @@
  * The sandbox's mount tree, built in its new mount namespace and entered
  * with pivot_root.
  *
- * This version: a read-only, nosuid clone of the host's whole tree; the
- * client's working directory bound on top with the host mount's own
- * read/write state; fresh tmpfs on /tmp, /run and /dev/shm; a /proc for
- * the new pid namespace and a read-only /sys for the new net namespace. The deny-by-default tree replaces the host clone
- * when filesystem policy lands.
+ * Deny by default: an empty read-only tmpfs root holding read-only binds
+ * of the system directories (/usr, /etc, the /bin and /lib links as
+ * links), a minimal /dev with its own devpts, private tmpfs on /tmp,
+ * /var/tmp, /run and /dev/shm, a /proc and /sys of the new namespaces, the
+ * client's working directory per filesystem.cwd, the policy's read and
+ * write paths, and last the deny_read masks. Nothing of /home, /root,
+ * /srv or /var is there unless the policy names it.
  *
  * Paths are never resolved with root's rights through user-controlled
  * symlinks: the cwd arrives as an fd and is cloned with open_tree(), and
@@ -21,9 +23,12 @@
 
 #include <linux/openat2.h>
 
+#include <sys/fsuid.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -31,6 +36,10 @@
 
 /* Where the new root is attached before pivot_root; only in our ns. */
 #define STAGING_DIR	"/tmp"
+
+/* The peer, whose file system identity opens policy paths on the host. */
+static uid_t	peer_uid;
+static gid_t	peer_gid;
 
 static int
 openat2_dir(int dirfd, const char *path, uint64_t resolve)
@@ -68,16 +77,51 @@ sandbox_mount_cwd_tree(int cwdfd)
 }
 
 /*
+ * The devices of the tmpfs mounts this sandbox created: the only places
+ * where missing mount points may be made. Directories bound from the host
+ * (the cwd, policy paths) must never gain a directory or file from us.
+ */
+static dev_t	own_dev[8];
+static size_t	own_ndev;
+
+static void
+own_add(int fd)
+{
+	struct stat	st;
+
+	if (fstat(fd, &st) == -1)
+		sandbox_init_fail(errno, "stat a new mount");
+	if (own_ndev < nitems(own_dev))
+		own_dev[own_ndev++] = st.st_dev;
+}
+
+static int
+own_is(int fd)
+{
+	struct stat	st;
+	size_t		i;
+
+	if (fstat(fd, &st) == -1)
+		return (0);
+	for (i = 0; i < own_ndev; i++)
+		if (own_dev[i] == st.st_dev)
+			return (1);
+	return (0);
+}
+
+/*
  * Open path (relative, below root) as a directory, creating missing
- * components. Creation only succeeds on our own tmpfs mounts; on the
- * read-only host clone it fails with EROFS, which is what we want.
+ * components, but only on the sandbox's own tmpfs mounts: a component
+ * missing inside a host directory is an error (EROFS), never created.
+ * With leaf set, the last component is made as an empty file instead.
  */
 static int
-open_mkdir_beneath(int root, const char *path)
+open_mkdir_beneath_leaf(int root, const char *path, int leaf)
 {
 	_cleanup_close_ int	 dir = -1;
 	char			 buf[PATH_MAX], *p, *slash;
-	int			 next;
+	int			 next, last;
+	struct open_how		 how;
 
 	if (strlen(path) >= sizeof(buf)) {
 		errno = ENAMETOOLONG;
@@ -93,9 +137,32 @@ open_mkdir_beneath(int root, const char *path)
 			slash = p + strlen(p);
 		if (*p == '\0')
 			continue;
+		last = *slash == '\0';
+		if (last && leaf) {
+			memset(&how, 0, sizeof(how));
+			how.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW;
+			how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH;
+			next = syscall(SYS_openat2, dir, p, &how, sizeof(how));
+			if (next == -1 && errno == ENOENT) {
+				if (!own_is(dir)) {
+					errno = EROFS;
+					return (-1);
+				}
+				next = openat(dir, p, O_RDONLY | O_CREAT |
+				    O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);
+			}
+			if (next == -1)
+				return (-1);
+			close(dir);
+			return (next);
+		}
 		next = openat2_dir(dir, p, RESOLVE_NO_SYMLINKS |
 		    RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
 		if (next == -1 && errno == ENOENT) {
+			if (!own_is(dir)) {
+				errno = EROFS;
+				return (-1);
+			}
 			if (mkdirat(dir, p, 0755) == -1 && errno != EEXIST)
 				return (-1);
 			next = openat2_dir(dir, p, RESOLVE_NO_SYMLINKS |
@@ -107,6 +174,12 @@ open_mkdir_beneath(int root, const char *path)
 		dir = next;
 	}
 	return (TAKE_FD(dir));
+}
+
+static int
+open_mkdir_beneath(int root, const char *path)
+{
+	return (open_mkdir_beneath_leaf(root, path, 0));
 }
 
 /* Mount a new filesystem instance of type at path below root. */
@@ -125,13 +198,66 @@ mount_fs(int root, const char *path, const char *type, const char *mode,
 		sandbox_init_fail(errno, "mount %s on /%s: create", type, path);
 	if ((mnt = fsmount(fs, FSMOUNT_CLOEXEC, attrs)) == -1)
 		sandbox_init_fail(errno, "mount %s on /%s: fsmount", type, path);
-	target = openat2_dir(root, path, RESOLVE_NO_SYMLINKS | RESOLVE_IN_ROOT);
+	target = open_mkdir_beneath(root, path);
 	if (target == -1)
 		sandbox_init_fail(errno, "mount %s on /%s: open target", type,
 		    path);
 	if (move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH |
 	    MOVE_MOUNT_T_EMPTY_PATH) == -1)
 		sandbox_init_fail(errno, "mount %s on /%s", type, path);
+	if (strcmp(type, "tmpfs") == 0)
+		own_add(mnt);
+}
+
+/*
+ * Bind host path src (absolute, a system path or a policy path already
+ * expanded) at the same place in the new root. The source is opened
+ * without following symlinks, with the peer's file system identity
+ * unless asroot is set (system paths); the target is made only on our own
+ * tmpfs. Returns 0, or -1 with errno when src does not exist.
+ */
+static int
+bind_path(int root, const char *src, unsigned int attrs, int asroot)
+{
+	_cleanup_close_ int	 sfd = -1, tree = -1, target = -1;
+	struct mount_attr	 attr;
+	struct open_how		 how;
+	struct stat		 st;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW;
+	how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+	if (!asroot) {
+		setfsgid(peer_gid);
+		setfsuid(peer_uid);
+	}
+	sfd = syscall(SYS_openat2, AT_FDCWD, src, &how, sizeof(how));
+	if (!asroot) {
+		setfsuid(0);
+		setfsgid(0);
+	}
+	if (sfd == -1)
+		return (-1);
+	if (fstat(sfd, &st) == -1)
+		sandbox_init_fail(errno, "stat '%s'", src);
+	tree = open_tree(sfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+	    AT_EMPTY_PATH | AT_RECURSIVE);
+	if (tree == -1)
+		sandbox_init_fail(errno, "bind '%s'", src);
+	memset(&attr, 0, sizeof(attr));
+	attr.attr_set = attrs;
+	attr.propagation = MS_PRIVATE;
+	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+	    sizeof(attr)) == -1)
+		sandbox_init_fail(errno, "bind '%s': mount flags", src);
+	target = open_mkdir_beneath_leaf(root, src + 1, !S_ISDIR(st.st_mode));
+	if (target == -1)
+		sandbox_init_fail(errno, "bind '%s': make its mount point",
+		    src);
+	if (move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH |
+	    MOVE_MOUNT_T_EMPTY_PATH) == -1)
+		sandbox_init_fail(errno, "bind '%s'", src);
+	return (0);
 }
 
 /*
@@ -222,44 +348,227 @@ hide_policy_dir(int root, const char *dir)
 	    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 }
 
+/* System directories bound read-only; symlinks (merged /usr) kept as such. */
+static const char *const system_paths[] = {
+	"/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32",
+	"/etc", "/opt",
+};
+
+/* Host devices a sandbox gets, bound into its own /dev. */
+static const char *const dev_nodes[] = {
+	"null", "zero", "full", "random", "urandom", "tty",
+};
+
+static void
+mount_system(int root)
+{
+	char		link[PATH_MAX];
+	struct stat	st;
+	ssize_t		n;
+	size_t		i;
+
+	for (i = 0; i < nitems(system_paths); i++) {
+		if (lstat(system_paths[i], &st) == -1) {
+			if (errno == ENOENT)
+				continue;
+			sandbox_init_fail(errno, "stat '%s'", system_paths[i]);
+		}
+		if (S_ISLNK(st.st_mode)) {
+			n = readlink(system_paths[i], link, sizeof(link) - 1);
+			if (n == -1)
+				sandbox_init_fail(errno, "readlink '%s'",
+				    system_paths[i]);
+			link[n] = '\0';
+			if (symlinkat(link, root, system_paths[i] + 1) == -1)
+				sandbox_init_fail(errno, "symlink '%s'",
+				    system_paths[i]);
+			continue;
+		}
+		if (bind_path(root, system_paths[i], MOUNT_ATTR_RDONLY |
+		    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, 1) == -1)
+			sandbox_init_fail(errno, "bind '%s'", system_paths[i]);
+	}
+}
+
+/* A minimal /dev: a few host devices, a devpts of its own, /dev/shm. */
+static void
+mount_dev(int root)
+{
+	_cleanup_close_ int	 fs = -1, mnt = -1, target = -1;
+	char			 path[64];
+	size_t			 i;
+
+	mount_fs(root, "dev", "tmpfs", "0755", MOUNT_ATTR_NOSUID |
+	    MOUNT_ATTR_NOEXEC);
+	for (i = 0; i < nitems(dev_nodes); i++) {
+		snprintf(path, sizeof(path), "/dev/%s", dev_nodes[i]);
+		if (bind_path(root, path, MOUNT_ATTR_NOSUID |
+		    MOUNT_ATTR_NOEXEC, 1) == -1)
+			sandbox_init_fail(errno, "bind '%s'", path);
+	}
+	/* A new devpts instance: the host's terminals are not in it. */
+	if ((fs = fsopen("devpts", FSOPEN_CLOEXEC)) == -1 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "ptmxmode", "0666", 0) == -1 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0620", 0) == -1 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == -1 ||
+	    (mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID |
+	    MOUNT_ATTR_NOEXEC)) == -1)
+		sandbox_init_fail(errno, "mount devpts on /dev/pts");
+	if ((target = open_mkdir_beneath(root, "dev/pts")) == -1 ||
+	    move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH |
+	    MOVE_MOUNT_T_EMPTY_PATH) == -1)
+		sandbox_init_fail(errno, "mount devpts on /dev/pts");
+	if (symlinkat("pts/ptmx", root, "dev/ptmx") == -1 ||
+	    symlinkat("/proc/self/fd", root, "dev/fd") == -1 ||
+	    symlinkat("/proc/self/fd/0", root, "dev/stdin") == -1 ||
+	    symlinkat("/proc/self/fd/1", root, "dev/stdout") == -1 ||
+	    symlinkat("/proc/self/fd/2", root, "dev/stderr") == -1)
+		sandbox_init_fail(errno, "populate /dev");
+	mount_fs(root, "dev/shm", "tmpfs", "1777", MOUNT_ATTR_NOSUID |
+	    MOUNT_ATTR_NODEV);
+}
+
+/*
+ * The policy's read (read-only) and write (read/write) paths. A missing
+ * read path has nothing to show and is skipped; a missing write path is
+ * an error, as is any path that goes through a symlink.
+ */
+static void
+mount_policy_paths(int root, char *const *paths, int write)
+{
+	unsigned int	attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+
+	if (!write)
+		attrs |= MOUNT_ATTR_RDONLY;
+	for (; paths != NULL && *paths != NULL; paths++) {
+		if (bind_path(root, *paths, attrs, 0) == 0)
+			continue;
+		if (errno == ENOENT && !write)
+			continue;
+		sandbox_init_fail(errno, "filesystem.%s path '%s'%s",
+		    write ? "write" : "read", *paths, errno == ELOOP ?
+		    " goes through a symlink" : "");
+	}
+}
+
+/*
+ * deny_read, applied after every bind so nothing re-exposes it: an empty
+ * read-only tmpfs over a directory, an empty mode-0000 file over a file.
+ * A path that is not in the tree has nothing to hide; one that goes
+ * through a symlink is refused, since its target might be visible.
+ */
+static void
+mount_deny_read(int root, char *const *paths)
+{
+	_cleanup_close_ int	 fs = -1, empty = -1, efile = -1;
+	struct mount_attr	 attr;
+	struct open_how		 how;
+	struct stat		 st;
+	int			 fd, tree;
+
+	for (; paths != NULL && *paths != NULL; paths++) {
+		memset(&how, 0, sizeof(how));
+		how.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW;
+		how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_IN_ROOT;
+		fd = syscall(SYS_openat2, root, *paths + 1, &how, sizeof(how));
+		if (fd == -1 && errno == ENOENT)
+			continue;
+		if (fd == -1)
+			sandbox_init_fail(errno, "filesystem.deny_read path"
+			    " '%s'%s", *paths, errno == ELOOP ? " goes through"
+			    " a symlink" : "");
+		if (fstat(fd, &st) == -1)
+			sandbox_init_fail(errno, "stat '%s'", *paths);
+		close(fd);
+		if (S_ISDIR(st.st_mode)) {
+			mount_fs(root, *paths + 1, "tmpfs", "0555",
+			    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+			    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+			continue;
+		}
+		if (empty == -1) {
+			/* One empty, unreadable file serves every mask. */
+			if ((fs = fsopen("tmpfs", FSOPEN_CLOEXEC)) == -1 ||
+			    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL,
+			    0) == -1 || (empty = fsmount(fs, FSMOUNT_CLOEXEC,
+			    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
+			    MOUNT_ATTR_NOEXEC)) == -1)
+				sandbox_init_fail(errno, "deny_read: tmpfs");
+			if ((efile = openat(empty, "denied", O_RDONLY |
+			    O_CREAT | O_EXCL | O_CLOEXEC, 0)) == -1)
+				sandbox_init_fail(errno, "deny_read: file");
+			memset(&attr, 0, sizeof(attr));
+			attr.attr_set = MOUNT_ATTR_RDONLY;
+			if (mount_setattr(empty, "", AT_EMPTY_PATH, &attr,
+			    sizeof(attr)) == -1)
+				sandbox_init_fail(errno, "deny_read: tmpfs");
+		}
+		tree = open_tree(empty, "denied", OPEN_TREE_CLONE |
+		    OPEN_TREE_CLOEXEC);
+		how.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW;
+		fd = syscall(SYS_openat2, root, *paths + 1, &how, sizeof(how));
+		if (tree == -1 || fd == -1 || move_mount(tree, "", fd, "",
+		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) == -1)
+			sandbox_init_fail(errno, "filesystem.deny_read path"
+			    " '%s'", *paths);
+		close(tree);
+		close(fd);
+	}
+}
+
 void
 sandbox_mount_setup(const struct sandbox_spec *spec)
 {
-	_cleanup_close_ int	 root = -1;
+	_cleanup_close_ int	 fs = -1, root = -1;
 	struct mount_attr	 attr;
+
+	peer_uid = spec->uid;
+	peer_gid = spec->gid;
+	/* Our own tmpfs is root's; host sources are opened as the peer. */
+	setfsuid(0);
+	setfsgid(0);
 
 	/* Nothing we mount may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
 		sandbox_init_fail(errno, "make mounts private");
 
-	root = open_tree(AT_FDCWD, "/", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-	    AT_RECURSIVE);
-	if (root == -1)
-		sandbox_init_fail(errno, "clone the host tree");
-	memset(&attr, 0, sizeof(attr));
-	attr.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID;
-	attr.propagation = MS_PRIVATE;
-	if (mount_setattr(root, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
-	    sizeof(attr)) == -1)
-		sandbox_init_fail(errno, "make the host tree read-only");
+	/* Deny by default: an empty tmpfs root, then only what is allowed. */
+	if ((fs = fsopen("tmpfs", FSOPEN_CLOEXEC)) == -1 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0755", 0) == -1 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == -1 ||
+	    (root = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID |
+	    MOUNT_ATTR_NODEV)) == -1)
+		sandbox_init_fail(errno, "create the root tmpfs");
 	if (move_mount(root, "", AT_FDCWD, STAGING_DIR,
 	    MOVE_MOUNT_F_EMPTY_PATH) == -1)
 		sandbox_init_fail(errno, "attach the new root");
+	own_add(root);
 
+	mount_system(root);
 	mount_fs(root, "tmp", "tmpfs", "1777", MOUNT_ATTR_NOSUID |
+	    MOUNT_ATTR_NODEV);
+	mount_fs(root, "var/tmp", "tmpfs", "1777", MOUNT_ATTR_NOSUID |
 	    MOUNT_ATTR_NODEV);
 	mount_fs(root, "run", "tmpfs", "0755", MOUNT_ATTR_NOSUID |
 	    MOUNT_ATTR_NODEV);
-	mount_fs(root, "dev/shm", "tmpfs", "1777", MOUNT_ATTR_NOSUID |
-	    MOUNT_ATTR_NODEV);
+	mount_dev(root);
 	mount_fs(root, "proc", "proc", NULL, MOUNT_ATTR_NOSUID |
 	    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	/* A sysfs of the new net namespace: the host's interfaces vanish. */
 	mount_fs(root, "sys", "sysfs", NULL, MOUNT_ATTR_RDONLY |
 	    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	hide_policy_dir(root, gw_conf.policy_dir);
-	/* Last, so the tmpfs mounts above cannot cover it. */
 	mount_cwd(root, spec);
+	mount_policy_paths(root, spec->read, 0);
+	mount_policy_paths(root, spec->write, 1);
+	/* Last, so that no bind above can re-expose what it hides. */
+	mount_deny_read(root, spec->deny_read);
+
+	/* Every mount point exists now: the root itself becomes read-only. */
+	memset(&attr, 0, sizeof(attr));
+	attr.attr_set = MOUNT_ATTR_RDONLY;
+	if (mount_setattr(root, "", AT_EMPTY_PATH, &attr, sizeof(attr)) == -1)
+		sandbox_init_fail(errno, "make the root read-only");
 
 	if (fchdir(root) == -1)
 		sandbox_init_fail(errno, "enter the new root");
@@ -270,5 +579,7 @@ sandbox_mount_setup(const struct sandbox_spec *spec)
 		sandbox_init_fail(errno, "detach the old root");
 	if (chdir("/") == -1)
 		sandbox_init_fail(errno, "chdir /");
+	setfsgid(peer_gid);
+	setfsuid(peer_uid);
 	enter_cwd(spec);
 }

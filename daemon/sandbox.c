@@ -301,6 +301,65 @@ out:
 	return (ret);
 }
 
+static void
+paths_free(char **v)
+{
+	size_t	i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; v[i] != NULL; i++)
+		free(v[i]);
+	free(v);
+}
+
+static void
+paths_freep(char ***v)
+{
+	paths_free(*v);
+}
+
+/*
+ * Expand a policy path list for the mount tree: "~" with the peer's home,
+ * relative paths against the cwd. Globs have no mount meaning yet, so an
+ * entry with one is refused rather than dropped. Sends the error and
+ * returns -1 on failure.
+ */
+static int
+paths_expand(struct conn *c, const struct policy_entry *e, const char *key,
+    const char *home, const char *cwd, char ***ret)
+{
+	char	**v, buf[PATH_MAX];
+	size_t	  i;
+
+	*ret = NULL;
+	if ((v = calloc(e->n + 1, sizeof(*v))) == NULL) {
+		control_send_error(c, GW_ERR_INTERNAL, "out of memory");
+		return (-1);
+	}
+	for (i = 0; i < e->n; i++) {
+		if (strpbrk(e->v[i].str, "*?[{") != NULL) {
+			control_send_error(c, GW_ERR_DENIED, "%s:%u:%u: '%s'"
+			    " entry '%s' is a glob, which this version cannot"
+			    " apply to %s yet; refusing to run without it",
+			    e->v[i].src.file, e->v[i].src.line,
+			    e->v[i].src.col, key, e->v[i].str, key);
+			goto fail;
+		}
+		if (policy_path_expand(e->v[i].str, home, cwd, buf,
+		    sizeof(buf)) == -1 || (v[i] = strdup(buf)) == NULL) {
+			control_send_error(c, GW_ERR_SETUP, "'%s' entry '%s':"
+			    " %s", key, e->v[i].str, strerror(errno));
+			goto fail;
+		}
+	}
+	*ret = v;
+	return (0);
+fail:
+	paths_free(v);
+	return (-1);
+}
+
 /*
  * Start a sandbox for a complete request. On failure the error has been
  * sent to the client and -1 is returned; the request stays the caller's.
@@ -314,7 +373,8 @@ sandbox_start(struct conn *c, struct request *r)
 	struct policy		 pol;
 	struct gw_sandbox_started st;
 	_cleanup_free_ char	**envp = NULL;
-	_cleanup_free_ char	*user = NULL;
+	_cleanup_free_ char	*user = NULL, *home = NULL;
+	_cleanup_(paths_freep) char **rd = NULL, **wr = NULL, **dr = NULL;
 	int			 cwd_mode;
 	_cleanup_close_ int	 cwdtree = -1, child_end = -1;
 	char			 cwd[PATH_MAX];
@@ -334,7 +394,8 @@ sandbox_start(struct conn *c, struct request *r)
 	    sizeof(cwd)) == -1)
 		return (-1);
 	/* pw points into getpw*()'s buffer, which the policy code reuses. */
-	if ((user = strdup(pw->pw_name)) == NULL) {
+	if ((user = strdup(pw->pw_name)) == NULL ||
+	    (home = strdup(pw->pw_dir)) == NULL) {
 		control_send_error(c, GW_ERR_INTERNAL, "out of memory");
 		return (-1);
 	}
@@ -346,6 +407,15 @@ sandbox_start(struct conn *c, struct request *r)
 		control_send_error(c, GW_ERR_SETUP, "cannot bind the working"
 		    " directory '%s' (%s): is gw running in another mount"
 		    " namespace?", cwd, strerror(errno));
+		return (-1);
+	}
+	if (paths_expand(c, &pol.e[PK_FS_READ], "filesystem.read",
+	    home, cwd, &rd) == -1 ||
+	    paths_expand(c, &pol.e[PK_FS_WRITE], "filesystem.write",
+	    home, cwd, &wr) == -1 ||
+	    paths_expand(c, &pol.e[PK_FS_DENY_READ], "filesystem.deny_read",
+	    home, cwd, &dr) == -1) {
+		policy_clear(&pol);
 		return (-1);
 	}
 	envp = sandbox_env_build(r->envp, r->nenv, &pol.e[PK_ENV_STRIP]);
@@ -380,6 +450,9 @@ sandbox_start(struct conn *c, struct request *r)
 	spec.ngroups = c->peer.ngroups;
 	spec.cwd = cwd;
 	spec.cwd_mode = cwd_mode;
+	spec.read = rd;
+	spec.write = wr;
+	spec.deny_read = dr;
 	spec.umask = r->umask;
 
 	if ((pid = sandbox_ns_spawn(&spec, &pidfd)) == -1) {
