@@ -71,6 +71,8 @@ runuser -u gwdemo -- sh -c "cd '$project' && gw exec -- bash -c '
 	echo hello >written-in-sandbox.txt && echo \"cwd write:  ok\"
 	touch ~/.escape 2>/dev/null && echo \"home write: ALLOWED\" ||
 	    echo \"home write: refused (read-only)\"
+	test -e ~/.bashrc && echo \"home read:  ~/.bashrc VISIBLE\" ||
+	    echo \"home read:  ~/.bashrc not visible (deny by default)\"
 	echo \"interfaces: \$(ls /sys/class/net)\"
 	(exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null &&
 	    echo \"network:    host 127.0.0.1:$port REACHABLE\" ||

@@ -240,6 +240,11 @@ bind_path(int root, const char *src, unsigned int attrs, int asroot)
 		return (-1);
 	if (fstat(sfd, &st) == -1)
 		sandbox_init_fail(errno, "stat '%s'", src);
+	/* O_PATH|O_NOFOLLOW opened the link itself: refuse it too. */
+	if (S_ISLNK(st.st_mode)) {
+		errno = ELOOP;
+		return (-1);
+	}
 	tree = open_tree(sfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
 	    AT_EMPTY_PATH | AT_RECURSIVE);
 	if (tree == -1)
@@ -454,8 +459,9 @@ mount_policy_paths(int root, char *const *paths, int write)
 /*
  * deny_read, applied after every bind so nothing re-exposes it: an empty
  * read-only tmpfs over a directory, an empty mode-0000 file over a file.
- * A path that is not in the tree has nothing to hide; one that goes
- * through a symlink is refused, since its target might be visible.
+ * Paths are looked up as the peer: one the peer cannot reach, or that is
+ * not in the tree, has nothing to hide; one that goes through a symlink
+ * is refused, since its target might be visible elsewhere.
  */
 static void
 mount_deny_read(int root, char *const *paths)
@@ -466,12 +472,29 @@ mount_deny_read(int root, char *const *paths)
 	struct stat		 st;
 	int			 fd, tree;
 
-	for (; paths != NULL && *paths != NULL; paths++) {
+	if (paths == NULL || *paths == NULL)
+		return;
+	/* One empty, unreadable, root-owned file serves every mask. */
+	if ((fs = fsopen("tmpfs", FSOPEN_CLOEXEC)) == -1 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == -1 ||
+	    (empty = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID |
+	    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) == -1 ||
+	    (efile = openat(empty, "denied", O_RDONLY | O_CREAT | O_EXCL |
+	    O_CLOEXEC, 0)) == -1)
+		sandbox_init_fail(errno, "deny_read: make the empty file");
+	memset(&attr, 0, sizeof(attr));
+	attr.attr_set = MOUNT_ATTR_RDONLY;
+	if (mount_setattr(empty, "", AT_EMPTY_PATH, &attr, sizeof(attr)) == -1)
+		sandbox_init_fail(errno, "deny_read: make it read-only");
+
+	setfsgid(peer_gid);
+	setfsuid(peer_uid);
+	for (; *paths != NULL; paths++) {
 		memset(&how, 0, sizeof(how));
 		how.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW;
 		how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_IN_ROOT;
 		fd = syscall(SYS_openat2, root, *paths + 1, &how, sizeof(how));
-		if (fd == -1 && errno == ENOENT)
+		if (fd == -1 && (errno == ENOENT || errno == EACCES))
 			continue;
 		if (fd == -1)
 			sandbox_init_fail(errno, "filesystem.deny_read path"
@@ -479,41 +502,27 @@ mount_deny_read(int root, char *const *paths)
 			    " a symlink" : "");
 		if (fstat(fd, &st) == -1)
 			sandbox_init_fail(errno, "stat '%s'", *paths);
-		close(fd);
+		if (S_ISLNK(st.st_mode))
+			sandbox_init_fail(0, "filesystem.deny_read path '%s'"
+			    " is a symlink", *paths);
 		if (S_ISDIR(st.st_mode)) {
+			close(fd);
 			mount_fs(root, *paths + 1, "tmpfs", "0555",
 			    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
 			    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 			continue;
 		}
-		if (empty == -1) {
-			/* One empty, unreadable file serves every mask. */
-			if ((fs = fsopen("tmpfs", FSOPEN_CLOEXEC)) == -1 ||
-			    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL,
-			    0) == -1 || (empty = fsmount(fs, FSMOUNT_CLOEXEC,
-			    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-			    MOUNT_ATTR_NOEXEC)) == -1)
-				sandbox_init_fail(errno, "deny_read: tmpfs");
-			if ((efile = openat(empty, "denied", O_RDONLY |
-			    O_CREAT | O_EXCL | O_CLOEXEC, 0)) == -1)
-				sandbox_init_fail(errno, "deny_read: file");
-			memset(&attr, 0, sizeof(attr));
-			attr.attr_set = MOUNT_ATTR_RDONLY;
-			if (mount_setattr(empty, "", AT_EMPTY_PATH, &attr,
-			    sizeof(attr)) == -1)
-				sandbox_init_fail(errno, "deny_read: tmpfs");
-		}
 		tree = open_tree(empty, "denied", OPEN_TREE_CLONE |
 		    OPEN_TREE_CLOEXEC);
-		how.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW;
-		fd = syscall(SYS_openat2, root, *paths + 1, &how, sizeof(how));
-		if (tree == -1 || fd == -1 || move_mount(tree, "", fd, "",
+		if (tree == -1 || move_mount(tree, "", fd, "",
 		    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) == -1)
 			sandbox_init_fail(errno, "filesystem.deny_read path"
 			    " '%s'", *paths);
 		close(tree);
 		close(fd);
 	}
+	setfsuid(0);
+	setfsgid(0);
 }
 
 void
