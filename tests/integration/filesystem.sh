@@ -235,12 +235,14 @@ is "and the host's directory is intact" \
 # as ~/.ssh is): the masks inside them must still apply.
 chmod 700 "$TEST_HOME/ro-data" "$TEST_HOME/rw-data"
 run cat "$TEST_HOME/ro-data/file.txt"
-is "0700 read path with a deny_read inside: the sandbox starts, reads it"     "$st:$out" "0:ro-content"
+is "0700 read path with a deny_read inside: the sandbox starts, reads it" \
+    "$st:$out" "0:ro-content"
 run cat "$TEST_HOME/ro-data/secret"
 contains "and the deny_read file in it is still denied" "$err" \
     "cat: $TEST_HOME/ro-data/secret: Permission denied"
 run ls -A "$TEST_HOME/rw-data/private"
-is "0700 write path: the deny_read directory in it looks empty"     "$st:$out" "0:"
+is "0700 write path: the deny_read directory in it looks empty" \
+    "$st:$out" "0:"
 chmod 755 "$TEST_HOME/ro-data" "$TEST_HOME/rw-data"
 
 # --- a read path that does not exist is skipped ------------------------------
