@@ -29,6 +29,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -109,14 +110,57 @@ own_is(int fd)
 	return (0);
 }
 
+/* Make a directory or an empty file on our own tmpfs, as root. */
+static int
+own_create(int dir, const char *name, int file)
+{
+	uid_t	ou;
+	gid_t	og;
+	int	r, saved_errno;
+
+	ou = setfsuid(0);
+	og = setfsgid(0);
+	if (file)
+		r = openat(dir, name, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC |
+		    O_NOFOLLOW, 0444);
+	else
+		r = mkdirat(dir, name, 0755);
+	saved_errno = errno;
+	setfsgid(og);
+	setfsuid(ou);
+	errno = saved_errno;
+	return (r);
+}
+
 /*
  * Open path (relative, below root) as a directory, creating missing
  * components, but only on the sandbox's own tmpfs mounts: a component
  * missing inside a host directory is an error (EROFS), never created.
  * With leaf set, the last component is made as an empty file instead.
+ * Lookups run as the peer, who may pass its own 0700 directories where
+ * root without CAP_DAC_* may not; creation on our tmpfs runs as root.
  */
+static int	open_mkdir_beneath_as(int, const char *, int);
+
 static int
 open_mkdir_beneath_leaf(int root, const char *path, int leaf)
+{
+	uid_t	ou;
+	gid_t	og;
+	int	r, saved_errno;
+
+	og = setfsgid(peer_gid);
+	ou = setfsuid(peer_uid);
+	r = open_mkdir_beneath_as(root, path, leaf);
+	saved_errno = errno;
+	setfsuid(ou);
+	setfsgid(og);
+	errno = saved_errno;
+	return (r);
+}
+
+static int
+open_mkdir_beneath_as(int root, const char *path, int leaf)
 {
 	_cleanup_close_ int	 dir = -1;
 	char			 buf[PATH_MAX], *p, *slash;
@@ -148,8 +192,7 @@ open_mkdir_beneath_leaf(int root, const char *path, int leaf)
 					errno = EROFS;
 					return (-1);
 				}
-				next = openat(dir, p, O_RDONLY | O_CREAT |
-				    O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);
+				next = own_create(dir, p, 1);
 			}
 			if (next == -1)
 				return (-1);
@@ -163,7 +206,7 @@ open_mkdir_beneath_leaf(int root, const char *path, int leaf)
 				errno = EROFS;
 				return (-1);
 			}
-			if (mkdirat(dir, p, 0755) == -1 && errno != EEXIST)
+			if (own_create(dir, p, 0) == -1 && errno != EEXIST)
 				return (-1);
 			next = openat2_dir(dir, p, RESOLVE_NO_SYMLINKS |
 			    RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
@@ -433,26 +476,107 @@ mount_dev(int root)
 	    MOUNT_ATTR_NODEV);
 }
 
+/* One bind of the working directory or a policy path, in mount order. */
+enum bind_kind {
+	BIND_WRITE,		/* at the same depth: first, so it is covered */
+	BIND_CWD,
+	BIND_READ,		/* last, so the narrower read-only one wins */
+};
+
+struct bind {
+	const char	*path;
+	enum bind_kind	 kind;
+	size_t		 depth;
+	size_t		 index;
+};
+
+static int
+bind_cmp(const void *a, const void *b)
+{
+	const struct bind	*x = a, *y = b;
+
+	if (x->depth != y->depth)
+		return (x->depth < y->depth ? -1 : 1);
+	if (x->kind != y->kind)
+		return (x->kind < y->kind ? -1 : 1);
+	return (x->index < y->index ? -1 : x->index > y->index);
+}
+
+static size_t
+path_depth(const char *p)
+{
+	size_t	n = 0;
+
+	for (; *p != '\0'; p++)
+		if (*p == '/')
+			n++;
+	return (n);
+}
+
+static size_t
+binds_add(struct bind *v, size_t n, char *const *paths, enum bind_kind kind)
+{
+	for (; paths != NULL && *paths != NULL; paths++) {
+		v[n].path = *paths;
+		v[n].kind = kind;
+		v[n].depth = path_depth(*paths);
+		v[n].index = n;
+		n++;
+	}
+	return (n);
+}
+
+static size_t
+paths_count(char *const *paths)
+{
+	size_t	n = 0;
+
+	while (paths != NULL && paths[n] != NULL)
+		n++;
+	return (n);
+}
+
 /*
- * The policy's read (read-only) and write (read/write) paths. A missing
- * read path has nothing to show and is skipped; a missing write path is
- * an error, as is any path that goes through a symlink.
+ * The working directory and the policy's read (read-only) and write
+ * (read/write) paths, outermost first, so a path inside another is
+ * mounted on top of it and keeps its own mode: a read path inside a write
+ * path stays read-only, and a write path around the working directory
+ * does not undo filesystem.cwd. A missing read path has nothing to show
+ * and is skipped; a missing write path is an error, as is any path that
+ * goes through a symlink.
  */
 static void
-mount_policy_paths(int root, char *const *paths, int write)
+mount_binds(int root, const struct sandbox_spec *spec)
 {
-	unsigned int	attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+	_cleanup_free_ struct bind	*v = NULL;
+	unsigned int			 attrs;
+	size_t				 n = 0, i;
+	char				*cwd[2] = { (char *)spec->cwd, NULL };
 
-	if (!write)
-		attrs |= MOUNT_ATTR_RDONLY;
-	for (; paths != NULL && *paths != NULL; paths++) {
-		if (bind_path(root, *paths, attrs, 0) == 0)
+	v = calloc(paths_count(spec->read) + paths_count(spec->write) + 1,
+	    sizeof(*v));
+	if (v == NULL)
+		sandbox_init_fail(errno, "bind list");
+	n = binds_add(v, n, cwd, BIND_CWD);
+	n = binds_add(v, n, spec->read, BIND_READ);
+	n = binds_add(v, n, spec->write, BIND_WRITE);
+	qsort(v, n, sizeof(*v), bind_cmp);
+
+	for (i = 0; i < n; i++) {
+		if (v[i].kind == BIND_CWD) {
+			mount_cwd(root, spec);
 			continue;
-		if (errno == ENOENT && !write)
+		}
+		attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+		if (v[i].kind == BIND_READ)
+			attrs |= MOUNT_ATTR_RDONLY;
+		if (bind_path(root, v[i].path, attrs, 0) == 0)
+			continue;
+		if (errno == ENOENT && v[i].kind == BIND_READ)
 			continue;
 		sandbox_init_fail(errno, "filesystem.%s path '%s'%s",
-		    write ? "write" : "read", *paths, errno == ELOOP ?
-		    " goes through a symlink" : "");
+		    v[i].kind == BIND_WRITE ? "write" : "read", v[i].path,
+		    errno == ELOOP ? " goes through a symlink" : "");
 	}
 }
 
@@ -566,11 +690,9 @@ sandbox_mount_setup(const struct sandbox_spec *spec)
 	/* A sysfs of the new net namespace: the host's interfaces vanish. */
 	mount_fs(root, "sys", "sysfs", NULL, MOUNT_ATTR_RDONLY |
 	    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	mount_binds(root, spec);
+	/* After every bind, so that none can re-expose what these hide. */
 	hide_policy_dir(root, gw_conf.policy_dir);
-	mount_cwd(root, spec);
-	mount_policy_paths(root, spec->read, 0);
-	mount_policy_paths(root, spec->write, 1);
-	/* Last, so that no bind above can re-expose what it hides. */
 	mount_deny_read(root, spec->deny_read);
 
 	/* Every mount point exists now: the root itself becomes read-only. */

@@ -12,7 +12,7 @@ setup_user2
 setup_dirs
 start_daemon
 
-plan 90
+plan 93
 
 # Host files the test plants in the user's home, removed on exit whatever
 # happens. Leftovers of an interrupted run are removed first.
@@ -316,6 +316,31 @@ filesystem:
 glob_refused read "~/*.txt"
 glob_refused write "~/rw-*"
 glob_refused deny_read "~/ro-data/s?cret"
+
+# --- nesting: the inner path keeps its own mode -----------------------------
+# A write path around the cwd does not undo cwd: ro (gw exec --ro).
+set_policy "users: [$TEST_USER]
+filesystem:
+  write: [\"~\"]
+  read: [\"~/rw-data\"]"
+rm -f "$WORK/nest-ro"
+out=$(gw_exec --ro sh -c 'echo x > nest-ro || echo refused' 2>/dev/null)
+is "a write path around the cwd keeps --ro: the write fails" \
+    "$out:$(host_has "$WORK/nest-ro")" refused:absent
+# A read path inside a write path stays read-only.
+rm -f "$TEST_HOME/rw-data/nest-inner"
+run sh -c "echo x > '$TEST_HOME/rw-data/nest-inner' || echo refused"
+is "a read path inside a write path stays read-only" \
+    "$st:$out:$(host_has "$TEST_HOME/rw-data/nest-inner")" 0:refused:absent
+# A read path around the cwd leaves the cwd writable (cwd: rw).
+set_policy "users: [$TEST_USER]
+filesystem:
+  read: [\"~\"]"
+rm -f "$WORK/nest-rw"
+run sh -c 'echo x > nest-rw'
+is "a read path around the cwd leaves the cwd writable" \
+    "$(cat "$WORK/nest-rw" 2>/dev/null)" x
+rm -f "$WORK/nest-rw"
 
 # With the policy back to nothing, the sandbox starts again.
 rm -f "$POLICY/10-fs.yaml"
