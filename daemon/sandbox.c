@@ -407,6 +407,7 @@ sandbox_start(struct conn *c, struct request *r)
 		control_send_error(c, GW_ERR_SETUP, "cannot bind the working"
 		    " directory '%s' (%s): is gw running in another mount"
 		    " namespace?", cwd, strerror(errno));
+		policy_clear(&pol);
 		return (-1);
 	}
 	if (paths_expand(c, &pol.e[PK_FS_READ], "filesystem.read",
