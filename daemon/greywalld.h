@@ -128,6 +128,7 @@ struct sandbox_spec {
 	char		**read;		/* policy paths, expanded, or NULL */
 	char		**write;
 	char		**deny_read;
+	char		**deny_write;
 };
 
 struct sandbox {

@@ -19,6 +19,7 @@
 #include <sys/types.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 
 #include <linux/openat2.h>
@@ -649,6 +650,97 @@ mount_deny_read(int root, char *const *paths)
 	setfsgid(0);
 }
 
+/*
+ * Whether the peer could create path: its nearest existing ancestor in
+ * the new tree is on a writable mount and writable for the peer. Runs
+ * with the peer's file system identity.
+ */
+static int
+creatable(int root, const char *path)
+{
+	char		 buf[PATH_MAX], *slash;
+	struct statvfs	 sv;
+	int		 fd, r;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (;;) {
+		if ((slash = strrchr(buf, '/')) == NULL || slash == buf)
+			strcpy(buf, "/");
+		else
+			*slash = '\0';
+		fd = openat2_dir(root, buf[1] == '\0' ? "." : buf + 1,
+		    RESOLVE_NO_SYMLINKS | RESOLVE_IN_ROOT);
+		if (fd != -1)
+			break;
+		if (errno != ENOENT)
+			return (errno != EACCES);
+		if (strcmp(buf, "/") == 0)
+			return (0);
+	}
+	r = fstatvfs(fd, &sv) == 0 && !(sv.f_flag & ST_RDONLY) &&
+	    faccessat(fd, "", W_OK, AT_EMPTY_PATH | AT_EACCESS) == 0;
+	close(fd);
+	return (r);
+}
+
+/*
+ * deny_write, after the binds and before deny_read: an existing path is
+ * bound onto itself read-only, so nothing beneath it can be changed. A
+ * path that does not exist yet where the peer could create it cannot be
+ * protected by this version (that needs Landlock), so the sandbox is
+ * refused rather than started without the rule.
+ */
+static void
+mount_deny_write(int root, char *const *paths)
+{
+	struct mount_attr	 attr;
+	struct open_how		 how;
+	struct stat		 st;
+	int			 fd, tree;
+
+	if (paths == NULL || *paths == NULL)
+		return;
+	setfsgid(peer_gid);
+	setfsuid(peer_uid);
+	for (; *paths != NULL; paths++) {
+		memset(&how, 0, sizeof(how));
+		how.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW;
+		how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_IN_ROOT;
+		fd = syscall(SYS_openat2, root, *paths + 1, &how, sizeof(how));
+		if (fd == -1 && errno == ENOENT) {
+			if (creatable(root, *paths))
+				sandbox_init_fail(0, "filesystem.deny_write path"
+				    " '%s' does not exist yet in a writable"
+				    " directory, where this version cannot keep"
+				    " it from being created", *paths);
+			continue;
+		}
+		if (fd == -1 && errno == EACCES)
+			continue;
+		if (fd == -1 || fstat(fd, &st) == -1)
+			sandbox_init_fail(errno, "filesystem.deny_write path"
+			    " '%s'%s", *paths, errno == ELOOP ? " goes through"
+			    " a symlink" : "");
+		if (S_ISLNK(st.st_mode))
+			sandbox_init_fail(0, "filesystem.deny_write path '%s'"
+			    " is a symlink", *paths);
+		tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+		    AT_EMPTY_PATH | AT_RECURSIVE);
+		memset(&attr, 0, sizeof(attr));
+		attr.attr_set = MOUNT_ATTR_RDONLY;
+		if (tree == -1 || mount_setattr(tree, "", AT_EMPTY_PATH |
+		    AT_RECURSIVE, &attr, sizeof(attr)) == -1 ||
+		    move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH |
+		    MOVE_MOUNT_T_EMPTY_PATH) == -1)
+			sandbox_init_fail(errno, "filesystem.deny_write path"
+			    " '%s'", *paths);
+		close(tree);
+		close(fd);
+	}
+	setfsuid(0);
+	setfsgid(0);
+}
+
 void
 sandbox_mount_setup(const struct sandbox_spec *spec)
 {
@@ -693,6 +785,7 @@ sandbox_mount_setup(const struct sandbox_spec *spec)
 	mount_binds(root, spec);
 	/* After every bind, so that none can re-expose what these hide. */
 	hide_policy_dir(root, gw_conf.policy_dir);
+	mount_deny_write(root, spec->deny_write);
 	mount_deny_read(root, spec->deny_read);
 
 	/* Every mount point exists now: the root itself becomes read-only. */

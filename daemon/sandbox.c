@@ -375,6 +375,7 @@ sandbox_start(struct conn *c, struct request *r)
 	_cleanup_free_ char	**envp = NULL;
 	_cleanup_free_ char	*user = NULL, *home = NULL;
 	_cleanup_(paths_freep) char **rd = NULL, **wr = NULL, **dr = NULL;
+	_cleanup_(paths_freep) char **dw = NULL;
 	int			 cwd_mode;
 	_cleanup_close_ int	 cwdtree = -1, child_end = -1;
 	char			 cwd[PATH_MAX];
@@ -415,7 +416,9 @@ sandbox_start(struct conn *c, struct request *r)
 	    paths_expand(c, &pol.e[PK_FS_WRITE], "filesystem.write",
 	    home, cwd, &wr) == -1 ||
 	    paths_expand(c, &pol.e[PK_FS_DENY_READ], "filesystem.deny_read",
-	    home, cwd, &dr) == -1) {
+	    home, cwd, &dr) == -1 ||
+	    paths_expand(c, &pol.e[PK_FS_DENY_WRITE], "filesystem.deny_write",
+	    home, cwd, &dw) == -1) {
 		policy_clear(&pol);
 		return (-1);
 	}
@@ -454,6 +457,7 @@ sandbox_start(struct conn *c, struct request *r)
 	spec.read = rd;
 	spec.write = wr;
 	spec.deny_read = dr;
+	spec.deny_write = dw;
 	spec.umask = r->umask;
 
 	if ((pid = sandbox_ns_spawn(&spec, &pidfd)) == -1) {

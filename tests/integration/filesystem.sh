@@ -12,7 +12,7 @@ setup_user2
 setup_dirs
 start_daemon
 
-plan 93
+plan 102
 
 # Host files the test plants in the user's home, removed on exit whatever
 # happens. Leftovers of an interrupted run are removed first.
@@ -298,6 +298,44 @@ run cat "$TEST_HOME/ro-data/file.txt"
 is "read and deny_read of the same path: it reads nothing" "$st:$out" "1:"
 run sh -c "ls -A '$TEST_HOME/ro-data' 2>/dev/null; echo end"
 is "and lists nothing" "$out" end
+
+# --- deny_write ------------------------------------------------------------------
+set_policy "users: [$TEST_USER]
+filesystem:
+  write: [\"~/rw-data\"]
+  deny_write: [\"~/rw-data/existing.txt\", \"~/rw-data/private\", \"~/nowhere\"]"
+run sh -c "echo new >> '$TEST_HOME/rw-data/existing.txt' || echo refused"
+is "a deny_write file in a write path cannot be changed" "$st:$out" \
+    "0:refused"
+is "and the host file is unchanged" \
+    "$(cat "$TEST_HOME/rw-data/existing.txt")" "$(printf 'rw-old\nrw-more')"
+run cat "$TEST_HOME/rw-data/existing.txt"
+is "but it can still be read" "$st:$(echo "$out" | head -1)" "0:rw-old"
+run sh -c "echo x > '$TEST_HOME/rw-data/private/new' || echo refused"
+is "nothing can be created in a deny_write directory" "$st:$out" \
+    "0:refused"
+is "and nothing appears on the host" \
+    "$(host_has "$TEST_HOME/rw-data/private/new")" absent
+run sh -c "echo x > '$TEST_HOME/rw-data/other' && echo wrote"
+is "the rest of the write path stays writable" "$st:$out" "0:wrote"
+rm -f "$TEST_HOME/rw-data/other"
+is "a missing deny_write path outside writable places is fine" \
+    "$(host_has "$TEST_HOME/nowhere")" absent
+set_policy "users: [$TEST_USER]
+filesystem:
+  write: [\"~/rw-data\"]
+  deny_write: [\"~/rw-data/not-yet\"]"
+run sh -c 'echo ran'
+refusal "a missing deny_write path in a write path is refused" \
+    "does not exist yet in a writable directory"
+set_policy "users: [$TEST_USER]
+filesystem:
+  write: [\"~/rw-data\"]
+  deny_write: [\"~/rw-data/private\"]
+  deny_read: [\"~/rw-data/private\"]"
+run sh -c "ls -A '$TEST_HOME/rw-data/private'; cat '$TEST_HOME/rw-data/private/key' 2>/dev/null; echo end"
+is "deny_read and deny_write on one path: it reads nothing" "$st:$out" \
+    "0:end"
 
 # --- globs are refused until they are supported ------------------------------
 # glob_refused KEY ENTRY: the sandbox does not start, saying so.
