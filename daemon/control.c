@@ -482,7 +482,8 @@ dispatch_string(struct conn *c, struct gw_msg *m)
 		conn_violation(c, m, "more strings than announced");
 		return (-1);
 	}
-	if (m->hdr.type == GW_MSG_SANDBOX_ENV && strchr(m->str[0], '=') == NULL) {
+	if (m->hdr.type == GW_MSG_SANDBOX_ENV &&
+	    strchr(m->str[0], '=') == NULL) {
 		conn_violation(c, m, "environment entry without '='");
 		return (-1);
 	}

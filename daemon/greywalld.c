@@ -38,8 +38,9 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: greywalld [-fdv] [-s socket] [-P dir] [--admin-group group]\n"
-	    "                 [--max-connections n] [--max-sandboxes n]\n"
+	    "usage: greywalld [-fdv] [-s socket] [-P dir]\n"
+	    "                 [--admin-group group] [--max-connections n]\n"
+	    "                 [--max-sandboxes n]\n"
 	    "       greywalld -n [-P dir] [-u user]\n"
 	    "  -f, --foreground        do not detach; log to stderr\n"
 	    "  -d, --debug             foreground and verbose\n"
@@ -231,7 +232,8 @@ main(int argc, char *argv[])
 	struct policy_error	 perr;
 	const char		*check_user = NULL;
 	char			 buf[1024];
-	int			 ch, foreground = 0, verbose = 0, fd, bound = 0;
+	int			 ch, foreground = 0, verbose = 0, fd;
+	int			 bound = 0;
 	int			 check = 0, r;
 
 	while ((ch = getopt_long(argc, argv, "fdvs:P:nu:h", longopts,

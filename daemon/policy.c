@@ -300,7 +300,8 @@ policy_narrow(struct policy *eff, const struct policy *ov,
 			break;
 		case PC_SCALAR:
 			if (!policy_scalar_narrower(k, &o->one, &eff->e[k])) {
-				if (eff->e[k].set && eff->e[k].one.src.line == 0)
+				if (eff->e[k].set &&
+				    eff->e[k].one.src.line == 0)
 					policy_errorf(err, &o->one.src,
 					    "'%s: %s' would widen the policy"
 					    " (it is '%s', %s)", ki->name,
@@ -344,7 +345,7 @@ policy_key_enforced(enum policy_key k)
 	case PK_USERS:
 	case PK_GROUPS:
 	case PK_DEFAULT:
-	case PK_NET_UPSTREAM:		/* there is no network at all yet */
+	case PK_NET_UPSTREAM:		/* no network at all yet */
 	case PK_FS_CWD:
 	case PK_FS_READ:		/* literal paths; globs are refused */
 	case PK_FS_WRITE:
@@ -508,7 +509,8 @@ policyset_unenforced(const struct policyset *set, char *buf, size_t len)
 			continue;
 		if (policy_keys[k].dflt != NULL) {
 			w = snprintf(buf + off, len - off, "%s%s (built-in"
-			    " default)", n > 0 ? ", " : "", policy_keys[k].name);
+			    " default)", n > 0 ? ", " : "",
+			    policy_keys[k].name);
 			if (w > 0 && (size_t)w < len - off)
 				off += w;
 			n++;

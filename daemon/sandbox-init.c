@@ -220,7 +220,7 @@ init_loop(pid_t cmd, int sigfd, int exec_failed)
 		if (read(sigfd, &si, sizeof(si)) != sizeof(si))
 			continue;
 		if (si.ssi_signo != SIGCHLD) {
-			/* To the command's process group, as a terminal would. */
+			/* To the command's group, as a terminal would. */
 			if (kill(-cmd, si.ssi_signo) == -1)
 				kill(cmd, si.ssi_signo);
 			continue;

@@ -241,7 +241,8 @@ mount_fs(int root, const char *path, const char *type, const char *mode,
 	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == -1)
 		sandbox_init_fail(errno, "mount %s on /%s: create", type, path);
 	if ((mnt = fsmount(fs, FSMOUNT_CLOEXEC, attrs)) == -1)
-		sandbox_init_fail(errno, "mount %s on /%s: fsmount", type, path);
+		sandbox_init_fail(errno, "mount %s on /%s: fsmount", type,
+		    path);
 	target = open_mkdir_beneath(root, path);
 	if (target == -1)
 		sandbox_init_fail(errno, "mount %s on /%s: open target", type,
@@ -479,7 +480,7 @@ mount_dev(int root)
 
 /* One bind of the working directory or a policy path, in mount order. */
 enum bind_kind {
-	BIND_WRITE,		/* at the same depth: first, so it is covered */
+	BIND_WRITE,		/* same depth: first, so it is covered */
 	BIND_CWD,
 	BIND_READ,		/* last, so the narrower read-only one wins */
 };
@@ -552,8 +553,10 @@ mount_binds(int root, const struct sandbox_spec *spec)
 	_cleanup_free_ struct bind	*v = NULL;
 	unsigned int			 attrs;
 	size_t				 n = 0, i;
-	char				*cwd[2] = { (char *)spec->cwd, NULL };
+	char				*cwd[2];
 
+	cwd[0] = (char *)spec->cwd;
+	cwd[1] = NULL;
 	v = calloc(paths_count(spec->read) + paths_count(spec->write) + 1,
 	    sizeof(*v));
 	if (v == NULL)
@@ -709,10 +712,11 @@ mount_deny_write(int root, char *const *paths)
 		fd = syscall(SYS_openat2, root, *paths + 1, &how, sizeof(how));
 		if (fd == -1 && errno == ENOENT) {
 			if (creatable(root, *paths))
-				sandbox_init_fail(0, "filesystem.deny_write path"
-				    " '%s' does not exist yet in a writable"
-				    " directory, where this version cannot keep"
-				    " it from being created", *paths);
+				sandbox_init_fail(0, "filesystem.deny_write"
+				    " path '%s' does not exist yet in a"
+				    " writable directory, where this version"
+				    " cannot keep it from being created",
+				    *paths);
 			continue;
 		}
 		if (fd == -1 && errno == EACCES)

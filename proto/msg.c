@@ -319,7 +319,8 @@ gw_msg_send(int sock, uint32_t type, uint32_t id, const void *payload,
 	size_t	 blen;
 	int	 r, saved_errno;
 
-	if (gw_msg_build(type, id, payload, len, strs, nstrs, &buf, &blen) == -1)
+	if (gw_msg_build(type, id, payload, len, strs, nstrs, &buf,
+	    &blen) == -1)
 		return (-1);
 	r = gw_msg_sendbuf(sock, buf, blen, fd);
 	saved_errno = errno;
