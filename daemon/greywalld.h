@@ -352,6 +352,9 @@ void		 sandbox_mount_setup(const struct sandbox_spec *);
 /* sandbox-creds.c */
 void		 sandbox_creds_drop(const struct sandbox_spec *);
 
+/* sandbox-seccomp.c */
+void		 sandbox_seccomp_apply(void);
+
 /* sandbox-init.c */
 void		 sandbox_init_sigset(sigset_t *);
 void		 sandbox_init_run(struct sandbox_spec *) __attribute__((noreturn));

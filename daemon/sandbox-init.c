@@ -307,6 +307,9 @@ sandbox_init_run(struct sandbox_spec *spec)
 	if ((sigfd = signalfd(-1, &set, SFD_CLOEXEC)) == -1)
 		sandbox_init_fail(errno, "signalfd");
 
+	/* Last: init and the command both run under the filter. */
+	sandbox_seccomp_apply();
+
 	if (pipe2(errpipe, O_CLOEXEC) == -1)
 		sandbox_init_fail(errno, "pipe");
 	if ((cmd = fork()) == -1)

@@ -1,0 +1,119 @@
+/*
+ * The sandbox's seccomp filter (libseccomp), loaded by init after every
+ * other step, so init and the command it forks both run under it.
+ *
+ * A deny list: everything is allowed except what lets a process leave or
+ * reshape its sandbox, reach into other processes or the kernel, or
+ * inject input into a terminal. Calls from a foreign ABI (i386 int 0x80,
+ * x32) kill the process: their numbers would dodge every rule below.
+ */
+
+#include <sys/types.h>
+#include <sys/ioctl.h>
+#include <sys/personality.h>
+#include <sys/syscall.h>
+
+#include <errno.h>
+#include <sched.h>
+
+#include <seccomp.h>
+
+#include "greywalld.h"
+
+/* Denied outright with EPERM. Keep in sync with greywalld(8). */
+static const int deny_syscalls[] = {
+	/* other processes */
+	SYS_ptrace, SYS_process_vm_readv, SYS_process_vm_writev,
+	/* kernel keyrings */
+	SYS_keyctl, SYS_add_key, SYS_request_key,
+	/* kernel programs and counters */
+	SYS_bpf, SYS_perf_event_open, SYS_userfaultfd,
+	/* the mount API: the tree is greywalld's */
+	SYS_mount, SYS_umount2, SYS_fsopen, SYS_fsconfig, SYS_fsmount,
+	SYS_fspick, SYS_move_mount, SYS_open_tree, SYS_mount_setattr,
+	SYS_pivot_root, SYS_chroot,
+	/* new or other namespaces */
+	SYS_unshare, SYS_setns,
+	/* io_uring bypasses this filter for the calls it performs */
+	SYS_io_uring_setup, SYS_io_uring_enter, SYS_io_uring_register,
+	/* the machine */
+	SYS_kexec_load, SYS_kexec_file_load, SYS_init_module,
+	SYS_finit_module, SYS_delete_module, SYS_reboot, SYS_swapon,
+	SYS_swapoff, SYS_acct,
+	/* file handles open files by inode, past the mount tree */
+	SYS_open_by_handle_at, SYS_name_to_handle_at,
+};
+
+/* clone() flags that would make new namespaces. */
+static const unsigned long clone_ns_flags[] = {
+	CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,
+	CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWCGROUP,
+};
+
+/* personality() bits that weaken the address space. */
+static const unsigned long personality_bits[] = {
+	ADDR_NO_RANDOMIZE, READ_IMPLIES_EXEC, ADDR_COMPAT_LAYOUT,
+	MMAP_PAGE_ZERO,
+};
+
+/* ioctls that push input into, or reprogram, a terminal. */
+static const unsigned long deny_ioctls[] = { TIOCSTI, TIOCLINUX };
+
+#define DENY	SCMP_ACT_ERRNO(EPERM)
+
+void
+sandbox_seccomp_apply(void)
+{
+	scmp_filter_ctx	ctx;
+	size_t		i;
+	int		r;
+
+	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL)
+		sandbox_init_fail(ENOMEM, "seccomp: init");
+	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+	    SCMP_ACT_KILL_PROCESS)) < 0)
+		goto fail;
+
+	for (i = 0; i < nitems(deny_syscalls); i++)
+		if ((r = seccomp_rule_add(ctx, DENY, deny_syscalls[i], 0)) < 0)
+			goto fail;
+	/*
+	 * clone3 passes its flags in memory, where seccomp cannot look:
+	 * ENOSYS makes libc fall back to clone, whose flags it can.
+	 */
+	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SYS_clone3,
+	    0)) < 0)
+		goto fail;
+	for (i = 0; i < nitems(clone_ns_flags); i++)
+		if ((r = seccomp_rule_add(ctx, DENY, SYS_clone, 1,
+		    SCMP_A0(SCMP_CMP_MASKED_EQ, clone_ns_flags[i],
+		    clone_ns_flags[i]))) < 0)
+			goto fail;
+	for (i = 0; i < nitems(personality_bits); i++)
+		if ((r = seccomp_rule_add(ctx, DENY, SYS_personality, 1,
+		    SCMP_A0(SCMP_CMP_MASKED_EQ, personality_bits[i],
+		    personality_bits[i]))) < 0)
+			goto fail;
+	/* PER_LINUX32 and the other execution domains. */
+	for (i = 1; i < 0x100; i++) {
+		if (i == 0xff)
+			continue;	/* 0xffffffff queries; allowed */
+		if ((r = seccomp_rule_add(ctx, DENY, SYS_personality, 1,
+		    SCMP_A0(SCMP_CMP_MASKED_EQ, 0xff, i))) < 0)
+			goto fail;
+	}
+	/* Compare the low 32 bits only: the kernel ignores the rest. */
+	for (i = 0; i < nitems(deny_ioctls); i++)
+		if ((r = seccomp_rule_add(ctx, DENY, SYS_ioctl, 1,
+		    SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL,
+		    deny_ioctls[i]))) < 0)
+			goto fail;
+
+	if ((r = seccomp_load(ctx)) < 0)
+		goto fail;
+	seccomp_release(ctx);
+	return;
+fail:
+	seccomp_release(ctx);
+	sandbox_init_fail(-r, "seccomp: build the filter");
+}
