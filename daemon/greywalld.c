@@ -312,6 +312,9 @@ main(int argc, char *argv[])
 		log_info("admin group '%s' does not exist: only root may use"
 		    " gwctl", gw_conf.admin_group);
 
+	if (sandbox_seccomp_prepare() == -1)
+		fatal("cannot build the seccomp filter");
+
 	/* A broken policy stops the start: nothing runs on a guess. */
 	if (policyset_load(gw_conf.policy_dir, &gw_policy, &perr) == -1) {
 		policy_error_format(&perr, buf, sizeof(buf));

@@ -353,6 +353,7 @@ void		 sandbox_mount_setup(const struct sandbox_spec *);
 void		 sandbox_creds_drop(const struct sandbox_spec *);
 
 /* sandbox-seccomp.c */
+int		 sandbox_seccomp_prepare(void);
 void		 sandbox_seccomp_apply(void);
 
 /* sandbox-init.c */

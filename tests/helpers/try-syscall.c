@@ -73,6 +73,8 @@ try(const char *name)
 	if (strcmp(name, "personality") == 0)
 		return (syscall(SYS_personality, PER_LINUX |
 		    ADDR_NO_RANDOMIZE));
+	if (strcmp(name, "personality_query") == 0)
+		return (syscall(SYS_personality, 0xffffffffUL) == -1 ? -1 : 0);
 	if (strcmp(name, "personality32") == 0)
 		return (syscall(SYS_personality, PER_LINUX32));
 	if (strcmp(name, "tiocsti") == 0) {

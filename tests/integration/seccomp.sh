@@ -17,7 +17,7 @@ fsopen open_tree bpf userfaultfd"
 BASELINE="ptrace process_vm_readv keyctl personality personality32
 name_to_handle_at"
 
-plan $(( $(echo $DENIED | wc -w) + $(echo $BASELINE | wc -w) + 4 ))
+plan $(( $(echo $DENIED | wc -w) + $(echo $BASELINE | wc -w) + 5 ))
 
 # The helper must be inside the sandbox's tree: put it in the cwd.
 install -m 755 -o "$TEST_USER" "$GW_BUILDDIR/tests/helpers/try-syscall" \
@@ -40,6 +40,9 @@ for name in $BASELINE; do
 	    "$got" ok
 done
 
+out=$(gw_exec ./try-syscall personality_query </dev/null)
+is "reading the current personality still works" "$out" \
+    "personality_query: ok"
 out=$(gw_exec ./try-syscall int80 2>&1)
 is "an i386 int 0x80 call kills the process (SIGSYS, 128+31)" $? 159
 case $out in
