@@ -332,6 +332,8 @@ main(int argc, char *argv[])
 
 	if (!foreground && daemon(0, 0) == -1)
 		fatal("daemon");
+	if (caps_restrict() == -1)
+		fatal("cannot drop the capabilities greywalld does not need");
 
 	signal(SIGPIPE, SIG_IGN);
 	if ((gw_base = event_base_new()) == NULL)

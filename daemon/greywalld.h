@@ -317,6 +317,9 @@ int		 policy_reload(char *, size_t);
 void		 policy_error_format(const struct policy_error *, char *,
 		    size_t);
 
+/* caps.c */
+int		 caps_restrict(void);
+
 /* control.c */
 int		 control_listen(const char *, int *);
 int		 control_init(int);

@@ -45,7 +45,12 @@ sandbox_creds_drop(const struct sandbox_spec *spec)
 	if (setresuid(spec->uid, spec->uid, spec->uid) == -1)
 		sandbox_init_fail(errno, "set uid %u", (unsigned)spec->uid);
 
-	/* A non-root uid lost its capabilities above; root keeps them. */
+	/*
+	 * A non-root uid lost its capabilities above; root keeps them.
+	 * libcap-ng remembers the daemon's pid from caps_restrict(): point
+	 * it at this process.
+	 */
+	capng_setpid(getpid());
 	capng_clear(CAPNG_SELECT_CAPS);
 	if (capng_apply(CAPNG_SELECT_CAPS) != 0)
 		sandbox_init_fail(errno, "clear capabilities");

@@ -7,7 +7,7 @@ setup_user
 setup_dirs
 start_daemon --max-sandboxes 2 --max-connections 3
 
-plan 17
+plan 18
 
 "${GW_EXEC[@]}" sleep 31401 &
 gw=$!
@@ -72,5 +72,18 @@ contains "with the header" "$out" "COMMAND"
 err=$(as_user "$GWCTL" kill 999 2>&1)
 is "and kill (unknown id is an error)" $? 1
 contains "unknown id named" "$err" "no sandbox with id 999"
+
+stop_daemon
+
+# Started by plain root, greywalld still keeps only the unit's capabilities.
+"$GREYWALLD" -f -s "$T/plain.sock" -P "$POLICY" >>"$T/daemon.log" 2>&1 &
+plain=$!
+wait_for "plain daemon" test -S "$T/plain.sock"
+caps=$(grep -E '^Cap(Eff|Prm|Bnd)' "/proc/$plain/status" | awk '{print $2}' |
+    sort -u)
+is "greywalld keeps only SYS_ADMIN NET_ADMIN SETUID SETGID SETPCAP" \
+    "$caps" 00000000002411e0
+kill "$plain"
+wait "$plain"
 
 done_testing
