@@ -585,6 +585,35 @@ mount_binds(int root, const struct sandbox_spec *spec)
 }
 
 /*
+ * Open a deny_read or deny_write path in the new tree, as the peer and
+ * without following symlinks. Returns the fd, or -1 with errno ENOENT or
+ * EACCES when the path is not there for the peer; a path that is or goes
+ * through a symlink fails the sandbox, since what it points to might be
+ * reachable another way.
+ */
+static int
+open_deny_target(int root, const char *path, const char *key,
+    struct stat *st)
+{
+	struct open_how	how;
+	int		fd;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW;
+	how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_IN_ROOT;
+	fd = syscall(SYS_openat2, root, path + 1, &how, sizeof(how));
+	if (fd == -1 && (errno == ENOENT || errno == EACCES))
+		return (-1);
+	if (fd == -1 || fstat(fd, st) == -1)
+		sandbox_init_fail(errno, "filesystem.%s path '%s'%s", key, path,
+		    errno == ELOOP ? " goes through a symlink" : "");
+	if (S_ISLNK(st->st_mode))
+		sandbox_init_fail(0, "filesystem.%s path '%s' is a symlink",
+		    key, path);
+	return (fd);
+}
+
+/*
  * deny_read, applied after every bind so nothing re-exposes it: an empty
  * read-only tmpfs over a directory, an empty mode-0000 file over a file.
  * Paths are looked up as the peer: one the peer cannot reach, or that is
@@ -596,7 +625,6 @@ mount_deny_read(int root, char *const *paths)
 {
 	_cleanup_close_ int	 fs = -1, empty = -1, efile = -1;
 	struct mount_attr	 attr;
-	struct open_how		 how;
 	struct stat		 st;
 	int			 fd, tree;
 
@@ -618,21 +646,9 @@ mount_deny_read(int root, char *const *paths)
 	setfsgid(peer_gid);
 	setfsuid(peer_uid);
 	for (; *paths != NULL; paths++) {
-		memset(&how, 0, sizeof(how));
-		how.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW;
-		how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_IN_ROOT;
-		fd = syscall(SYS_openat2, root, *paths + 1, &how, sizeof(how));
-		if (fd == -1 && (errno == ENOENT || errno == EACCES))
+		if ((fd = open_deny_target(root, *paths, "deny_read",
+		    &st)) == -1)
 			continue;
-		if (fd == -1)
-			sandbox_init_fail(errno, "filesystem.deny_read path"
-			    " '%s'%s", *paths, errno == ELOOP ? " goes through"
-			    " a symlink" : "");
-		if (fstat(fd, &st) == -1)
-			sandbox_init_fail(errno, "stat '%s'", *paths);
-		if (S_ISLNK(st.st_mode))
-			sandbox_init_fail(0, "filesystem.deny_read path '%s'"
-			    " is a symlink", *paths);
 		if (S_ISDIR(st.st_mode)) {
 			close(fd);
 			mount_fs(root, *paths + 1, "tmpfs", "0555",
@@ -697,7 +713,6 @@ static void
 mount_deny_write(int root, char *const *paths)
 {
 	struct mount_attr	 attr;
-	struct open_how		 how;
 	struct stat		 st;
 	int			 fd, tree;
 
@@ -706,28 +721,14 @@ mount_deny_write(int root, char *const *paths)
 	setfsgid(peer_gid);
 	setfsuid(peer_uid);
 	for (; *paths != NULL; paths++) {
-		memset(&how, 0, sizeof(how));
-		how.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW;
-		how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_IN_ROOT;
-		fd = syscall(SYS_openat2, root, *paths + 1, &how, sizeof(how));
-		if (fd == -1 && errno == ENOENT) {
-			if (creatable(root, *paths))
-				sandbox_init_fail(0, "filesystem.deny_write"
-				    " path '%s' does not exist yet in a"
-				    " writable directory, where this version"
-				    " cannot keep it from being created",
-				    *paths);
-			continue;
-		}
-		if (fd == -1 && errno == EACCES)
-			continue;
-		if (fd == -1 || fstat(fd, &st) == -1)
-			sandbox_init_fail(errno, "filesystem.deny_write path"
-			    " '%s'%s", *paths, errno == ELOOP ? " goes through"
-			    " a symlink" : "");
-		if (S_ISLNK(st.st_mode))
+		fd = open_deny_target(root, *paths, "deny_write", &st);
+		if (fd == -1 && errno == ENOENT && creatable(root, *paths))
 			sandbox_init_fail(0, "filesystem.deny_write path '%s'"
-			    " is a symlink", *paths);
+			    " does not exist yet in a writable directory, where"
+			    " this version cannot keep it from being created",
+			    *paths);
+		if (fd == -1)
+			continue;
 		tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
 		    AT_EMPTY_PATH | AT_RECURSIVE);
 		memset(&attr, 0, sizeof(attr));
