@@ -11,7 +11,6 @@
  */
 
 #include <sys/types.h>
-#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -272,18 +271,11 @@ sandbox_init_run(struct sandbox_spec *spec)
 	close(devnull);
 
 	/*
-	 * Look up paths with the peer's filesystem identity: root without
-	 * CAP_DAC_* (as the unit runs it) cannot pass a 0700 home, and
-	 * nothing should be reachable that the peer could not reach.
+	 * The peer's groups count in every lookup made as the peer while the
+	 * tree is built (sandbox-mount.c switches fsuid and fsgid).
 	 */
 	if (setgroups(spec->ngroups, spec->groups) == -1)
 		sandbox_init_fail(errno, "set supplementary groups");
-	setfsgid(spec->gid);
-	setfsuid(spec->uid);
-	if ((gid_t)setfsgid(-1) != spec->gid ||
-	    (uid_t)setfsuid(-1) != spec->uid)
-		sandbox_init_fail(0, "cannot take the peer's filesystem"
-		    " identity");
 
 	sandbox_mount_setup(spec);
 	close(spec->cwdtree);

@@ -43,6 +43,28 @@
 static uid_t	peer_uid;
 static gid_t	peer_gid;
 
+/*
+ * Switch the file system identity used for path lookups and creation.
+ * setfsuid() reports no error, so read the result back and fail closed.
+ */
+static void
+fsid_set(uid_t uid, gid_t gid)
+{
+	setfsgid(gid);
+	setfsuid(uid);
+	if ((uid_t)setfsuid(-1) != uid || (gid_t)setfsgid(-1) != gid)
+		sandbox_init_fail(0, "cannot switch the file system identity"
+		    " to %u:%u", (unsigned)uid, (unsigned)gid);
+}
+
+/* The current file system identity, to put back after a switch. */
+static void
+fsid_get(uid_t *uid, gid_t *gid)
+{
+	*uid = setfsuid(-1);
+	*gid = setfsgid(-1);
+}
+
 static int
 openat2_dir(int dirfd, const char *path, uint64_t resolve)
 {
@@ -119,16 +141,15 @@ own_create(int dir, const char *name, int file)
 	gid_t	og;
 	int	r, saved_errno;
 
-	ou = setfsuid(0);
-	og = setfsgid(0);
+	fsid_get(&ou, &og);
+	fsid_set(0, 0);
 	if (file)
 		r = openat(dir, name, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC |
 		    O_NOFOLLOW, 0444);
 	else
 		r = mkdirat(dir, name, 0755);
 	saved_errno = errno;
-	setfsgid(og);
-	setfsuid(ou);
+	fsid_set(ou, og);
 	errno = saved_errno;
 	return (r);
 }
@@ -150,12 +171,11 @@ open_mkdir_beneath_leaf(int root, const char *path, int leaf)
 	gid_t	og;
 	int	r, saved_errno;
 
-	og = setfsgid(peer_gid);
-	ou = setfsuid(peer_uid);
+	fsid_get(&ou, &og);
+	fsid_set(peer_uid, peer_gid);
 	r = open_mkdir_beneath_as(root, path, leaf);
 	saved_errno = errno;
-	setfsuid(ou);
-	setfsgid(og);
+	fsid_set(ou, og);
 	errno = saved_errno;
 	return (r);
 }
@@ -268,18 +288,18 @@ bind_path(int root, const char *src, unsigned int attrs, int asroot)
 	struct mount_attr	 attr;
 	struct open_how		 how;
 	struct stat		 st;
+	int			 saved_errno;
 
 	memset(&how, 0, sizeof(how));
 	how.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW;
 	how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
-	if (!asroot) {
-		setfsgid(peer_gid);
-		setfsuid(peer_uid);
-	}
+	if (!asroot)
+		fsid_set(peer_uid, peer_gid);
 	sfd = syscall(SYS_openat2, AT_FDCWD, src, &how, sizeof(how));
 	if (!asroot) {
-		setfsuid(0);
-		setfsgid(0);
+		saved_errno = errno;
+		fsid_set(0, 0);
+		errno = saved_errno;
 	}
 	if (sfd == -1)
 		return (-1);
@@ -643,8 +663,7 @@ mount_deny_read(int root, char *const *paths)
 	if (mount_setattr(empty, "", AT_EMPTY_PATH, &attr, sizeof(attr)) == -1)
 		sandbox_init_fail(errno, "deny_read: make it read-only");
 
-	setfsgid(peer_gid);
-	setfsuid(peer_uid);
+	fsid_set(peer_uid, peer_gid);
 	for (; *paths != NULL; paths++) {
 		if ((fd = open_deny_target(root, *paths, "deny_read",
 		    &st)) == -1)
@@ -665,8 +684,7 @@ mount_deny_read(int root, char *const *paths)
 		close(tree);
 		close(fd);
 	}
-	setfsuid(0);
-	setfsgid(0);
+	fsid_set(0, 0);
 }
 
 /*
@@ -718,8 +736,7 @@ mount_deny_write(int root, char *const *paths)
 
 	if (paths == NULL || *paths == NULL)
 		return;
-	setfsgid(peer_gid);
-	setfsuid(peer_uid);
+	fsid_set(peer_uid, peer_gid);
 	for (; *paths != NULL; paths++) {
 		fd = open_deny_target(root, *paths, "deny_write", &st);
 		if (fd == -1 && errno == ENOENT && creatable(root, *paths))
@@ -742,8 +759,7 @@ mount_deny_write(int root, char *const *paths)
 		close(tree);
 		close(fd);
 	}
-	setfsuid(0);
-	setfsgid(0);
+	fsid_set(0, 0);
 }
 
 void
@@ -755,8 +771,7 @@ sandbox_mount_setup(const struct sandbox_spec *spec)
 	peer_uid = spec->uid;
 	peer_gid = spec->gid;
 	/* Our own tmpfs is root's; host sources are opened as the peer. */
-	setfsuid(0);
-	setfsgid(0);
+	fsid_set(0, 0);
 
 	/* Nothing we mount may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
@@ -808,7 +823,6 @@ sandbox_mount_setup(const struct sandbox_spec *spec)
 		sandbox_init_fail(errno, "detach the old root");
 	if (chdir("/") == -1)
 		sandbox_init_fail(errno, "chdir /");
-	setfsgid(peer_gid);
-	setfsuid(peer_uid);
+	fsid_set(peer_uid, peer_gid);
 	enter_cwd(spec);
 }
