@@ -32,6 +32,7 @@ struct gw_config	 gw_conf = {
 	.admin_group = "greywall-admin",
 	.max_conn_per_uid = 16,
 	.max_sandboxes_per_uid = 8,
+	.net_user = GW_NET_USER,
 };
 
 static void
@@ -40,7 +41,7 @@ usage(FILE *f)
 	fprintf(f,
 	    "usage: greywalld [-fdv] [-s socket] [-P dir]\n"
 	    "                 [--admin-group group] [--max-connections n]\n"
-	    "                 [--max-sandboxes n]\n"
+	    "                 [--max-sandboxes n] [--net-user user]\n"
 	    "       greywalld -n [-P dir] [-u user]\n"
 	    "  -f, --foreground        do not detach; log to stderr\n"
 	    "  -d, --debug             foreground and verbose\n"
@@ -54,6 +55,8 @@ usage(FILE *f)
 	    " (default greywall-admin)\n"
 	    "      --max-connections N connections per uid (default 16)\n"
 	    "      --max-sandboxes N   live sandboxes per uid (default 8)\n"
+	    "      --net-user USER     the netstack helper's user (default "
+	    GW_NET_USER ")\n"
 	    "      --version           print the version and exit\n",
 	    GW_SOCKET_PATH, GW_SYSCONFDIR "/greywall/policy.d");
 }
@@ -223,6 +226,7 @@ main(int argc, char *argv[])
 		{ "admin-group", required_argument, NULL, 'A' },
 		{ "max-connections", required_argument, NULL, 'C' },
 		{ "max-sandboxes", required_argument, NULL, 'M' },
+		{ "net-user", required_argument, NULL, 'N' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -271,6 +275,9 @@ main(int argc, char *argv[])
 		case 'M':
 			gw_conf.max_sandboxes_per_uid = parse_count(
 			    "--max-sandboxes", optarg);
+			break;
+		case 'N':
+			gw_conf.net_user = optarg;
 			break;
 		case 'V':
 			printf("greywalld %s (protocol %u)\n", GW_VERSION,
@@ -347,6 +354,9 @@ main(int argc, char *argv[])
 	    evsignal_add(ev_hup, NULL) == -1)
 		fatalx("cannot install signal handlers");
 
+	/* No netstack, no network: nothing starts without it. */
+	if (netstack_start() == -1)
+		fatal("cannot start the netstack helper");
 	if (control_init(fd) == -1)
 		fatal("control_init");
 
@@ -369,6 +379,7 @@ main(int argc, char *argv[])
 		log_warn("sd_notify STOPPING=1");
 	}
 	sandbox_kill_all();
+	netstack_stop();
 	control_shutdown();
 	if (bound && unlink(gw_conf.socket_path) == -1 && errno != ENOENT)
 		log_warn("unlink %s", gw_conf.socket_path);

@@ -7,6 +7,9 @@
 
 #include <sys/types.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
 
 #include <signal.h>
 #include <stdint.h>
@@ -31,6 +34,7 @@ struct gw_config {
 	int		 have_admin_gid;
 	unsigned int	 max_conn_per_uid;
 	unsigned int	 max_sandboxes_per_uid;
+	const char	*net_user;	/* the netstack helper runs as this */
 };
 extern struct gw_config	 gw_conf;
 
@@ -95,6 +99,7 @@ TAILQ_HEAD(connlist, conn);
 enum init_msgtype {
 	INIT_MSG_FAIL = 1,	/* a setup step failed: text says which */
 	INIT_MSG_EXITED,	/* the command ended: how, code */
+	INIT_MSG_TUN,		/* with the TUN fd, created as root */
 };
 
 struct init_msg {
@@ -103,6 +108,46 @@ struct init_msg {
 	int32_t		code;
 	char		text[512];
 };
+
+/*
+ * The sandbox network. Each sandbox with network gets one TUN device,
+ * NET_TUN_NAME, with an address unique to its slot (1..NET_SLOTS) so that
+ * one lwIP stack can route replies to many sandboxes. The resolver and
+ * the host loopback alias are in the fake-IP infrastructure range (net.h).
+ */
+#define NET_TUN_NAME		"gw0"
+#define NET_TUN_MTU		1500
+#define NET_SLOTS		254	/* lwIP numbers netifs with a u8 */
+#define NET_SANDBOX4_BASE	0x0a590000U	/* 10.89.0.SLOT/32 */
+#define NET_SANDBOX4_MASK	0xffff0000U
+#define NET_SANDBOX6_PREFIX	"fd67:7779:6600::"	/* :SLOT::2/128 */
+
+/* Messages from greywalld to its netstack helper. */
+enum nsmsg_type {
+	NSMSG_ATTACH = 1,	/* a sandbox's TUN fd and network settings */
+	NSMSG_DETACH,		/* the sandbox is gone */
+};
+
+#define NS_IPV6			0x01	/* the sandbox has IPv6 */
+#define NS_DNS_UPSTREAM		0x02	/* forward DNS, no fake IPs */
+
+/*
+ * NSMSG_ATTACH is this header, then nstr NUL-terminated strings, each
+ * prefixed by a letter: 'A' allowed domain pattern, 'D' denied one, 'C'
+ * allowed CIDR, 'P' host loopback port.
+ */
+struct nsmsg {
+	uint32_t	type;
+	uint32_t	id;		/* sandbox id */
+	uint32_t	slot;
+	uint32_t	flags;		/* NS_* */
+	uint32_t	uid;
+	uint32_t	nstr;
+	struct sockaddr_storage upstream;	/* SOCKS5 proxy */
+	struct sockaddr_storage dns;		/* NS_DNS_UPSTREAM resolver */
+	char		user[256];	/* SOCKS5 username: user/id/command */
+};
+#define NSMSG_MAX		65536
 
 /* filesystem.cwd, in policy_keys[PK_FS_CWD].enums order. */
 enum cwd_mode {
@@ -129,6 +174,8 @@ struct sandbox_spec {
 	char		**write;
 	char		**deny_read;
 	char		**deny_write;
+	int		  net_slot;	/* 0: no network at all */
+	int		  net_ipv6;
 };
 
 struct sandbox {
@@ -147,6 +194,11 @@ struct sandbox {
 	int			 have_exit;
 	struct gw_sandbox_exited exit;
 	char			*failure;	/* setup step that failed */
+	struct event		*ev_status;
+	int			 tunfd;		/* kept for netstack restarts */
+	int			 net_slot;
+	struct nsmsg		*net;		/* NSMSG_ATTACH, or NULL */
+	size_t			 netlen;
 };
 TAILQ_HEAD(sandboxlist, sandbox);
 extern struct sandboxlist	 sandboxes;
@@ -344,6 +396,11 @@ int		 sandbox_env_allowed(const char *);
 char		**sandbox_env_build(char *const *, size_t,
 		    const struct policy_entry *);
 
+/* sandbox-net.c */
+int		 sandbox_net_config(const struct policy *, uint32_t,
+		    const char *, const char *, struct nsmsg **, size_t *,
+		    char *, size_t);
+
 /* sandbox-ns.c */
 pid_t		 sandbox_ns_spawn(struct sandbox_spec *, int *);
 void		 sandbox_ns_setup(void);
@@ -357,7 +414,45 @@ void		 sandbox_creds_drop(const struct sandbox_spec *);
 
 /* sandbox-seccomp.c */
 int		 sandbox_seccomp_prepare(void);
+int		 sandbox_seccomp_load(void);
 void		 sandbox_seccomp_apply(void);
+
+/* net-tun.c */
+int		 net_tun_create(int, int);
+void		 net_sandbox_addr4(int, struct in_addr *);
+void		 net_sandbox_addr6(int, struct in6_addr *);
+
+/* net-socks5.c */
+#define SOCKS5_METHOD_NONE	0x00
+#define SOCKS5_METHOD_USERPASS	0x02
+#define SOCKS5_METHOD_REFUSED	0xff
+size_t		 socks5_greeting(uint8_t *);
+int		 socks5_method(const uint8_t *);
+ssize_t		 socks5_auth(uint8_t *, size_t, const char *, const char *);
+int		 socks5_auth_status(const uint8_t *);
+ssize_t		 socks5_connect(uint8_t *, size_t, const char *, int,
+		    const void *, uint16_t);
+ssize_t		 socks5_reply_len(const uint8_t *);
+int		 socks5_reply_code(const uint8_t *, size_t);
+const char	*socks5_strerror(int);
+
+/* netstack.c: the helper process, seen from greywalld */
+int		 netstack_start(void);
+void		 netstack_stop(void);
+int		 netstack_attach(struct sandbox *);
+void		 netstack_detach(struct sandbox *);
+int		 netstack_slot_get(void);
+void		 netstack_slot_put(int);
+
+/* net-helper.c: the helper process itself */
+void		 net_helper_main(int, uid_t, gid_t) __attribute__((noreturn));
+
+/* net-lwip.c */
+int		 net_lwip_init(void);
+int		 net_lwip_attach(const struct nsmsg *, size_t, int);
+void		 net_lwip_detach(uint32_t);
+int		 net_lwip_input(uint32_t, const void *, size_t);
+void		 net_lwip_timers(void);
 
 /* sandbox-init.c */
 void		 sandbox_init_sigset(sigset_t *);

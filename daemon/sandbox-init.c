@@ -52,6 +52,38 @@ init_send(const struct init_msg *m)
 	} while (n == -1 && errno == EINTR);
 }
 
+/* Hand the TUN device to the daemon, which passes it to the netstack. */
+static void
+init_send_tun(int fd)
+{
+	struct init_msg	 m;
+	struct msghdr	 msg;
+	struct cmsghdr	*cm;
+	struct iovec	 iov;
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cmsgbuf;
+
+	memset(&m, 0, sizeof(m));
+	m.type = INIT_MSG_TUN;
+	memset(&msg, 0, sizeof(msg));
+	memset(&cmsgbuf, 0, sizeof(cmsgbuf));
+	iov.iov_base = &m;
+	iov.iov_len = sizeof(m);
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cmsgbuf.buf;
+	msg.msg_controllen = sizeof(cmsgbuf.buf);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	if (sendmsg(init_statusfd, &msg, MSG_NOSIGNAL) != sizeof(m))
+		sandbox_init_fail(errno, "hand the TUN device to greywalld");
+}
+
 /* Report a failed setup step to the daemon and give up. */
 void
 sandbox_init_fail(int err, const char *fmt, ...)
@@ -276,6 +308,14 @@ sandbox_init_run(struct sandbox_spec *spec)
 	 */
 	if (setgroups(spec->ngroups, spec->groups) == -1)
 		sandbox_init_fail(errno, "set supplementary groups");
+
+	/* While the host's /dev/net/tun is still in reach. */
+	if (spec->net_slot > 0) {
+		int tun = net_tun_create(spec->net_slot, spec->net_ipv6);
+
+		init_send_tun(tun);
+		close(tun);
+	}
 
 	sandbox_mount_setup(spec);
 	close(spec->cwdtree);

@@ -26,6 +26,7 @@
 
 #include <sys/fsuid.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -35,6 +36,7 @@
 #include <unistd.h>
 
 #include "greywalld.h"
+#include "net.h"
 
 /* Where the new root is attached before pivot_root; only in our ns. */
 #define STAGING_DIR	"/tmp"
@@ -762,6 +764,76 @@ mount_deny_write(int root, char *const *paths)
 	fsid_set(0, 0);
 }
 
+/*
+ * /etc/resolv.conf names the netstack's resolver: a read-only file from a
+ * small tmpfs of its own, bound over the host's. When the host's is a
+ * link (systemd-resolved's into /run), the file goes where the link
+ * points, which is then on the sandbox's own /run.
+ */
+static void
+mount_resolv(int root)
+{
+	_cleanup_close_ int	 fs = -1, mnt = -1, fd = -1, file = -1;
+	_cleanup_close_ int	 target = -1;
+	struct mount_attr	 attr;
+	struct stat		 st;
+	char			 text[256], addr[INET_ADDRSTRLEN];
+	char			 link[PATH_MAX - 16], path[PATH_MAX];
+	uint8_t			 a[4];
+	ssize_t			 n;
+	int			 len;
+
+	fakeip_infra_addr(FAKEIP_RESOLVER, AF_INET, a);
+	inet_ntop(AF_INET, a, addr, sizeof(addr));
+	len = snprintf(text, sizeof(text), "# greywall: the sandbox's only"
+	    " resolver is its netstack.\nnameserver %s\n", addr);
+
+	if ((fs = fsopen("tmpfs", FSOPEN_CLOEXEC)) == -1 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0755", 0) == -1 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == -1 ||
+	    (mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID |
+	    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) == -1)
+		sandbox_init_fail(errno, "resolv.conf: create its tmpfs");
+	if ((fd = openat(mnt, "resolv.conf", O_WRONLY | O_CREAT | O_EXCL |
+	    O_CLOEXEC, 0644)) == -1 || write(fd, text, len) != len)
+		sandbox_init_fail(errno, "resolv.conf: write it");
+	if ((file = open_tree(mnt, "resolv.conf", OPEN_TREE_CLONE |
+	    OPEN_TREE_CLOEXEC)) == -1)
+		sandbox_init_fail(errno, "resolv.conf: clone it");
+	memset(&attr, 0, sizeof(attr));
+	attr.attr_set = MOUNT_ATTR_RDONLY;
+	if (mount_setattr(file, "", AT_EMPTY_PATH, &attr, sizeof(attr)) == -1)
+		sandbox_init_fail(errno, "resolv.conf: make it read-only");
+
+	snprintf(path, sizeof(path), "etc/resolv.conf");
+	target = open_mkdir_beneath_leaf(root, path, 1);
+	if (target != -1 && fstat(target, &st) == 0 && S_ISLNK(st.st_mode)) {
+		n = readlinkat(target, "", link, sizeof(link) - 1);
+		if (n <= 0)
+			sandbox_init_fail(errno, "readlink /etc/resolv.conf");
+		link[n] = '\0';
+		if (link[0] == '/')
+			snprintf(path, sizeof(path), "%s", link + 1);
+		else
+			snprintf(path, sizeof(path), "etc/%s", link);
+		close(target);
+		target = open_mkdir_beneath_leaf(root, path, 1);
+		if (target != -1 && fstat(target, &st) == 0 &&
+		    !S_ISREG(st.st_mode)) {
+			errno = ELOOP;
+			close(target);
+			target = -1;
+		}
+	}
+	if (target == -1)
+		sandbox_init_fail(errno, "place the sandbox's resolv.conf at"
+		    " '/%s'", path);
+	if (move_mount(file, "", target, "", MOVE_MOUNT_F_EMPTY_PATH |
+	    MOVE_MOUNT_T_EMPTY_PATH) == -1)
+		sandbox_init_fail(errno, "bind the sandbox's resolv.conf on"
+		    " '/%s'", path);
+}
+
 void
 sandbox_mount_setup(const struct sandbox_spec *spec)
 {
@@ -797,6 +869,8 @@ sandbox_mount_setup(const struct sandbox_spec *spec)
 	mount_fs(root, "run", "tmpfs", "0755", MOUNT_ATTR_NOSUID |
 	    MOUNT_ATTR_NODEV);
 	mount_dev(root);
+	if (spec->net_slot > 0)
+		mount_resolv(root);
 	mount_fs(root, "proc", "proc", NULL, MOUNT_ATTR_NOSUID |
 	    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	/* A sysfs of the new net namespace: the host's interfaces vanish. */

@@ -164,12 +164,23 @@ fail:
 	return (-1);
 }
 
-/* In the sandbox's init: load the compiled filter (no_new_privs is set). */
+/* Load the compiled filter; no_new_privs must be set. */
+int
+sandbox_seccomp_load(void)
+{
+	if (filter.filter == NULL) {
+		errno = EINVAL;
+		return (-1);
+	}
+	return (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &filter));
+}
+
+/* In the sandbox's init. */
 void
 sandbox_seccomp_apply(void)
 {
 	if (filter.filter == NULL)
 		sandbox_init_fail(0, "seccomp: no filter was built");
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &filter) == -1)
+	if (sandbox_seccomp_load() == -1)
 		sandbox_init_fail(errno, "seccomp: load the filter");
 }

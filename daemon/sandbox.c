@@ -151,16 +151,43 @@ sandbox_report(struct sandbox *sb, int wstatus)
 static void
 sandbox_read_status(struct sandbox *sb)
 {
-	struct init_msg	m;
-	ssize_t		n;
+	struct init_msg	 m;
+	struct msghdr	 msg;
+	struct cmsghdr	*cm;
+	struct iovec	 iov;
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cmsgbuf;
+	ssize_t		 n;
+	int		 fd;
 
 	for (;;) {
-		n = recv(sb->statusfd, &m, sizeof(m), MSG_DONTWAIT | MSG_TRUNC);
+		memset(&msg, 0, sizeof(msg));
+		iov.iov_base = &m;
+		iov.iov_len = sizeof(m);
+		msg.msg_iov = &iov;
+		msg.msg_iovlen = 1;
+		msg.msg_control = cmsgbuf.buf;
+		msg.msg_controllen = sizeof(cmsgbuf.buf);
+		n = recvmsg(sb->statusfd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n == 0 && sb->ev_status != NULL)
+			event_del(sb->ev_status);
 		if (n <= 0)
 			return;
-		if ((size_t)n != sizeof(m)) {
+		fd = -1;
+		for (cm = CMSG_FIRSTHDR(&msg); cm != NULL;
+		    cm = CMSG_NXTHDR(&msg, cm))
+			if (cm->cmsg_level == SOL_SOCKET &&
+			    cm->cmsg_type == SCM_RIGHTS &&
+			    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+				memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+		if ((size_t)n != sizeof(m) || (msg.msg_flags &
+		    (MSG_TRUNC | MSG_CTRUNC))) {
 			log_warnx("sandbox %u: bad status message, ignoring",
 			    sb->id);
+			if (fd != -1)
+				close(fd);
 			continue;
 		}
 		m.text[sizeof(m.text) - 1] = '\0';
@@ -178,10 +205,26 @@ sandbox_read_status(struct sandbox *sb)
 			sb->exit.code = m.code;
 			sb->have_exit = 1;
 			break;
+		case INIT_MSG_TUN:
+			/* Once, from init while it is still root. */
+			if (fd == -1 || sb->net == NULL || sb->tunfd != -1)
+				break;
+			sb->tunfd = fd;
+			fd = -1;
+			netstack_attach(sb);
+			break;
 		default:
 			break;
 		}
+		if (fd != -1)
+			close(fd);
 	}
+}
+
+static void
+sandbox_status_cb(int fd __unused, short ev __unused, void *arg)
+{
+	sandbox_read_status(arg);
 }
 
 static void
@@ -212,8 +255,15 @@ sandbox_free(struct sandbox *sb)
 		event_free(sb->ev_pid);
 	if (sb->pidfd >= 0)
 		close(sb->pidfd);
+	if (sb->ev_status != NULL)
+		event_free(sb->ev_status);
 	if (sb->statusfd >= 0)
 		close(sb->statusfd);
+	netstack_detach(sb);
+	if (sb->tunfd >= 0)
+		close(sb->tunfd);
+	netstack_slot_put(sb->net_slot);
+	free(sb->net);
 	free(sb->user);
 	free(sb->cmdline);
 	free(sb->cwd);
@@ -376,7 +426,11 @@ sandbox_start(struct conn *c, struct request *r)
 	_cleanup_free_ char	*user = NULL, *home = NULL;
 	_cleanup_(paths_freep) char **rd = NULL, **wr = NULL, **dr = NULL;
 	_cleanup_(paths_freep) char **dw = NULL;
-	int			 cwd_mode;
+	int			 cwd_mode, net_slot = 0, net_ipv6 = 0;
+	_cleanup_free_ struct nsmsg *net = NULL;
+	size_t			 netlen = 0;
+	uint32_t		 id;
+	char			 neterr[512];
 	_cleanup_close_ int	 cwdtree = -1, child_end = -1;
 	char			 cwd[PATH_MAX];
 	int			 sp[2], pidfd = -1;
@@ -422,6 +476,23 @@ sandbox_start(struct conn *c, struct request *r)
 		policy_clear(&pol);
 		return (-1);
 	}
+	id = next_id++;
+	if (sandbox_net_config(&pol, id, user, r->argv[0], &net, &netlen,
+	    neterr, sizeof(neterr)) == -1) {
+		control_send_error(c, GW_ERR_SETUP, "%s", neterr);
+		policy_clear(&pol);
+		return (-1);
+	}
+	if (net != NULL) {
+		if ((net_slot = netstack_slot_get()) == 0) {
+			control_send_error(c, GW_ERR_SETUP, "too many sandboxes"
+			    " with network (at most %d)", NET_SLOTS);
+			policy_clear(&pol);
+			return (-1);
+		}
+		net->slot = net_slot;
+		net_ipv6 = (net->flags & NS_IPV6) != 0;
+	}
 	envp = sandbox_env_build(r->envp, r->nenv, &pol.e[PK_ENV_STRIP]);
 	cwd_mode = pol.e[PK_FS_CWD].one.num;
 	policy_clear(&pol);
@@ -434,7 +505,12 @@ sandbox_start(struct conn *c, struct request *r)
 	}
 	/* For logs and gwctl only; the mount uses the real path. */
 	str_sanitize(sb->cwd);
-	sb->pidfd = sb->statusfd = -1;
+	sb->pidfd = sb->statusfd = sb->tunfd = -1;
+	sb->id = id;
+	sb->net = TAKE_PTR(net);
+	sb->netlen = netlen;
+	sb->net_slot = net_slot;
+	net_slot = 0;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1) {
 		log_warn("%s: socketpair", __func__);
 		goto fail;
@@ -459,6 +535,8 @@ sandbox_start(struct conn *c, struct request *r)
 	spec.deny_read = dr;
 	spec.deny_write = dw;
 	spec.umask = r->umask;
+	spec.net_slot = sb->net_slot;
+	spec.net_ipv6 = net_ipv6;
 
 	if ((pid = sandbox_ns_spawn(&spec, &pidfd)) == -1) {
 		log_warn("%s: clone", __func__);
@@ -466,7 +544,6 @@ sandbox_start(struct conn *c, struct request *r)
 	}
 	sb->pid = pid;
 	sb->pidfd = pidfd;
-	sb->id = next_id++;
 	sb->uid = c->peer.uid;
 	sb->start_time = time(NULL);
 	sb->conn = c;
@@ -474,7 +551,10 @@ sandbox_start(struct conn *c, struct request *r)
 	TAILQ_INSERT_TAIL(&sandboxes, sb, entry);
 
 	sb->ev_pid = event_new(gw_base, pidfd, EV_READ, sandbox_pid_cb, sb);
-	if (sb->ev_pid == NULL || event_add(sb->ev_pid, NULL) == -1) {
+	sb->ev_status = event_new(gw_base, sb->statusfd, EV_READ | EV_PERSIST,
+	    sandbox_status_cb, sb);
+	if (sb->ev_pid == NULL || event_add(sb->ev_pid, NULL) == -1 ||
+	    sb->ev_status == NULL || event_add(sb->ev_status, NULL) == -1) {
 		/* Cannot watch it, so it must not run. */
 		log_warnx("sandbox %u: cannot watch its pidfd, killing it",
 		    sb->id);
@@ -495,9 +575,12 @@ sandbox_start(struct conn *c, struct request *r)
 	return (0);
 
 fail:
+	netstack_slot_put(net_slot);
 	if (sb != NULL) {
 		if (sb->statusfd >= 0)
 			close(sb->statusfd);
+		netstack_slot_put(sb->net_slot);
+		free(sb->net);
 		free(sb->user);
 		free(sb->cmdline);
 		free(sb->cwd);

@@ -38,27 +38,8 @@ True"
 
 # --- pip install of a local wheel into a venv in the cwd ---------------------------
 # A tiny pure-Python wheel, built here by hand so no network is needed.
-"$PYTHON" - "$WORK/gwdemo_pkg-1.0-py3-none-any.whl" <<'PY'
-import base64, hashlib, sys, zipfile
-files = {
-    "gwdemo_pkg/__init__.py": b"def hello():\n    return 'hello from the wheel'\n",
-    "gwdemo_pkg-1.0.dist-info/METADATA":
-        b"Metadata-Version: 2.1\nName: gwdemo-pkg\nVersion: 1.0\n",
-    "gwdemo_pkg-1.0.dist-info/WHEEL":
-        b"Wheel-Version: 1.0\nGenerator: greywall-test\n"
-        b"Root-Is-Purelib: true\nTag: py3-none-any\n",
-}
-record = []
-for name, data in files.items():
-    digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest())
-    record.append("%s,sha256=%s,%d" % (name, digest.rstrip(b"=").decode(),
-        len(data)))
-record.append("gwdemo_pkg-1.0.dist-info/RECORD,,")
-with zipfile.ZipFile(sys.argv[1], "w") as z:
-    for name, data in files.items():
-        z.writestr(name, data)
-    z.writestr("gwdemo_pkg-1.0.dist-info/RECORD", "\n".join(record) + "\n")
-PY
+"$PYTHON" "$GW_SRCDIR/tests/helpers/make-wheel.py" "$WORK" >/dev/null ||
+    bail "cannot build the test wheel"
 chown "$TEST_USER" "$WORK/gwdemo_pkg-1.0-py3-none-any.whl"
 gw_exec /usr/bin/python3 -m venv venv >"$T/venv.log" 2>&1
 is "python3 -m venv in the cwd" $? 0

@@ -156,6 +156,10 @@ unit_caps() {
 # start_daemon [ARGS...]: a foreground greywalld on $SOCK, logging to $T,
 # with only the capabilities the systemd unit grants.
 start_daemon() {
+	# The netstack helper's user, as setup.sh and sysusers.d make it.
+	id _greywall >/dev/null 2>&1 ||
+	    useradd --system --no-create-home --home-dir /nonexistent \
+	    --shell /usr/sbin/nologin _greywall || bail "useradd _greywall"
 	caps=$(unit_caps)
 	[ -n "$caps" ] || bail "no CapabilityBoundingSet in the built unit"
 	# A stale socket file would make the wait below return early.
@@ -197,12 +201,11 @@ gw_exec() {
 
 # wait_for DESCRIPTION COMMAND...: poll up to 5 s for COMMAND to succeed.
 wait_for() {
-	desc=$1
+	local what=$1 i=0
 	shift
-	i=0
 	until "$@"; do
 		i=$((i + 1))
-		[ $i -gt 100 ] && { diag "timed out waiting for $desc"; return 1; }
+		[ $i -gt 100 ] && { diag "timed out waiting for $what"; return 1; }
 		sleep 0.05
 	done
 	return 0

@@ -1,0 +1,250 @@
+/*
+ * greywalld's side of the netstack helper: start it, restart it when it
+ * dies (its sandboxes' connections reset; none gets any other network),
+ * hand it each sandbox's TUN fd with the sandbox's network settings, and
+ * hand out the address slots.
+ */
+
+#include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <event2/event.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "greywalld.h"
+
+#define RESTART_BURST		5	/* restarts allowed ... */
+#define RESTART_WINDOW		60	/* ... within this many seconds */
+
+static uid_t		 ns_uid;
+static gid_t		 ns_gid;
+static pid_t		 ns_pid = -1;
+static int		 ns_pidfd = -1, ns_fd = -1;
+static struct event	*ns_ev;
+static time_t		 ns_restarts[RESTART_BURST];
+static uint8_t		 ns_slots[NET_SLOTS + 1];
+
+static int	netstack_spawn(void);
+
+int
+netstack_slot_get(void)
+{
+	int	i;
+
+	for (i = 1; i <= NET_SLOTS; i++) {
+		if (!ns_slots[i]) {
+			ns_slots[i] = 1;
+			return (i);
+		}
+	}
+	return (0);
+}
+
+void
+netstack_slot_put(int slot)
+{
+	if (slot > 0 && slot <= NET_SLOTS)
+		ns_slots[slot] = 0;
+}
+
+static int
+netstack_send(const void *buf, size_t len, int fd)
+{
+	struct msghdr	 msg;
+	struct cmsghdr	*cm;
+	struct iovec	 iov;
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	} cmsgbuf;
+	ssize_t		 n;
+
+	if (ns_fd == -1) {
+		errno = ENOTCONN;
+		return (-1);
+	}
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = (void *)buf;
+	iov.iov_len = len;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	if (fd != -1) {
+		memset(&cmsgbuf, 0, sizeof(cmsgbuf));
+		msg.msg_control = cmsgbuf.buf;
+		msg.msg_controllen = sizeof(cmsgbuf.buf);
+		cm = CMSG_FIRSTHDR(&msg);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	do {
+		n = sendmsg(ns_fd, &msg, MSG_NOSIGNAL);
+	} while (n == -1 && errno == EINTR);
+	return (n == (ssize_t)len ? 0 : -1);
+}
+
+/* Give the helper a sandbox's TUN fd and settings. */
+int
+netstack_attach(struct sandbox *sb)
+{
+	if (sb->net == NULL || sb->tunfd == -1)
+		return (0);
+	if (netstack_send(sb->net, sb->netlen, sb->tunfd) == -1) {
+		log_warn("sandbox %u: cannot hand its TUN to the netstack",
+		    sb->id);
+		return (-1);
+	}
+	return (0);
+}
+
+void
+netstack_detach(struct sandbox *sb)
+{
+	struct nsmsg	m;
+
+	if (sb->net == NULL)
+		return;
+	memset(&m, 0, sizeof(m));
+	m.type = NSMSG_DETACH;
+	m.id = sb->id;
+	if (sb->tunfd != -1)
+		(void)netstack_send(&m, sizeof(m), -1);
+}
+
+static int
+restart_allowed(void)
+{
+	time_t	now = time(NULL);
+
+	if (ns_restarts[0] != 0 && now - ns_restarts[0] < RESTART_WINDOW)
+		return (0);
+	memmove(ns_restarts, ns_restarts + 1,
+	    sizeof(ns_restarts) - sizeof(ns_restarts[0]));
+	ns_restarts[RESTART_BURST - 1] = now;
+	return (1);
+}
+
+static void
+netstack_exit_cb(int fd __unused, short ev __unused, void *arg __unused)
+{
+	struct sandbox	*sb;
+	int		 status = 0;
+
+	if (waitpid(ns_pid, &status, WNOHANG) == 0)
+		return;
+	if (WIFSIGNALED(status))
+		log_warnx("netstack helper (pid %d) killed by signal %d",
+		    (int)ns_pid, WTERMSIG(status));
+	else
+		log_warnx("netstack helper (pid %d) exited with status %d",
+		    (int)ns_pid, WEXITSTATUS(status));
+	event_free(ns_ev);
+	ns_ev = NULL;
+	close(ns_pidfd);
+	close(ns_fd);
+	ns_pidfd = ns_fd = -1;
+	ns_pid = -1;
+	if (!restart_allowed()) {
+		log_warnx("netstack helper died %d times in %d s: not"
+		    " restarting; sandboxes have no network", RESTART_BURST,
+		    RESTART_WINDOW);
+		return;
+	}
+	if (netstack_spawn() == -1) {
+		log_warn("cannot restart the netstack helper; sandboxes have"
+		    " no network");
+		return;
+	}
+	log_info("netstack helper restarted (pid %d); open connections were"
+	    " reset", (int)ns_pid);
+	TAILQ_FOREACH(sb, &sandboxes, entry)
+		netstack_attach(sb);
+}
+
+static int
+netstack_spawn(void)
+{
+	int	sp[2];
+	pid_t	pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
+		return (-1);
+	if ((pid = fork()) == -1) {
+		close(sp[0]);
+		close(sp[1]);
+		return (-1);
+	}
+	if (pid == 0) {
+		close(sp[0]);
+		net_helper_main(sp[1], ns_uid, ns_gid);
+	}
+	close(sp[1]);
+	ns_pid = pid;
+	ns_fd = sp[0];
+	if ((ns_pidfd = syscall(SYS_pidfd_open, pid, 0)) == -1 ||
+	    (ns_ev = event_new(gw_base, ns_pidfd, EV_READ, netstack_exit_cb,
+	    NULL)) == NULL || event_add(ns_ev, NULL) == -1) {
+		kill(pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		close(ns_fd);
+		ns_fd = -1;
+		if (ns_pidfd != -1)
+			close(ns_pidfd);
+		ns_pidfd = -1;
+		return (-1);
+	}
+	return (0);
+}
+
+/* At startup: a missing user is a configuration error, not a fallback. */
+int
+netstack_start(void)
+{
+	struct passwd	*pw;
+
+	errno = 0;
+	if ((pw = getpwnam(gw_conf.net_user)) == NULL) {
+		log_warnx("the netstack user '%s' does not exist (create it,"
+		    " or name another with --net-user)", gw_conf.net_user);
+		errno = ENOENT;
+		return (-1);
+	}
+	if (pw->pw_uid == 0) {
+		log_warnx("the netstack user '%s' is root; it must be an"
+		    " unprivileged system user", gw_conf.net_user);
+		errno = EPERM;
+		return (-1);
+	}
+	ns_uid = pw->pw_uid;
+	ns_gid = pw->pw_gid;
+	if (netstack_spawn() == -1)
+		return (-1);
+	log_info("netstack helper started (pid %d, user %s)", (int)ns_pid,
+	    gw_conf.net_user);
+	return (0);
+}
+
+/* At shutdown. */
+void
+netstack_stop(void)
+{
+	if (ns_pid == -1)
+		return;
+	if (ns_ev != NULL)
+		event_free(ns_ev);
+	ns_ev = NULL;
+	close(ns_fd);
+	kill(ns_pid, SIGTERM);
+	waitpid(ns_pid, NULL, 0);
+	close(ns_pidfd);
+	ns_pid = -1;
+}

@@ -1,0 +1,230 @@
+#!/bin/bash
+# The sandbox network: a TUN device whose only way out is greywalld's
+# netstack, which sends TCP to the SOCKS5 proxy (Debian's microsocks, and
+# a logging test proxy) and answers DNS with fake IPs. Everything stays
+# on the host: names ending in .gw.test resolve to 127.0.0.1 in the
+# proxies, and raw addresses are in a veth network namespace made here.
+. "$(dirname "$0")/../lib/libtest.sh"
+
+require_root
+command -v microsocks >/dev/null || skip_all "microsocks is not installed"
+command -v curl >/dev/null || skip_all "curl is not installed"
+command -v wget >/dev/null || skip_all "wget is not installed"
+setup_user
+setup_user2
+setup_dirs
+
+plan 34
+
+base=$((20000 + $$ % 20000))
+WEB_PORT=$base			# host 127.0.0.1: files, index, git
+MS_PORT=$((base + 1))		# microsocks
+LOG_PORT=$((base + 2))		# socks5-log.py
+LO_PORT=$((base + 3))		# host loopback service the policy allows
+NS_PORT=$((base + 4))		# server in the test namespace
+NS=gwtnet$$
+VETH=gwtv$$
+NET=10.231.77
+
+pids=
+net_cleanup() {
+	for p in $pids; do kill "$p" 2>/dev/null; done
+	ip netns del "$NS" 2>/dev/null
+	ip link del "${VETH}a" 2>/dev/null
+	cleanup
+}
+trap 'net_cleanup; rm -rf "${work2:-}"' EXIT
+
+# --- servers ----------------------------------------------------------------
+WWW=$T/www
+mkdir -p "$WWW/simple/gwnet-pkg" "$T/lo"
+echo hello-from-host >"$WWW/index.html"
+echo hello-from-loopback-service >"$T/lo/index.html"
+wheel=$("$PYTHON" "$GW_SRCDIR/tests/helpers/make-wheel.py" "$WWW" gwnet_pkg \
+    1.0) || bail "cannot build the test wheel"
+printf '<a href="../../%s">%s</a>\n' "$wheel" "$wheel" \
+    >"$WWW/simple/gwnet-pkg/index.html"
+git init -q --bare "$WWW/repo.git" && (
+	d=$T/repo-src
+	git init -q "$d" && cd "$d" && echo cloned-over-http >README &&
+	git add README && git -c user.name=t -c user.email=t@t commit -qm 1 &&
+	git push -q "$WWW/repo.git" HEAD:master) &&
+	git -C "$WWW/repo.git" update-server-info ||
+	bail "cannot make the test repository"
+
+"$PYTHON" -m http.server --directory "$WWW" --bind 127.0.0.1 "$WEB_PORT" \
+    >"$T/web.log" 2>&1 &
+pids="$pids $!"
+"$PYTHON" -m http.server --directory "$T/lo" --bind 127.0.0.1 "$LO_PORT" \
+    >"$T/lo.log" 2>&1 &
+pids="$pids $!"
+
+# microsocks resolves with the host's resolver: give it, and only it, an
+# /etc/hosts that knows the test names.
+printf '127.0.0.1 localhost\n127.0.0.1 web.gw.test pkg.gw.test git.gw.test\n' \
+    >"$T/hosts"
+unshare -m sh -c "mount --bind '$T/hosts' /etc/hosts &&
+    exec microsocks -i 127.0.0.1 -p $MS_PORT" >"$T/microsocks.log" 2>&1 &
+pids="$pids $!"
+"$PYTHON" "$GW_SRCDIR/tests/helpers/socks5-log.py" "$LOG_PORT" \
+    "$T/socks.log" "$NET.0/24" >"$T/socks.err" 2>&1 &
+socks_pid=$!
+pids="$pids $socks_pid"
+
+# A server at a raw address, in a namespace of its own behind a veth.
+ip netns add "$NS" && ip link add "${VETH}a" type veth peer name "${VETH}b" &&
+    ip link set "${VETH}b" netns "$NS" &&
+    ip addr add "$NET.1/24" dev "${VETH}a" && ip link set "${VETH}a" up &&
+    ip -n "$NS" addr add "$NET.2/24" dev "${VETH}b" &&
+    ip -n "$NS" link set "${VETH}b" up && ip -n "$NS" link set lo up ||
+    bail "cannot make the test namespace"
+mkdir -p "$T/ns" && echo hello-from-netns >"$T/ns/index.html"
+ip netns exec "$NS" "$PYTHON" -m http.server --directory "$T/ns" \
+    --bind "$NET.2" "$NS_PORT" >"$T/ns.log" 2>&1 &
+pids="$pids $!"
+
+cat >"$POLICY/00-test.yaml" <<EOF
+default: true
+network:
+  upstream: { socks5: "127.0.0.1:$MS_PORT" }
+  domains: { allow: ["*.gw.test", "denied.gw.test"], deny: ["denied.gw.test"] }
+  cidrs: { allow: ["$NET.0/24"] }
+  host_loopback: { allow_ports: [$LO_PORT] }
+EOF
+cat >"$POLICY/10-user2.yaml" <<EOF
+users: [$TEST_USER2]
+network:
+  upstream: { socks5: "127.0.0.1:$LOG_PORT" }
+  domains: { allow: ["*.gw.test"], deny: ["denied.gw.test"] }
+  cidrs: { allow: ["$NET.0/24"] }
+EOF
+start_daemon
+
+for p in $WEB_PORT $LO_PORT $MS_PORT $LOG_PORT; do
+	wait_for "port $p listens" sh -c "ss -ltnH 'sport = :$p' | grep -q ."
+done
+wait_for "the namespace's server listens" ip netns exec "$NS" \
+    sh -c "ss -ltnH 'sport = :$NS_PORT' | grep -q ."
+
+W=http://web.gw.test:$WEB_PORT
+
+# --- the sandbox's view -----------------------------------------------------
+is "interfaces: loopback and the TUN device only" \
+    "$(gw_exec ls /sys/class/net </dev/null | tr '\n' ' ')" "gw0 lo "
+is "no proxy variables are set" \
+    "$(gw_exec sh -c 'env | grep -ci proxy' </dev/null)" 0
+is "resolv.conf names the netstack's resolver" \
+    "$(gw_exec sed -n 's/^nameserver //p' /etc/resolv.conf </dev/null)" \
+    198.18.0.53
+out=$(gw_exec getent ahostsv4 web.gw.test </dev/null | head -1)
+contains "an allowed name gets a fake IPv4 address" "$out" "198.1"
+out=$(gw_exec getent ahostsv6 web.gw.test </dev/null | head -1)
+contains "and a fake IPv6 address" "$out" "fd67:7779:6661::"
+
+# --- TCP through microsocks ---------------------------------------------------
+is "curl by name (fake IP, socks5h)" \
+    "$(gw_exec curl -sS -m 10 "$W/index.html" </dev/null)" hello-from-host
+is "curl -4 by name" \
+    "$(gw_exec curl -4 -sS -m 10 "$W/index.html" </dev/null)" hello-from-host
+is "curl -6 by name" \
+    "$(gw_exec curl -6 -sS -m 10 "$W/index.html" </dev/null)" hello-from-host
+gw_exec wget -q -O wget.out "$W/index.html" </dev/null
+is "wget by name, written into the cwd on the host" \
+    "$(cat "$WORK/wget.out" 2>/dev/null)" hello-from-host
+is "python urllib by name" "$(gw_exec /usr/bin/python3 -c "
+import urllib.request
+print(urllib.request.urlopen('$W/index.html', timeout=10).read().decode().strip())
+" </dev/null)" hello-from-host
+gw_exec git clone -q "http://git.gw.test:$WEB_PORT/repo.git" clone \
+    </dev/null >"$T/git.log" 2>&1
+is "git clone over http" "$(cat "$WORK/clone/README" 2>/dev/null)" \
+    cloned-over-http
+is "curl to an allowed raw address" \
+    "$(gw_exec curl -sS -m 10 "http://$NET.2:$NS_PORT/" </dev/null)" \
+    hello-from-netns
+ok "which saw the proxy, not the sandbox, connect" \
+    grep -q "^$NET.1 " "$T/ns.log"
+
+# --- what is refused --------------------------------------------------------
+gw_exec getent hosts denied.gw.test </dev/null >/dev/null
+is "a denied name does not resolve (NXDOMAIN)" $? 2
+gw_exec getent hosts example.org </dev/null >/dev/null
+is "a name outside domains.allow does not resolve" $? 2
+gw_exec curl -sS -m 10 "http://127.0.0.1:$WEB_PORT/" </dev/null 2>/dev/null
+is "the host's 127.0.0.1 is not the sandbox's" $? 7
+ok "and the host listener saw no request" \
+    test "$(grep -c 'GET / ' "$T/web.log")" -eq 0
+out=$(gw_exec /usr/bin/python3 -c "
+import socket
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.settimeout(5)
+s.connect(('$NET.2', 9999))
+s.send(b'x')
+try:
+    s.recv(10)
+    print('answered')
+except ConnectionRefusedError:
+    print('refused')
+except socket.timeout:
+    print('timeout')
+" </dev/null)
+is "UDP to a port other than 53 is refused at once" "$out" refused
+is "a policy-allowed host loopback port is reachable at 198.18.0.2" \
+    "$(gw_exec curl -sS -m 10 "http://198.18.0.2:$LO_PORT/" </dev/null)" \
+    hello-from-loopback-service
+gw_exec curl -sS -m 10 "http://198.18.0.2:$WEB_PORT/" </dev/null 2>/dev/null
+is "other host loopback ports are refused" $? 7
+
+# --- pip from a local package index, by name --------------------------------
+gw_exec /usr/bin/python3 -m venv venv >"$T/venv.log" 2>&1
+gw_exec venv/bin/pip install --no-cache-dir --retries 0 --timeout 10 \
+    --index-url "http://pkg.gw.test:$WEB_PORT/simple" \
+    --trusted-host pkg.gw.test gwnet-pkg \
+    </dev/null >"$T/pip.log" 2>&1
+st=$?
+is "pip install from the local index through the sandbox" $st 0
+[ $st -eq 0 ] || sed 's/^/# /' "$T/pip.log" | tail -20
+is "the package imports" "$(gw_exec venv/bin/python -c \
+    'import gwnet_pkg; print(gwnet_pkg.hello())' </dev/null)" \
+    "hello from the wheel"
+
+# --- the logging proxy: identity, names, refusals ---------------------------
+work2=$(mktemp -d "$TEST_HOME2/work.XXXXXX") && chown "$TEST_USER2" "$work2"
+GW_EXEC2=(setpriv --reuid="$TEST_USER2" --regid="$TEST_USER2" --init-groups
+    env -i -C "$work2" PATH=/usr/local/bin:/usr/bin:/bin
+    HOME="$TEST_HOME2" GREYWALL_SOCKET="$SOCK" "$GW" exec)
+is "curl through the logging proxy" \
+    "$("${GW_EXEC2[@]}" curl -sS -m 10 "$W/index.html" </dev/null)" \
+    hello-from-host
+ok "the proxy got the daemon-set identity user/sandbox/command" \
+    grep -Eq "^AUTH $TEST_USER2/[0-9]+/curl [0-9]+$" "$T/socks.log"
+ok "and a CONNECT by name, not by fake address" \
+    grep -q "^CONNECT web.gw.test $WEB_PORT$" "$T/socks.log"
+"${GW_EXEC2[@]}" curl -sS -m 10 "http://denied.gw.test:$WEB_PORT/" \
+    </dev/null 2>/dev/null
+is "a denied name fails in the sandbox (curl: cannot resolve)" $? 6
+ok "and the proxy never heard of it" \
+    test "$(grep -c denied "$T/socks.log")" -eq 0
+"${GW_EXEC2[@]}" curl -sS -m 10 "http://192.0.2.1:$WEB_PORT/" \
+    </dev/null 2>/dev/null
+is "a raw address outside cidrs.allow is refused" $? 7
+ok "without a SOCKS request" test "$(grep -c 192.0.2.1 "$T/socks.log")" -eq 0
+
+# --- the proxy goes away, the netstack dies ---------------------------------
+kill "$socks_pid"
+wait "$socks_pid" 2>/dev/null
+"${GW_EXEC2[@]}" curl -sS -m 10 "$W/index.html" </dev/null 2>/dev/null
+is "with the proxy down, connections are refused (not hung)" $? 7
+
+helper=$(pgrep -P "$daemon_pid" -u _greywall)
+ok "the netstack helper runs as _greywall" test -n "$helper"
+kill -KILL $helper
+ok "greywalld restarts the netstack" wait_for restart \
+    grep -q "netstack helper restarted" "$T/daemon.log"
+is "a new sandbox has network again" \
+    "$(gw_exec curl -sS -m 10 "$W/index.html" </dev/null)" hello-from-host
+
+is "gw exec --no-network: loopback only" \
+    "$(gw_exec --no-network ls /sys/class/net </dev/null | tr '\n' ' ')" "lo "
+
+done_testing
