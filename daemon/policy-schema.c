@@ -328,10 +328,11 @@ val_port(struct val *v)
  * wildcard only as a leading "*." followed by at least two labels; at
  * least two labels otherwise; no leading or trailing dot. On top of them:
  * RFC 1123 labels, no IP addresses (they are not names, and belong in
- * network.cidrs), no bare "*" and no "localhost", which Fence accepts:
- * host services are reached through network.host_loopback.allow_ports,
- * and a name that resolves to loopback must not open them. A hostname to
- * connect to (pattern = 0) takes no wildcard but may be a single label.
+ * network.cidrs) and no "localhost", which Fence accepts: host services
+ * are reached through network.host_loopback.allow_ports, and a name that
+ * resolves to loopback must not open them. A bare "*" is every name. A
+ * hostname to connect to (pattern = 0) takes no wildcard but may be a
+ * single label.
  * Returns NULL or why the name is refused.
  */
 static const char *
@@ -347,8 +348,10 @@ val_domain_check(const char *s, size_t len, int pattern, char *out)
 		return ("it is empty");
 	if (strchr(s, '/') != NULL || strchr(s, ':') != NULL)
 		return ("leave out any scheme, path and port");
-	if (pattern && strcmp(s, "*") == 0)
-		return ("a bare '*' would match every domain");
+	if (pattern && len == 1 && s[0] == '*') {
+		memcpy(out, "*", 2);
+		return (NULL);
+	}
 	if (pattern && strncmp(s, "*.", 2) == 0)
 		wild = 1;
 	if (strchr(s + 2 * wild, '*') != NULL)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "greywalld.h"
+#include "net.h"
 
 void
 policy_clear(struct policy *p)
@@ -75,6 +76,30 @@ policy_has(const struct policy_entry *e, const char *str)
 	for (i = 0; i < e->n; i++)
 		if (strcmp(e->v[i].str, str) == 0)
 			return (1);
+	return (0);
+}
+
+/*
+ * Whether an overlay's allow-list entry str is within what list e allows:
+ * the same entry, or for domains and CIDRs one that matches more
+ * ("*.pypi.org" is within "*", "10.1.0.0/16" within "10.0.0.0/8").
+ */
+static int
+policy_covers(enum policy_key k, const struct policy_entry *e,
+    const char *str)
+{
+	size_t	i;
+
+	for (i = 0; i < e->n; i++) {
+		if (strcmp(e->v[i].str, str) == 0)
+			return (1);
+		if (k == PK_NET_DOMAINS_ALLOW &&
+		    net_domain_covers(e->v[i].str, str))
+			return (1);
+		if (k == PK_NET_CIDRS_ALLOW &&
+		    net_cidr_covers(e->v[i].str, str))
+			return (1);
+	}
 	return (0);
 }
 
@@ -225,7 +250,8 @@ policy_scalar_narrower(enum policy_key k, const struct policy_value *v,
  * would widen it. Denials are added. An allowance list in the overlay
  * replaces the effective one and may only name entries the administrator
  * allowed, except that client_may.add_read and add_write let a client add
- * read and write paths. Scalars may only move towards the narrow end.
+ * read and write paths; a domain or CIDR entry may also be a narrower
+ * one (see policy_covers()). Scalars may only move towards the narrow end.
  * On error nothing is guaranteed about eff: the caller discards it.
  */
 int
@@ -270,7 +296,7 @@ policy_narrow(struct policy *eff, const struct policy *ov,
 			    (k == PK_FS_WRITE &&
 			    eff->e[PK_CLIENT_MAY_ADD_WRITE].one.num);
 			for (i = 0; i < o->n; i++) {
-				if (may_add || policy_has(&eff->e[k],
+				if (may_add || policy_covers(k, &eff->e[k],
 				    o->v[i].str))
 					continue;
 				policy_errorf(err, &o->v[i].src, "'%s' entry"

@@ -120,6 +120,8 @@ static const struct accept accepts[] = {
 	    "xn--bcher-kva.example", 0 },
 	{ PK_NET_DOMAINS_ALLOW, "a-b.c0.example.com", "a-b.c0.example.com", 0 },
 	{ PK_NET_DOMAINS_DENY, "1password.com", "1password.com", 0 },
+	{ PK_NET_DOMAINS_ALLOW, "*", "*", 0 },		/* every name */
+	{ PK_NET_DOMAINS_DENY, "*", "*", 0 },
 
 	/* PT_CIDR: the number is the prefix length */
 	{ PK_NET_CIDRS_ALLOW, "10.0.0.0/8", "10.0.0.0/8", 8 },
@@ -293,7 +295,7 @@ static const struct reject rejects[] = {
 	{ PK_NET_DOMAINS_ALLOW, "example.com.*", "a wildcard is only" },
 	{ PK_NET_DOMAINS_ALLOW, "*.*.example.com", "a wildcard is only" },
 	{ PK_NET_DOMAINS_ALLOW, "**.example.com", "a wildcard is only" },
-	{ PK_NET_DOMAINS_ALLOW, "*", "a bare '*' would match every domain" },
+	{ PK_NET_DOMAINS_ALLOW, "**", "a wildcard is only accepted" },
 	{ PK_NET_DOMAINS_ALLOW, "*.com", "a wildcard needs at least two "
 	    "labels after '*.'" },
 	{ PK_NET_DOMAINS_ALLOW, "*.", "it ends with a dot" },

@@ -80,7 +80,7 @@ main(void)
 	char			*groups_none[] = { "users" };
 	char			*text, buf[1024];
 
-	plan(55);
+	plan(64);
 
 	/* Built-in defaults. */
 	memset(&d, 0, sizeof(d));
@@ -257,6 +257,47 @@ main(void)
 	ok(strstr(buf, "filesystem.cwd") == NULL &&
 	    strstr(buf, "filesystem.read") == NULL, "cwd and read are"
 	    " enforced");
+
+	/*
+	 * The shipped default allows every name and address: an overlay
+	 * may narrow "*" and "0.0.0.0/0" to what they cover, not widen back.
+	 */
+	memset(&eff, 0, sizeof(eff));
+	parse("00-default.yaml", "default: true\nnetwork:\n"
+	    "  domains: { allow: [\"*\"], deny: [] }\n"
+	    "  cidrs: { allow: [\"0.0.0.0/0\", \"::/0\"] }\n", 0, &eff);
+	ok(narrow(&eff, "network:\n  domains:\n    allow: [\"*.pypi.org\","
+	    " \"pythonhosted.org\"]\n", &err) == 0 &&
+	    eff.e[PK_NET_DOMAINS_ALLOW].n == 2 &&
+	    has(&eff, PK_NET_DOMAINS_ALLOW, "*.pypi.org") &&
+	    !has(&eff, PK_NET_DOMAINS_ALLOW, "*"),
+	    "'*' narrows to '*.pypi.org' and a name (%s)", err.msg);
+	ok(narrow(&eff, "network:\n  domains:\n    allow: [\"*.files.pypi.org"
+	    "\"]\n", &err) == 0, "'*.pypi.org' narrows to '*.files.pypi.org'");
+	ok(narrow(&eff, "network:\n  domains:\n    allow: [\"pypi.org\"]\n",
+	    &err) == -1 && strstr(err.msg, "'network.domains.allow' entry"
+	    " 'pypi.org' would widen the policy") != NULL,
+	    "but not to its apex (%s)", err.msg);
+	ok(narrow(&eff, "network:\n  domains:\n    allow: [\"*\"]\n",
+	    &err) == -1, "nor back to '*'");
+	ok(narrow(&eff, "network:\n  cidrs:\n    allow: [\"10.0.0.0/8\","
+	    " \"fd00::/8\"]\n", &err) == 0 &&
+	    eff.e[PK_NET_CIDRS_ALLOW].n == 2 &&
+	    has(&eff, PK_NET_CIDRS_ALLOW, "fd00::/8"),
+	    "0.0.0.0/0 and ::/0 narrow to 10.0.0.0/8 and fd00::/8 (%s)",
+	    err.msg);
+	ok(narrow(&eff, "network:\n  cidrs:\n    allow: [\"10.1.0.0/16\"]\n",
+	    &err) == 0, "10.0.0.0/8 narrows to 10.1.0.0/16");
+	ok(narrow(&eff, "network:\n  cidrs:\n    allow: [\"10.0.0.0/8\"]\n",
+	    &err) == -1 && strstr(err.msg, "'network.cidrs.allow' entry"
+	    " '10.0.0.0/8' would widen the policy") != NULL,
+	    "but not back (%s)", err.msg);
+	ok(narrow(&eff, "network:\n  cidrs:\n    allow: [\"fd00::/8\"]\n",
+	    &err) == -1, "nor to a network dropped before");
+	ok(narrow(&eff, "network:\n  domains:\n    deny: [\"*\"]\n",
+	    &err) == 0 && has(&eff, PK_NET_DOMAINS_DENY, "*"),
+	    "an overlay may deny every name");
+	policy_clear(&eff);
 
 	policy_clear(&set.v[0].pol);
 	policy_clear(&set.v[1].pol);
