@@ -20,7 +20,7 @@
 #define DNS_LABEL_MAX		63
 #define DNS_TYPE_IXFR		251
 #define DNS_TYPE_AXFR		252
-#define DNS_ANSWER_FIXED	12	/* name pointer, type, class, TTL, len */
+#define DNS_ANSWER_FIXED	12	/* name, type, class, TTL, length */
 /*
  * A query with one question and an OPT record is a few hundred bytes;
  * anything much longer on a TCP stream is not a query worth buffering.
@@ -204,7 +204,7 @@ dns_reply(const uint8_t *query, size_t qlen, const struct dns_query *q,
 	memcpy(out + DNS_HDR_LEN, query + DNS_HDR_LEN, qdlen);
 	if (alen > 0) {
 		out += DNS_HDR_LEN + qdlen;
-		put16(out, 0xc000 | DNS_HDR_LEN);	/* the question's name */
+		put16(out, 0xc000 | DNS_HDR_LEN);	/* the question name */
 		put16(out + 2, q->qtype);
 		put16(out + 4, DNS_CLASS_IN);
 		put32(out + 6, DNS_TTL);

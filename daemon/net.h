@@ -41,7 +41,7 @@ struct dns_query {
 	uint16_t	qtype;
 	uint16_t	qclass;
 	int		rd;		/* recursion desired, echoed */
-	int		rcode;		/* after a failed parse: how to answer */
+	int		rcode;		/* after a failed parse: the answer */
 	size_t		qend;		/* end of the question, 0 if unread */
 	char		name[DNS_NAME_MAX + 1];	/* lower case, no final dot */
 };

@@ -258,7 +258,21 @@ test_dns(void)
 	len = mkquery(b, 0x0100, 1, name, DNS_TYPE_A, 1);
 	b[12] = 64;
 	ok(parse_fails(b, len, EBADMSG, DNS_RCODE_FORMERR),
-	    "a label longer than 63");
+	    "a label longer than 63, running into the next");
+	len = mkquery(b, 0x0100, 1, NULL, 0, 0);
+	b[len++] = 64;
+	memset(b + len, 'a', 64);
+	len += 64;
+	memcpy(b + len, "\0\0\1\0\1", 5);
+	len += 5;
+	ok(parse_fails(b, len, EBADMSG, DNS_RCODE_FORMERR),
+	    "a well-formed label of 64 bytes");
+	len = mkquery(b, 0x0100, 1, NULL, 0, 0);
+	b[len++] = 0xc0;
+	memset(b + len, 'a', 300);
+	len += 300;
+	ok(parse_fails(b, len, EBADMSG, DNS_RCODE_FORMERR),
+	    "a pointer followed by 300 bytes of letters");
 
 	/* Well formed but not served. */
 	len = mkquery(b, 0x1100, 1, "example.com", DNS_TYPE_A, 1);
