@@ -15,8 +15,25 @@ fi
 ninja -C build
 meson install -C build --quiet
 
-# Members of greywall-admin may use gwctl.
+# Members of greywall-admin may use gwctl; the netstack helper runs as
+# _greywall (the installed sysusers.d file says the same).
 getent group greywall-admin >/dev/null || groupadd --system greywall-admin
+id _greywall >/dev/null 2>&1 || useradd --system --no-create-home \
+    --home-dir /nonexistent --shell /usr/sbin/nologin _greywall
+
+# The SOCKS5 proxy sandboxes use (GreyProxy's address). If nothing listens
+# there, start Debian's microsocks; its own /etc/hosts knows the demo name.
+proxy_pidfile=/run/greywall/setup-microsocks.pid
+mkdir -p /run/greywall
+if ! ss -ltnH 'sport = :43052' | grep -q .; then
+	{ cat /etc/hosts; echo "127.0.0.1 demo.greywall.test"; } \
+	    >/run/greywall/demo-hosts
+	nohup unshare -m sh -c 'mount --bind /run/greywall/demo-hosts \
+	    /etc/hosts && exec microsocks -i 127.0.0.1 -p 43052' \
+	    >>/var/log/greywall-microsocks.log 2>&1 &
+	echo $! >"$proxy_pidfile"
+	echo "microsocks started on 127.0.0.1:43052 (pid $!)"
+fi
 
 sock=/run/greywall/greywall.sock
 pidfile=/run/greywall/setup-greywalld.pid
@@ -49,8 +66,8 @@ else
 fi
 
 # The demo: an unprivileged user runs a command in a sandbox from a
-# project directory. A web server on the host's 127.0.0.1 shows that the
-# sandbox has no network at all.
+# project directory. A web server on the host's 127.0.0.1 is reached by
+# name through the proxy, never directly.
 id gwdemo >/dev/null 2>&1 || useradd -m -s /bin/bash gwdemo
 home=$(getent passwd gwdemo | cut -d: -f6)
 project=$home/demo-project
@@ -59,7 +76,10 @@ chown gwdemo: "$project"
 rm -f "$project/written-in-sandbox.txt" "$home/.escape"
 
 port=18765
-python3 -m http.server --bind 127.0.0.1 "$port" >/dev/null 2>&1 &
+mkdir -p /run/greywall/demo-www
+echo "hello through the proxy" >/run/greywall/demo-www/index.html
+python3 -m http.server --directory /run/greywall/demo-www \
+    --bind 127.0.0.1 "$port" >/dev/null 2>&1 &
 web=$!
 trap 'kill $web 2>/dev/null' EXIT
 sleep 0.3
@@ -73,10 +93,11 @@ runuser -u gwdemo -- sh -c "cd '$project' && gw exec -- bash -c '
 	    echo \"home write: refused (read-only)\"
 	test -e ~/.bashrc && echo \"home read:  ~/.bashrc VISIBLE\" ||
 	    echo \"home read:  ~/.bashrc not visible (deny by default)\"
-	echo \"interfaces: \$(ls /sys/class/net)\"
+	echo \"interfaces: \$(ls /sys/class/net | tr \"\\n\" \" \")\"
+	echo \"download:   \$(curl -sS -m 10 http://demo.greywall.test:$port/ 2>&1)\"
 	(exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null &&
-	    echo \"network:    host 127.0.0.1:$port REACHABLE\" ||
-	    echo \"network:    host 127.0.0.1:$port unreachable\"
+	    echo \"direct:     host 127.0.0.1:$port REACHABLE\" ||
+	    echo \"direct:     host 127.0.0.1:$port refused (only the proxy is reachable)\"
 '"
 echo "--- checked on the host ---"
 ok=1

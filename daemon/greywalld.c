@@ -89,9 +89,8 @@ policy_warn_unenforced(void)
 	char	buf[2048];
 
 	if (policyset_unenforced(&gw_policy, buf, sizeof(buf)) > 0)
-		log_warnx("policy keys this greywalld does not enforce yet"
-		    " (the sandbox has no network at all meanwhile): %s",
-		    buf);
+		log_warnx("policy keys this greywalld does not enforce yet:"
+		    " %s", buf);
 }
 
 void

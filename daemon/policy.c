@@ -371,7 +371,15 @@ policy_key_enforced(enum policy_key k)
 	case PK_USERS:
 	case PK_GROUPS:
 	case PK_DEFAULT:
-	case PK_NET_UPSTREAM:		/* no network at all yet */
+	case PK_NET_UPSTREAM:
+	case PK_NET_UPSTREAM_SOCKS5:
+	case PK_NET_DNS_MODE:
+	case PK_NET_DNS_SERVER:
+	case PK_NET_DOMAINS_ALLOW:
+	case PK_NET_DOMAINS_DENY:
+	case PK_NET_CIDRS_ALLOW:
+	case PK_NET_IPV6:
+	case PK_NET_HOST_LOOPBACK_PORTS:
 	case PK_FS_CWD:
 	case PK_FS_READ:		/* literal paths; globs are refused */
 	case PK_FS_WRITE:
