@@ -154,13 +154,15 @@ unit_caps() {
 }
 
 # start_daemon [ARGS...]: a foreground greywalld on $SOCK, logging to $T,
-# with only the capabilities the systemd unit grants.
+# with only the capabilities the systemd unit grants. A program named in
+# $DAEMON_WRAPPER, if set, runs in front of greywalld and execs it.
 start_daemon() {
 	caps=$(unit_caps)
 	[ -n "$caps" ] || bail "no CapabilityBoundingSet in the built unit"
 	# A stale socket file would make the wait below return early.
 	rm -f "$SOCK"
 	setpriv --bounding-set=-all,"$caps" --inh-caps=-all \
+	    ${DAEMON_WRAPPER:+"$DAEMON_WRAPPER"} \
 	    "$GREYWALLD" -d -s "$SOCK" -P "$POLICY" "$@" \
 	    >>"$T/daemon.log" 2>&1 &
 	daemon_pid=$!
