@@ -379,17 +379,19 @@ sandbox_landlock_check(struct conn *c, const struct policy *pol, int *without)
 		*without = 1;
 		return (0);
 	}
+	/* "(file:line)", or "(built-in)" as the policy code names it. */
 	if (v->src.line > 0)
-		snprintf(where, sizeof(where), "%s:%u", v->src.file,
+		snprintf(where, sizeof(where), "(%s:%u)", v->src.file,
 		    v->src.line);
 	else
-		snprintf(where, sizeof(where), "%s", v->src.file);
+		snprintf(where, sizeof(where), v->src.file[0] == '(' ? "%s" :
+		    "(%s)", v->src.file);
 	log_warnx("uid %u: refusing a sandbox: no Landlock, and"
-	    " hardening.landlock is 'required' (%s)", (unsigned)c->peer.uid,
+	    " hardening.landlock is 'required' %s", (unsigned)c->peer.uid,
 	    where);
 	control_send_error(c, GW_ERR_SETUP, "sandbox setup failed: Landlock"
 	    " is not available on this kernel, and 'hardening.landlock:"
-	    " required' (%s) refuses to run without it", where);
+	    " required' %s refuses to run without it", where);
 	return (-1);
 }
 

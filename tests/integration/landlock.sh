@@ -275,7 +275,7 @@ n=$(nsandboxes)
 run sh -c 'touch ran'
 is "the built-in required refuses to run (125)" "$st" 125
 contains "naming the key and where it came from" "$err" \
-    "'hardening.landlock: required' ((built-in)) refuses to run without it"
+    "'hardening.landlock: required' (built-in) refuses to run without it"
 is "nothing ran" "$(host_has "$WORK/ran")" absent
 is "no sandbox was even created" "$(nsandboxes)" "$n"
 
