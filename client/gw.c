@@ -191,6 +191,7 @@ session_loop(int sock, int sigfd, const char *cmd)
 	struct signalfd_siginfo		si;
 	struct gw_signal		sig;
 	struct gw_sandbox_exited	x;
+	struct gw_sandbox_started	st;
 	struct pollfd			pfd[2];
 	int				r;
 
@@ -227,6 +228,11 @@ session_loop(int sock, int sigfd, const char *cmd)
 		}
 		switch (msg.hdr.type) {
 		case GW_MSG_SANDBOX_STARTED:
+			memcpy(&st, msg.data, sizeof(st));
+			if (st.flags & GW_STARTED_NO_LANDLOCK)
+				warnx("warning: Landlock is not available on"
+				    " this kernel; running without it"
+				    " (hardening.landlock: best-effort)");
 			break;
 		case GW_MSG_SANDBOX_EXITED:
 			memcpy(&x, msg.data, sizeof(x));

@@ -320,6 +320,7 @@ main(int argc, char *argv[])
 
 	if (sandbox_seccomp_prepare() == -1)
 		fatal("cannot build the seccomp filter");
+	sandbox_landlock_detect();
 
 	/* A broken policy stops the start: nothing runs on a guess. */
 	if (policyset_load(gw_conf.policy_dir, &gw_policy, &perr) == -1) {

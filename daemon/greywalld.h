@@ -156,6 +156,12 @@ enum cwd_mode {
 	CWD_RW,
 };
 
+/* hardening.landlock, in policy_keys[PK_HARDENING_LANDLOCK].enums order. */
+enum landlock_mode {
+	LANDLOCK_REQUIRED = 0,
+	LANDLOCK_BEST_EFFORT,
+};
+
 /* Everything the forked sandbox needs; filled in before clone. */
 struct sandbox_spec {
 	char		**argv;
@@ -176,6 +182,7 @@ struct sandbox_spec {
 	char		**deny_write;
 	int		  net_slot;	/* 0: no network at all */
 	int		  net_ipv6;
+	int		  landlock;	/* apply Landlock */
 };
 
 struct sandbox {
@@ -408,9 +415,16 @@ void		 sandbox_ns_setup(void);
 /* sandbox-mount.c */
 int		 sandbox_mount_cwd_tree(int);
 void		 sandbox_mount_setup(const struct sandbox_spec *);
+const char	*sandbox_mount_system_path(size_t);
+const char	*sandbox_mount_dev_node(size_t);
 
 /* sandbox-creds.c */
 void		 sandbox_creds_drop(const struct sandbox_spec *);
+
+/* sandbox-landlock.c */
+int		 sandbox_landlock_detect(void);
+int		 sandbox_landlock_abi(void);
+void		 sandbox_landlock_apply(const struct sandbox_spec *);
 
 /* sandbox-seccomp.c */
 int		 sandbox_seccomp_prepare(void);

@@ -321,6 +321,9 @@ sandbox_init_run(struct sandbox_spec *spec)
 	close(spec->cwdtree);
 	sandbox_ns_setup();
 	sandbox_creds_drop(spec);
+	/* Needs no_new_privs, set just above; before seccomp, which is last. */
+	if (spec->landlock)
+		sandbox_landlock_apply(spec);
 	/* A session keyring of its own, not the daemon's. */
 	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) == -1)
 		sandbox_init_fail(errno, "join a new session keyring");

@@ -431,6 +431,19 @@ static const char *const dev_nodes[] = {
 	"null", "zero", "full", "random", "urandom", "tty",
 };
 
+/* The two lists above, for sandbox-landlock.c; NULL past the end. */
+const char *
+sandbox_mount_system_path(size_t i)
+{
+	return (i < nitems(system_paths) ? system_paths[i] : NULL);
+}
+
+const char *
+sandbox_mount_dev_node(size_t i)
+{
+	return (i < nitems(dev_nodes) ? dev_nodes[i] : NULL);
+}
+
 static void
 mount_system(int root)
 {

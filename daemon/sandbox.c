@@ -411,6 +411,41 @@ fail:
 }
 
 /*
+ * Whether this sandbox gets Landlock. Without it in the kernel,
+ * hardening.landlock: required refuses the request (the error is sent,
+ * -1 returned) and best-effort runs without it (0 is returned and
+ * *without set, for the client to warn about).
+ */
+static int
+sandbox_landlock_check(struct conn *c, const struct policy *pol, int *without)
+{
+	const struct policy_value	*v = &pol->e[PK_HARDENING_LANDLOCK].one;
+	char				 where[300];
+
+	*without = 0;
+	if (sandbox_landlock_abi() > 0)
+		return (0);
+	if (v->num == LANDLOCK_BEST_EFFORT) {
+		*without = 1;
+		return (0);
+	}
+	/* "(file:line)", or "(built-in)" as the policy code names it. */
+	if (v->src.line > 0)
+		snprintf(where, sizeof(where), "(%s:%u)", v->src.file,
+		    v->src.line);
+	else
+		snprintf(where, sizeof(where), v->src.file[0] == '(' ? "%s" :
+		    "(%s)", v->src.file);
+	log_warnx("uid %u: refusing a sandbox: no Landlock, and"
+	    " hardening.landlock is 'required' %s", (unsigned)c->peer.uid,
+	    where);
+	control_send_error(c, GW_ERR_SETUP, "sandbox setup failed: Landlock"
+	    " is not available on this kernel, and 'hardening.landlock:"
+	    " required' %s refuses to run without it", where);
+	return (-1);
+}
+
+/*
  * Start a sandbox for a complete request. On failure the error has been
  * sent to the client and -1 is returned; the request stays the caller's.
  */
@@ -431,6 +466,7 @@ sandbox_start(struct conn *c, struct request *r)
 	size_t			 netlen = 0;
 	uint32_t		 id;
 	char			 neterr[512];
+	int			 no_landlock;
 	_cleanup_close_ int	 cwdtree = -1, child_end = -1;
 	char			 cwd[PATH_MAX];
 	int			 sp[2], pidfd = -1;
@@ -456,6 +492,10 @@ sandbox_start(struct conn *c, struct request *r)
 	}
 	if (sandbox_policy(c, pw, r, &pol) == -1)
 		return (-1);
+	if (sandbox_landlock_check(c, &pol, &no_landlock) == -1) {
+		policy_clear(&pol);
+		return (-1);
+	}
 	if ((cwdtree = sandbox_mount_cwd_tree(r->fds[GW_FD_CWD])) == -1) {
 		log_warn("uid %u: cannot clone the mount of '%s'",
 		    (unsigned)c->peer.uid, cwd);
@@ -537,6 +577,7 @@ sandbox_start(struct conn *c, struct request *r)
 	spec.umask = r->umask;
 	spec.net_slot = sb->net_slot;
 	spec.net_ipv6 = net_ipv6;
+	spec.landlock = !no_landlock;
 
 	if ((pid = sandbox_ns_spawn(&spec, &pidfd)) == -1) {
 		log_warn("%s: clone", __func__);
@@ -566,10 +607,14 @@ sandbox_start(struct conn *c, struct request *r)
 		return (-1);
 	}
 
-	log_info("sandbox %u: uid %u (%s) pid %d cwd '%s': %s", sb->id,
-	    (unsigned)sb->uid, sb->user, (int)pid, sb->cwd, sb->cmdline);
+	log_info("sandbox %u: uid %u (%s) pid %d cwd '%s'%s: %s", sb->id,
+	    (unsigned)sb->uid, sb->user, (int)pid, sb->cwd,
+	    no_landlock ? " without Landlock" : "", sb->cmdline);
+	memset(&st, 0, sizeof(st));
 	st.id = sb->id;
 	st.pid = pid;
+	if (no_landlock)
+		st.flags |= GW_STARTED_NO_LANDLOCK;
 	control_send(c, GW_MSG_SANDBOX_STARTED, sb->id, &st, sizeof(st),
 	    NULL, 0);
 	return (0);

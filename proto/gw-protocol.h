@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#define GW_PROTO_VERSION	2
+#define GW_PROTO_VERSION	3
 
 #define GW_SOCKET_PATH		"/run/greywall/greywall.sock"
 
@@ -125,11 +125,15 @@ struct gw_sandbox_fd {
 };
 _Static_assert(sizeof(struct gw_sandbox_fd) == 4, "gw_sandbox_fd size");
 
+/* A protection layer the sandbox runs without (the policy allowed it). */
+#define GW_STARTED_NO_LANDLOCK	0x1
+
 struct gw_sandbox_started {
 	uint32_t	id;		/* sandbox id, as gwctl shows it */
 	uint32_t	pid;		/* host pid of the sandbox's init */
+	uint32_t	flags;		/* GW_STARTED_* */
 };
-_Static_assert(sizeof(struct gw_sandbox_started) == 8,
+_Static_assert(sizeof(struct gw_sandbox_started) == 12,
     "gw_sandbox_started size");
 
 struct gw_signal {

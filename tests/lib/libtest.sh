@@ -154,7 +154,8 @@ unit_caps() {
 }
 
 # start_daemon [ARGS...]: a foreground greywalld on $SOCK, logging to $T,
-# with only the capabilities the systemd unit grants.
+# with only the capabilities the systemd unit grants. A program named in
+# $DAEMON_WRAPPER, if set, runs in front of greywalld and execs it.
 start_daemon() {
 	# The netstack helper's user, as setup.sh and sysusers.d make it.
 	id _greywall >/dev/null 2>&1 ||
@@ -165,6 +166,7 @@ start_daemon() {
 	# A stale socket file would make the wait below return early.
 	rm -f "$SOCK"
 	setpriv --bounding-set=-all,"$caps" --inh-caps=-all \
+	    ${DAEMON_WRAPPER:+"$DAEMON_WRAPPER"} \
 	    "$GREYWALLD" -d -s "$SOCK" -P "$POLICY" "$@" \
 	    >>"$T/daemon.log" 2>&1 &
 	daemon_pid=$!

@@ -329,7 +329,8 @@ test_roundtrips(void)
 	struct gw_error			err = { GW_ERR_DENIED };
 	struct gw_error			err2 = { GW_ERR_INTERNAL };
 	struct gw_sandbox_open		open_ = { 0, 3, 2, 0 };
-	struct gw_sandbox_started	started = { 42, 4242 };
+	struct gw_sandbox_started	started = { 42, 4242,
+					    GW_STARTED_NO_LANDLOCK };
 	struct gw_signal		sig = { SIGTERM };
 	struct gw_sandbox_exited	exited = { GW_EXIT_SIGNAL, SIGKILL };
 	struct gw_sandbox_exited	exited2 = { GW_EXIT_CODE, -1 };
@@ -715,6 +716,10 @@ test_bad_validate(void)
 	expect_invalid("OK with 1 byte", len, 0, GW_DIR_TO_CLIENT);
 	len = mkmsg(GW_MSG_ADMIN_LIST, big, 4);
 	expect_invalid("ADMIN_LIST with 4 bytes", len, 0, GW_DIR_TO_DAEMON);
+	/* Protocol 2's SANDBOX_STARTED had no flags: a client must see it. */
+	len = mkmsg(GW_MSG_SANDBOX_STARTED, big, 8);
+	expect_invalid("SANDBOX_STARTED of 8 bytes (no flags)", len, 0,
+	    GW_DIR_TO_CLIENT);
 	len = mkmsg(GW_MSG_SANDBOX_FD, NULL, 0);
 	expect_invalid("SANDBOX_FD empty, with fd", len, 1, GW_DIR_TO_DAEMON);
 	len = mkmsg(GW_MSG_SANDBOX_FD, big, sizeof(sfd) + 4);
@@ -936,7 +941,7 @@ main(void)
 {
 	if (access("/proc/self/fd", R_OK) == -1)
 		skip_all("no /proc/self/fd to count open fds");
-	plan(388);
+	plan(391);
 	test_roundtrips();
 	test_fd_passing();
 	test_bad_framing();
