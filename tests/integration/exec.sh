@@ -129,7 +129,8 @@ port=$(cat "$T/port")
 gw_exec bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null
 ok "connect to a host listener fails in the sandbox" test $? -ne 0
 gw_exec sh -c 'ls /sys/class/net' >"$T/ifaces"
-is "only loopback in the network namespace" "$(cat "$T/ifaces")" lo
+is "loopback and the TUN device in the network namespace" \
+    "$(tr '\n' ' ' <"$T/ifaces")" "gw0 lo "
 touch "$T/stop"
 bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"
 wait "$listener"
