@@ -6,6 +6,7 @@
 #define GREYWALLD_H
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/queue.h>
 
 #include <signal.h>
@@ -56,12 +57,14 @@ struct request {
 	char		**argv;		/* NULL-terminated when complete */
 	char		**envp;
 	int		 fds[GW_FD_ROLE_MAX];
+	struct winsize	 winsize;	/* GW_OPEN_PTY */
 };
 
 struct outmsg {
 	TAILQ_ENTRY(outmsg)	 entry;
 	size_t			 len;
 	uint8_t			*buf;
+	int			 fd;		/* sent with it, or -1 */
 };
 TAILQ_HEAD(outq, outmsg);
 
@@ -95,6 +98,7 @@ TAILQ_HEAD(connlist, conn);
 enum init_msgtype {
 	INIT_MSG_FAIL = 1,	/* a setup step failed: text says which */
 	INIT_MSG_EXITED,	/* the command ended: how, code */
+	INIT_MSG_PTY,		/* with an fd: the pty master, for gw */
 };
 
 struct init_msg {
@@ -129,6 +133,12 @@ struct sandbox_spec {
 	char		**write;
 	char		**deny_read;
 	char		**deny_write;
+	/* GW_OPEN_PTY: stdio roles whose fd is -1 get the pty slave. */
+	int		  pty;
+	int		  pty_utf8;
+	struct winsize	  winsize;
+	gid_t		  tty_gid;	/* devpts gid=, or (gid_t)-1 */
+	int		  ptyslave;	/* in init, once allocated */
 };
 
 struct sandbox {
@@ -143,6 +153,8 @@ struct sandbox {
 	int			 pidfd;
 	int			 statusfd;
 	struct event		*ev_pid;
+	struct event		*ev_status;	/* until the pty master came */
+	int			 want_pty;
 	struct conn		*conn;
 	int			 have_exit;
 	struct gw_sandbox_exited exit;
@@ -326,6 +338,8 @@ int		 control_init(int);
 void		 control_shutdown(void);
 int		 control_send(struct conn *, uint32_t, uint32_t, const void *,
 		    size_t, const char *const *, size_t);
+int		 control_send_fd(struct conn *, uint32_t, uint32_t,
+		    const void *, size_t, int);
 int		 control_send_error(struct conn *, uint32_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 void		 control_finish(struct conn *);
@@ -354,6 +368,11 @@ void		 sandbox_mount_setup(const struct sandbox_spec *);
 
 /* sandbox-creds.c */
 void		 sandbox_creds_drop(const struct sandbox_spec *);
+
+/* sandbox-pty.c */
+int		 sandbox_pty_open(const struct sandbox_spec *);
+int		 sandbox_pty_is_master(int);
+const char	*sandbox_pty_stdio_refused(int);
 
 /* sandbox-seccomp.c */
 int		 sandbox_seccomp_prepare(void);

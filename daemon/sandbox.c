@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
@@ -147,21 +148,109 @@ sandbox_report(struct sandbox *sb, int wstatus)
 	control_finish(c);
 }
 
-/* Read what init reported; it runs as the user, so check everything. */
+/*
+ * One status message and the fd that came with it, if any (only
+ * INIT_MSG_PTY has one). Returns the recv() result; a wrong size or more
+ * than one fd reads as a bad message (returns 1).
+ */
+static ssize_t
+status_recv(int sock, struct init_msg *m, int *ret_fd)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(2 * sizeof(int))];
+	}		 cbuf;
+	struct msghdr	 mh;
+	struct iovec	 iov;
+	struct cmsghdr	*cmsg;
+	ssize_t		 n;
+	int		 fds[2], fd = -1, bad = 0;
+	size_t		 nfds, i;
+
+	*ret_fd = -1;
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = m;
+	iov.iov_len = sizeof(*m);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf.buf;
+	mh.msg_controllen = sizeof(cbuf.buf);
+	if ((n = recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC)) <= 0)
+		return (n);
+	for (cmsg = CMSG_FIRSTHDR(&mh); cmsg != NULL;
+	    cmsg = CMSG_NXTHDR(&mh, cmsg)) {
+		if (cmsg->cmsg_level != SOL_SOCKET ||
+		    cmsg->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfds = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (nfds > 2)
+			nfds = 2;
+		memcpy(fds, CMSG_DATA(cmsg), nfds * sizeof(int));
+		for (i = 0; i < nfds; i++) {
+			if (fd == -1)
+				fd = fds[i];
+			else {
+				close(fds[i]);
+				bad = 1;
+			}
+		}
+	}
+	if (bad || (size_t)n != sizeof(*m) ||
+	    (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		if (fd >= 0)
+			close(fd);
+		return (1);
+	}
+	*ret_fd = fd;
+	return (n);
+}
+
+/* Hand the pty master from init to gw; the daemon keeps no copy. */
 static void
+sandbox_pass_pty(struct sandbox *sb, int fd)
+{
+	if (!sb->want_pty || sb->ev_status == NULL ||
+	    !sandbox_pty_is_master(fd)) {
+		log_warnx("sandbox %u: unexpected pty from init, ignoring",
+		    sb->id);
+		close(fd);
+		return;
+	}
+	/* One pty per sandbox: stop listening before anything else. */
+	event_free(sb->ev_status);
+	sb->ev_status = NULL;
+	if (sb->conn == NULL) {
+		close(fd);
+		return;
+	}
+	control_send_fd(sb->conn, GW_MSG_SANDBOX_PTY, sb->id, NULL, 0, fd);
+}
+
+/*
+ * Read what init reported; it runs as the user, so check everything.
+ * Returns -1 once init has closed its end, else 0.
+ */
+static int
 sandbox_read_status(struct sandbox *sb)
 {
 	struct init_msg	m;
 	ssize_t		n;
+	int		fd;
 
 	for (;;) {
-		n = recv(sb->statusfd, &m, sizeof(m), MSG_DONTWAIT | MSG_TRUNC);
-		if (n <= 0)
-			return;
+		n = status_recv(sb->statusfd, &m, &fd);
+		if (n == 0)
+			return (-1);
+		if (n == -1)
+			return (errno == EAGAIN || errno == EINTR ? 0 : -1);
 		if ((size_t)n != sizeof(m)) {
 			log_warnx("sandbox %u: bad status message, ignoring",
 			    sb->id);
 			continue;
+		}
+		if (fd >= 0 && m.type != INIT_MSG_PTY) {
+			close(fd);
+			fd = -1;
 		}
 		m.text[sizeof(m.text) - 1] = '\0';
 		switch (m.type) {
@@ -178,9 +267,25 @@ sandbox_read_status(struct sandbox *sb)
 			sb->exit.code = m.code;
 			sb->have_exit = 1;
 			break;
+		case INIT_MSG_PTY:
+			if (fd >= 0)
+				sandbox_pass_pty(sb, fd);
+			break;
 		default:
 			break;
 		}
+	}
+}
+
+/* While gw waits for its pty: init sends the master before exec. */
+static void
+sandbox_status_cb(int fd __unused, short ev __unused, void *arg)
+{
+	struct sandbox	*sb = arg;
+
+	if (sandbox_read_status(sb) == -1 && sb->ev_status != NULL) {
+		event_free(sb->ev_status);
+		sb->ev_status = NULL;
 	}
 }
 
@@ -210,6 +315,8 @@ sandbox_free(struct sandbox *sb)
 		sb->conn->sb = NULL;
 	if (sb->ev_pid != NULL)
 		event_free(sb->ev_pid);
+	if (sb->ev_status != NULL)
+		event_free(sb->ev_status);
 	if (sb->pidfd >= 0)
 		close(sb->pidfd);
 	if (sb->statusfd >= 0)
@@ -372,6 +479,7 @@ sandbox_start(struct conn *c, struct request *r)
 	struct passwd		*pw;
 	struct policy		 pol;
 	struct gw_sandbox_started st;
+	struct group		*gr;
 	_cleanup_free_ char	**envp = NULL;
 	_cleanup_free_ char	*user = NULL, *home = NULL;
 	_cleanup_(paths_freep) char **rd = NULL, **wr = NULL, **dr = NULL;
@@ -459,6 +567,12 @@ sandbox_start(struct conn *c, struct request *r)
 	spec.deny_read = dr;
 	spec.deny_write = dw;
 	spec.umask = r->umask;
+	/* The group of terminals, for the sandbox's devpts. */
+	spec.tty_gid = (gr = getgrnam("tty")) != NULL ? gr->gr_gid :
+	    (gid_t)-1;
+	spec.pty = (r->flags & GW_OPEN_PTY) != 0;
+	spec.pty_utf8 = (r->flags & GW_OPEN_PTY_UTF8) != 0;
+	spec.winsize = r->winsize;
 
 	if ((pid = sandbox_ns_spawn(&spec, &pidfd)) == -1) {
 		log_warn("%s: clone", __func__);
@@ -474,9 +588,14 @@ sandbox_start(struct conn *c, struct request *r)
 	TAILQ_INSERT_TAIL(&sandboxes, sb, entry);
 
 	sb->ev_pid = event_new(gw_base, pidfd, EV_READ, sandbox_pid_cb, sb);
-	if (sb->ev_pid == NULL || event_add(sb->ev_pid, NULL) == -1) {
+	if ((sb->want_pty = spec.pty))
+		sb->ev_status = event_new(gw_base, sb->statusfd,
+		    EV_READ | EV_PERSIST, sandbox_status_cb, sb);
+	if (sb->ev_pid == NULL || event_add(sb->ev_pid, NULL) == -1 ||
+	    (sb->want_pty && (sb->ev_status == NULL ||
+	    event_add(sb->ev_status, NULL) == -1))) {
 		/* Cannot watch it, so it must not run. */
-		log_warnx("sandbox %u: cannot watch its pidfd, killing it",
+		log_warnx("sandbox %u: cannot watch it, killing it",
 		    sb->id);
 		pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
 		waitpid(pid, NULL, 0);
