@@ -12,7 +12,7 @@ setup_user
 setup_dirs
 start_daemon
 
-plan 48
+plan 51
 
 install -m 755 -o "$TEST_USER" "$GW_BUILDDIR/tests/helpers/try-syscall" \
     "$WORK/try-syscall"
@@ -234,6 +234,24 @@ contains "terminal stdin, file stdout: stdin is the pty" \
     "$(sed -n 1p "$WORK/pass2.out")" "/dev/pts/"
 contains "and stdout is the file" "$(sed -n 2p "$WORK/pass2.out")" \
     "/pass2.out"
+
+# Under script(1): all the output arrives, even what was written just
+# before the exit (the master is drained), and the exit status is exact.
+# Its stdin is a FIFO that stays open, so script sends no EOF.
+mkfifo "$T/in"
+exec 7<>"$T/in"
+script -qec "$PGW -- seq 1 100000; echo GWRC=\$?" /dev/null <"$T/in" |
+    tr -d '\r' >"$T/seq.out"
+is "100000 lines through the pty, gw exits 0" "$(tail -n 1 "$T/seq.out")" \
+    GWRC=0
+head -n 100000 "$T/seq.out" >"$T/seq.head"
+seq 1 100000 >"$T/seq.want"
+ok "and not one byte is lost or changed" cmp -s "$T/seq.want" "$T/seq.head"
+out=$(script -qec "$PGW -- sh -c 'echo last words; exit 7'; echo GWRC=\$?" \
+    /dev/null <"$T/in" | tr -d '\r')
+is "the last words before exit 7 arrive, gw exits 7" "$out" "last words
+GWRC=7"
+exec 7>&-
 
 # No terminal at all: no pty.
 out=$(gw_exec sh -c 'tty; readlink /proc/self/fd/0' </dev/null 2>&1)
