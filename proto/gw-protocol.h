@@ -121,6 +121,13 @@ struct gw_sandbox_open {
 };
 _Static_assert(sizeof(struct gw_sandbox_open) == 24, "gw_sandbox_open size");
 
+/*
+ * The stdio roles and the working directory, each sent once with
+ * GW_MSG_SANDBOX_FD. With GW_OPEN_PTY the stdio roles that are on a
+ * terminal are not sent: the command gets the sandbox's pty there, and
+ * the daemon answers with GW_MSG_SANDBOX_PTY carrying its master. A stdio
+ * fd that is a terminal, a directory or O_PATH is refused in any case.
+ */
 enum gw_fd_role {
 	GW_FD_STDIN = 0,
 	GW_FD_STDOUT,

@@ -12,7 +12,7 @@ setup_user
 setup_dirs
 start_daemon
 
-plan 51
+plan 55
 
 install -m 755 -o "$TEST_USER" "$GW_BUILDDIR/tests/helpers/try-syscall" \
     "$WORK/try-syscall"
@@ -212,6 +212,27 @@ wait_gw_gone
 after_gw 5
 is "less quits on q, gw exits 0" "$(value RC5)" 0
 ok "after less the terminal's mode is restored" stty_same 5
+
+# vim edits a file in the cwd; top shows the sandbox's processes.
+send "$PGW -- vim -u NONE -N edited.txt"
+wait_screen 'edited.txt'
+key i
+"${TM[@]}" send-keys -t t -l "written in vim"
+key Escape
+send ":wq"
+wait_gw_gone
+after_gw 8
+is "vim writes the file on the host, gw exits 0" \
+    "$(value RC8) $(cat "$WORK/edited.txt" 2>&1)" "0 written in vim"
+ok "after vim the terminal's mode is restored" stty_same 8
+send "$PGW -- top -d 1"
+wait_screen '^Tasks: +2 total'
+ok "top runs and sees the sandbox's two processes" on_screen \
+    '^Tasks: +2 total'
+key q
+wait_gw_gone
+after_gw 9
+is "top quits on q, gw exits 0" "$(value RC9)" 0
 
 # Stdio that is not a terminal still goes straight through.
 send "echo piped | $PGW -- sh -c 'cat; readlink /proc/self/fd/0 \
