@@ -38,6 +38,7 @@ int		 tty_pollfds(struct pollfd *);
 void		 tty_handle(const struct pollfd *, int);
 void		 tty_finish(int);
 void		 tty_hangup(void);
+void		 tty_suspend(void);
 void		 tty_restore(void);
 
 #endif /* GW_CLIENT_H */

@@ -206,6 +206,9 @@ session_signal(int sock, int signo)
 	case SIGCONT:
 		tty_cont();
 		return;
+	case SIGTSTP:
+		tty_suspend();
+		return;
 	}
 	sig.signo = signo;
 	/* A lost signal is reported by the exit. */
@@ -364,6 +367,7 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 	if (ttyroles != 0) {
 		sigaddset(&set, SIGWINCH);
 		sigaddset(&set, SIGCONT);
+		sigaddset(&set, SIGTSTP);
 	}
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1 ||
 	    (sigfd = signalfd(-1, &set, SFD_CLOEXEC)) == -1) {

@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -354,6 +355,17 @@ tty_finish(int timeout_ms)
 		tty.master = -1;
 	}
 	tty_restore();
+}
+
+/*
+ * SIGTSTP sent to gw (its own suspend key goes to the command): give the
+ * terminal back and stop; SIGCONT brings the relay back (tty_cont).
+ */
+void
+tty_suspend(void)
+{
+	tty_restore();
+	kill(getpid(), SIGSTOP);
 }
 
 /*

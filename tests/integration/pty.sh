@@ -12,7 +12,7 @@ setup_user
 setup_dirs
 start_daemon
 
-plan 55
+plan 64
 
 install -m 755 -o "$TEST_USER" "$GW_BUILDDIR/tests/helpers/try-syscall" \
     "$WORK/try-syscall"
@@ -67,6 +67,10 @@ after_gw() {
 }
 
 send "PS1='OUT\$ '; stty iutf8; stty -g >$T/stty.before"
+# The pane's terminal, whose mode root can read from outside.
+ptty=$("${TM[@]}" display-message -p -t t '#{pane_tty}')
+pane_raw() { stty -F "$ptty" -a | grep -q -- '-icanon' &&
+    stty -F "$ptty" -a | grep -q -- '-echo '; }
 send "echo OUTER=\$(stat -L -c '%d %t:%T %i' /proc/self/fd/0)"
 wait_screen '^OUTER=' || bail "the pane's shell does not answer"
 outer=$(value OUTER)
@@ -75,6 +79,7 @@ outer=$(value OUTER)
 send "$PGW -- bash --norc -i"
 wait_screen '^bash-[0-9.]+\$ ' || bail "no shell prompt from the sandbox"
 send "PS1='IN\$ '"
+ok "gw puts the pane's terminal in raw mode" pane_raw
 send "echo TTY=\$(tty)"
 wait_screen '^TTY='
 contains "tty inside is a pts" "$(value TTY)" "/dev/pts/"
@@ -233,6 +238,31 @@ key q
 wait_gw_gone
 after_gw 9
 is "top quits on q, gw exits 0" "$(value RC9)" 0
+
+# SIGTSTP to gw gives the terminal back; fg brings the relay back.
+send "$PGW -- bash --norc -i"
+wait_screen '^bash-[0-9.]+\$ '
+kill -TSTP "$(gw_pid)"
+wait_screen 'Stopped +setpriv'
+ok "SIGTSTP: gw stops" sh -c "ps -o stat= -p $(gw_pid) | grep -q '^T'"
+send "fg"
+wait_for "raw mode again" pane_raw
+ok "fg: raw mode again" pane_raw
+send "echo BACK=\$((20 + 1))"
+wait_screen '^BACK=21'
+ok "fg: the relay works again" on_screen '^BACK=21'
+send "exit"
+wait_gw_gone
+after_gw 10
+is "then exit: gw exits 0" "$(value RC10)" 0
+ok "and the terminal's mode is restored" stty_same 10
+
+# In the background gw relays output and leaves the terminal alone.
+send "$PGW -- sh -c 'sleep 0.5; echo BGOUT=done' & wait \$!"
+after_gw 11
+is "a background gw is not stopped, exits 0" "$(value RC11)" 0
+ok "its output reaches the terminal" on_screen '^BGOUT=done'
+ok "and the terminal's mode is untouched" stty_same 11
 
 # Stdio that is not a terminal still goes straight through.
 send "echo piped | $PGW -- sh -c 'cat; readlink /proc/self/fd/0 \
