@@ -267,12 +267,12 @@ session_loop(int sock, int sigfd, const char *cmd)
 		case GW_MSG_SANDBOX_STARTED:
 			break;
 		case GW_MSG_SANDBOX_PTY:
-			if (tty_start(msg.fd) == -1) {
+			r = tty_start(TAKE_FD(msg.fd));
+			if (r == -1) {
 				tty_finish(0);
 				warn("cannot relay the sandbox's terminal");
 				return (GW_EXIT_FAILURE);
 			}
-			msg.fd = -1;
 			break;
 		case GW_MSG_SANDBOX_EXITED:
 			memcpy(&x, msg.data, sizeof(x));

@@ -152,16 +152,24 @@ tty_restore(void)
 	tcsetattr(tty.termfd, TCSADRAIN, &tty.saved);
 }
 
-/* The pty master arrived: relay from now on. */
+/* The pty master arrived: relay from now on. Takes the fd. */
 int
 tty_start(int master)
 {
-	if (tty.roles == 0 || tty.master != -1 || tty.hungup) {
+	if (tty.roles == 0 || tty.master != -1) {
+		close(master);
 		errno = EPROTO;
 		return (-1);
 	}
-	if (fd_set_nonblock(master) == -1)
+	/* SIGTERM or SIGHUP came first: the command gets no terminal. */
+	if (tty.hungup) {
+		close(master);
+		return (0);
+	}
+	if (fd_set_nonblock(master) == -1) {
+		close(master);
 		return (-1);
+	}
 	tty.master = master;
 	atexit(tty_atexit);
 	tty_raw();
@@ -376,12 +384,12 @@ tty_suspend(void)
 void
 tty_hangup(void)
 {
+	tty.hungup = 1;
 	if (tty.master == -1)
 		return;
 	tty_restore();
 	close(tty.master);
 	tty.master = -1;
 	tty.master_eof = 1;
-	tty.hungup = 1;
 	tty.inlen = tty.inoff = 0;
 }

@@ -47,7 +47,7 @@ enum gw_msgtype {
 	GW_MSG_SANDBOX_SIGNAL,		/* c->d: struct gw_signal */
 	GW_MSG_SANDBOX_EXITED,		/* d->c: struct gw_sandbox_exited */
 	GW_MSG_SANDBOX_POLICY,		/* c->d: 2 strings: file name, YAML */
-	GW_MSG_SANDBOX_PTY,		/* d->c: no payload + 1 fd: pty master */
+	GW_MSG_SANDBOX_PTY,		/* d->c: no payload, 1 fd: pty master */
 
 	GW_MSG_POLICY_SHOW = 200,	/* c->d: 1 string: user ("" = self) */
 	GW_MSG_POLICY_TEXT,		/* d->c: 1 string, part of the YAML */
