@@ -2,6 +2,9 @@
 #ifndef GW_CLIENT_H
 #define GW_CLIENT_H
 
+#include <sys/ioctl.h>
+
+#include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,5 +26,19 @@ int		 client_policy_show(const char *, uint32_t, const char *);
 int		 client_connect(const char *, uint32_t);
 int		 client_recv(int, struct gw_msg *);
 const char	*client_error_text(const struct gw_msg *);
+
+/* tty.c */
+#define TTY_NPOLL	2
+int		 tty_detect(struct winsize *, int *);
+int		 tty_start(int);
+int		 tty_active(void);
+void		 tty_cont(void);
+void		 tty_winch(void);
+int		 tty_pollfds(struct pollfd *);
+void		 tty_handle(const struct pollfd *, int);
+void		 tty_finish(int);
+void		 tty_hangup(void);
+void		 tty_suspend(void);
+void		 tty_restore(void);
 
 #endif /* GW_CLIENT_H */

@@ -1,7 +1,8 @@
 /*
  * gw: run a command inside a greywall sandbox. It hands greywalld its
  * argv, environment, stdio and working directory, relays signals, and
- * exits the way the command did.
+ * exits the way the command did. Stdio on a terminal is not handed
+ * over: the command gets a pty instead, relayed by tty.c.
  */
 
 #include <sys/types.h>
@@ -106,7 +107,8 @@ read_overlay(const char *path)
 
 static int
 send_request(int sock, char **argv, int argc, int cwd, uint32_t flags,
-    const char *policy_path, const char *policy_text)
+    const struct winsize *ws, int ttyroles, const char *policy_path,
+    const char *policy_text)
 {
 	struct gw_sandbox_open	 o;
 	const char		*s[1];
@@ -129,6 +131,12 @@ send_request(int sock, char **argv, int argc, int cwd, uint32_t flags,
 	o.envc = envc;
 	o.umask = umask(022);
 	umask(o.umask);
+	if (flags & GW_OPEN_PTY) {
+		o.ws_row = ws->ws_row;
+		o.ws_col = ws->ws_col;
+		o.ws_xpixel = ws->ws_xpixel;
+		o.ws_ypixel = ws->ws_ypixel;
+	}
 	if (gw_msg_send(sock, GW_MSG_SANDBOX_OPEN, 0, &o, sizeof(o), NULL, 0,
 	    -1) == -1)
 		return (-1);
@@ -156,10 +164,11 @@ send_request(int sock, char **argv, int argc, int cwd, uint32_t flags,
 		    -1) == -1)
 			return (-1);
 	}
-	if (send_fd(sock, GW_FD_STDIN, STDIN_FILENO) == -1 ||
-	    send_fd(sock, GW_FD_STDOUT, STDOUT_FILENO) == -1 ||
-	    send_fd(sock, GW_FD_STDERR, STDERR_FILENO) == -1 ||
-	    send_fd(sock, GW_FD_CWD, cwd) == -1)
+	/* The terminal stays here; those roles get the pty. */
+	for (i = GW_FD_STDIN; i <= GW_FD_STDERR; i++)
+		if (!(ttyroles & (1 << i)) && send_fd(sock, i, i) == -1)
+			return (-1);
+	if (send_fd(sock, GW_FD_CWD, cwd) == -1)
 		return (-1);
 	return (gw_msg_send(sock, GW_MSG_SANDBOX_START, 0, NULL, 0, NULL, 0,
 	    -1));
@@ -184,45 +193,74 @@ exit_status(const struct gw_sandbox_exited *x, const char *cmd)
 	}
 }
 
-/* Wait for the command to end, relaying signals meanwhile. */
+/* Relay a signal gw received: to the command, or to the pty. */
+static void
+session_signal(int sock, int signo)
+{
+	struct gw_signal	sig;
+
+	switch (signo) {
+	case SIGWINCH:
+		tty_winch();
+		return;
+	case SIGCONT:
+		tty_cont();
+		return;
+	case SIGTSTP:
+		tty_suspend();
+		return;
+	}
+	sig.signo = signo;
+	/* A lost signal is reported by the exit. */
+	gw_msg_send(sock, GW_MSG_SANDBOX_SIGNAL, 0, &sig, sizeof(sig), NULL,
+	    0, -1);
+	if (signo == SIGTERM || signo == SIGHUP)
+		tty_hangup();
+}
+
+/*
+ * Wait for the command to end, relaying signals and the pty meanwhile.
+ * The terminal's mode is restored (tty_finish) before anything is
+ * printed.
+ */
 static int
 session_loop(int sock, int sigfd, const char *cmd)
 {
 	struct signalfd_siginfo		si;
-	struct gw_signal		sig;
 	struct gw_sandbox_exited	x;
 	struct gw_sandbox_started	st;
-	struct pollfd			pfd[2];
-	int				r;
+	struct pollfd			pfd[2 + TTY_NPOLL];
+	int				r, n;
 
-	pfd[0].fd = sock;
-	pfd[0].events = POLLIN;
-	pfd[1].fd = sigfd;
-	pfd[1].events = POLLIN;
 	for (;;) {
-		if (poll(pfd, 2, -1) == -1) {
+		pfd[0].fd = sock;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = sigfd;
+		pfd[1].events = POLLIN;
+		n = tty_pollfds(pfd + 2);
+		if (poll(pfd, 2 + n, -1) == -1) {
 			if (errno == EINTR)
 				continue;
+			tty_finish(0);
 			warn("poll");
 			return (GW_EXIT_FAILURE);
 		}
-		if (pfd[1].revents & POLLIN) {
-			if (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
-				sig.signo = si.ssi_signo;
-				/* A lost signal is reported by the exit. */
-				gw_msg_send(sock, GW_MSG_SANDBOX_SIGNAL, 0,
-				    &sig, sizeof(sig), NULL, 0, -1);
-			}
-		}
+		if ((pfd[1].revents & POLLIN) &&
+		    read(sigfd, &si, sizeof(si)) == sizeof(si))
+			session_signal(sock, si.ssi_signo);
+		tty_handle(pfd + 2, n);
 		if (pfd[0].revents == 0)
 			continue;
 		r = client_recv(sock, &msg);
 		if (r == 0) {
+			/* Whatever the sandbox printed last still shows. */
+			tty_finish(200);
 			warnx("greywalld closed the connection before the"
 			    " command finished");
 			return (GW_EXIT_FAILURE);
 		}
 		if (r == -1) {
+			tty_finish(0);
 			warn("bad message from greywalld");
 			return (GW_EXIT_FAILURE);
 		}
@@ -234,17 +272,29 @@ session_loop(int sock, int sigfd, const char *cmd)
 				    " this kernel; running without it"
 				    " (hardening.landlock: best-effort)");
 			break;
+		case GW_MSG_SANDBOX_PTY:
+			r = tty_start(TAKE_FD(msg.fd));
+			if (r == -1) {
+				tty_finish(0);
+				warn("cannot relay the sandbox's terminal");
+				return (GW_EXIT_FAILURE);
+			}
+			break;
 		case GW_MSG_SANDBOX_EXITED:
 			memcpy(&x, msg.data, sizeof(x));
+			tty_finish(1000);
 			return (exit_status(&x, cmd));
 		case GW_MSG_ERROR:
+			tty_finish(200);
 			warnx("%s", client_error_text(&msg));
 			return (GW_EXIT_FAILURE);
 		default:
+			tty_finish(0);
 			warnx("unexpected %s from greywalld",
 			    gw_msg_typename(msg.hdr.type));
 			return (GW_EXIT_FAILURE);
 		}
+		gw_msg_clear(&msg);
 	}
 }
 
@@ -263,9 +313,10 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 	char			*shargv[4];
 	const char		*shcmd = NULL, *policy_path = NULL;
 	uint32_t		 flags = 0;
+	struct winsize		 ws;
 	sigset_t		 set;
 	size_t			 i;
-	int			 ch;
+	int			 ch, ttyroles, utf8;
 
 	optind = 1;
 	while ((ch = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
@@ -311,10 +362,19 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 		return (GW_EXIT_FAILURE);
 	}
 
+	/* A terminal on any stdio role: the command gets a pty instead. */
+	if ((ttyroles = tty_detect(&ws, &utf8)) != 0)
+		flags |= GW_OPEN_PTY | (utf8 ? GW_OPEN_PTY_UTF8 : 0);
+
 	/* Collect the signals to relay; they stay pending until read. */
 	sigemptyset(&set);
 	for (i = 0; i < nitems(forward_signals); i++)
 		sigaddset(&set, forward_signals[i]);
+	if (ttyroles != 0) {
+		sigaddset(&set, SIGWINCH);
+		sigaddset(&set, SIGCONT);
+		sigaddset(&set, SIGTSTP);
+	}
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1 ||
 	    (sigfd = signalfd(-1, &set, SFD_CLOEXEC)) == -1) {
 		warn("signalfd");
@@ -324,8 +384,8 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 
 	if ((sock = client_connect(sockpath, GW_CLIENT_GW)) == -1)
 		return (GW_EXIT_FAILURE);
-	if (send_request(sock, argv, argc, cwd, flags, policy_path,
-	    policy_text) == -1) {
+	if (send_request(sock, argv, argc, cwd, flags, &ws, ttyroles,
+	    policy_path, policy_text) == -1) {
 		if (errno != E2BIG)
 			warn("cannot send the request to greywalld");
 		return (GW_EXIT_FAILURE);

@@ -204,6 +204,15 @@ request_free(struct request *r)
 }
 
 static void
+outmsg_free(struct outmsg *om)
+{
+	if (om->fd >= 0)
+		close(om->fd);
+	free(om->buf);
+	free(om);
+}
+
+static void
 conn_update_events(struct conn *c)
 {
 	if (!TAILQ_EMPTY(&c->outq))
@@ -228,8 +237,7 @@ outq_clear(struct conn *c)
 
 	while ((om = TAILQ_FIRST(&c->outq)) != NULL) {
 		TAILQ_REMOVE(&c->outq, om, entry);
-		free(om->buf);
-		free(om);
+		outmsg_free(om);
 	}
 	c->outq_bytes = 0;
 }
@@ -240,7 +248,7 @@ conn_flush(struct conn *c)
 	struct outmsg	*om;
 
 	while ((om = TAILQ_FIRST(&c->outq)) != NULL) {
-		if (gw_msg_sendbuf(c->fd, om->buf, om->len, -1) == -1) {
+		if (gw_msg_sendbuf(c->fd, om->buf, om->len, om->fd) == -1) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				break;
 			if (errno != EPIPE && errno != ECONNRESET)
@@ -252,8 +260,8 @@ conn_flush(struct conn *c)
 		}
 		TAILQ_REMOVE(&c->outq, om, entry);
 		c->outq_bytes -= om->len;
-		free(om->buf);
-		free(om);
+		/* The client has the fd now; the daemon keeps no copy. */
+		outmsg_free(om);
 	}
 	conn_update_events(c);
 	if (c->state == CONN_DONE && TAILQ_EMPTY(&c->outq))
@@ -261,30 +269,38 @@ conn_flush(struct conn *c)
 }
 
 /*
- * Queue a reply. A client that lets its queue grow past CONN_OUTQ_MAX is
- * not reading: it is dropped rather than allowed to pin daemon memory.
+ * Queue a reply, with fd attached when fd >= 0 (the queue owns it from
+ * here, sent or not). A client that lets its queue grow past
+ * CONN_OUTQ_MAX is not reading: it is dropped rather than allowed to pin
+ * daemon memory.
  */
-int
-control_send(struct conn *c, uint32_t type, uint32_t id, const void *payload,
-    size_t len, const char *const *strs, size_t nstrs)
+static int
+conn_queue(struct conn *c, uint32_t type, uint32_t id, const void *payload,
+    size_t len, const char *const *strs, size_t nstrs, int fd)
 {
 	struct outmsg	*om;
 
 	if (c->state == CONN_DONE && type != GW_MSG_ERROR &&
-	    type != GW_MSG_VERSION)
+	    type != GW_MSG_VERSION) {
+		if (fd >= 0)
+			close(fd);
 		return (0);
-	if ((om = calloc(1, sizeof(*om))) == NULL)
+	}
+	if ((om = calloc(1, sizeof(*om))) == NULL) {
+		if (fd >= 0)
+			close(fd);
 		goto fail;
+	}
+	om->fd = fd;
 	if (gw_msg_build(type, id, payload, len, strs, nstrs, &om->buf,
 	    &om->len) == -1) {
-		free(om);
+		outmsg_free(om);
 		goto fail;
 	}
 	if (c->outq_bytes + om->len > CONN_OUTQ_MAX) {
 		log_warnx("uid %u pid %d is not reading its replies,"
 		    " closing", (unsigned)c->peer.uid, (int)c->peer.pid);
-		free(om->buf);
-		free(om);
+		outmsg_free(om);
 		outq_clear(c);
 		control_finish(c);
 		errno = ENOBUFS;
@@ -300,6 +316,21 @@ fail:
 	outq_clear(c);
 	control_finish(c);
 	return (-1);
+}
+
+int
+control_send(struct conn *c, uint32_t type, uint32_t id, const void *payload,
+    size_t len, const char *const *strs, size_t nstrs)
+{
+	return (conn_queue(c, type, id, payload, len, strs, nstrs, -1));
+}
+
+/* Send a message with an fd; the fd is closed here whatever happens. */
+int
+control_send_fd(struct conn *c, uint32_t type, uint32_t id,
+    const void *payload, size_t len, int fd)
+{
+	return (conn_queue(c, type, id, payload, len, NULL, 0, fd));
 }
 
 int
@@ -443,6 +474,12 @@ dispatch_open(struct conn *c, struct gw_msg *m)
 		conn_violation(c, m, "unknown flags or bad umask");
 		return (-1);
 	}
+	if (!(o.flags & GW_OPEN_PTY) && ((o.flags & GW_OPEN_PTY_UTF8) ||
+	    o.ws_row != 0 || o.ws_col != 0 || o.ws_xpixel != 0 ||
+	    o.ws_ypixel != 0)) {
+		conn_violation(c, m, "terminal settings without a pty");
+		return (-1);
+	}
 	if (o.argc == 0 || o.argc > GW_ARGC_MAX || o.envc > GW_ENVC_MAX) {
 		conn_violation(c, m, "argument or environment count out of"
 		    " range");
@@ -465,6 +502,10 @@ dispatch_open(struct conn *c, struct gw_msg *m)
 	r->envc = o.envc;
 	r->umask = o.umask;
 	r->flags = o.flags;
+	r->winsize.ws_row = o.ws_row;
+	r->winsize.ws_col = o.ws_col;
+	r->winsize.ws_xpixel = o.ws_xpixel;
+	r->winsize.ws_ypixel = o.ws_ypixel;
 	c->req = r;
 	c->state = CONN_OPENING;
 	return (0);
@@ -593,17 +634,27 @@ static int
 dispatch_start(struct conn *c, struct gw_msg *m)
 {
 	struct request	*r = c->req;
-	int		 i;
+	int		 i, npty = 0;
 
 	if (r->nargs != r->argc || r->nenv != r->envc) {
 		conn_violation(c, m, "start before all strings arrived");
 		return (-1);
 	}
+	/* With a pty, the stdio roles gw did not send are the pty's. */
 	for (i = 0; i < GW_FD_ROLE_MAX; i++) {
-		if (r->fds[i] < 0) {
-			conn_violation(c, m, "start before all fds arrived");
-			return (-1);
+		if (r->fds[i] >= 0)
+			continue;
+		if (i != GW_FD_CWD && (r->flags & GW_OPEN_PTY)) {
+			npty++;
+			continue;
 		}
+		conn_violation(c, m, "start before all fds arrived");
+		return (-1);
+	}
+	if ((r->flags & GW_OPEN_PTY) && npty == 0) {
+		conn_violation(c, m, "a pty asked for, but no stdio role left"
+		    " for it");
+		return (-1);
 	}
 	if (sandbox_count_uid(c->peer.uid) >= gw_conf.max_sandboxes_per_uid) {
 		log_info("uid %u has %u live sandboxes, refusing another",
@@ -649,6 +700,8 @@ conn_dispatch(struct conn *c, struct gw_msg *m)
 {
 	struct gw_sandbox_fd	fdm;
 	struct gw_signal	sig;
+	const char		*why;
+	char			buf[128];
 
 	if (c->state == CONN_DONE)
 		return (0);
@@ -694,6 +747,16 @@ conn_dispatch(struct conn *c, struct gw_msg *m)
 		if (fdm.role >= GW_FD_ROLE_MAX ||
 		    c->req->fds[fdm.role] != -1) {
 			conn_violation(c, m, "bad or repeated fd role");
+			return (-1);
+		}
+		/* Never the user's terminal: see sandbox-pty.c. */
+		if (fdm.role != GW_FD_CWD &&
+		    (why = sandbox_pty_stdio_refused(m->fd)) != NULL) {
+			snprintf(buf, sizeof(buf), "the %s sent is %s",
+			    fdm.role == GW_FD_STDIN ? "stdin" :
+			    fdm.role == GW_FD_STDOUT ? "stdout" : "stderr",
+			    why);
+			conn_violation(c, m, buf);
 			return (-1);
 		}
 		c->req->fds[fdm.role] = TAKE_FD(m->fd);

@@ -6,6 +6,7 @@
 #define GREYWALLD_H
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/queue.h>
 #include <sys/socket.h>
 
@@ -60,12 +61,14 @@ struct request {
 	char		**argv;		/* NULL-terminated when complete */
 	char		**envp;
 	int		 fds[GW_FD_ROLE_MAX];
+	struct winsize	 winsize;	/* GW_OPEN_PTY */
 };
 
 struct outmsg {
 	TAILQ_ENTRY(outmsg)	 entry;
 	size_t			 len;
 	uint8_t			*buf;
+	int			 fd;		/* sent with it, or -1 */
 };
 TAILQ_HEAD(outq, outmsg);
 
@@ -100,6 +103,7 @@ enum init_msgtype {
 	INIT_MSG_FAIL = 1,	/* a setup step failed: text says which */
 	INIT_MSG_EXITED,	/* the command ended: how, code */
 	INIT_MSG_TUN,		/* with the TUN fd, created as root */
+	INIT_MSG_PTY,		/* with an fd: the pty master, for gw */
 };
 
 struct init_msg {
@@ -183,6 +187,12 @@ struct sandbox_spec {
 	int		  net_slot;	/* 0: no network at all */
 	int		  net_ipv6;
 	int		  landlock;	/* apply Landlock */
+	/* GW_OPEN_PTY: stdio roles whose fd is -1 get the pty slave. */
+	int		  pty;
+	int		  pty_utf8;
+	struct winsize	  winsize;
+	gid_t		  tty_gid;	/* devpts gid=, or (gid_t)-1 */
+	int		  ptyslave;	/* in init, once allocated */
 };
 
 struct sandbox {
@@ -197,11 +207,13 @@ struct sandbox {
 	int			 pidfd;
 	int			 statusfd;
 	struct event		*ev_pid;
+	struct event		*ev_status;	/* until the TUN and pty came */
+	int			 want_pty;
+	int			 pty_done;
 	struct conn		*conn;
 	int			 have_exit;
 	struct gw_sandbox_exited exit;
 	char			*failure;	/* setup step that failed */
-	struct event		*ev_status;
 	int			 tunfd;		/* kept for netstack restarts */
 	int			 net_slot;
 	struct nsmsg		*net;		/* NSMSG_ATTACH, or NULL */
@@ -385,6 +397,8 @@ int		 control_init(int);
 void		 control_shutdown(void);
 int		 control_send(struct conn *, uint32_t, uint32_t, const void *,
 		    size_t, const char *const *, size_t);
+int		 control_send_fd(struct conn *, uint32_t, uint32_t,
+		    const void *, size_t, int);
 int		 control_send_error(struct conn *, uint32_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 void		 control_finish(struct conn *);
@@ -425,6 +439,10 @@ void		 sandbox_creds_drop(const struct sandbox_spec *);
 int		 sandbox_landlock_detect(void);
 int		 sandbox_landlock_abi(void);
 void		 sandbox_landlock_apply(const struct sandbox_spec *);
+/* sandbox-pty.c */
+int		 sandbox_pty_open(const struct sandbox_spec *);
+int		 sandbox_pty_is_master(int);
+const char	*sandbox_pty_stdio_refused(int);
 
 /* sandbox-seccomp.c */
 int		 sandbox_seccomp_prepare(void);

@@ -11,6 +11,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -198,7 +199,12 @@ init_execvpe(char *const argv[], char *const envp[])
 	return (err);
 }
 
-/* In the forked command: stdio from the client, nothing else, then exec. */
+/*
+ * In the forked command: stdio from the client or the pty, nothing else,
+ * then exec. A new session either way; with a pty, the slave becomes its
+ * controlling terminal, so the command and any shell in it have job
+ * control and a /dev/tty that is this pty.
+ */
 static void __attribute__((noreturn))
 init_exec_command(struct sandbox_spec *spec, int errfd)
 {
@@ -210,8 +216,11 @@ init_exec_command(struct sandbox_spec *spec, int errfd)
 	umask(spec->umask);
 	if (setsid() == -1)
 		goto fail;
+	if (spec->ptyslave >= 0 && ioctl(spec->ptyslave, TIOCSCTTY, 0) == -1)
+		goto fail;
 	for (i = 0; i < 3; i++)
-		if (dup2(spec->fds[i], i) == -1)
+		if (dup2(spec->fds[i] >= 0 ? spec->fds[i] : spec->ptyslave,
+		    i) == -1)
 			goto fail;
 	/* Only the exec-error pipe (close-on-exec) stays open. */
 	if (fd_close_except(&errfd, 1) == -1)
@@ -283,6 +292,7 @@ sandbox_init_run(struct sandbox_spec *spec)
 	pid_t			 cmd;
 
 	init_statusfd = spec->statusfd;
+	spec->ptyslave = -1;
 	sandbox_init_sigset(&set);
 	init_reset_signals(&set);
 	/* If the daemon dies, so does the sandbox. */
@@ -341,6 +351,9 @@ sandbox_init_run(struct sandbox_spec *spec)
 		sigaction(init_signals[i], &sa, NULL);
 	if ((sigfd = signalfd(-1, &set, SFD_CLOEXEC)) == -1)
 		sandbox_init_fail(errno, "signalfd");
+	/* As the peer, in the new root; init closes the master at once. */
+	if (spec->pty)
+		spec->ptyslave = sandbox_pty_open(spec);
 
 	/* Last: init and the command both run under the filter. */
 	sandbox_seccomp_apply();
@@ -354,9 +367,13 @@ sandbox_init_run(struct sandbox_spec *spec)
 		init_exec_command(spec, errpipe[1]);
 	}
 	close(errpipe[1]);
+	/* Only the command holds its stdio and the pty slave now. */
 	for (i = 0; i < 3; i++)
-		close(spec->fds[i]);
+		if (spec->fds[i] >= 0)
+			close(spec->fds[i]);
 	close(spec->fds[GW_FD_CWD]);
+	if (spec->ptyslave >= 0)
+		close(spec->ptyslave);
 
 	/* EOF means exec succeeded; an errno means it did not. */
 	do {

@@ -477,10 +477,10 @@ mount_system(int root)
 
 /* A minimal /dev: a few host devices, a devpts of its own, /dev/shm. */
 static void
-mount_dev(int root)
+mount_dev(int root, gid_t tty_gid)
 {
 	_cleanup_close_ int	 fs = -1, mnt = -1, target = -1;
-	char			 path[64];
+	char			 path[64], gid[16];
 	size_t			 i;
 
 	mount_fs(root, "dev", "tmpfs", "0755", MOUNT_ATTR_NOSUID |
@@ -491,10 +491,16 @@ mount_dev(int root)
 		    MOUNT_ATTR_NOEXEC, 1) == -1)
 			sandbox_init_fail(errno, "bind '%s'", path);
 	}
-	/* A new devpts instance: the host's terminals are not in it. */
+	/*
+	 * A new devpts instance: the host's terminals are not in it. Its
+	 * ptys are the opener's, group tty, 0620, as on the host.
+	 */
+	snprintf(gid, sizeof(gid), "%u", (unsigned)tty_gid);
 	if ((fs = fsopen("devpts", FSOPEN_CLOEXEC)) == -1 ||
 	    fsconfig(fs, FSCONFIG_SET_STRING, "ptmxmode", "0666", 0) == -1 ||
 	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0620", 0) == -1 ||
+	    (tty_gid != (gid_t)-1 &&
+	    fsconfig(fs, FSCONFIG_SET_STRING, "gid", gid, 0) == -1) ||
 	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == -1 ||
 	    (mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID |
 	    MOUNT_ATTR_NOEXEC)) == -1)
@@ -881,7 +887,7 @@ sandbox_mount_setup(const struct sandbox_spec *spec)
 	    MOUNT_ATTR_NODEV);
 	mount_fs(root, "run", "tmpfs", "0755", MOUNT_ATTR_NOSUID |
 	    MOUNT_ATTR_NODEV);
-	mount_dev(root);
+	mount_dev(root, spec->tty_gid);
 	if (spec->net_slot > 0)
 		mount_resolv(root);
 	mount_fs(root, "proc", "proc", NULL, MOUNT_ATTR_NOSUID |

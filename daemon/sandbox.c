@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
@@ -147,48 +148,125 @@ sandbox_report(struct sandbox *sb, int wstatus)
 	control_finish(c);
 }
 
-/* Read what init reported; it runs as the user, so check everything. */
-static void
-sandbox_read_status(struct sandbox *sb)
+/*
+ * One status message and the fd that came with it, if any (only
+ * INIT_MSG_PTY has one). Returns the recv() result; a wrong size or more
+ * than one fd reads as a bad message (returns 1).
+ */
+static ssize_t
+status_recv(int sock, struct init_msg *m, int *ret_fd)
 {
-	struct init_msg	 m;
-	struct msghdr	 msg;
-	struct cmsghdr	*cm;
-	struct iovec	 iov;
 	union {
 		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} cmsgbuf;
+		char		buf[CMSG_SPACE(2 * sizeof(int))];
+	}		 cbuf;
+	struct msghdr	 mh;
+	struct iovec	 iov;
+	struct cmsghdr	*cmsg;
 	ssize_t		 n;
-	int		 fd;
+	int		 fds[2], fd = -1, bad = 0;
+	size_t		 nfds, i;
+
+	*ret_fd = -1;
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = m;
+	iov.iov_len = sizeof(*m);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf.buf;
+	mh.msg_controllen = sizeof(cbuf.buf);
+	if ((n = recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC)) <= 0)
+		return (n);
+	for (cmsg = CMSG_FIRSTHDR(&mh); cmsg != NULL;
+	    cmsg = CMSG_NXTHDR(&mh, cmsg)) {
+		if (cmsg->cmsg_level != SOL_SOCKET ||
+		    cmsg->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfds = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (nfds > 2)
+			nfds = 2;
+		memcpy(fds, CMSG_DATA(cmsg), nfds * sizeof(int));
+		for (i = 0; i < nfds; i++) {
+			if (fd == -1)
+				fd = fds[i];
+			else {
+				close(fds[i]);
+				bad = 1;
+			}
+		}
+	}
+	if (bad || (size_t)n != sizeof(*m) ||
+	    (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		if (fd >= 0)
+			close(fd);
+		return (1);
+	}
+	*ret_fd = fd;
+	return (n);
+}
+
+/*
+ * Init sends its TUN fd and its pty master, once each, before the command
+ * runs; stop listening once both came, so the user's code cannot send more.
+ */
+static void
+status_watch_done(struct sandbox *sb)
+{
+	if ((!sb->want_pty || sb->pty_done) &&
+	    (sb->net == NULL || sb->tunfd != -1) && sb->ev_status != NULL) {
+		event_free(sb->ev_status);
+		sb->ev_status = NULL;
+	}
+}
+
+/* Hand the pty master from init to gw; the daemon keeps no copy. */
+static void
+sandbox_pass_pty(struct sandbox *sb, int fd)
+{
+	if (!sb->want_pty || sb->pty_done || !sandbox_pty_is_master(fd)) {
+		log_warnx("sandbox %u: unexpected pty from init, ignoring",
+		    sb->id);
+		close(fd);
+		return;
+	}
+	/* One pty per sandbox. */
+	sb->pty_done = 1;
+	status_watch_done(sb);
+	if (sb->conn == NULL) {
+		close(fd);
+		return;
+	}
+	control_send_fd(sb->conn, GW_MSG_SANDBOX_PTY, sb->id, NULL, 0, fd);
+}
+
+/*
+ * Read what init reported; it runs as the user, so check everything.
+ * Returns -1 once init has closed its end, else 0.
+ */
+static int
+sandbox_read_status(struct sandbox *sb)
+{
+	struct init_msg	m;
+	ssize_t		n;
+	int		fd;
 
 	for (;;) {
-		memset(&msg, 0, sizeof(msg));
-		iov.iov_base = &m;
-		iov.iov_len = sizeof(m);
-		msg.msg_iov = &iov;
-		msg.msg_iovlen = 1;
-		msg.msg_control = cmsgbuf.buf;
-		msg.msg_controllen = sizeof(cmsgbuf.buf);
-		n = recvmsg(sb->statusfd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-		if (n == 0 && sb->ev_status != NULL)
-			event_del(sb->ev_status);
-		if (n <= 0)
-			return;
-		fd = -1;
-		for (cm = CMSG_FIRSTHDR(&msg); cm != NULL;
-		    cm = CMSG_NXTHDR(&msg, cm))
-			if (cm->cmsg_level == SOL_SOCKET &&
-			    cm->cmsg_type == SCM_RIGHTS &&
-			    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-				memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-		if ((size_t)n != sizeof(m) || (msg.msg_flags &
-		    (MSG_TRUNC | MSG_CTRUNC))) {
+		n = status_recv(sb->statusfd, &m, &fd);
+		if (n == 0)
+			return (-1);
+		if (n == -1)
+			return (errno == EAGAIN || errno == EINTR ? 0 : -1);
+		if ((size_t)n != sizeof(m)) {
 			log_warnx("sandbox %u: bad status message, ignoring",
 			    sb->id);
 			if (fd != -1)
 				close(fd);
 			continue;
+		}
+		if (fd >= 0 && m.type != INIT_MSG_PTY &&
+		    m.type != INIT_MSG_TUN) {
+			close(fd);
+			fd = -1;
 		}
 		m.text[sizeof(m.text) - 1] = '\0';
 		switch (m.type) {
@@ -212,6 +290,12 @@ sandbox_read_status(struct sandbox *sb)
 			sb->tunfd = fd;
 			fd = -1;
 			netstack_attach(sb);
+			status_watch_done(sb);
+			break;
+		case INIT_MSG_PTY:
+			if (fd >= 0)
+				sandbox_pass_pty(sb, fd);
+			fd = -1;
 			break;
 		default:
 			break;
@@ -221,10 +305,16 @@ sandbox_read_status(struct sandbox *sb)
 	}
 }
 
+/* While init hands over its TUN and pty: both come before exec. */
 static void
 sandbox_status_cb(int fd __unused, short ev __unused, void *arg)
 {
-	sandbox_read_status(arg);
+	struct sandbox	*sb = arg;
+
+	if (sandbox_read_status(sb) == -1 && sb->ev_status != NULL) {
+		event_free(sb->ev_status);
+		sb->ev_status = NULL;
+	}
 }
 
 static void
@@ -253,6 +343,8 @@ sandbox_free(struct sandbox *sb)
 		sb->conn->sb = NULL;
 	if (sb->ev_pid != NULL)
 		event_free(sb->ev_pid);
+	if (sb->ev_status != NULL)
+		event_free(sb->ev_status);
 	if (sb->pidfd >= 0)
 		close(sb->pidfd);
 	if (sb->ev_status != NULL)
@@ -457,6 +549,7 @@ sandbox_start(struct conn *c, struct request *r)
 	struct passwd		*pw;
 	struct policy		 pol;
 	struct gw_sandbox_started st;
+	struct group		*gr;
 	_cleanup_free_ char	**envp = NULL;
 	_cleanup_free_ char	*user = NULL, *home = NULL;
 	_cleanup_(paths_freep) char **rd = NULL, **wr = NULL, **dr = NULL;
@@ -578,6 +671,12 @@ sandbox_start(struct conn *c, struct request *r)
 	spec.net_slot = sb->net_slot;
 	spec.net_ipv6 = net_ipv6;
 	spec.landlock = !no_landlock;
+	/* The group of terminals, for the sandbox's devpts. */
+	spec.tty_gid = (gr = getgrnam("tty")) != NULL ? gr->gr_gid :
+	    (gid_t)-1;
+	spec.pty = (r->flags & GW_OPEN_PTY) != 0;
+	spec.pty_utf8 = (r->flags & GW_OPEN_PTY_UTF8) != 0;
+	spec.winsize = r->winsize;
 
 	if ((pid = sandbox_ns_spawn(&spec, &pidfd)) == -1) {
 		log_warn("%s: clone", __func__);
@@ -592,12 +691,16 @@ sandbox_start(struct conn *c, struct request *r)
 	TAILQ_INSERT_TAIL(&sandboxes, sb, entry);
 
 	sb->ev_pid = event_new(gw_base, pidfd, EV_READ, sandbox_pid_cb, sb);
-	sb->ev_status = event_new(gw_base, sb->statusfd, EV_READ | EV_PERSIST,
-	    sandbox_status_cb, sb);
+	sb->want_pty = spec.pty;
+	/* Init hands over its TUN device and its pty master, if any. */
+	if (sb->want_pty || sb->net != NULL)
+		sb->ev_status = event_new(gw_base, sb->statusfd,
+		    EV_READ | EV_PERSIST, sandbox_status_cb, sb);
 	if (sb->ev_pid == NULL || event_add(sb->ev_pid, NULL) == -1 ||
-	    sb->ev_status == NULL || event_add(sb->ev_status, NULL) == -1) {
+	    ((sb->want_pty || sb->net != NULL) && (sb->ev_status == NULL ||
+	    event_add(sb->ev_status, NULL) == -1))) {
 		/* Cannot watch it, so it must not run. */
-		log_warnx("sandbox %u: cannot watch its pidfd, killing it",
+		log_warnx("sandbox %u: cannot watch it, killing it",
 		    sb->id);
 		pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
 		waitpid(pid, NULL, 0);

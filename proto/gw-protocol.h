@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#define GW_PROTO_VERSION	3
+#define GW_PROTO_VERSION	4
 
 #define GW_SOCKET_PATH		"/run/greywall/greywall.sock"
 
@@ -47,6 +47,7 @@ enum gw_msgtype {
 	GW_MSG_SANDBOX_SIGNAL,		/* c->d: struct gw_signal */
 	GW_MSG_SANDBOX_EXITED,		/* d->c: struct gw_sandbox_exited */
 	GW_MSG_SANDBOX_POLICY,		/* c->d: 2 strings: file name, YAML */
+	GW_MSG_SANDBOX_PTY,		/* d->c: no payload, 1 fd: pty master */
 
 	GW_MSG_POLICY_SHOW = 200,	/* c->d: 1 string: user ("" = self) */
 	GW_MSG_POLICY_TEXT,		/* d->c: 1 string, part of the YAML */
@@ -99,7 +100,10 @@ _Static_assert(sizeof(struct gw_error) == 4, "gw_error size");
 /* gw exec flags: narrowing requests the daemon applies to the policy. */
 #define GW_OPEN_NO_NETWORK	0x1	/* network.upstream: none */
 #define GW_OPEN_CWD_RO		0x2	/* filesystem.cwd: ro */
-#define GW_OPEN_FLAGS		(GW_OPEN_NO_NETWORK | GW_OPEN_CWD_RO)
+#define GW_OPEN_PTY		0x4	/* stdio roles not sent get a pty */
+#define GW_OPEN_PTY_UTF8	0x8	/* set IUTF8 on it, as gw's terminal */
+#define GW_OPEN_FLAGS		(GW_OPEN_NO_NETWORK | GW_OPEN_CWD_RO | \
+				    GW_OPEN_PTY | GW_OPEN_PTY_UTF8)
 
 /* A client policy overlay, at most this big. */
 #define GW_POLICY_MAX		(64 * 1024)
@@ -109,9 +113,21 @@ struct gw_sandbox_open {
 	uint32_t	argc;		/* GW_MSG_SANDBOX_ARG messages to follow */
 	uint32_t	envc;		/* GW_MSG_SANDBOX_ENV messages to follow */
 	uint32_t	umask;		/* the client's, at most 0777 */
+	/* With GW_OPEN_PTY, the terminal's size; else all 0. */
+	uint16_t	ws_row;
+	uint16_t	ws_col;
+	uint16_t	ws_xpixel;
+	uint16_t	ws_ypixel;
 };
-_Static_assert(sizeof(struct gw_sandbox_open) == 16, "gw_sandbox_open size");
+_Static_assert(sizeof(struct gw_sandbox_open) == 24, "gw_sandbox_open size");
 
+/*
+ * The stdio roles and the working directory, each sent once with
+ * GW_MSG_SANDBOX_FD. With GW_OPEN_PTY the stdio roles that are on a
+ * terminal are not sent: the command gets the sandbox's pty there, and
+ * the daemon answers with GW_MSG_SANDBOX_PTY carrying its master. A stdio
+ * fd that is a terminal, a directory or O_PATH is refused in any case.
+ */
 enum gw_fd_role {
 	GW_FD_STDIN = 0,
 	GW_FD_STDOUT,

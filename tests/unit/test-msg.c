@@ -52,6 +52,7 @@ static const struct {
 	{ GW_MSG_SANDBOX_SIGNAL, "SANDBOX_SIGNAL" },
 	{ GW_MSG_SANDBOX_EXITED, "SANDBOX_EXITED" },
 	{ GW_MSG_SANDBOX_POLICY, "SANDBOX_POLICY" },
+	{ GW_MSG_SANDBOX_PTY, "SANDBOX_PTY" },
 	{ GW_MSG_POLICY_SHOW, "POLICY_SHOW" },
 	{ GW_MSG_POLICY_TEXT, "POLICY_TEXT" },
 	{ GW_MSG_ADMIN_LIST, "ADMIN_LIST" },
@@ -328,7 +329,10 @@ test_roundtrips(void)
 	struct gw_version		version = { GW_PROTO_VERSION };
 	struct gw_error			err = { GW_ERR_DENIED };
 	struct gw_error			err2 = { GW_ERR_INTERNAL };
-	struct gw_sandbox_open		open_ = { 0, 3, 2, 0 };
+	struct gw_sandbox_open		open_ = { 0, 3, 2, 0, 0, 0, 0, 0 };
+	struct gw_sandbox_open		openpty = { GW_OPEN_PTY |
+					    GW_OPEN_PTY_UTF8, 1, 0, 022,
+					    24, 80, 640, 480 };
 	struct gw_sandbox_started	started = { 42, 4242,
 					    GW_STARTED_NO_LANDLOCK };
 	struct gw_signal		sig = { SIGTERM };
@@ -367,6 +371,8 @@ test_roundtrips(void)
 	    empty, 1, GW_DIR_TO_CLIENT);
 	roundtrip("SANDBOX_OPEN", GW_MSG_SANDBOX_OPEN, 0, &open_,
 	    sizeof(open_), NULL, 0, GW_DIR_TO_DAEMON);
+	roundtrip("SANDBOX_OPEN with a pty", GW_MSG_SANDBOX_OPEN, 0, &openpty,
+	    sizeof(openpty), NULL, 0, GW_DIR_TO_DAEMON);
 	roundtrip("SANDBOX_ARG", GW_MSG_SANDBOX_ARG, 0, NULL, 0, arg, 1,
 	    GW_DIR_TO_DAEMON);
 	roundtrip("SANDBOX_ARG \"\"", GW_MSG_SANDBOX_ARG, 0, NULL, 0, empty, 1,
@@ -461,8 +467,27 @@ test_fd_passing(void)
 	    st1.st_dev == st2.st_dev, "SANDBOX_FD cwd: received fd is /");
 	gw_msg_clear(&rmsg);
 	ok(rmsg.fd == -1, "gw_msg_clear resets fd to -1");
+
+	/* The daemon hands gw a pty master; only a client takes it. */
+	if ((fd = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1)
+		bail("posix_openpt");
+	ok(gw_msg_send(sv[D], GW_MSG_SANDBOX_PTY, 5, NULL, 0, NULL, 0,
+	    fd) == 0, "SANDBOX_PTY: gw_msg_send with a pty master");
+	r = gw_msg_recv(sv[C], &rmsg);
+	ok(r == 1 && rmsg.fd >= 0 && rmsg.hdr.len == 0 && rmsg.hdr.id == 5 &&
+	    gw_msg_validate(&rmsg, GW_DIR_TO_CLIENT) == 0,
+	    "SANDBOX_PTY: received with its fd, valid to a client");
+	ok(fstat(rmsg.fd, &st1) == 0 && fstat(fd, &st2) == 0 &&
+	    st1.st_ino == st2.st_ino && st1.st_rdev == st2.st_rdev &&
+	    ptsname(rmsg.fd) != NULL && strcmp(ptsname(rmsg.fd),
+	    ptsname(fd)) == 0, "SANDBOX_PTY: received fd is the same master");
+	close(fd);
+	r = gw_msg_validate(&rmsg, GW_DIR_TO_DAEMON);
+	ok(r == -1 && errno == EPROTO,
+	    "SANDBOX_PTY: refused to the daemon with EPROTO");
+	gw_msg_clear(&rmsg);
 	closepair(sv);
-	ok(count_fds() == before, "SANDBOX_FD: no fd leaked");
+	ok(count_fds() == before, "SANDBOX_FD and SANDBOX_PTY: no fd leaked");
 }
 
 static void
@@ -804,6 +829,14 @@ test_bad_validate(void)
 	    GW_DIR_TO_CLIENT);
 	len = mkmsg(GW_MSG_SANDBOX_FD, &sfd, sizeof(sfd));
 	expect_invalid("SANDBOX_FD without an fd", len, 0, GW_DIR_TO_DAEMON);
+	len = mkmsg(GW_MSG_SANDBOX_PTY, NULL, 0);
+	expect_invalid("SANDBOX_PTY without an fd", len, 0, GW_DIR_TO_CLIENT);
+	len = mkmsg(GW_MSG_SANDBOX_PTY, big, 4);
+	expect_invalid("SANDBOX_PTY with 4 bytes, with an fd", len, 1,
+	    GW_DIR_TO_CLIENT);
+	len = mkmsg(GW_MSG_SANDBOX_OPEN, big, 16);
+	expect_invalid("SANDBOX_OPEN of the old 16 bytes", len, 0,
+	    GW_DIR_TO_DAEMON);
 }
 
 /* gw_msg_parse() on its own: a count larger than the buffer. */
@@ -941,7 +974,7 @@ main(void)
 {
 	if (access("/proc/self/fd", R_OK) == -1)
 		skip_all("no /proc/self/fd to count open fds");
-	plan(391);
+	plan(412);
 	test_roundtrips();
 	test_fd_passing();
 	test_bad_framing();
