@@ -62,6 +62,7 @@
 #define HALFOPEN_TIMEOUT	300	/* s: one side closed, idle */
 #define SWEEP_INTERVAL		5
 #define DNS_TIMEOUT		5	/* s: upstream resolver */
+#define DNS_TCP_IDLE		30	/* s: an idle DNS-over-TCP connection */
 
 enum flow_state {
 	FL_CONNECT,		/* TCP connect to the proxy in progress */
@@ -81,6 +82,9 @@ struct flow {
 	u16_t			 sport, dport;
 	enum flow_state		 state;
 	int			 direct;	/* host loopback, no SOCKS5 */
+	int			 dns;		/* DNS over TCP, answered here */
+	uint8_t			*dnsbuf;
+	size_t			 dnslen;
 	struct pbuf		*syn;
 	u32_t			 syn_seq;
 	int			 fd;
@@ -123,6 +127,8 @@ static struct udp_pcb		*dns_pcb;
 static struct event		*ev_lwip, *ev_sweep;
 
 static void	flow_free(struct flow *);
+static ssize_t	dns_answer(struct nsb *, const uint8_t *, size_t, uint8_t *,
+		    size_t, int *);
 static void	flow_abort(struct flow *);
 static void	flow_admit(struct flow *);
 static void	flow_refuse(struct flow *, const char *);
@@ -325,6 +331,7 @@ flow_free(struct flow *f)
 		event_free(f->ev_write);
 	if (f->fd != -1)
 		close(f->fd);
+	free(f->dnsbuf);
 	if (f->pinned)
 		fakeip_unpin(sb->pool, IP_IS_V6(&f->dst) ? AF_INET6 : AF_INET,
 		    IP_IS_V6(&f->dst) ? (void *)ip_2_ip6(&f->dst)->addr :
@@ -416,6 +423,52 @@ flow_maybe_close(struct flow *f)
 		flow_free(f);
 }
 
+/* DNS over TCP: 2-byte length, message; answered like UDP queries. */
+static err_t
+dns_tcp_recv(struct flow *f, struct pbuf *p)
+{
+	uint8_t		 out[2 + DNS_REPLY_MAX];
+	ssize_t		 frame, n;
+	int		 forward;
+
+	if (p == NULL) {
+		flow_free(f);
+		return (ERR_OK);
+	}
+	if (f->dnsbuf == NULL && (f->dnsbuf = malloc(2 + 4096)) == NULL)
+		goto fail;
+	if (f->dnslen + p->tot_len > 2 + 4096)
+		goto fail;
+	f->since = time(NULL);
+	pbuf_copy_partial(p, f->dnsbuf + f->dnslen, p->tot_len, 0);
+	f->dnslen += p->tot_len;
+	tcp_recved(f->pcb, p->tot_len);
+	pbuf_free(p);
+	p = NULL;
+	while ((frame = dns_tcp_frame(f->dnsbuf, f->dnslen)) > 0) {
+		n = dns_answer(f->sb, f->dnsbuf + 2, frame - 2, out + 2,
+		    sizeof(out) - 2, &forward);
+		if (n > 0) {
+			out[0] = n >> 8;
+			out[1] = n & 0xff;
+			if (tcp_write(f->pcb, out, n + 2,
+			    TCP_WRITE_FLAG_COPY) != ERR_OK)
+				goto fail;
+			tcp_output(f->pcb);
+		}
+		memmove(f->dnsbuf, f->dnsbuf + frame, f->dnslen - frame);
+		f->dnslen -= frame;
+	}
+	if (frame == -1)
+		goto fail;
+	return (ERR_OK);
+fail:
+	if (p != NULL)
+		pbuf_free(p);
+	flow_abort(f);
+	return (ERR_ABRT);
+}
+
 static err_t
 lw_recv(void *arg, struct tcp_pcb *pcb __unused, struct pbuf *p, err_t err)
 {
@@ -425,6 +478,13 @@ lw_recv(void *arg, struct tcp_pcb *pcb __unused, struct pbuf *p, err_t err)
 		if (p != NULL)
 			pbuf_free(p);
 		return (ERR_OK);
+	}
+	if (f->dns) {
+		if (err != ERR_OK && p != NULL) {
+			pbuf_free(p);
+			return (ERR_OK);
+		}
+		return (dns_tcp_recv(f, p));
 	}
 	if (err != ERR_OK && p != NULL) {
 		pbuf_free(p);
@@ -504,7 +564,8 @@ lw_accept(void *arg __unused, struct tcp_pcb *pcb, err_t err)
 	tcp_sent(pcb, lw_sent);
 	tcp_err(pcb, lw_err);
 	tcp_nagle_disable(pcb);
-	event_add(f->ev_read, NULL);
+	if (f->ev_read != NULL)
+		event_add(f->ev_read, NULL);
 	return (ERR_OK);
 }
 
@@ -552,7 +613,8 @@ flow_admit(struct flow *f)
 	}
 	f->state = FL_ADMITTED;
 	f->since = time(NULL);
-	event_del(f->ev_write);
+	if (f->ev_write != NULL)
+		event_del(f->ev_write);
 	p = f->syn;
 	f->syn = NULL;
 	poke(f->sb, v6, v6 ? (const uint8_t *)ip_2_ip6(&f->dst)->addr :
@@ -804,6 +866,30 @@ syn_in(struct nsb *sb, struct pbuf *p, int v6, const uint8_t *src,
 
 	addr_str(&idst, dport, where, sizeof(where));
 	fakeip_infra_addr(FAKEIP_HOST, family, hostlo);
+	if (dport == 53) {
+		/* DNS over TCP, to any address: answered here, as UDP is. */
+		if (sb->flags & NS_DNS_UPSTREAM) {
+			log_info("sandbox %u: DNS over TCP to %s refused: only"
+			    " UDP is forwarded upstream", sb->id, where);
+			goto refuse;
+		}
+		if ((f = calloc(1, sizeof(*f))) == NULL)
+			goto refuse;
+		f->sb = sb;
+		f->fd = -1;
+		f->dns = 1;
+		f->src = isrc;
+		f->dst = idst;
+		f->sport = sport;
+		f->dport = dport;
+		f->syn_seq = seq;
+		f->since = time(NULL);
+		snprintf(f->target, sizeof(f->target), "%s", where);
+		TAILQ_INSERT_TAIL(&sb->flows, f, entry);
+		f->syn = p;
+		flow_admit(f);
+		return;
+	}
 	if (memcmp(dst, hostlo, v6 ? 16 : 4) == 0) {
 		if (!lport_allowed(sb, dport)) {
 			log_info("sandbox %u: connection to host loopback port"
@@ -1214,6 +1300,8 @@ sweep_cb(int fd __unused, short ev __unused, void *arg __unused)
 			else if (f->state == FL_ADMITTED &&
 			    now - f->since > ACCEPT_TIMEOUT)
 				flow_free(f);
+			else if (f->dns && now - f->since > DNS_TCP_IDLE)
+				flow_abort(f);
 			else if (f->state == FL_OPEN &&
 			    (f->sb_fin || f->up_eof) &&
 			    now - f->since > HALFOPEN_TIMEOUT)

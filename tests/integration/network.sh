@@ -14,7 +14,7 @@ setup_user
 setup_user2
 setup_dirs
 
-plan 34
+plan 36
 
 base=$((20000 + $$ % 20000))
 WEB_PORT=$base			# host 127.0.0.1: files, index, git
@@ -145,6 +145,19 @@ is "curl to an allowed raw address" \
 ok "which saw the proxy, not the sandbox, connect" \
     grep -q "^$NET.1 " "$T/ns.log"
 
+out=$(gw_exec /usr/bin/python3 -c "
+import socket, struct
+q = struct.pack('!HHHHHH', 0x4242, 0x0100, 1, 0, 0, 0)
+q += b'\x03web\x02gw\x04test\x00' + struct.pack('!HH', 1, 1)
+s = socket.create_connection(('198.18.0.53', 53), timeout=5)
+s.sendall(struct.pack('!H', len(q)) + q)
+n = struct.unpack('!H', s.recv(2))[0]
+r = s.recv(n)
+print(hex(struct.unpack('!H', r[:2])[0]), struct.unpack('!H', r[6:8])[0],
+    socket.inet_ntoa(r[-4:]).startswith('198.1'))
+" </dev/null)
+is "DNS over TCP is answered too" "$out" "0x4242 1 True"
+
 # --- what is refused --------------------------------------------------------
 gw_exec getent hosts denied.gw.test </dev/null >/dev/null
 is "a denied name does not resolve (NXDOMAIN)" $? 2
@@ -210,11 +223,28 @@ ok "and the proxy never heard of it" \
 is "a raw address outside cidrs.allow is refused" $? 7
 ok "without a SOCKS request" test "$(grep -c 192.0.2.1 "$T/socks.log")" -eq 0
 
-# --- the proxy goes away, the netstack dies ---------------------------------
+# --- the proxy goes away, hangs, the netstack dies ---------------------------
 kill "$socks_pid"
 wait "$socks_pid" 2>/dev/null
 "${GW_EXEC2[@]}" curl -sS -m 10 "$W/index.html" </dev/null 2>/dev/null
 is "with the proxy down, connections are refused (not hung)" $? 7
+# A proxy that accepts and never answers: refused after the netstack's
+# connect timeout (10-15 s), well before curl's own 40 s.
+"$PYTHON" -c "
+import socket, sys, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', $LOG_PORT))
+s.listen(8)
+conns = []
+while True:
+    conns.append(s.accept()[0])
+" &
+pids="$pids $!"
+wait_for "the silent proxy listens" \
+    sh -c "ss -ltnH 'sport = :$LOG_PORT' | grep -q ."
+"${GW_EXEC2[@]}" curl -sS -m 40 "$W/index.html" </dev/null 2>/dev/null
+is "a proxy that never answers: refused after the connect timeout" $? 7
 
 helper=$(pgrep -P "$daemon_pid" -u _greywall)
 ok "the netstack helper runs as _greywall" test -n "$helper"
