@@ -1338,8 +1338,18 @@ nsb_free(struct nsb *sb)
 
 	while ((f = TAILQ_FIRST(&sb->flows)) != NULL)
 		flow_abort(f);
-	if (sb->nif_added)
+	if (sb->nif_added) {
+		/*
+		 * netif_remove() aborts every pcb, of any netif, whose local
+		 * address is one of this netif's: after the poke that is
+		 * another sandbox's fake IP too. Its own pcbs are gone, so
+		 * clear the addresses first, by hand, as the poke writes them.
+		 */
+		ip_addr_set_zero_ip4(&sb->nif.ip_addr);
+		memset(sb->nif.ip6_addr_state, IP6_ADDR_INVALID,
+		    sizeof(sb->nif.ip6_addr_state));
 		netif_remove(&sb->nif);
+	}
 	if (sb->ev_tun != NULL)
 		event_free(sb->ev_tun);
 	if (sb->tunfd != -1)

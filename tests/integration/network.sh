@@ -14,7 +14,7 @@ setup_user
 setup_user2
 setup_dirs
 
-plan 36
+plan 37
 
 base=$((20000 + $$ % 20000))
 WEB_PORT=$base			# host 127.0.0.1: files, index, git
@@ -157,6 +157,26 @@ print(hex(struct.unpack('!H', r[:2])[0]), struct.unpack('!H', r[6:8])[0],
     socket.inet_ntoa(r[-4:]).startswith('198.1'))
 " </dev/null)
 is "DNS over TCP is answered too" "$out" "0x4242 1 True"
+
+# Two sandboxes get the same fake address for the same name; one ending
+# must not reset the other's connection to it.
+rm -f "$WORK/a.connected" "$WORK/a.go"
+gw_exec /usr/bin/python3 -c "
+import os, socket, time
+s = socket.create_connection(('web.gw.test', $WEB_PORT), timeout=10)
+open('a.connected', 'w').close()
+while not os.path.exists('a.go'):
+    time.sleep(0.05)
+s.sendall(b'GET /index.html HTTP/1.0\\r\\n\\r\\n')
+print(s.makefile('rb').read().split(b'\\r\\n\\r\\n', 1)[1].decode().strip())
+" </dev/null >"$T/a.out" 2>&1 &
+a_pid=$!
+wait_for "sandbox A connected" test -e "$WORK/a.connected"
+gw_exec curl -sS -m 10 "$W/index.html" </dev/null >/dev/null
+touch "$WORK/a.go"
+wait "$a_pid"
+is "another sandbox ending leaves this one's connection alone" \
+    "$(cat "$T/a.out")" hello-from-host
 
 # --- what is refused --------------------------------------------------------
 gw_exec getent hosts denied.gw.test </dev/null >/dev/null
