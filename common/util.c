@@ -1,6 +1,8 @@
 /* Small fd and string helpers shared by every program. */
 
 #include <sys/types.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -122,4 +124,97 @@ int
 str_has_prefix(const char *s, const char *prefix)
 {
 	return (strncmp(s, prefix, strlen(prefix)) == 0);
+}
+
+/*
+ * One datagram with at most one fd (SCM_RIGHTS), for the daemon's own
+ * socketpairs (init, the netstack helper). fd -1 sends none.
+ */
+ssize_t
+fd_sendmsg(int sock, const void *buf, size_t len, int fd)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(sizeof(int))];
+	}		 cbuf;
+	struct msghdr	 mh;
+	struct cmsghdr	*cm;
+	struct iovec	 iov;
+	ssize_t		 n;
+
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = (void *)buf;
+	iov.iov_len = len;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (fd != -1) {
+		memset(&cbuf, 0, sizeof(cbuf));
+		mh.msg_control = cbuf.buf;
+		mh.msg_controllen = sizeof(cbuf.buf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	}
+	do {
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	} while (n == -1 && errno == EINTR);
+	return (n);
+}
+
+/*
+ * Receive one datagram and at most one fd into *fd (-1 if none). A
+ * truncated datagram, truncated control data or more than one fd is
+ * EPROTO, with every fd that came closed. 0 is the peer's end.
+ */
+ssize_t
+fd_recvmsg(int sock, void *buf, size_t len, int *fd, int flags)
+{
+	union {
+		struct cmsghdr	hdr;
+		char		buf[CMSG_SPACE(2 * sizeof(int))];
+	}		 cbuf;
+	struct msghdr	 mh;
+	struct cmsghdr	*cm;
+	struct iovec	 iov;
+	ssize_t		 n;
+	size_t		 nfds, i;
+	int		 fds[2], bad = 0;
+
+	*fd = -1;
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = buf;
+	iov.iov_len = len;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf.buf;
+	mh.msg_controllen = sizeof(cbuf.buf);
+	if ((n = recvmsg(sock, &mh, flags | MSG_CMSG_CLOEXEC)) <= 0)
+		return (n);
+	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET ||
+		    cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		nfds = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (nfds > nitems(fds))
+			nfds = nitems(fds);
+		memcpy(fds, CMSG_DATA(cm), nfds * sizeof(int));
+		for (i = 0; i < nfds; i++) {
+			if (*fd == -1)
+				*fd = fds[i];
+			else {
+				close(fds[i]);
+				bad = 1;
+			}
+		}
+	}
+	if (bad || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		if (*fd != -1)
+			close(*fd);
+		*fd = -1;
+		errno = EPROTO;
+		return (-1);
+	}
+	return (n);
 }

@@ -7,6 +7,8 @@
 #ifndef GW_UTIL_H
 #define GW_UTIL_H
 
+#include <sys/types.h>
+
 #include <stddef.h>
 #include <stdlib.h>
 
@@ -29,6 +31,8 @@ void	 closep(int *);
 
 int	 fd_set_nonblock(int);
 int	 fd_close_except(const int *, size_t);
+ssize_t	 fd_sendmsg(int, const void *, size_t, int);
+ssize_t	 fd_recvmsg(int, void *, size_t, int *, int);
 int	 str_has_prefix(const char *, const char *);
 void	 str_sanitize(char *);
 void	 str_display(char *, size_t, const char *, size_t);

@@ -82,37 +82,22 @@ static void
 helper_ctl_cb(int fd, short ev __unused, void *arg __unused)
 {
 	struct nsmsg	 hdr;
-	struct msghdr	 msg;
-	struct cmsghdr	*cm;
-	struct iovec	 iov;
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} cmsgbuf;
 	ssize_t		 n;
 	int		 tunfd = -1;
 
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = helper_buf;
-	iov.iov_len = NSMSG_MAX;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cmsgbuf.buf;
-	msg.msg_controllen = sizeof(cmsgbuf.buf);
-	n = recvmsg(fd, &msg, MSG_CMSG_CLOEXEC);
+	n = fd_recvmsg(fd, helper_buf, NSMSG_MAX, &tunfd, 0);
 	if (n == -1 && (errno == EINTR || errno == EAGAIN))
 		return;
+	if (n == -1 && errno == EPROTO) {
+		log_warnx("netstack: malformed message from greywalld");
+		return;
+	}
 	if (n <= 0) {
 		/* greywalld is gone: so is every sandbox. */
 		log_debug("netstack: greywalld closed the channel, exiting");
 		_exit(0);
 	}
-	for (cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm))
-		if (cm->cmsg_level == SOL_SOCKET &&
-		    cm->cmsg_type == SCM_RIGHTS &&
-		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&tunfd, CMSG_DATA(cm), sizeof(int));
-	if ((size_t)n < sizeof(hdr) || (msg.msg_flags & MSG_TRUNC)) {
+	if ((size_t)n < sizeof(hdr)) {
 		log_warnx("netstack: short message from greywalld");
 		goto out;
 	}

@@ -58,38 +58,11 @@ netstack_slot_put(int slot)
 static int
 netstack_send(const void *buf, size_t len, int fd)
 {
-	struct msghdr	 msg;
-	struct cmsghdr	*cm;
-	struct iovec	 iov;
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} cmsgbuf;
-	ssize_t		 n;
-
 	if (ns_fd == -1) {
 		errno = ENOTCONN;
 		return (-1);
 	}
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = (void *)buf;
-	iov.iov_len = len;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	if (fd != -1) {
-		memset(&cmsgbuf, 0, sizeof(cmsgbuf));
-		msg.msg_control = cmsgbuf.buf;
-		msg.msg_controllen = sizeof(cmsgbuf.buf);
-		cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	}
-	do {
-		n = sendmsg(ns_fd, &msg, MSG_NOSIGNAL);
-	} while (n == -1 && errno == EINTR);
-	return (n == (ssize_t)len ? 0 : -1);
+	return (fd_sendmsg(ns_fd, buf, len, fd) == (ssize_t)len ? 0 : -1);
 }
 
 /* Give the helper a sandbox's TUN fd and settings. */

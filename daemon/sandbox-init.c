@@ -58,30 +58,10 @@ static void
 init_send_tun(int fd)
 {
 	struct init_msg	 m;
-	struct msghdr	 msg;
-	struct cmsghdr	*cm;
-	struct iovec	 iov;
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	} cmsgbuf;
 
 	memset(&m, 0, sizeof(m));
 	m.type = INIT_MSG_TUN;
-	memset(&msg, 0, sizeof(msg));
-	memset(&cmsgbuf, 0, sizeof(cmsgbuf));
-	iov.iov_base = &m;
-	iov.iov_len = sizeof(m);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cmsgbuf.buf;
-	msg.msg_controllen = sizeof(cmsgbuf.buf);
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	if (sendmsg(init_statusfd, &msg, MSG_NOSIGNAL) != sizeof(m))
+	if (fd_sendmsg(init_statusfd, &m, sizeof(m), fd) != sizeof(m))
 		sandbox_init_fail(errno, "hand the TUN device to greywalld");
 }
 

@@ -148,62 +148,6 @@ sandbox_report(struct sandbox *sb, int wstatus)
 	control_finish(c);
 }
 
-/*
- * One status message and the fd that came with it, if any (only
- * INIT_MSG_PTY has one). Returns the recv() result; a wrong size or more
- * than one fd reads as a bad message (returns 1).
- */
-static ssize_t
-status_recv(int sock, struct init_msg *m, int *ret_fd)
-{
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(2 * sizeof(int))];
-	}		 cbuf;
-	struct msghdr	 mh;
-	struct iovec	 iov;
-	struct cmsghdr	*cmsg;
-	ssize_t		 n;
-	int		 fds[2], fd = -1, bad = 0;
-	size_t		 nfds, i;
-
-	*ret_fd = -1;
-	memset(&mh, 0, sizeof(mh));
-	iov.iov_base = m;
-	iov.iov_len = sizeof(*m);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cbuf.buf;
-	mh.msg_controllen = sizeof(cbuf.buf);
-	if ((n = recvmsg(sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC)) <= 0)
-		return (n);
-	for (cmsg = CMSG_FIRSTHDR(&mh); cmsg != NULL;
-	    cmsg = CMSG_NXTHDR(&mh, cmsg)) {
-		if (cmsg->cmsg_level != SOL_SOCKET ||
-		    cmsg->cmsg_type != SCM_RIGHTS)
-			continue;
-		nfds = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		if (nfds > 2)
-			nfds = 2;
-		memcpy(fds, CMSG_DATA(cmsg), nfds * sizeof(int));
-		for (i = 0; i < nfds; i++) {
-			if (fd == -1)
-				fd = fds[i];
-			else {
-				close(fds[i]);
-				bad = 1;
-			}
-		}
-	}
-	if (bad || (size_t)n != sizeof(*m) ||
-	    (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
-		if (fd >= 0)
-			close(fd);
-		return (1);
-	}
-	*ret_fd = fd;
-	return (n);
-}
 
 /*
  * Init sends its TUN fd and its pty master, once each, before the command
@@ -251,9 +195,14 @@ sandbox_read_status(struct sandbox *sb)
 	int		fd;
 
 	for (;;) {
-		n = status_recv(sb->statusfd, &m, &fd);
+		n = fd_recvmsg(sb->statusfd, &m, sizeof(m), &fd, MSG_DONTWAIT);
 		if (n == 0)
 			return (-1);
+		if (n == -1 && errno == EPROTO) {
+			log_warnx("sandbox %u: bad status message, ignoring",
+			    sb->id);
+			continue;
+		}
 		if (n == -1)
 			return (errno == EAGAIN || errno == EINTR ? 0 : -1);
 		if ((size_t)n != sizeof(m)) {
