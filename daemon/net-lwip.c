@@ -94,6 +94,7 @@ struct flow {
 	size_t			 hslen, hswant;
 	struct pbuf		*pending;	/* to the proxy, unwritten */
 	int			 sb_fin, up_eof, up_paused, pinned;
+	int			 dirty;		/* pending data to flush */
 	time_t			 since;
 	char			 target[DNS_NAME_MAX + 8];	/* for logs */
 };
@@ -185,10 +186,16 @@ net_lwip_timers(void)
 	evtimer_add(ev_lwip, &tv);
 }
 
+static void	flush_dirty(struct nsb *);
+
 static void
 lwip_timer_cb(int fd __unused, short ev __unused, void *arg __unused)
 {
+	struct nsb	*sb;
+
 	sys_check_timeouts();
+	TAILQ_FOREACH(sb, &nsbs, entry)
+		flush_dirty(sb);
 	net_lwip_timers();
 }
 
@@ -497,15 +504,27 @@ lw_recv(void *arg, struct tcp_pcb *pcb __unused, struct pbuf *p, err_t err)
 		f->pending = p;
 	else
 		pbuf_cat(f->pending, p);
-	if (flow_flush(f) == -1) {
-		flow_abort(f);
-		return (ERR_ABRT);
-	}
-	if (f->sb_fin && f->up_eof && f->pending == NULL) {
-		flow_free(f);
-		/* flow_free closed the pcb gracefully. */
-	}
+	/* Written after the batch: one writev for many segments. */
+	f->dirty = 1;
 	return (ERR_OK);
+}
+
+/* After a TUN batch or lwIP's timers: write what the sandbox sent. */
+static void
+flush_dirty(struct nsb *sb)
+{
+	struct flow	*f, *next;
+
+	for (f = TAILQ_FIRST(&sb->flows); f != NULL; f = next) {
+		next = TAILQ_NEXT(f, entry);
+		if (!f->dirty)
+			continue;
+		f->dirty = 0;
+		if (flow_flush(f) == -1)
+			flow_abort(f);
+		else
+			flow_maybe_close(f);
+	}
 }
 
 /* lwIP has room again: resume reading from the proxy. */
@@ -1114,6 +1133,7 @@ tun_read_cb(int fd, short ev __unused, void *arg)
 		pbuf_realloc(p, n);
 		ingress(sb, p);
 	}
+	flush_dirty(sb);
 	flush_acks(sb);
 	net_lwip_timers();
 }
@@ -1130,6 +1150,7 @@ net_lwip_input(uint32_t id, const void *buf, size_t len)
 		return (-1);
 	memcpy(p->payload, buf, len);
 	ingress(sb, p);
+	flush_dirty(sb);
 	flush_acks(sb);
 	return (0);
 }
