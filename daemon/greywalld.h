@@ -182,6 +182,7 @@ enum policy_key {
 	PK_COMMAND_DENY,
 	PK_LIMITS_PIDS,
 	PK_LIMITS_MEMORY,
+	PK_LIMITS_CPU,
 	PK_LIMITS_WALL_TIME,
 	PK_HARDENING_LANDLOCK,
 	PK_HARDENING_SECCOMP,
@@ -197,6 +198,7 @@ enum policy_type {
 	PT_UINT,		/* decimal, 1..policy_keyinfo.max */
 	PT_SIZE,		/* "512M", "4G", bytes; u64 */
 	PT_DURATION,		/* "90s", "30m", "2h", "1d"; seconds */
+	PT_CPU,			/* "50%" quota or "weight:200"; see below */
 	PT_HOSTPORT,		/* "127.0.0.1:43052", "[::1]:53", "host:port" */
 	PT_PORT,		/* 1..65535 */
 	PT_PATH,		/* "/abs", "~", "~/rel", "rel"; globs allowed */
@@ -217,6 +219,15 @@ enum policy_class {
 	PC_SCALAR,		/* last wins; client may only narrow (rank) */
 	PC_ADMIN,		/* last wins; client may not set at all */
 };
+
+/*
+ * limits.cpu as a number: a quota in percent of one CPU ("150%" is 150),
+ * or a relative weight from 1 to 10000 ("weight:200") with
+ * POLICY_CPU_WEIGHT set. Only values of the same form compare.
+ */
+#define POLICY_CPU_WEIGHT	(1ULL << 32)
+#define POLICY_CPU_QUOTA_MAX	100000		/* percent: 1000 CPUs */
+#define POLICY_CPU_WEIGHT_MAX	10000		/* as cgroup v2 cpu.weight */
 
 struct policy_keyinfo {
 	const char		*name;		/* "filesystem.deny_read" */

@@ -215,6 +215,13 @@ policy_scalar_narrower(enum policy_key k, const struct policy_value *v,
 		if (!cur->set)
 			return (1);
 		return (v->num <= cur->one.num);
+	case PT_CPU:
+		/* A quota and a weight do not compare: keep the form. */
+		if (!cur->set)
+			return (1);
+		return ((v->num & POLICY_CPU_WEIGHT) ==
+		    (cur->one.num & POLICY_CPU_WEIGHT) &&
+		    v->num <= cur->one.num);
 	default:
 		return (cur->set && strcmp(v->str, cur->one.str) == 0);
 	}

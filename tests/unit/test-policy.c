@@ -80,7 +80,7 @@ main(void)
 	char			*groups_none[] = { "users" };
 	char			*text, buf[1024];
 
-	plan(55);
+	plan(58);
 
 	/* Built-in defaults. */
 	memset(&d, 0, sizeof(d));
@@ -183,6 +183,13 @@ main(void)
 	    "a higher limit is refused");
 	ok(narrow(&eff, "limits:\n  memory: \"1G\"\n", &err) == 0,
 	    "any limit narrows an unset one");
+	ok(narrow(&eff, "limits:\n  cpu: \"50%\"\n", &err) == 0 &&
+	    narrow(&eff, "limits:\n  cpu: \"20%\"\n", &err) == 0,
+	    "cpu: any quota narrows an unset one, a lower one narrows more");
+	ok(narrow(&eff, "limits:\n  cpu: \"30%\"\n", &err) == -1,
+	    "cpu: a higher quota is refused");
+	ok(narrow(&eff, "limits:\n  cpu: \"weight:1\"\n", &err) == -1,
+	    "cpu: a weight does not narrow a quota");
 	ok(narrow(&eff, "network:\n  upstream: none\n", &err) == 0 &&
 	    strcmp(scalar(&eff, PK_NET_UPSTREAM), "none") == 0,
 	    "network may be dropped");
