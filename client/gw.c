@@ -8,6 +8,8 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 
+#include <time.h>
+
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +29,9 @@ extern char	**environ;
 static const int forward_signals[] = {
 	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2
 };
+
+/* A second SIGINT or SIGTERM this soon kills the whole sandbox. */
+#define KILL_AGAIN_MS	2000
 
 static struct gw_msg	msg;
 
@@ -49,9 +54,13 @@ usage(int status)
 	    "    --ro             the working directory read-only\n"
 	    "  policy             print your effective policy\n"
 	    "\n"
+	    "A second SIGINT or SIGTERM within 2 seconds kills the whole\n"
+	    "sandbox.\n"
+	    "\n"
 	    "Exit status: the command's, 128+N if it died of signal N,\n"
-	    "125 if gw or greywalld failed, 126 if the command cannot be\n"
-	    "executed, 127 if it was not found.\n", GW_SOCKET_PATH);
+	    "124 if it ran past limits.wall_time, 125 if gw or greywalld\n"
+	    "failed, 126 if the command cannot be executed, 127 if it was\n"
+	    "not found.\n", GW_SOCKET_PATH);
 	exit(status == 0 ? 0 : GW_EXIT_FAILURE);
 }
 
@@ -165,14 +174,37 @@ send_request(int sock, char **argv, int argc, int cwd, uint32_t flags,
 	    -1));
 }
 
+/* "2h" for 7200 seconds: the largest unit that divides it. */
+static void
+fmt_duration(char *buf, size_t len, uint32_t s)
+{
+	if (s > 0 && s % 86400 == 0)
+		snprintf(buf, len, "%ud", s / 86400);
+	else if (s > 0 && s % 3600 == 0)
+		snprintf(buf, len, "%uh", s / 3600);
+	else if (s > 0 && s % 60 == 0)
+		snprintf(buf, len, "%um", s / 60);
+	else
+		snprintf(buf, len, "%us", s);
+}
+
 /* Map how the command ended to gw's exit status. */
 static int
 exit_status(const struct gw_sandbox_exited *x, const char *cmd)
 {
+	char	buf[32];
+
 	switch (x->how) {
 	case GW_EXIT_CODE:
 		return (x->code & 0xff);
 	case GW_EXIT_SIGNAL:
+		return (128 + x->code);
+	case GW_EXIT_WALL_TIME:
+		fmt_duration(buf, sizeof(buf), x->code);
+		warnx("killed: limits.wall_time (%s) exceeded", buf);
+		return (GW_EXIT_TIMEOUT);
+	case GW_EXIT_MEMORY:
+		warnx("killed: out of memory under limits.memory");
 		return (128 + x->code);
 	case GW_EXIT_EXEC:
 		warnx("%s: %s", cmd, strerror(x->code));
@@ -184,7 +216,21 @@ exit_status(const struct gw_sandbox_exited *x, const char *cmd)
 	}
 }
 
-/* Wait for the command to end, relaying signals meanwhile. */
+static int64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/*
+ * Wait for the command to end, relaying signals meanwhile. A second
+ * SIGINT or SIGTERM within KILL_AGAIN_MS asks greywalld to kill the whole
+ * sandbox (a command that ignores the first must not hold the terminal);
+ * gw then exits 128+N for that signal, once the sandbox is gone.
+ */
 static int
 session_loop(int sock, int sigfd, const char *cmd)
 {
@@ -192,7 +238,8 @@ session_loop(int sock, int sigfd, const char *cmd)
 	struct gw_signal		sig;
 	struct gw_sandbox_exited	x;
 	struct pollfd			pfd[2];
-	int				r;
+	int64_t				last = 0, t;
+	int				r, killed = 0;
 
 	pfd[0].fd = sock;
 	pfd[0].events = POLLIN;
@@ -206,8 +253,17 @@ session_loop(int sock, int sigfd, const char *cmd)
 			return (GW_EXIT_FAILURE);
 		}
 		if (pfd[1].revents & POLLIN) {
-			if (read(sigfd, &si, sizeof(si)) == sizeof(si)) {
+			if (read(sigfd, &si, sizeof(si)) == sizeof(si) &&
+			    !killed) {
 				sig.signo = si.ssi_signo;
+				if (sig.signo == SIGINT || sig.signo == SIGTERM) {
+					t = now_ms();
+					if (last != 0 && t - last <= KILL_AGAIN_MS) {
+						killed = sig.signo;
+						sig.signo = SIGKILL;
+					}
+					last = t;
+				}
 				/* A lost signal is reported by the exit. */
 				gw_msg_send(sock, GW_MSG_SANDBOX_SIGNAL, 0,
 				    &sig, sizeof(sig), NULL, 0, -1);
@@ -216,6 +272,9 @@ session_loop(int sock, int sigfd, const char *cmd)
 		if (pfd[0].revents == 0)
 			continue;
 		r = client_recv(sock, &msg);
+		if (killed && r >= 0 && (r == 0 ||
+		    msg.hdr.type == GW_MSG_SANDBOX_EXITED))
+			return (128 + killed);
 		if (r == 0) {
 			warnx("greywalld closed the connection before the"
 			    " command finished");

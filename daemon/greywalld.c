@@ -332,6 +332,8 @@ main(int argc, char *argv[])
 
 	if (!foreground && daemon(0, 0) == -1)
 		fatal("daemon");
+	/* After daemon(): greywalld may move itself into a leaf cgroup. */
+	sandbox_cgroup_init();
 	if (caps_restrict() == -1)
 		fatal("cannot drop the capabilities greywalld does not need");
 
@@ -369,6 +371,7 @@ main(int argc, char *argv[])
 		log_warn("sd_notify STOPPING=1");
 	}
 	sandbox_kill_all();
+	sandbox_cgroup_shutdown();
 	control_shutdown();
 	if (bound && unlink(gw_conf.socket_path) == -1 && errno != ENOENT)
 		log_warn("unlink %s", gw_conf.socket_path);

@@ -95,6 +95,7 @@ TAILQ_HEAD(connlist, conn);
 enum init_msgtype {
 	INIT_MSG_FAIL = 1,	/* a setup step failed: text says which */
 	INIT_MSG_EXITED,	/* the command ended: how, code */
+	INIT_MSG_PLACED,	/* daemon to init: in its cgroups, go on */
 };
 
 struct init_msg {
@@ -129,6 +130,26 @@ struct sandbox_spec {
 	char		**write;
 	char		**deny_read;
 	char		**deny_write;
+	int		  cgroupfd;	/* CLONE_INTO_CGROUP target, or -1 */
+	int		  cgroup_hold;	/* wait for INIT_MSG_PLACED first */
+};
+
+/* The controllers greywalld uses for limits and accounting. */
+enum cg_ctrl {
+	CG_PIDS,
+	CG_MEMORY,
+	CG_CPU,
+	CG__MAX
+};
+
+/*
+ * A sandbox's cgroups, one directory of the same name per hierarchy:
+ * fd[0] on the unified (v2) hierarchy, fd[1 + enum cg_ctrl] on the v1
+ * controller hierarchies of a hybrid host. -1 where there is none.
+ */
+struct sandbox_cgroup {
+	char		  name[48];
+	int		  fd[1 + CG__MAX];
 };
 
 struct sandbox {
@@ -143,6 +164,10 @@ struct sandbox {
 	int			 pidfd;
 	int			 statusfd;
 	struct event		*ev_pid;
+	struct event		*ev_wall;	/* limits.wall_time, or NULL */
+	uint64_t		 wall_time;	/* seconds */
+	int			 wall_expired;
+	struct sandbox_cgroup	 cg;
 	struct conn		*conn;
 	int			 have_exit;
 	struct gw_sandbox_exited exit;
@@ -345,10 +370,24 @@ unsigned int	 control_count_uid(uid_t);
 /* sandbox.c */
 int		 sandbox_start(struct conn *, struct request *);
 void		 sandbox_signal(struct sandbox *, int);
+void		 sandbox_kill(struct sandbox *);
 int		 sandbox_kill_id(uint32_t);
 void		 sandbox_detach(struct sandbox *);
 void		 sandbox_kill_all(void);
 unsigned int	 sandbox_count_uid(uid_t);
+
+/* sandbox-cgroup.c */
+void		 sandbox_cgroup_init(void);
+void		 sandbox_cgroup_shutdown(void);
+int		 sandbox_cgroup_create(struct sandbox_cgroup *, uint32_t,
+		    const struct policy *, char *, size_t);
+int		 sandbox_cgroup_hold(const struct sandbox_cgroup *);
+int		 sandbox_cgroup_attach(const struct sandbox_cgroup *, pid_t);
+void		 sandbox_cgroup_kill(const struct sandbox_cgroup *);
+void		 sandbox_cgroup_stats(const struct sandbox_cgroup *,
+		    uint64_t *, uint32_t *);
+int		 sandbox_cgroup_oom_killed(const struct sandbox_cgroup *);
+void		 sandbox_cgroup_destroy(struct sandbox_cgroup *);
 
 /* sandbox-env.c */
 int		 sandbox_env_allowed(const char *);

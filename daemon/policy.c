@@ -359,6 +359,10 @@ policy_key_enforced(enum policy_key k)
 	case PK_FS_DENY_READ:
 	case PK_FS_DENY_WRITE:
 	case PK_ENV_STRIP:
+	case PK_LIMITS_PIDS:		/* refused where no cgroup can */
+	case PK_LIMITS_MEMORY:
+	case PK_LIMITS_CPU:
+	case PK_LIMITS_WALL_TIME:
 	case PK_HARDENING_SECCOMP:
 	case PK_CLIENT_MAY_ADD_READ:
 	case PK_CLIENT_MAY_ADD_WRITE:

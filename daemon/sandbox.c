@@ -2,9 +2,10 @@
  * Sandbox lifecycle in the daemon: check a complete request, fork the
  * sandbox, watch its init through a pidfd, and report how it ended.
  *
- * Each sandbox is one pid namespace. Killing its init with SIGKILL makes
- * the kernel kill everything else in it, so "kill the sandbox" is always
- * one signal and nothing started inside can outlive it.
+ * Each sandbox is one pid namespace and one cgroup. Killing it writes
+ * cgroup.kill and kills init, whose death makes the kernel kill whatever
+ * else is left in the pid namespace: nothing started inside, however it
+ * detached itself, outlives it.
  */
 
 #include <sys/types.h>
@@ -125,18 +126,29 @@ sandbox_report(struct sandbox *sb, int wstatus)
 {
 	struct conn	*c = sb->conn;
 
+	if (sb->failure == NULL && !sb->have_exit && WIFSIGNALED(wstatus)) {
+		/* Killed from outside (gwctl kill, shutdown, a limit). */
+		sb->exit.how = GW_EXIT_SIGNAL;
+		sb->exit.code = WTERMSIG(wstatus);
+		sb->have_exit = 1;
+	}
+	if (sb->have_exit && sb->exit.how == GW_EXIT_SIGNAL) {
+		if (sb->wall_expired) {
+			sb->exit.how = GW_EXIT_WALL_TIME;
+			sb->exit.code = sb->wall_time;
+		} else if (sb->exit.code == SIGKILL &&
+		    sandbox_cgroup_oom_killed(&sb->cg)) {
+			log_info("sandbox %u: out of memory (limits.memory),"
+			    " killed by the kernel", sb->id);
+			sb->exit.how = GW_EXIT_MEMORY;
+		}
+	}
 	if (c == NULL)
 		return;
 	if (sb->failure != NULL) {
 		control_send_error(c, GW_ERR_SETUP, "sandbox setup failed: %s",
 		    sb->failure);
 	} else if (sb->have_exit) {
-		control_send(c, GW_MSG_SANDBOX_EXITED, sb->id, &sb->exit,
-		    sizeof(sb->exit), NULL, 0);
-	} else if (WIFSIGNALED(wstatus)) {
-		/* Killed from outside (gwctl kill, shutdown). */
-		sb->exit.how = GW_EXIT_SIGNAL;
-		sb->exit.code = WTERMSIG(wstatus);
 		control_send(c, GW_MSG_SANDBOX_EXITED, sb->id, &sb->exit,
 		    sizeof(sb->exit), NULL, 0);
 	} else {
@@ -210,6 +222,9 @@ sandbox_free(struct sandbox *sb)
 		sb->conn->sb = NULL;
 	if (sb->ev_pid != NULL)
 		event_free(sb->ev_pid);
+	if (sb->ev_wall != NULL)
+		event_free(sb->ev_wall);
+	sandbox_cgroup_destroy(&sb->cg);
 	if (sb->pidfd >= 0)
 		close(sb->pidfd);
 	if (sb->statusfd >= 0)
@@ -360,6 +375,34 @@ fail:
 	return (-1);
 }
 
+static void
+sandbox_wall_cb(int fd __unused, short ev __unused, void *arg)
+{
+	struct sandbox	*sb = arg;
+
+	log_info("sandbox %u: limits.wall_time (%llus) exceeded, killing it",
+	    sb->id, (unsigned long long)sb->wall_time);
+	sb->wall_expired = 1;
+	sandbox_kill(sb);
+}
+
+/* Put the held init into its v1 cgroups, then let it go on. */
+static int
+sandbox_place(struct sandbox *sb)
+{
+	struct init_msg	m;
+
+	if (sandbox_cgroup_attach(&sb->cg, sb->pid) == -1)
+		return (-1);
+	memset(&m, 0, sizeof(m));
+	m.type = INIT_MSG_PLACED;
+	if (send(sb->statusfd, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m)) {
+		log_warn("sandbox %u: status socket", sb->id);
+		return (-1);
+	}
+	return (0);
+}
+
 /*
  * Start a sandbox for a complete request. On failure the error has been
  * sent to the client and -1 is returned; the request stays the caller's.
@@ -378,8 +421,13 @@ sandbox_start(struct conn *c, struct request *r)
 	_cleanup_(paths_freep) char **dw = NULL;
 	int			 cwd_mode;
 	_cleanup_close_ int	 cwdtree = -1, child_end = -1;
-	char			 cwd[PATH_MAX];
-	int			 sp[2], pidfd = -1;
+	struct sandbox_cgroup	 cg;
+	struct timeval		 tv;
+	const char		*why;
+	char			 cwd[PATH_MAX], msg[512];
+	int			 sp[2], pidfd = -1, saved_errno;
+	uint64_t		 wall_time;
+	uint32_t		 id;
 	pid_t			 pid;
 
 	/* Identity is the peer's, from SO_PEERCRED: never the payload. */
@@ -422,6 +470,15 @@ sandbox_start(struct conn *c, struct request *r)
 		policy_clear(&pol);
 		return (-1);
 	}
+	/* Its cgroup and limits exist before anything of it runs. */
+	id = next_id++;
+	if (sandbox_cgroup_create(&cg, id, &pol, msg, sizeof(msg)) == -1) {
+		control_send_error(c, GW_ERR_SETUP, "%s", msg);
+		policy_clear(&pol);
+		return (-1);
+	}
+	wall_time = pol.e[PK_LIMITS_WALL_TIME].set ?
+	    pol.e[PK_LIMITS_WALL_TIME].one.num : 0;
 	envp = sandbox_env_build(r->envp, r->nenv, &pol.e[PK_ENV_STRIP]);
 	cwd_mode = pol.e[PK_FS_CWD].one.num;
 	policy_clear(&pol);
@@ -459,6 +516,8 @@ sandbox_start(struct conn *c, struct request *r)
 	spec.deny_read = dr;
 	spec.deny_write = dw;
 	spec.umask = r->umask;
+	spec.cgroupfd = cg.fd[0];
+	spec.cgroup_hold = sandbox_cgroup_hold(&cg);
 
 	if ((pid = sandbox_ns_spawn(&spec, &pidfd)) == -1) {
 		log_warn("%s: clone", __func__);
@@ -466,24 +525,31 @@ sandbox_start(struct conn *c, struct request *r)
 	}
 	sb->pid = pid;
 	sb->pidfd = pidfd;
-	sb->id = next_id++;
+	sb->id = id;
 	sb->uid = c->peer.uid;
 	sb->start_time = time(NULL);
 	sb->conn = c;
+	sb->cg = cg;
+	cg.name[0] = '\0';	/* sb owns it now */
+	sb->wall_time = wall_time;
 	c->sb = sb;
 	TAILQ_INSERT_TAIL(&sandboxes, sb, entry);
 
+	/* Anything that fails now means it must not run. */
+	why = "cannot watch its pidfd";
 	sb->ev_pid = event_new(gw_base, pidfd, EV_READ, sandbox_pid_cb, sb);
-	if (sb->ev_pid == NULL || event_add(sb->ev_pid, NULL) == -1) {
-		/* Cannot watch it, so it must not run. */
-		log_warnx("sandbox %u: cannot watch its pidfd, killing it",
-		    sb->id);
-		pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
-		waitpid(pid, NULL, 0);
-		c->sb = NULL;
-		sandbox_free(sb);
-		control_send_error(c, GW_ERR_INTERNAL, "internal error");
-		return (-1);
+	if (sb->ev_pid == NULL || event_add(sb->ev_pid, NULL) == -1)
+		goto kill;
+	why = "cannot put it into its cgroups";
+	if (spec.cgroup_hold && sandbox_place(sb) == -1)
+		goto kill;
+	why = "cannot arm its limits.wall_time timer";
+	if (wall_time > 0) {
+		tv.tv_sec = wall_time;
+		tv.tv_usec = 0;
+		if ((sb->ev_wall = evtimer_new(gw_base, sandbox_wall_cb,
+		    sb)) == NULL || evtimer_add(sb->ev_wall, &tv) == -1)
+			goto kill;
 	}
 
 	log_info("sandbox %u: uid %u (%s) pid %d cwd '%s': %s", sb->id,
@@ -494,7 +560,19 @@ sandbox_start(struct conn *c, struct request *r)
 	    NULL, 0);
 	return (0);
 
+kill:
+	log_warnx("sandbox %u: %s, killing it", sb->id, why);
+	sandbox_kill(sb);
+	waitpid(pid, NULL, 0);
+	c->sb = NULL;
+	sandbox_free(sb);
+	control_send_error(c, GW_ERR_INTERNAL, "cannot start the sandbox: %s",
+	    why);
+	return (-1);
+
 fail:
+	saved_errno = errno;
+	sandbox_cgroup_destroy(&cg);
 	if (sb != NULL) {
 		if (sb->statusfd >= 0)
 			close(sb->statusfd);
@@ -504,7 +582,7 @@ fail:
 		free(sb);
 	}
 	control_send_error(c, GW_ERR_INTERNAL, "cannot create the sandbox:"
-	    " %s", strerror(errno));
+	    " %s", strerror(saved_errno));
 	return (-1);
 }
 
@@ -516,6 +594,14 @@ sandbox_signal(struct sandbox *sb, int sig)
 		log_warn("sandbox %u: signal %d", sb->id, sig);
 }
 
+/* Everything in the sandbox, at once; the pidfd then reports the end. */
+void
+sandbox_kill(struct sandbox *sb)
+{
+	sandbox_cgroup_kill(&sb->cg);
+	sandbox_signal(sb, SIGKILL);
+}
+
 int
 sandbox_kill_id(uint32_t id)
 {
@@ -523,7 +609,7 @@ sandbox_kill_id(uint32_t id)
 
 	TAILQ_FOREACH(sb, &sandboxes, entry) {
 		if (sb->id == id) {
-			sandbox_signal(sb, SIGKILL);
+			sandbox_kill(sb);
 			return (0);
 		}
 	}
@@ -538,7 +624,7 @@ sandbox_detach(struct sandbox *sb)
 	sb->conn = NULL;
 	log_info("sandbox %u: client closed the connection, killing it",
 	    sb->id);
-	sandbox_signal(sb, SIGKILL);
+	sandbox_kill(sb);
 }
 
 /* At shutdown: kill every sandbox and wait until each is gone. */
@@ -550,7 +636,7 @@ sandbox_kill_all(void)
 	int		 wstatus;
 
 	TAILQ_FOREACH(sb, &sandboxes, entry)
-		sandbox_signal(sb, SIGKILL);
+		sandbox_kill(sb);
 	while ((sb = TAILQ_FIRST(&sandboxes)) != NULL) {
 		wstatus = 0;
 		if (waitpid(sb->pid, &wstatus, 0) == -1 && errno != ECHILD)
