@@ -442,11 +442,11 @@ cg2_setup(const char *mnt, const char *own, unsigned int want)
 }
 
 static void
-cg_warn_open(const char *what, const char *mnt)
+cg_warn_open(const char *what, const char *dir)
 {
 	int	saved_errno = errno;
 
-	log_warn("cgroups: cannot use %s at %s", what, mnt);
+	log_warn("cgroups: cannot use %s: %s", what, dir);
 	/* Why mkdir in our own cgroup may fail though we are uid 0. */
 	if (saved_errno == EACCES)
 		log_warnx("cgroups: the root of a hierarchy is read-only"
@@ -461,10 +461,11 @@ cg_hybrid_setup(const char *mnt, char v1[CG__MAX][PATH_MAX])
 	char	 own[PATH_MAX], dir[PATH_MAX], what[64];
 	int	 c;
 
+	snprintf(dir, sizeof(dir), "%s", mnt);
 	if (mnt[0] != '\0' && (cg_own_path(NULL, own, sizeof(own)) == -1 ||
 	    cg_join(dir, sizeof(dir), mnt, own, "greywall") == -1 ||
 	    cg_hier_open(&hier[0], dir) == -1)) {
-		cg_warn_open("the unified hierarchy", mnt);
+		cg_warn_open("the unified hierarchy", dir);
 		log_warnx("cgroups: teardown relies on the pid namespace"
 		    " alone");
 		hier[0].fd = -1;
@@ -472,12 +473,13 @@ cg_hybrid_setup(const char *mnt, char v1[CG__MAX][PATH_MAX])
 	for (c = 0; c < CG__MAX; c++) {
 		if (v1[c][0] == '\0')
 			continue;
+		snprintf(dir, sizeof(dir), "%s", v1[c]);
 		if (cg_own_path(ctrl_names[c], own, sizeof(own)) == -1 ||
 		    cg_join(dir, sizeof(dir), v1[c], own, "greywall") == -1 ||
 		    cg_hier_open(&hier[1 + c], dir) == -1) {
 			snprintf(what, sizeof(what), "the v1 %s controller",
 			    ctrl_names[c]);
-			cg_warn_open(what, v1[c]);
+			cg_warn_open(what, dir);
 			hier[1 + c].fd = -1;
 			continue;
 		}
