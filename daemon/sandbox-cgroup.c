@@ -322,9 +322,15 @@ cg_hier_close(struct cg_hier *h)
 	 * made at the root of a hierarchy before capabilities were dropped
 	 * cannot be removed now (EACCES): it is reused next time.
 	 */
-	if (h->created && rmdir(h->path) == -1 && errno != EBUSY &&
-	    errno != ENOTEMPTY && errno != ENOENT && errno != EACCES)
-		log_warn("cgroups: rmdir %s", h->path);
+	if (h->created && rmdir(h->path) == -1) {
+		if (errno == EACCES)
+			log_info("cgroups: leaving the empty %s, reused next"
+			    " time (no CAP_DAC_OVERRIDE to remove it)",
+			    h->path);
+		else if (errno != EBUSY && errno != ENOTEMPTY &&
+		    errno != ENOENT)
+			log_warn("cgroups: rmdir %s", h->path);
+	}
 	h->created = 0;
 }
 
@@ -473,7 +479,7 @@ cg_hybrid_setup(const char *mnt, char v1[CG__MAX][PATH_MAX])
 	for (c = 0; c < CG__MAX; c++) {
 		if (v1[c][0] == '\0')
 			continue;
-		snprintf(dir, sizeof(dir), "%s", v1[c]);
+		snprintf(dir, sizeof(dir), "%.*s", PATH_MAX - 1, v1[c]);
 		if (cg_own_path(ctrl_names[c], own, sizeof(own)) == -1 ||
 		    cg_join(dir, sizeof(dir), v1[c], own, "greywall") == -1 ||
 		    cg_hier_open(&hier[1 + c], dir) == -1) {
