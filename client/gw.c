@@ -256,14 +256,15 @@ session_loop(int sock, int sigfd, const char *cmd)
 			if (read(sigfd, &si, sizeof(si)) == sizeof(si) &&
 			    !killed) {
 				sig.signo = si.ssi_signo;
-				if (sig.signo == SIGINT || sig.signo == SIGTERM) {
-					t = now_ms();
-					if (last != 0 && t - last <= KILL_AGAIN_MS) {
-						killed = sig.signo;
-						sig.signo = SIGKILL;
-					}
-					last = t;
+				t = now_ms();
+				if ((sig.signo == SIGINT ||
+				    sig.signo == SIGTERM) && last != 0 &&
+				    t - last <= KILL_AGAIN_MS) {
+					killed = sig.signo;
+					sig.signo = SIGKILL;
 				}
+				if (sig.signo == SIGINT || sig.signo == SIGTERM)
+					last = t;
 				/* A lost signal is reported by the exit. */
 				gw_msg_send(sock, GW_MSG_SANDBOX_SIGNAL, 0,
 				    &sig, sizeof(sig), NULL, 0, -1);

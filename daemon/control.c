@@ -639,7 +639,7 @@ signal_forwardable(uint32_t signo)
 	case SIGUSR2:
 	case SIGWINCH:
 	case SIGCONT:
-	case SIGKILL:		/* the whole sandbox (gw: a second Ctrl-C) */
+	case SIGKILL:		/* the whole sandbox: a second Ctrl-C */
 		return (1);
 	default:
 		return (0);

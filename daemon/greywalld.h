@@ -130,8 +130,8 @@ struct sandbox_spec {
 	char		**write;
 	char		**deny_read;
 	char		**deny_write;
-	int		  cgroupfd;	/* CLONE_INTO_CGROUP target, or -1 */
-	int		  cgroup_hold;	/* wait for INIT_MSG_PLACED first */
+	int		  cgroupfd;	/* CLONE_INTO_CGROUP, or -1 */
+	int		  cgroup_hold;	/* wait for INIT_MSG_PLACED */
 };
 
 /* The controllers greywalld uses for limits and accounting. */
@@ -164,7 +164,7 @@ struct sandbox {
 	int			 pidfd;
 	int			 statusfd;
 	struct event		*ev_pid;
-	struct event		*ev_wall;	/* limits.wall_time, or NULL */
+	struct event		*ev_wall;	/* limits.wall_time */
 	uint64_t		 wall_time;	/* seconds */
 	int			 wall_expired;
 	struct sandbox_cgroup	 cg;
@@ -223,7 +223,7 @@ enum policy_type {
 	PT_UINT,		/* decimal, 1..policy_keyinfo.max */
 	PT_SIZE,		/* "512M", "4G", bytes; u64 */
 	PT_DURATION,		/* "90s", "30m", "2h", "1d"; seconds */
-	PT_CPU,			/* "50%" quota or "weight:200"; see below */
+	PT_CPU,			/* "50%" or "weight:200"; see below */
 	PT_HOSTPORT,		/* "127.0.0.1:43052", "[::1]:53", "host:port" */
 	PT_PORT,		/* 1..65535 */
 	PT_PATH,		/* "/abs", "~", "~/rel", "rel"; globs allowed */
@@ -251,8 +251,8 @@ enum policy_class {
  * POLICY_CPU_WEIGHT set. Only values of the same form compare.
  */
 #define POLICY_CPU_WEIGHT	(1ULL << 32)
-#define POLICY_CPU_QUOTA_MAX	100000		/* percent: 1000 CPUs */
-#define POLICY_CPU_WEIGHT_MAX	10000		/* as cgroup v2 cpu.weight */
+#define POLICY_CPU_QUOTA_MAX	100000	/* percent: 1000 CPUs */
+#define POLICY_CPU_WEIGHT_MAX	10000	/* as cgroup v2 cpu.weight */
 
 struct policy_keyinfo {
 	const char		*name;		/* "filesystem.deny_read" */

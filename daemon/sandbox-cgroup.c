@@ -31,11 +31,9 @@
 #include <sys/stat.h>
 
 #include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -497,7 +495,8 @@ cg_hybrid_setup(const char *mnt, char v1[CG__MAX][PATH_MAX])
 void
 sandbox_cgroup_init(void)
 {
-	char		 mnt[PATH_MAX], v1[CG__MAX][PATH_MAX], own[PATH_MAX];
+	char		 mnt[PATH_MAX], own[PATH_MAX];
+	char		 v1[CG__MAX][PATH_MAX];
 	char		 list[64] = "";
 	unsigned int	 want = 0;
 	int		 c, i;

@@ -142,10 +142,10 @@ enum gw_exit_how {
 	GW_EXIT_CODE = 1,		/* code is the exit status */
 	GW_EXIT_SIGNAL,			/* code is the signal number */
 	GW_EXIT_EXEC,			/* exec failed, code is the errno */
-	GW_EXIT_WALL_TIME,		/* killed after limits.wall_time,
-					   code is the limit in seconds */
-	GW_EXIT_MEMORY,			/* OOM-killed under limits.memory,
-					   code is the signal */
+	GW_EXIT_WALL_TIME,		/* killed after limits.wall_time;
+					   code: the limit in seconds */
+	GW_EXIT_MEMORY,			/* OOM kill under limits.memory;
+					   code: the signal */
 };
 
 struct gw_sandbox_exited {
@@ -159,7 +159,8 @@ struct gw_sandbox_info {
 	uint32_t	id;
 	uint32_t	uid;
 	uint32_t	pid;		/* host pid of the sandbox's init */
-	uint32_t	tasks;		/* in its cgroup, UINT32_MAX: unknown */
+	uint32_t	tasks;		/* in its cgroup; UINT32_MAX:
+					   unknown */
 	int64_t		start_time;	/* seconds since the epoch */
 	uint64_t	memory;		/* bytes charged to its cgroup,
 					   UINT64_MAX: unknown */
