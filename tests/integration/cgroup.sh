@@ -261,8 +261,10 @@ caps=$(grep -E '^Cap(Eff|Prm|Bnd)' "/proc/$daemon_pid/status" |
 is "greywalld still has only its documented capabilities" "$caps" \
     00000000002411e0
 stop_daemon
+# (On cgroup v2 its "supervisor" leaf stays: it cannot remove the cgroup
+# it is in.)
 ok "greywalld removed its own cgroups at exit" \
-    test -z "$(find $DAEMON_CGROUPS -mindepth 1 -type d)"
+    test -z "$(find $DAEMON_CGROUPS -mindepth 1 -type d ! -name supervisor)"
 
 # A host that cannot enforce a limit: refused, with the key named.
 pids_cg=$(echo $DAEMON_CGROUPS | tr ' ' '\n' | grep '/pids/')
