@@ -13,6 +13,7 @@
 #include "util.h"
 
 /* gw's own failures, as in env(1) and timeout(1). */
+#define GW_EXIT_TIMEOUT		124	/* limits.wall_time ran out */
 #define GW_EXIT_FAILURE		125
 #define GW_EXIT_CANNOT_EXEC	126
 #define GW_EXIT_NOT_FOUND	127

@@ -9,6 +9,8 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 
+#include <time.h>
+
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +30,9 @@ extern char	**environ;
 static const int forward_signals[] = {
 	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2
 };
+
+/* A second SIGINT or SIGTERM this soon kills the whole sandbox. */
+#define KILL_AGAIN_MS	2000
 
 static struct gw_msg	msg;
 
@@ -50,9 +55,13 @@ usage(int status)
 	    "    --ro             the working directory read-only\n"
 	    "  policy             print your effective policy\n"
 	    "\n"
+	    "A second SIGINT or SIGTERM within 2 seconds kills the whole\n"
+	    "sandbox.\n"
+	    "\n"
 	    "Exit status: the command's, 128+N if it died of signal N,\n"
-	    "125 if gw or greywalld failed, 126 if the command cannot be\n"
-	    "executed, 127 if it was not found.\n", GW_SOCKET_PATH);
+	    "124 if it ran past limits.wall_time, 125 if gw or greywalld\n"
+	    "failed, 126 if the command cannot be executed, 127 if it was\n"
+	    "not found.\n", GW_SOCKET_PATH);
 	exit(status == 0 ? 0 : GW_EXIT_FAILURE);
 }
 
@@ -174,14 +183,37 @@ send_request(int sock, char **argv, int argc, int cwd, uint32_t flags,
 	    -1));
 }
 
+/* "2h" for 7200 seconds: the largest unit that divides it. */
+static void
+fmt_duration(char *buf, size_t len, uint32_t s)
+{
+	if (s > 0 && s % 86400 == 0)
+		snprintf(buf, len, "%ud", s / 86400);
+	else if (s > 0 && s % 3600 == 0)
+		snprintf(buf, len, "%uh", s / 3600);
+	else if (s > 0 && s % 60 == 0)
+		snprintf(buf, len, "%um", s / 60);
+	else
+		snprintf(buf, len, "%us", s);
+}
+
 /* Map how the command ended to gw's exit status. */
 static int
 exit_status(const struct gw_sandbox_exited *x, const char *cmd)
 {
+	char	buf[32];
+
 	switch (x->how) {
 	case GW_EXIT_CODE:
 		return (x->code & 0xff);
 	case GW_EXIT_SIGNAL:
+		return (128 + x->code);
+	case GW_EXIT_WALL_TIME:
+		fmt_duration(buf, sizeof(buf), x->code);
+		warnx("killed: limits.wall_time (%s) exceeded", buf);
+		return (GW_EXIT_TIMEOUT);
+	case GW_EXIT_MEMORY:
+		warnx("killed: out of memory under limits.memory");
 		return (128 + x->code);
 	case GW_EXIT_EXEC:
 		warnx("%s: %s", cmd, strerror(x->code));
@@ -193,35 +225,61 @@ exit_status(const struct gw_sandbox_exited *x, const char *cmd)
 	}
 }
 
-/* Relay a signal gw received: to the command, or to the pty. */
-static void
-session_signal(int sock, int signo)
+static int64_t
+now_ms(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+
+/*
+ * Relay a signal gw received: to the command, or to the pty. A second
+ * SIGINT or SIGTERM within KILL_AGAIN_MS asks greywalld to kill the whole
+ * sandbox (a command that ignores the first must not hold the terminal);
+ * returns that signal then, else 0.
+ */
+static int
+session_signal(int sock, int signo, int64_t *last)
 {
 	struct gw_signal	sig;
+	int64_t			t;
+	int			killed = 0;
 
 	switch (signo) {
 	case SIGWINCH:
 		tty_winch();
-		return;
+		return (0);
 	case SIGCONT:
 		tty_cont();
-		return;
+		return (0);
 	case SIGTSTP:
 		tty_suspend();
-		return;
+		return (0);
 	}
 	sig.signo = signo;
+	if (signo == SIGINT || signo == SIGTERM) {
+		t = now_ms();
+		if (*last != 0 && t - *last <= KILL_AGAIN_MS) {
+			killed = signo;
+			sig.signo = SIGKILL;
+		}
+		*last = t;
+	}
 	/* A lost signal is reported by the exit. */
 	gw_msg_send(sock, GW_MSG_SANDBOX_SIGNAL, 0, &sig, sizeof(sig), NULL,
 	    0, -1);
 	if (signo == SIGTERM || signo == SIGHUP)
 		tty_hangup();
+	return (killed);
 }
 
 /*
- * Wait for the command to end, relaying signals and the pty meanwhile.
- * The terminal's mode is restored (tty_finish) before anything is
- * printed.
+ * Wait for the command to end, relaying signals and the pty meanwhile;
+ * after a second SIGINT or SIGTERM, gw exits 128+N for that signal once
+ * the sandbox is gone. The terminal's mode is restored (tty_finish)
+ * before anything is printed.
  */
 static int
 session_loop(int sock, int sigfd, const char *cmd)
@@ -230,7 +288,8 @@ session_loop(int sock, int sigfd, const char *cmd)
 	struct gw_sandbox_exited	x;
 	struct gw_sandbox_started	st;
 	struct pollfd			pfd[2 + TTY_NPOLL];
-	int				r, n;
+	int64_t				last = 0;
+	int				r, n, killed = 0;
 
 	for (;;) {
 		pfd[0].fd = sock;
@@ -246,12 +305,17 @@ session_loop(int sock, int sigfd, const char *cmd)
 			return (GW_EXIT_FAILURE);
 		}
 		if ((pfd[1].revents & POLLIN) &&
-		    read(sigfd, &si, sizeof(si)) == sizeof(si))
-			session_signal(sock, si.ssi_signo);
+		    read(sigfd, &si, sizeof(si)) == sizeof(si) && !killed)
+			killed = session_signal(sock, si.ssi_signo, &last);
 		tty_handle(pfd + 2, n);
 		if (pfd[0].revents == 0)
 			continue;
 		r = client_recv(sock, &msg);
+		if (killed && r >= 0 && (r == 0 ||
+		    msg.hdr.type == GW_MSG_SANDBOX_EXITED)) {
+			tty_finish(0);
+			return (128 + killed);
+		}
 		if (r == 0) {
 			/* Whatever the sandbox printed last still shows. */
 			tty_finish(200);

@@ -68,13 +68,35 @@ json_string(const char *s)
 	putchar('"');
 }
 
+/* "12.3M": bytes in binary units, as limits.memory writes them. */
+static void
+fmt_bytes(char *buf, size_t len, uint64_t b)
+{
+	static const char	 units[] = "KMGTPE";
+	double			 v = b;
+	int			 u = -1;
+
+	if (b == UINT64_MAX) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	while (v >= 1024 && u < (int)sizeof(units) - 2) {
+		v /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%" PRIu64, b);
+	else
+		snprintf(buf, len, "%.1f%c", v, units[u]);
+}
+
 static int
 cmd_list(int sock, int json)
 {
 	struct gw_sandbox_info	 info;
 	struct tm		 tm;
 	time_t			 t;
-	char			 when[32], user[64];
+	char			 when[32], user[64], mem[32], tasks[16];
 	int			 n = 0;
 
 	if (gw_msg_send(sock, GW_MSG_ADMIN_LIST, 0, NULL, 0, NULL, 0,
@@ -85,8 +107,9 @@ cmd_list(int sock, int json)
 	if (json)
 		printf("[");
 	else
-		printf("%-6s %-20s %-8s %-19s %-30s %s\n", "ID", "USER", "PID",
-		    "STARTED", "COMMAND", "CWD");
+		printf("%-6s %-20s %-8s %-19s %7s %5s %-30s %s\n", "ID",
+		    "USER", "PID", "STARTED", "MEM", "TASKS", "COMMAND",
+		    "CWD");
 	for (;;) {
 		if (client_expect(sock, &msg) == -1)
 			return (GWCTL_EXIT_ERROR);
@@ -102,8 +125,18 @@ cmd_list(int sock, int json)
 			printf("%s\n  {\"id\": %u, \"uid\": %u, \"user\": ",
 			    n > 0 ? "," : "", info.id, info.uid);
 			json_string(msg.str[0]);
-			printf(", \"pid\": %u, \"start_time\": %" PRId64
-			    ", \"command\": ", info.pid, info.start_time);
+			printf(", \"pid\": %u, \"start_time\": %" PRId64,
+			    info.pid, info.start_time);
+			/* null where the host has no controller for it */
+			if (info.memory == UINT64_MAX)
+				printf(", \"memory\": null");
+			else
+				printf(", \"memory\": %" PRIu64, info.memory);
+			if (info.tasks == UINT32_MAX)
+				printf(", \"tasks\": null");
+			else
+				printf(", \"tasks\": %u", info.tasks);
+			printf(", \"command\": ");
 			json_string(msg.str[1]);
 			printf(", \"cwd\": ");
 			json_string(msg.str[2]);
@@ -118,8 +151,15 @@ cmd_list(int sock, int json)
 			str_sanitize((char *)msg.str[2]);
 			snprintf(user, sizeof(user), "%s(%u)", msg.str[0],
 			    info.uid);
-			printf("%-6u %-20s %-8u %-19s %-30s %s\n", info.id,
-			    user, info.pid, when, msg.str[1], msg.str[2]);
+			fmt_bytes(mem, sizeof(mem), info.memory);
+			if (info.tasks == UINT32_MAX)
+				snprintf(tasks, sizeof(tasks), "-");
+			else
+				snprintf(tasks, sizeof(tasks), "%u",
+				    info.tasks);
+			printf("%-6u %-20s %-8u %-19s %7s %5s %-30s %s\n",
+			    info.id, user, info.pid, when, mem, tasks,
+			    msg.str[1], msg.str[2]);
 		}
 		n++;
 	}

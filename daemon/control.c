@@ -398,6 +398,7 @@ admin_list(struct conn *c)
 		info.uid = sb->uid;
 		info.pid = sb->pid;
 		info.start_time = sb->start_time;
+		sandbox_cgroup_stats(&sb->cg, &info.memory, &info.tasks);
 		strs[0] = sb->user;
 		strs[1] = sb->cmdline;
 		strs[2] = sb->cwd;
@@ -689,6 +690,7 @@ signal_forwardable(uint32_t signo)
 	case SIGUSR2:
 	case SIGWINCH:
 	case SIGCONT:
+	case SIGKILL:		/* the whole sandbox: a second Ctrl-C */
 		return (1);
 	default:
 		return (0);
@@ -773,7 +775,13 @@ conn_dispatch(struct conn *c, struct gw_msg *m)
 			conn_violation(c, m, "signal not forwardable");
 			return (-1);
 		}
-		if (c->sb != NULL)
+		if (c->sb == NULL)
+			return (0);
+		if (sig.signo == SIGKILL) {
+			log_info("sandbox %u: uid %u asked to kill it",
+			    c->sb->id, (unsigned)c->peer.uid);
+			sandbox_kill(c->sb);
+		} else
 			sandbox_signal(c->sb, sig.signo);
 		return (0);
 	default:

@@ -339,6 +339,8 @@ main(int argc, char *argv[])
 
 	if (!foreground && daemon(0, 0) == -1)
 		fatal("daemon");
+	/* After daemon(): greywalld may move itself into a leaf cgroup. */
+	sandbox_cgroup_init();
 	if (caps_restrict() == -1)
 		fatal("cannot drop the capabilities greywalld does not need");
 
@@ -380,6 +382,7 @@ main(int argc, char *argv[])
 	}
 	sandbox_kill_all();
 	netstack_stop();
+	sandbox_cgroup_shutdown();
 	control_shutdown();
 	if (bound && unlink(gw_conf.socket_path) == -1 && errno != ENOENT)
 		log_warn("unlink %s", gw_conf.socket_path);

@@ -104,6 +104,7 @@ enum init_msgtype {
 	INIT_MSG_EXITED,	/* the command ended: how, code */
 	INIT_MSG_TUN,		/* with the TUN fd, created as root */
 	INIT_MSG_PTY,		/* with an fd: the pty master, for gw */
+	INIT_MSG_PLACED,	/* daemon to init: in its cgroups, go on */
 };
 
 struct init_msg {
@@ -193,6 +194,26 @@ struct sandbox_spec {
 	struct winsize	  winsize;
 	gid_t		  tty_gid;	/* devpts gid=, or (gid_t)-1 */
 	int		  ptyslave;	/* in init, once allocated */
+	int		  cgroupfd;	/* CLONE_INTO_CGROUP, or -1 */
+	int		  cgroup_hold;	/* wait for INIT_MSG_PLACED */
+};
+
+/* The controllers greywalld uses for limits and accounting. */
+enum cg_ctrl {
+	CG_PIDS,
+	CG_MEMORY,
+	CG_CPU,
+	CG__MAX
+};
+
+/*
+ * A sandbox's cgroups, one directory of the same name per hierarchy:
+ * fd[0] on the unified (v2) hierarchy, fd[1 + enum cg_ctrl] on the v1
+ * controller hierarchies of a hybrid host. -1 where there is none.
+ */
+struct sandbox_cgroup {
+	char		  name[48];
+	int		  fd[1 + CG__MAX];
 };
 
 struct sandbox {
@@ -210,6 +231,10 @@ struct sandbox {
 	struct event		*ev_status;	/* until the TUN and pty came */
 	int			 want_pty;
 	int			 pty_done;
+	struct event		*ev_wall;	/* limits.wall_time */
+	uint64_t		 wall_time;	/* seconds */
+	int			 wall_expired;
+	struct sandbox_cgroup	 cg;
 	struct conn		*conn;
 	int			 have_exit;
 	struct gw_sandbox_exited exit;
@@ -253,6 +278,7 @@ enum policy_key {
 	PK_COMMAND_DENY,
 	PK_LIMITS_PIDS,
 	PK_LIMITS_MEMORY,
+	PK_LIMITS_CPU,
 	PK_LIMITS_WALL_TIME,
 	PK_HARDENING_LANDLOCK,
 	PK_HARDENING_SECCOMP,
@@ -268,6 +294,7 @@ enum policy_type {
 	PT_UINT,		/* decimal, 1..policy_keyinfo.max */
 	PT_SIZE,		/* "512M", "4G", bytes; u64 */
 	PT_DURATION,		/* "90s", "30m", "2h", "1d"; seconds */
+	PT_CPU,			/* "50%" or "weight:200"; see below */
 	PT_HOSTPORT,		/* "127.0.0.1:43052", "[::1]:53", "host:port" */
 	PT_PORT,		/* 1..65535 */
 	PT_PATH,		/* "/abs", "~", "~/rel", "rel"; globs allowed */
@@ -288,6 +315,15 @@ enum policy_class {
 	PC_SCALAR,		/* last wins; client may only narrow (rank) */
 	PC_ADMIN,		/* last wins; client may not set at all */
 };
+
+/*
+ * limits.cpu as a number: a quota in percent of one CPU ("150%" is 150),
+ * or a relative weight from 1 to 10000 ("weight:200") with
+ * POLICY_CPU_WEIGHT set. Only values of the same form compare.
+ */
+#define POLICY_CPU_WEIGHT	(1ULL << 32)
+#define POLICY_CPU_QUOTA_MAX	100000	/* percent: 1000 CPUs */
+#define POLICY_CPU_WEIGHT_MAX	10000	/* as cgroup v2 cpu.weight */
 
 struct policy_keyinfo {
 	const char		*name;		/* "filesystem.deny_read" */
@@ -407,10 +443,24 @@ unsigned int	 control_count_uid(uid_t);
 /* sandbox.c */
 int		 sandbox_start(struct conn *, struct request *);
 void		 sandbox_signal(struct sandbox *, int);
+void		 sandbox_kill(struct sandbox *);
 int		 sandbox_kill_id(uint32_t);
 void		 sandbox_detach(struct sandbox *);
 void		 sandbox_kill_all(void);
 unsigned int	 sandbox_count_uid(uid_t);
+
+/* sandbox-cgroup.c */
+void		 sandbox_cgroup_init(void);
+void		 sandbox_cgroup_shutdown(void);
+int		 sandbox_cgroup_create(struct sandbox_cgroup *, uint32_t,
+		    const struct policy *, char *, size_t);
+int		 sandbox_cgroup_hold(const struct sandbox_cgroup *);
+int		 sandbox_cgroup_attach(const struct sandbox_cgroup *, pid_t);
+void		 sandbox_cgroup_kill(const struct sandbox_cgroup *);
+void		 sandbox_cgroup_stats(const struct sandbox_cgroup *,
+		    uint64_t *, uint32_t *);
+int		 sandbox_cgroup_oom_killed(const struct sandbox_cgroup *);
+void		 sandbox_cgroup_destroy(struct sandbox_cgroup *);
 
 /* sandbox-env.c */
 int		 sandbox_env_allowed(const char *);

@@ -89,6 +89,8 @@ const struct policy_keyinfo policy_keys[PK__MAX] = {
 	    .type = PT_UINT, .class = PC_SCALAR, .max = 4194304 },
 	[PK_LIMITS_MEMORY] = { .name = "limits.memory",
 	    .type = PT_SIZE, .class = PC_SCALAR },
+	[PK_LIMITS_CPU] = { .name = "limits.cpu",
+	    .type = PT_CPU, .class = PC_SCALAR },
 	[PK_LIMITS_WALL_TIME] = { .name = "limits.wall_time",
 	    .type = PT_DURATION, .class = PC_SCALAR, .max = DURATION_MAX },
 
@@ -299,6 +301,39 @@ val_duration(struct val *v)
 		    v->ki->name, v->q, (unsigned long long)max / 86400));
 	v->num = x * mul;
 	return (val_canon(v, v->s, v->len));
+}
+
+/*
+ * "50%": at most half of one CPU's time, "250%": two and a half CPUs
+ * (a quota, enforced even when the machine is idle); "weight:200": twice
+ * the default share when CPUs are contended (100 is the default).
+ */
+static int
+val_cpu(struct val *v)
+{
+	uint64_t	x;
+
+	if (v->len > 1 && v->s[v->len - 1] == '%') {
+		if (val_digits(v->s, v->len - 1, &x) != 0 || x == 0 ||
+		    x > POLICY_CPU_QUOTA_MAX)
+			return (val_fail(v, "'%s': '%s' is not a CPU quota: "
+			    "use a percentage of one CPU from 1%% to %u%%",
+			    v->ki->name, v->q, POLICY_CPU_QUOTA_MAX));
+		v->num = x;
+		return (val_canon(v, v->s, v->len));
+	}
+	if (str_has_prefix(v->s, "weight:")) {
+		if (val_digits(v->s + 7, v->len - 7, &x) != 0 || x == 0 ||
+		    x > POLICY_CPU_WEIGHT_MAX)
+			return (val_fail(v, "'%s': '%s' is not a CPU weight: "
+			    "use 'weight:N' with N from 1 to %u (100 is the "
+			    "default share)", v->ki->name, v->q,
+			    POLICY_CPU_WEIGHT_MAX));
+		v->num = POLICY_CPU_WEIGHT | x;
+		return (val_canon(v, v->s, v->len));
+	}
+	return (val_fail(v, "'%s': '%s' is not a CPU limit: use a quota such "
+	    "as '50%%' or a weight such as 'weight:200'", v->ki->name, v->q));
 }
 
 /* A port number from 1 to 65535; 0 on error. */
@@ -784,6 +819,9 @@ policy_value_parse(enum policy_key k, const char *text,
 		break;
 	case PT_DURATION:
 		r = val_duration(v);
+		break;
+	case PT_CPU:
+		r = val_cpu(v);
 		break;
 	case PT_HOSTPORT:
 		r = val_hostport(v);

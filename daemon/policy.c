@@ -240,6 +240,13 @@ policy_scalar_narrower(enum policy_key k, const struct policy_value *v,
 		if (!cur->set)
 			return (1);
 		return (v->num <= cur->one.num);
+	case PT_CPU:
+		/* A quota and a weight do not compare: keep the form. */
+		if (!cur->set)
+			return (1);
+		return ((v->num & POLICY_CPU_WEIGHT) ==
+		    (cur->one.num & POLICY_CPU_WEIGHT) &&
+		    v->num <= cur->one.num);
 	default:
 		return (cur->set && strcmp(v->str, cur->one.str) == 0);
 	}
@@ -387,6 +394,10 @@ policy_key_enforced(enum policy_key k)
 	case PK_FS_DENY_WRITE:
 	case PK_ENV_STRIP:
 	case PK_HARDENING_LANDLOCK:
+	case PK_LIMITS_PIDS:		/* refused where no cgroup can */
+	case PK_LIMITS_MEMORY:
+	case PK_LIMITS_CPU:
+	case PK_LIMITS_WALL_TIME:
 	case PK_HARDENING_SECCOMP:
 	case PK_CLIENT_MAY_ADD_READ:
 	case PK_CLIENT_MAY_ADD_WRITE:

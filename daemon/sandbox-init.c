@@ -26,6 +26,7 @@
 #include <grp.h>
 #include <limits.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -261,6 +262,26 @@ init_loop(pid_t cmd, int sigfd, int exec_failed)
 	}
 }
 
+/*
+ * Wait until the daemon has put init into its v1 cgroups, then make those
+ * the root of a new cgroup namespace. Nothing of the sandbox runs before.
+ */
+static void
+init_wait_placed(void)
+{
+	struct init_msg	m;
+	ssize_t		n;
+
+	do {
+		n = recv(init_statusfd, &m, sizeof(m), 0);
+	} while (n == -1 && errno == EINTR);
+	/* The daemon gave up on this sandbox and reports why itself. */
+	if (n != sizeof(m) || m.type != INIT_MSG_PLACED)
+		_exit(1);
+	if (unshare(CLONE_NEWCGROUP) == -1)
+		sandbox_init_fail(errno, "unshare the cgroup namespace");
+}
+
 void
 sandbox_init_run(struct sandbox_spec *spec)
 {
@@ -277,6 +298,8 @@ sandbox_init_run(struct sandbox_spec *spec)
 	init_reset_signals(&set);
 	/* If the daemon dies, so does the sandbox. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (spec->cgroup_hold)
+		init_wait_placed();
 
 	/* Keep only what this sandbox needs: no other client's fds. */
 	for (i = 0; i < GW_FD_ROLE_MAX; i++)

@@ -30,7 +30,11 @@
 /*
  * clone3 with CLONE_PIDFD: the daemon watches the pidfd instead of
  * handling SIGCHLD, and signals through it so a recycled pid can never be
- * hit. Returns the child's pid in the parent; the child never returns.
+ * hit. With CLONE_INTO_CGROUP the child starts in its own cgroup, which
+ * becomes the root of its new cgroup namespace. When init must first be
+ * put into v1 cgroups (spec->cgroup_hold), it unshares its cgroup
+ * namespace itself once it is there. Returns the child's pid in the
+ * parent; the child never returns.
  */
 pid_t
 sandbox_ns_spawn(struct sandbox_spec *spec, int *ret_pidfd)
@@ -43,6 +47,12 @@ sandbox_ns_spawn(struct sandbox_spec *spec, int *ret_pidfd)
 	memset(&args, 0, sizeof(args));
 	args.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
 	    CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_PIDFD;
+	if (spec->cgroup_hold)
+		args.flags &= ~(uint64_t)CLONE_NEWCGROUP;
+	if (spec->cgroupfd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = spec->cgroupfd;
+	}
 	args.pidfd = (uint64_t)(uintptr_t)&pidfd;
 	args.exit_signal = SIGCHLD;
 

@@ -2,9 +2,10 @@
  * Sandbox lifecycle in the daemon: check a complete request, fork the
  * sandbox, watch its init through a pidfd, and report how it ended.
  *
- * Each sandbox is one pid namespace. Killing its init with SIGKILL makes
- * the kernel kill everything else in it, so "kill the sandbox" is always
- * one signal and nothing started inside can outlive it.
+ * Each sandbox is one pid namespace and one cgroup. Killing it writes
+ * cgroup.kill and kills init, whose death makes the kernel kill whatever
+ * else is left in the pid namespace: nothing started inside, however it
+ * detached itself, outlives it.
  */
 
 #include <sys/types.h>
@@ -126,18 +127,29 @@ sandbox_report(struct sandbox *sb, int wstatus)
 {
 	struct conn	*c = sb->conn;
 
+	if (sb->failure == NULL && !sb->have_exit && WIFSIGNALED(wstatus)) {
+		/* Killed from outside (gwctl kill, shutdown, a limit). */
+		sb->exit.how = GW_EXIT_SIGNAL;
+		sb->exit.code = WTERMSIG(wstatus);
+		sb->have_exit = 1;
+	}
+	if (sb->have_exit && sb->exit.how == GW_EXIT_SIGNAL) {
+		if (sb->wall_expired) {
+			sb->exit.how = GW_EXIT_WALL_TIME;
+			sb->exit.code = sb->wall_time;
+		} else if (sb->exit.code == SIGKILL &&
+		    sandbox_cgroup_oom_killed(&sb->cg)) {
+			log_info("sandbox %u: out of memory (limits.memory),"
+			    " killed by the kernel", sb->id);
+			sb->exit.how = GW_EXIT_MEMORY;
+		}
+	}
 	if (c == NULL)
 		return;
 	if (sb->failure != NULL) {
 		control_send_error(c, GW_ERR_SETUP, "sandbox setup failed: %s",
 		    sb->failure);
 	} else if (sb->have_exit) {
-		control_send(c, GW_MSG_SANDBOX_EXITED, sb->id, &sb->exit,
-		    sizeof(sb->exit), NULL, 0);
-	} else if (WIFSIGNALED(wstatus)) {
-		/* Killed from outside (gwctl kill, shutdown). */
-		sb->exit.how = GW_EXIT_SIGNAL;
-		sb->exit.code = WTERMSIG(wstatus);
 		control_send(c, GW_MSG_SANDBOX_EXITED, sb->id, &sb->exit,
 		    sizeof(sb->exit), NULL, 0);
 	} else {
@@ -294,6 +306,9 @@ sandbox_free(struct sandbox *sb)
 		event_free(sb->ev_pid);
 	if (sb->ev_status != NULL)
 		event_free(sb->ev_status);
+	if (sb->ev_wall != NULL)
+		event_free(sb->ev_wall);
+	sandbox_cgroup_destroy(&sb->cg);
 	if (sb->pidfd >= 0)
 		close(sb->pidfd);
 	if (sb->ev_status != NULL)
@@ -451,6 +466,34 @@ fail:
 	return (-1);
 }
 
+static void
+sandbox_wall_cb(int fd __unused, short ev __unused, void *arg)
+{
+	struct sandbox	*sb = arg;
+
+	log_info("sandbox %u: limits.wall_time (%llus) exceeded, killing it",
+	    sb->id, (unsigned long long)sb->wall_time);
+	sb->wall_expired = 1;
+	sandbox_kill(sb);
+}
+
+/* Put the held init into its v1 cgroups, then let it go on. */
+static int
+sandbox_place(struct sandbox *sb)
+{
+	struct init_msg	m;
+
+	if (sandbox_cgroup_attach(&sb->cg, sb->pid) == -1)
+		return (-1);
+	memset(&m, 0, sizeof(m));
+	m.type = INIT_MSG_PLACED;
+	if (send(sb->statusfd, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m)) {
+		log_warn("sandbox %u: status socket", sb->id);
+		return (-1);
+	}
+	return (0);
+}
+
 /*
  * Whether this sandbox gets Landlock. Without it in the kernel,
  * hardening.landlock: required refuses the request (the error is sent,
@@ -507,11 +550,14 @@ sandbox_start(struct conn *c, struct request *r)
 	_cleanup_free_ struct nsmsg *net = NULL;
 	size_t			 netlen = 0;
 	uint32_t		 id;
-	char			 neterr[512];
 	int			 no_landlock;
 	_cleanup_close_ int	 cwdtree = -1, child_end = -1;
-	char			 cwd[PATH_MAX];
-	int			 sp[2], pidfd = -1;
+	struct sandbox_cgroup	 cg;
+	struct timeval		 tv;
+	const char		*why;
+	char			 cwd[PATH_MAX], msg[512];
+	int			 sp[2], pidfd = -1, saved_errno;
+	uint64_t		 wall_time;
 	pid_t			 pid;
 
 	/* Identity is the peer's, from SO_PEERCRED: never the payload. */
@@ -558,10 +604,19 @@ sandbox_start(struct conn *c, struct request *r)
 		policy_clear(&pol);
 		return (-1);
 	}
+	/* Its cgroup and limits exist before anything of it runs. */
 	id = next_id++;
+	if (sandbox_cgroup_create(&cg, id, &pol, msg, sizeof(msg)) == -1) {
+		control_send_error(c, GW_ERR_SETUP, "%s", msg);
+		policy_clear(&pol);
+		return (-1);
+	}
+	wall_time = pol.e[PK_LIMITS_WALL_TIME].set ?
+	    pol.e[PK_LIMITS_WALL_TIME].one.num : 0;
 	if (sandbox_net_config(&pol, id, user, r->argv[0], &net, &netlen,
-	    neterr, sizeof(neterr)) == -1) {
-		control_send_error(c, GW_ERR_SETUP, "%s", neterr);
+	    msg, sizeof(msg)) == -1) {
+		control_send_error(c, GW_ERR_SETUP, "%s", msg);
+		sandbox_cgroup_destroy(&cg);
 		policy_clear(&pol);
 		return (-1);
 	}
@@ -569,6 +624,7 @@ sandbox_start(struct conn *c, struct request *r)
 		if ((net_slot = netstack_slot_get()) == 0) {
 			control_send_error(c, GW_ERR_SETUP, "too many sandboxes"
 			    " with network (at most %d)", NET_SLOTS);
+			sandbox_cgroup_destroy(&cg);
 			policy_clear(&pol);
 			return (-1);
 		}
@@ -626,6 +682,8 @@ sandbox_start(struct conn *c, struct request *r)
 	spec.pty = (r->flags & GW_OPEN_PTY) != 0;
 	spec.pty_utf8 = (r->flags & GW_OPEN_PTY_UTF8) != 0;
 	spec.winsize = r->winsize;
+	spec.cgroupfd = cg.fd[0];
+	spec.cgroup_hold = sandbox_cgroup_hold(&cg);
 
 	if ((pid = sandbox_ns_spawn(&spec, &pidfd)) == -1) {
 		log_warn("%s: clone", __func__);
@@ -636,9 +694,14 @@ sandbox_start(struct conn *c, struct request *r)
 	sb->uid = c->peer.uid;
 	sb->start_time = time(NULL);
 	sb->conn = c;
+	sb->cg = cg;
+	cg.name[0] = '\0';	/* sb owns it now */
+	sb->wall_time = wall_time;
 	c->sb = sb;
 	TAILQ_INSERT_TAIL(&sandboxes, sb, entry);
 
+	/* Anything that fails now means it must not run. */
+	why = "cannot watch its pidfd";
 	sb->ev_pid = event_new(gw_base, pidfd, EV_READ, sandbox_pid_cb, sb);
 	sb->want_pty = spec.pty;
 	/* Init hands over its TUN device and its pty master, if any. */
@@ -647,16 +710,18 @@ sandbox_start(struct conn *c, struct request *r)
 		    EV_READ | EV_PERSIST, sandbox_status_cb, sb);
 	if (sb->ev_pid == NULL || event_add(sb->ev_pid, NULL) == -1 ||
 	    ((sb->want_pty || sb->net != NULL) && (sb->ev_status == NULL ||
-	    event_add(sb->ev_status, NULL) == -1))) {
-		/* Cannot watch it, so it must not run. */
-		log_warnx("sandbox %u: cannot watch it, killing it",
-		    sb->id);
-		pidfd_send_signal(pidfd, SIGKILL, NULL, 0);
-		waitpid(pid, NULL, 0);
-		c->sb = NULL;
-		sandbox_free(sb);
-		control_send_error(c, GW_ERR_INTERNAL, "internal error");
-		return (-1);
+	    event_add(sb->ev_status, NULL) == -1)))
+		goto kill;
+	why = "cannot put it into its cgroups";
+	if (spec.cgroup_hold && sandbox_place(sb) == -1)
+		goto kill;
+	why = "cannot arm its limits.wall_time timer";
+	if (wall_time > 0) {
+		tv.tv_sec = wall_time;
+		tv.tv_usec = 0;
+		if ((sb->ev_wall = evtimer_new(gw_base, sandbox_wall_cb,
+		    sb)) == NULL || evtimer_add(sb->ev_wall, &tv) == -1)
+			goto kill;
 	}
 
 	log_info("sandbox %u: uid %u (%s) pid %d cwd '%s'%s: %s", sb->id,
@@ -671,7 +736,19 @@ sandbox_start(struct conn *c, struct request *r)
 	    NULL, 0);
 	return (0);
 
+kill:
+	log_warnx("sandbox %u: %s, killing it", sb->id, why);
+	sandbox_kill(sb);
+	waitpid(pid, NULL, 0);
+	c->sb = NULL;
+	sandbox_free(sb);
+	control_send_error(c, GW_ERR_INTERNAL, "cannot start the sandbox: %s",
+	    why);
+	return (-1);
+
 fail:
+	saved_errno = errno;
+	sandbox_cgroup_destroy(&cg);
 	netstack_slot_put(net_slot);
 	if (sb != NULL) {
 		if (sb->statusfd >= 0)
@@ -684,7 +761,7 @@ fail:
 		free(sb);
 	}
 	control_send_error(c, GW_ERR_INTERNAL, "cannot create the sandbox:"
-	    " %s", strerror(errno));
+	    " %s", strerror(saved_errno));
 	return (-1);
 }
 
@@ -696,6 +773,14 @@ sandbox_signal(struct sandbox *sb, int sig)
 		log_warn("sandbox %u: signal %d", sb->id, sig);
 }
 
+/* Everything in the sandbox, at once; the pidfd then reports the end. */
+void
+sandbox_kill(struct sandbox *sb)
+{
+	sandbox_cgroup_kill(&sb->cg);
+	sandbox_signal(sb, SIGKILL);
+}
+
 int
 sandbox_kill_id(uint32_t id)
 {
@@ -703,7 +788,7 @@ sandbox_kill_id(uint32_t id)
 
 	TAILQ_FOREACH(sb, &sandboxes, entry) {
 		if (sb->id == id) {
-			sandbox_signal(sb, SIGKILL);
+			sandbox_kill(sb);
 			return (0);
 		}
 	}
@@ -718,7 +803,7 @@ sandbox_detach(struct sandbox *sb)
 	sb->conn = NULL;
 	log_info("sandbox %u: client closed the connection, killing it",
 	    sb->id);
-	sandbox_signal(sb, SIGKILL);
+	sandbox_kill(sb);
 }
 
 /* At shutdown: kill every sandbox and wait until each is gone. */
@@ -730,7 +815,7 @@ sandbox_kill_all(void)
 	int		 wstatus;
 
 	TAILQ_FOREACH(sb, &sandboxes, entry)
-		sandbox_signal(sb, SIGKILL);
+		sandbox_kill(sb);
 	while ((sb = TAILQ_FIRST(&sandboxes)) != NULL) {
 		wstatus = 0;
 		if (waitpid(sb->pid, &wstatus, 0) == -1 && errno != ECHILD)

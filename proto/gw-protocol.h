@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#define GW_PROTO_VERSION	4
+#define GW_PROTO_VERSION	5
 
 #define GW_SOCKET_PATH		"/run/greywall/greywall.sock"
 
@@ -44,7 +44,8 @@ enum gw_msgtype {
 	GW_MSG_SANDBOX_FD,		/* c->d: struct gw_sandbox_fd + 1 fd */
 	GW_MSG_SANDBOX_START,		/* c->d: no payload */
 	GW_MSG_SANDBOX_STARTED,		/* d->c: struct gw_sandbox_started */
-	GW_MSG_SANDBOX_SIGNAL,		/* c->d: struct gw_signal */
+	GW_MSG_SANDBOX_SIGNAL,		/* c->d: struct gw_signal; SIGKILL
+					   kills the whole sandbox */
 	GW_MSG_SANDBOX_EXITED,		/* d->c: struct gw_sandbox_exited */
 	GW_MSG_SANDBOX_POLICY,		/* c->d: 2 strings: file name, YAML */
 	GW_MSG_SANDBOX_PTY,		/* d->c: no payload, 1 fd: pty master */
@@ -161,6 +162,10 @@ enum gw_exit_how {
 	GW_EXIT_CODE = 1,		/* code is the exit status */
 	GW_EXIT_SIGNAL,			/* code is the signal number */
 	GW_EXIT_EXEC,			/* exec failed, code is the errno */
+	GW_EXIT_WALL_TIME,		/* killed after limits.wall_time;
+					   code: the limit in seconds */
+	GW_EXIT_MEMORY,			/* OOM kill under limits.memory;
+					   code: the signal */
 };
 
 struct gw_sandbox_exited {
@@ -174,10 +179,13 @@ struct gw_sandbox_info {
 	uint32_t	id;
 	uint32_t	uid;
 	uint32_t	pid;		/* host pid of the sandbox's init */
-	uint32_t	reserved;
+	uint32_t	tasks;		/* in its cgroup; UINT32_MAX:
+					   unknown */
 	int64_t		start_time;	/* seconds since the epoch */
+	uint64_t	memory;		/* bytes charged to its cgroup,
+					   UINT64_MAX: unknown */
 };	/* followed by 3 strings: user name, command line, cwd */
-_Static_assert(sizeof(struct gw_sandbox_info) == 24, "gw_sandbox_info size");
+_Static_assert(sizeof(struct gw_sandbox_info) == 32, "gw_sandbox_info size");
 
 struct gw_sandbox_id {
 	uint32_t	id;

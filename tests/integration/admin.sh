@@ -76,7 +76,11 @@ contains "unknown id named" "$err" "no sandbox with id 999"
 stop_daemon
 
 # Started by plain root, greywalld still keeps only the unit's capabilities.
-"$GREYWALLD" -f -s "$T/plain.sock" -P "$POLICY" >>"$T/daemon.log" 2>&1 &
+# (In the test's own cgroups: with all capabilities it could create cgroups
+# at the root of a hierarchy, then lacks the capability to remove them.)
+sh -c 'for c in $0; do echo $$ >"$c/cgroup.procs" || exit 1; done
+    exec "$@"' "$DAEMON_CGROUPS" \
+    "$GREYWALLD" -f -s "$T/plain.sock" -P "$POLICY" >>"$T/daemon.log" 2>&1 &
 plain=$!
 wait_for "plain daemon" test -S "$T/plain.sock"
 caps=$(grep -E '^Cap(Eff|Prm|Bnd)' "/proc/$plain/status" | awk '{print $2}' |

@@ -15,7 +15,7 @@ if ! command -v systemd-analyze >/dev/null 2>&1; then
 	exit 77
 fi
 
-echo "1..8"
+echo "1..10"
 
 n=0
 failed=0
@@ -135,21 +135,36 @@ fi
 
 # 8: settings that give greywalld a private mount namespace or a seccomp
 # filter are inherited by every sandbox, and a private mount namespace
-# breaks the bind mount of the client's working directory.
+# breaks the bind mount of the client's working directory. Only the
+# filters checked in 9 take nothing away that sandboxes may have.
 inherited='ProtectSystem|ProtectHome|PrivateTmp|PrivateDevices|PrivateMounts'
 inherited+='|ProtectKernelTunables|ProtectKernelModules|ProtectKernelLogs'
 inherited+='|ProtectControlGroups|ProtectProc|ProcSubset|ProtectHostname'
 inherited+='|ReadOnlyPaths|ReadWritePaths|InaccessiblePaths|ExecPaths'
 inherited+='|NoExecPaths|TemporaryFileSystem|BindPaths|BindReadOnlyPaths'
 inherited+='|RootDirectory|RootImage|MountAPIVFS'
-inherited+='|SystemCallFilter|SystemCallArchitectures|RestrictNamespaces'
-inherited+='|RestrictAddressFamilies|MemoryDenyWriteExecute|LockPersonality'
-inherited+='|RestrictSUIDSGID|RestrictRealtime|ProtectClock'
+inherited+='|SystemCallFilter|RestrictNamespaces|MemoryDenyWriteExecute'
+inherited+='|RestrictSUIDSGID|ProtectClock|DevicePolicy|DeviceAllow'
+inherited+='|IPAddressDeny|PrivateNetwork|PrivateUsers'
 if grep -nE "^($inherited)=" "$service" >"$tmp/inherited"; then
 	diag <"$tmp/inherited"
 	not_ok "service sets nothing sandboxes would inherit"
 else
 	ok "service sets nothing sandboxes would inherit"
 fi
+
+# 9: the seccomp settings sandboxes do inherit, exactly as vetted.
+vetted_filters() {
+	has_line "$service" "SystemCallArchitectures=native" &&
+	    has_line "$service" "LockPersonality=yes" &&
+	    has_line "$service" "RestrictRealtime=yes" &&
+	    has_line "$service" \
+	    "RestrictAddressFamilies=AF_UNIX AF_NETLINK AF_INET AF_INET6"
+}
+check "inherited seccomp settings are the vetted ones" vetted_filters
+
+# 10: greywalld makes sandbox cgroups under its own, with these controllers.
+check "Delegate= gives greywalld the pids, memory and cpu controllers" \
+    has_line "$service" "Delegate=pids memory cpu"
 
 [ "$failed" -eq 0 ]

@@ -121,6 +121,7 @@ cleanup() {
 		kill "$daemon_pid"
 		wait "$daemon_pid" 2>/dev/null
 	fi
+	daemon_cgroups_remove
 	[ -n "$T" ] && rm -rf "$T"
 	[ -n "${WORK:-}" ] && rm -rf "$WORK"
 	[ -n "${POLICY:-}" ] && rm -rf "$POLICY"
@@ -153,9 +154,43 @@ unit_caps() {
 	    sed 's/cap_/+/g; s/ /,/g'
 }
 
+# A cgroup of the daemon's own in the unified hierarchy (at its root, where
+# the controllers are offered) and in our cgroup of each v1 controller
+# hierarchy, as systemd makes one for the unit: greywalld keeps no
+# CAP_DAC_OVERRIDE, so it cannot create cgroups in the read-only root of a
+# hierarchy. Sets DAEMON_CGROUPS.
+DAEMON_CGROUPS=
+daemon_cgroups_make() {
+	local mnt own c
+	[ -n "$DAEMON_CGROUPS" ] && return 0
+	mnt=$(findmnt -n -t cgroup2 -o TARGET | head -n 1)
+	[ -n "$mnt" ] && DAEMON_CGROUPS="$mnt/gwtest-$$"
+	for c in pids memory cpu; do
+		mnt=$(findmnt -n -t cgroup -O "$c" -o TARGET | head -n 1)
+		[ -n "$mnt" ] || continue
+		own=$(awk -F: -v c="$c" '{ n = split($2, a, ",");
+		    for (i = 1; i <= n; i++) if (a[i] == c) print $3 }' \
+		    /proc/self/cgroup)
+		DAEMON_CGROUPS="$DAEMON_CGROUPS ${mnt}${own%/}/gwtest-$$"
+	done
+	for c in $DAEMON_CGROUPS; do
+		mkdir -p "$c" || bail "mkdir $c"
+	done
+}
+
+# Remove them, and whatever a killed daemon left inside (empty cgroups).
+daemon_cgroups_remove() {
+	local c
+	for c in $DAEMON_CGROUPS; do
+		[ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} + \
+		    2>/dev/null
+	done
+}
+
 # start_daemon [ARGS...]: a foreground greywalld on $SOCK, logging to $T,
-# with only the capabilities the systemd unit grants. A program named in
-# $DAEMON_WRAPPER, if set, runs in front of greywalld and execs it.
+# with only the capabilities the systemd unit grants, in a cgroup of its
+# own as the unit runs it. A program named in $DAEMON_WRAPPER, if set,
+# runs in front of greywalld and execs it.
 start_daemon() {
 	# The netstack helper's user, as setup.sh and sysusers.d make it.
 	id _greywall >/dev/null 2>&1 ||
@@ -163,9 +198,12 @@ start_daemon() {
 	    --shell /usr/sbin/nologin _greywall || bail "useradd _greywall"
 	caps=$(unit_caps)
 	[ -n "$caps" ] || bail "no CapabilityBoundingSet in the built unit"
+	daemon_cgroups_make
 	# A stale socket file would make the wait below return early.
 	rm -f "$SOCK"
-	setpriv --bounding-set=-all,"$caps" --inh-caps=-all \
+	sh -c 'for c in $0; do echo $$ >"$c/cgroup.procs" || exit 1; done
+	    exec "$@"' "$DAEMON_CGROUPS" \
+	    setpriv --bounding-set=-all,"$caps" --inh-caps=-all \
 	    ${DAEMON_WRAPPER:+"$DAEMON_WRAPPER"} \
 	    "$GREYWALLD" -d -s "$SOCK" -P "$POLICY" "$@" \
 	    >>"$T/daemon.log" 2>&1 &

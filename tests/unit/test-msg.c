@@ -358,7 +358,9 @@ test_roundtrips(void)
 	info.id = 7;
 	info.uid = 1000;
 	info.pid = 4321;
+	info.tasks = 3;
 	info.start_time = INT64_C(1700000000);
+	info.memory = UINT64_MAX;
 
 	roundtrip("HELLO", GW_MSG_HELLO, 0, &hello, sizeof(hello), NULL, 0,
 	    GW_DIR_TO_DAEMON);

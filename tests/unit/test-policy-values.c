@@ -66,6 +66,16 @@ static const struct accept accepts[] = {
 	{ PK_LIMITS_WALL_TIME, "365d", "365d", 365 * 86400 },
 	{ PK_LIMITS_WALL_TIME, "31536000s", "31536000s", 31536000 },
 
+	/* PT_CPU: percent of one CPU, or a weight with POLICY_CPU_WEIGHT */
+	{ PK_LIMITS_CPU, "50%", "50%", 50 },
+	{ PK_LIMITS_CPU, "1%", "1%", 1 },
+	{ PK_LIMITS_CPU, "250%", "250%", 250 },
+	{ PK_LIMITS_CPU, "100000%", "100000%", 100000 },
+	{ PK_LIMITS_CPU, "weight:200", "weight:200", POLICY_CPU_WEIGHT | 200 },
+	{ PK_LIMITS_CPU, "weight:1", "weight:1", POLICY_CPU_WEIGHT | 1 },
+	{ PK_LIMITS_CPU, "weight:10000", "weight:10000",
+	    POLICY_CPU_WEIGHT | 10000 },
+
 	/* PT_PORT */
 	{ PK_NET_INBOUND_PORTS, "1", "1", 1 },
 	{ PK_NET_INBOUND_PORTS, "3000", "3000", 3000 },
@@ -212,6 +222,27 @@ static const struct reject rejects[] = {
 	{ PK_LIMITS_WALL_TIME, "366d", "'366d' is too long: the most is 365d" },
 	{ PK_LIMITS_WALL_TIME, "31536001s", "is too long" },
 	{ PK_LIMITS_WALL_TIME, "99999999999999999999999d", "is too long" },
+
+	/* PT_CPU */
+	{ PK_LIMITS_CPU, "0%", "'limits.cpu': '0%' is not a CPU quota: use a "
+	    "percentage of one CPU from 1% to 100000%" },
+	{ PK_LIMITS_CPU, "100001%", "is not a CPU quota" },
+	{ PK_LIMITS_CPU, "50", "'limits.cpu': '50' is not a CPU limit: use a "
+	    "quota such as '50%' or a weight such as 'weight:200'" },
+	{ PK_LIMITS_CPU, "0.5", "is not a CPU limit" },
+	{ PK_LIMITS_CPU, "%", "is not a CPU limit" },
+	{ PK_LIMITS_CPU, "050%", "is not a CPU quota" },
+	{ PK_LIMITS_CPU, "1.5%", "is not a CPU quota" },
+	{ PK_LIMITS_CPU, "-5%", "is not a CPU quota" },
+	{ PK_LIMITS_CPU, "99999999999999999999999%", "is not a CPU quota" },
+	{ PK_LIMITS_CPU, "weight:0", "'limits.cpu': 'weight:0' is not a CPU "
+	    "weight: use 'weight:N' with N from 1 to 10000" },
+	{ PK_LIMITS_CPU, "weight:10001", "is not a CPU weight" },
+	{ PK_LIMITS_CPU, "weight:", "is not a CPU weight" },
+	{ PK_LIMITS_CPU, "weight: 5", "is not a CPU weight" },
+	{ PK_LIMITS_CPU, "Weight:5", "is not a CPU limit" },
+	{ PK_LIMITS_CPU, "shares:5", "is not a CPU limit" },
+	{ PK_LIMITS_CPU, "", "is not a CPU limit" },
 
 	/* PT_PORT */
 	{ PK_NET_INBOUND_PORTS, "0", "must be a port number from 1 to 65535, "
