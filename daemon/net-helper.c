@@ -64,11 +64,11 @@ helper_seccomp(void)
 		if (fam == AF_UNIX || fam == AF_INET || fam == AF_INET6)
 			continue;
 		if ((r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT),
-		    SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, fam))) < 0)
+		    SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_EQ, fam, 0))) < 0)
 			goto fail;
 	}
 	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT),
-	    SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_GE, AF_MAX))) < 0 ||
+	    SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_GE, AF_MAX, 0))) < 0 ||
 	    (r = seccomp_load(ctx)) < 0)
 		goto fail;
 	seccomp_release(ctx);

@@ -735,19 +735,21 @@ test_rules(void)
 	    strcmp(rule, "default") == 0, "empty lists allow nothing");
 	net_rules_free(r);
 
-	ok(net_rules_new(badpat, NULL, NULL, &err) == NULL &&
+	r = net_rules_new(badpat, NULL, NULL, &err);
+	ok(r == NULL &&
 	    errno == EINVAL && err != NULL && strcmp(err,
 	    "'network.domains.allow': 'exa mple.com' is not a domain pattern")
 	    == 0, "a bad pattern is refused, named (%s)", err);
 	free(err);
-	ok(net_rules_new(NULL, badwild, NULL, &err) == NULL &&
+	r = net_rules_new(NULL, badwild, NULL, &err);
+	ok(r == NULL &&
 	    errno == EINVAL && err != NULL &&
 	    strstr(err, "'network.domains.deny': '*.'") != NULL,
 	    "a bad deny pattern too (%s)", err);
 	free(err);
 	for (i = 0; i < nitems(badc); i++) {
-		ok(net_rules_new(NULL, NULL, badc[i], &err) == NULL &&
-		    errno == EINVAL && err != NULL && strstr(err,
+		r = net_rules_new(NULL, NULL, badc[i], &err);
+		ok(r == NULL && errno == EINVAL && err != NULL && strstr(err,
 		    "'network.cidrs.allow'") != NULL && strstr(err,
 		    badc[i][0]) != NULL, "CIDR '%s' refused (%s)", badc[i][0],
 		    err);

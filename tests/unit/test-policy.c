@@ -80,7 +80,7 @@ main(void)
 	char			*groups_none[] = { "users" };
 	char			*text, buf[1024];
 
-	plan(66);
+	plan(68);
 
 	/* Built-in defaults. */
 	memset(&d, 0, sizeof(d));
