@@ -160,6 +160,12 @@ enum cwd_mode {
 	CWD_RW,
 };
 
+/* filesystem.allow_cwd, in policy_keys[PK_FS_ALLOW_CWD].enums order. */
+enum allow_cwd {
+	ALLOW_CWD_HOME = 0,
+	ALLOW_CWD_ROOT,
+};
+
 /* hardening.landlock, in policy_keys[PK_HARDENING_LANDLOCK].enums order. */
 enum landlock_mode {
 	LANDLOCK_REQUIRED = 0,
@@ -249,6 +255,7 @@ enum policy_key {
 	PK_FS_DENY_WRITE,
 	PK_FS_MASK,
 	PK_FS_PROTECTED,
+	PK_FS_ALLOW_CWD,
 	PK_ENV_STRIP,
 	PK_COMMAND_DENY,
 	PK_LIMITS_PIDS,

@@ -67,15 +67,29 @@ cmdline_join(char *const *argv)
 	return (s);
 }
 
+/* Whether filesystem.allow_cwd lists value (enum allow_cwd). */
+static int
+allow_cwd(const struct policy *pol, unsigned int value)
+{
+	const struct policy_entry	*e = &pol->e[PK_FS_ALLOW_CWD];
+	size_t				 i;
+
+	for (i = 0; i < e->n; i++)
+		if (e->v[i].num == value)
+			return (1);
+	return (0);
+}
+
 /*
  * Find the path of the client's cwd fd as the kernel names it, and refuse
- * places a sandbox must not get write access to: "/", the home directory
- * itself, shared world-writable directories such as /tmp (other users'
- * files and sockets), and directories that no longer exist.
+ * places a sandbox must not get write access to: "/" and the home
+ * directory itself unless filesystem.allow_cwd lists them, shared
+ * world-writable directories such as /tmp (other users' files and
+ * sockets) always, and directories that no longer exist.
  */
 static int
-sandbox_check_cwd(struct conn *c, int fd, const struct passwd *pw,
-    char *path, size_t len)
+sandbox_check_cwd(struct conn *c, int fd, const char *home,
+    const struct policy *pol, char *path, size_t len)
 {
 	char		 proc[64];
 	struct stat	 st, hst;
@@ -99,9 +113,11 @@ sandbox_check_cwd(struct conn *c, int fd, const struct passwd *pw,
 		return (-1);
 	}
 	if (strcmp(path, "/") == 0) {
+		if (allow_cwd(pol, ALLOW_CWD_ROOT))
+			return (0);
 		control_send_error(c, GW_ERR_DENIED, "refusing to run with"
-		    " '/' as the working directory: cd into a project"
-		    " directory first");
+		    " '/' as the working directory (filesystem.allow_cwd does"
+		    " not list 'root'): cd into a project directory first");
 		return (-1);
 	}
 	if (st.st_mode & S_IWOTH) {
@@ -110,12 +126,12 @@ sandbox_check_cwd(struct conn *c, int fd, const struct passwd *pw,
 		    " be writable): cd into a project directory first", path);
 		return (-1);
 	}
-	if (stat(pw->pw_dir, &hst) == 0 && hst.st_dev == st.st_dev &&
-	    hst.st_ino == st.st_ino) {
+	if (stat(home, &hst) == 0 && hst.st_dev == st.st_dev &&
+	    hst.st_ino == st.st_ino && !allow_cwd(pol, ALLOW_CWD_HOME)) {
 		control_send_error(c, GW_ERR_DENIED, "refusing to run with"
 		    " the home directory '%s' as the working directory (it"
-		    " would be writable): cd into a project directory first",
-		    path);
+		    " would be writable, and filesystem.allow_cwd does not"
+		    " list 'home'): cd into a project directory first", path);
 		return (-1);
 	}
 	return (0);
@@ -574,9 +590,6 @@ sandbox_start(struct conn *c, struct request *r)
 		    " the password database", (unsigned)c->peer.uid);
 		return (-1);
 	}
-	if (sandbox_check_cwd(c, r->fds[GW_FD_CWD], pw, cwd,
-	    sizeof(cwd)) == -1)
-		return (-1);
 	/* pw points into getpw*()'s buffer, which the policy code reuses. */
 	if ((user = strdup(pw->pw_name)) == NULL ||
 	    (home = strdup(pw->pw_dir)) == NULL) {
@@ -585,6 +598,11 @@ sandbox_start(struct conn *c, struct request *r)
 	}
 	if (sandbox_policy(c, pw, r, &pol) == -1)
 		return (-1);
+	if (sandbox_check_cwd(c, r->fds[GW_FD_CWD], home, &pol, cwd,
+	    sizeof(cwd)) == -1) {
+		policy_clear(&pol);
+		return (-1);
+	}
 	if (sandbox_landlock_check(c, &pol, &no_landlock) == -1) {
 		policy_clear(&pol);
 		return (-1);
