@@ -479,9 +479,8 @@ paths_freep(char ***v)
 
 /*
  * Expand a policy path list for the mount tree: "~" with the peer's home,
- * relative paths against the cwd. Globs have no mount meaning yet, so an
- * entry with one is refused rather than dropped. Sends the error and
- * returns -1 on failure.
+ * relative paths against the cwd (globs never get here: the policy
+ * parser refuses them). Sends the error and returns -1 on failure.
  */
 static int
 paths_expand(struct conn *c, const struct policy_entry *e, const char *key,
@@ -496,14 +495,6 @@ paths_expand(struct conn *c, const struct policy_entry *e, const char *key,
 		return (-1);
 	}
 	for (i = 0; i < e->n; i++) {
-		if (strpbrk(e->v[i].str, "*?[{") != NULL) {
-			control_send_error(c, GW_ERR_DENIED, "%s:%u:%u: '%s'"
-			    " entry '%s' is a glob, which this version cannot"
-			    " apply to %s yet; refusing to run without it",
-			    e->v[i].src.file, e->v[i].src.line,
-			    e->v[i].src.col, key, e->v[i].str, key);
-			goto fail;
-		}
 		if (policy_path_expand(e->v[i].str, home, cwd, buf,
 		    sizeof(buf)) == -1 || (v[i] = strdup(buf)) == NULL) {
 			control_send_error(c, GW_ERR_SETUP, "'%s' entry '%s':"
@@ -515,6 +506,27 @@ paths_expand(struct conn *c, const struct policy_entry *e, const char *key,
 	return (0);
 fail:
 	paths_free(v);
+	return (-1);
+}
+
+/* filesystem.mask as a NULL-terminated list of name patterns. */
+static int
+mask_list(struct conn *c, const struct policy_entry *e, char ***ret)
+{
+	char	**v;
+	size_t	  i;
+
+	if ((v = calloc(e->n + 1, sizeof(*v))) == NULL)
+		goto oom;
+	for (i = 0; i < e->n; i++)
+		if ((v[i] = strdup(e->v[i].str)) == NULL) {
+			paths_free(v);
+			goto oom;
+		}
+	*ret = v;
+	return (0);
+oom:
+	control_send_error(c, GW_ERR_INTERNAL, "out of memory");
 	return (-1);
 }
 
@@ -569,13 +581,13 @@ sandbox_start(struct conn *c, struct request *r)
 	_cleanup_free_ char	**envp = NULL;
 	_cleanup_free_ char	*user = NULL, *home = NULL;
 	_cleanup_(paths_freep) char **rd = NULL, **wr = NULL, **dr = NULL;
-	_cleanup_(paths_freep) char **dw = NULL;
+	_cleanup_(paths_freep) char **dw = NULL, **mask = NULL;
 	int			 cwd_mode, net_slot = 0, net_ipv6 = 0;
 	_cleanup_free_ struct nsmsg *net = NULL;
 	size_t			 netlen = 0;
 	uint32_t		 id;
 	char			 neterr[512];
-	int			 no_landlock;
+	int			 no_landlock, protect;
 	_cleanup_close_ int	 cwdtree = -1, child_end = -1;
 	char			 cwd[PATH_MAX];
 	int			 sp[2], pidfd = -1;
@@ -627,6 +639,11 @@ sandbox_start(struct conn *c, struct request *r)
 		policy_clear(&pol);
 		return (-1);
 	}
+	if (mask_list(c, &pol.e[PK_FS_MASK], &mask) == -1) {
+		policy_clear(&pol);
+		return (-1);
+	}
+	protect = pol.e[PK_FS_PROTECTED].one.num == 0;
 	id = next_id++;
 	if (sandbox_net_config(&pol, id, user, r->argv[0], &net, &netlen,
 	    neterr, sizeof(neterr)) == -1) {
@@ -646,6 +663,12 @@ sandbox_start(struct conn *c, struct request *r)
 	}
 	envp = sandbox_env_build(r->envp, r->nenv, &pol.e[PK_ENV_STRIP]);
 	cwd_mode = pol.e[PK_FS_CWD].one.num;
+	/*
+	 * "/" (allowed by filesystem.allow_cwd: root) is never bound from
+	 * the host: the command starts in the sandbox's own root.
+	 */
+	if (strcmp(cwd, "/") == 0)
+		cwd_mode = CWD_NONE;
 	policy_clear(&pol);
 	if (envp == NULL || (sb = calloc(1, sizeof(*sb))) == NULL ||
 	    (sb->user = TAKE_PTR(user)) == NULL ||
@@ -685,6 +708,9 @@ sandbox_start(struct conn *c, struct request *r)
 	spec.write = wr;
 	spec.deny_read = dr;
 	spec.deny_write = dw;
+	spec.mask = mask;
+	spec.protect = protect;
+	spec.home = home;
 	spec.umask = r->umask;
 	spec.net_slot = sb->net_slot;
 	spec.net_ipv6 = net_ipv6;
