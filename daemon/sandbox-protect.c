@@ -62,10 +62,12 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <linux/filter.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 
@@ -793,6 +795,45 @@ read_str(struct call *c, uint64_t addr, char *buf, size_t len)
 }
 
 /*
+ * /proc/self and /proc/thread-self name the caller, not init: rewrite
+ * them to the caller's pid (its thread id, which /proc also knows).
+ */
+static int
+proc_self(struct call *c, char *path, size_t len)
+{
+	static const char *const selves[] = {
+		"/proc/self", "/proc/thread-self",
+	};
+	char	 buf[PATH_MAX];
+	size_t	 i, l;
+
+	for (i = 0; i < nitems(selves); i++) {
+		l = strlen(selves[i]);
+		if (strncmp(path, selves[i], l) != 0 ||
+		    (path[l] != '/' && path[l] != '\0'))
+			continue;
+		if ((size_t)snprintf(buf, sizeof(buf), "/proc/%u%s",
+		    c->req->pid, path + l) >= sizeof(buf) ||
+		    strlen(buf) >= len) {
+			errno = ENAMETOOLONG;
+			return (-1);
+		}
+		strcpy(path, buf);
+		break;
+	}
+	return (0);
+}
+
+/* Whether fd is on procfs, whose final links are magic: not followed. */
+static int
+on_proc(int fd)
+{
+	struct statfs	sf;
+
+	return (fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC);
+}
+
+/*
  * The directory a path of the caller's starts from: the root, its cwd,
  * or its fd dfd. Returns an O_PATH fd or -1 with errno.
  */
@@ -883,7 +924,8 @@ resolve(struct call *c, int dfd, uint64_t addr, char *name, size_t len)
 	_cleanup_close_ int	 base = -1;
 	char			 path[PATH_MAX];
 
-	if (read_str(c, addr, path, sizeof(path)) == -1)
+	if (read_str(c, addr, path, sizeof(path)) == -1 ||
+	    proc_self(c, path, sizeof(path)) == -1)
 		return (-1);
 	if ((base = base_dir(c, dfd, path)) == -1)
 		return (-1);
@@ -917,7 +959,7 @@ caller_umask(struct call *c)
  * name, or -1 with errno (EPERM when a hop is protected).
  */
 static int
-follow(int dir, char *name, size_t len)
+follow(struct call *c, int dir, char *name, size_t len)
 {
 	_cleanup_close_ int	 base = -1;
 	char			 target[PATH_MAX], b[NAME_MAX + 1];
@@ -932,14 +974,19 @@ follow(int dir, char *name, size_t len)
 			return (-1);
 		}
 		bare(name, b, sizeof(b));
+		/* A magic link of /proc reopens a file: the kernel's job. */
 		if (fstatat(dir, b, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
-		    !S_ISLNK(st.st_mode))
+		    !S_ISLNK(st.st_mode) || on_proc(dir))
 			return (dir);
 		if ((n = readlinkat(dir, b, target, sizeof(target) - 1)) <= 0) {
 			close(dir);
 			return (-1);
 		}
 		target[n] = '\0';
+		if (proc_self(c, target, sizeof(target)) == -1) {
+			close(dir);
+			return (-1);
+		}
 		base = target[0] == '/' ? open("/", O_PATH | O_DIRECTORY |
 		    O_CLOEXEC) : dir;
 		next = parent_of(base, target, name, len);
@@ -994,7 +1041,7 @@ do_open(struct call *c, int dfd, uint64_t addr, int flags, mode_t mode)
 	char		name[NAME_MAX + 2 + PATH_MAX];
 	struct stat	st;
 	pid_t		pid;
-	int		dir, fd;
+	int		dir, fd, nofollow;
 
 	if ((dir = resolve(c, dfd, addr, name, sizeof(name))) == -1) {
 		respond(c, -1, errno);
@@ -1008,7 +1055,7 @@ do_open(struct call *c, int dfd, uint64_t addr, int flags, mode_t mode)
 			respond(c, -1, EPERM);
 			return;
 		}
-	} else if ((dir = follow(dir, name, sizeof(name))) == -1) {
+	} else if ((dir = follow(c, dir, name, sizeof(name))) == -1) {
 		respond(c, -1, errno);
 		return;
 	}
@@ -1017,6 +1064,8 @@ do_open(struct call *c, int dfd, uint64_t addr, int flags, mode_t mode)
 		close(dir);
 		return;
 	}
+	/* Any other final symlink was followed above, each hop checked. */
+	nofollow = on_proc(dir) ? 0 : O_NOFOLLOW;
 	umask(caller_umask(c));
 	/*
 	 * A FIFO blocks its opener until the other end comes: open it in a
@@ -1025,7 +1074,7 @@ do_open(struct call *c, int dfd, uint64_t addr, int flags, mode_t mode)
 	if (!(flags & O_NONBLOCK) && fstatat(dir, name, &st, 0) == 0 &&
 	    S_ISFIFO(st.st_mode)) {
 		if ((pid = fork()) == 0) {
-			fd = openat(dir, name, flags | O_CLOEXEC | O_NOFOLLOW,
+			fd = openat(dir, name, flags | O_CLOEXEC | nofollow,
 			    mode);
 			if (fd == -1)
 				respond(c, -1, errno);
@@ -1038,7 +1087,7 @@ do_open(struct call *c, int dfd, uint64_t addr, int flags, mode_t mode)
 		close(dir);
 		return;
 	}
-	fd = openat(dir, name, flags | O_CLOEXEC | O_NOFOLLOW, mode);
+	fd = openat(dir, name, flags | O_CLOEXEC | nofollow, mode);
 	close(dir);
 	if (fd == -1) {
 		respond(c, -1, errno);
@@ -1144,7 +1193,7 @@ do_truncate(struct call *c, uint64_t addr, off_t length)
 	int	dir, fd, r;
 
 	if ((dir = resolve(c, AT_FDCWD, addr, name, sizeof(name))) == -1 ||
-	    (dir = follow(dir, name, sizeof(name))) == -1) {
+	    (dir = follow(c, dir, name, sizeof(name))) == -1) {
 		respond(c, -1, errno);
 		return;
 	}
@@ -1153,8 +1202,8 @@ do_truncate(struct call *c, uint64_t addr, off_t length)
 		close(dir);
 		return;
 	}
-	fd = openat(dir, name, O_WRONLY | O_NONBLOCK | O_NOFOLLOW |
-	    O_CLOEXEC);
+	fd = openat(dir, name, O_WRONLY | O_NONBLOCK | O_CLOEXEC |
+	    (on_proc(dir) ? 0 : O_NOFOLLOW));
 	close(dir);
 	if (fd == -1) {
 		respond(c, -1, errno);
