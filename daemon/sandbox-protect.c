@@ -1066,7 +1066,8 @@ do_open(struct call *c, int dfd, uint64_t addr, int flags, mode_t mode)
 	}
 	/* Any other final symlink was followed above, each hop checked. */
 	nofollow = on_proc(dir) ? 0 : O_NOFOLLOW;
-	umask(caller_umask(c));
+	if (flags & O_CREAT)
+		umask(caller_umask(c));
 	/*
 	 * A FIFO blocks its opener until the other end comes: open it in a
 	 * child of init, so that init goes on serving everyone else.
