@@ -163,7 +163,7 @@ run sh -c "git init -q fresh && cd fresh && ${GITC[*]} commit -q --allow-empty -
 ok "git init makes a new repository, sample hooks included ($out)" \
     test "$st" = 0 -a "${out:-0}" -gt 5
 ok "and it is on the host" test -f "$WORK/fresh/.git/config"
-run sh -c 'mkfifo p && (cat p &) && echo via-fifo >p; wait'
+run sh -c 'mkfifo p && { cat p & echo via-fifo >p; wait; }'
 is "writing to a FIFO through the supervisor works" "$st:$out" "0:via-fifo"
 run sh -c 'umask 077; echo x >um && stat -c %a um'
 is "the command's umask applies to what the supervisor creates" \
