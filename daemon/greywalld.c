@@ -320,6 +320,8 @@ main(int argc, char *argv[])
 
 	if (sandbox_seccomp_prepare() == -1)
 		fatal("cannot build the seccomp filter");
+	if (sandbox_protect_prepare() == -1)
+		fatal("cannot build the seccomp filter for protected paths");
 	sandbox_landlock_detect();
 
 	/* A broken policy stops the start: nothing runs on a guess. */

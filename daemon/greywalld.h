@@ -161,6 +161,12 @@ enum cwd_mode {
 	CWD_RW,
 };
 
+/* filesystem.allow_cwd, in policy_keys[PK_FS_ALLOW_CWD].enums order. */
+enum allow_cwd {
+	ALLOW_CWD_HOME = 0,
+	ALLOW_CWD_ROOT,
+};
+
 /* hardening.landlock, in policy_keys[PK_HARDENING_LANDLOCK].enums order. */
 enum landlock_mode {
 	LANDLOCK_REQUIRED = 0,
@@ -185,6 +191,9 @@ struct sandbox_spec {
 	char		**write;
 	char		**deny_read;
 	char		**deny_write;
+	char		**mask;		/* filesystem.mask patterns, or NULL */
+	int		  protect;	/* filesystem.protected: default */
+	const char	 *home;		/* the peer's, from passwd */
 	int		  net_slot;	/* 0: no network at all */
 	int		  net_ipv6;
 	int		  landlock;	/* apply Landlock */
@@ -274,6 +283,7 @@ enum policy_key {
 	PK_FS_DENY_WRITE,
 	PK_FS_MASK,
 	PK_FS_PROTECTED,
+	PK_FS_ALLOW_CWD,
 	PK_ENV_STRIP,
 	PK_COMMAND_DENY,
 	PK_LIMITS_PIDS,
@@ -482,6 +492,15 @@ void		 sandbox_mount_setup(const struct sandbox_spec *);
 const char	*sandbox_mount_system_path(size_t);
 const char	*sandbox_mount_dev_node(size_t);
 
+/* sandbox-protect.c */
+int		 sandbox_protect_masked(char *const *, const char *);
+void		 sandbox_protect_mount(int, const struct sandbox_spec *);
+int		 sandbox_protect_prepare(void);
+int		 sandbox_protect_install(int);
+int		 sandbox_protect_listener(int);
+void		 sandbox_protect_supervise_init(const struct sandbox_spec *);
+void		 sandbox_protect_serve(int);
+
 /* sandbox-creds.c */
 void		 sandbox_creds_drop(const struct sandbox_spec *);
 
@@ -495,7 +514,9 @@ int		 sandbox_pty_is_master(int);
 const char	*sandbox_pty_stdio_refused(int);
 
 /* sandbox-seccomp.c */
+struct sock_fprog;
 int		 sandbox_seccomp_prepare(void);
+int		 sandbox_seccomp_export(void *, struct sock_fprog *);
 int		 sandbox_seccomp_load(void);
 void		 sandbox_seccomp_apply(void);
 

@@ -78,6 +78,10 @@ const struct policy_keyinfo policy_keys[PK__MAX] = {
 	[PK_FS_PROTECTED] = { .name = "filesystem.protected",
 	    .type = PT_ENUM, .class = PC_SCALAR,
 	    .enums = { "default", "none" }, .dflt = "default" },
+	/* Working directories refused unless listed: the home, "/". */
+	[PK_FS_ALLOW_CWD] = { .name = "filesystem.allow_cwd",
+	    .type = PT_ENUM, .class = PC_ALLOW, .list = 1,
+	    .enums = { "home", "root" } },
 
 	[PK_ENV_STRIP] = { .name = "env.strip",
 	    .type = PT_ENV_GLOB, .class = PC_DENY, .list = 1 },
@@ -688,6 +692,16 @@ val_path(struct val *v)
 			return (val_fail(v, "'%s': '%s' is not a valid path: "
 			    "%s", v->ki->name, v->q, why));
 	}
+	/*
+	 * One meaning for every path key: a path names one file. A glob
+	 * would have to be expanded when each sandbox starts, walking the
+	 * user's directories, and would silently cover nothing where it
+	 * matched nothing; name patterns belong in filesystem.mask.
+	 */
+	if (strpbrk(s, "*?[]{}") != NULL)
+		return (val_fail(v, "'%s': '%s' is a glob pattern, and paths"
+		    " are literal: name each path (name patterns go in"
+		    " filesystem.mask)", v->ki->name, v->q));
 	return (val_canon(v, s, n));
 }
 

@@ -392,6 +392,9 @@ policy_key_enforced(enum policy_key k)
 	case PK_FS_WRITE:
 	case PK_FS_DENY_READ:
 	case PK_FS_DENY_WRITE:
+	case PK_FS_MASK:
+	case PK_FS_PROTECTED:
+	case PK_FS_ALLOW_CWD:
 	case PK_ENV_STRIP:
 	case PK_HARDENING_LANDLOCK:
 	case PK_LIMITS_PIDS:		/* refused where no cgroup can */

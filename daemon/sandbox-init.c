@@ -187,10 +187,10 @@ init_execvpe(char *const argv[], char *const envp[])
  * control and a /dev/tty that is this pty.
  */
 static void __attribute__((noreturn))
-init_exec_command(struct sandbox_spec *spec, int errfd)
+init_exec_command(struct sandbox_spec *spec, int errfd, int protfd)
 {
 	sigset_t	none;
-	int		err, i;
+	int		err, i, keep[2];
 
 	sigemptyset(&none);
 	init_reset_signals(&none);
@@ -204,8 +204,16 @@ init_exec_command(struct sandbox_spec *spec, int errfd)
 		    i) == -1)
 			goto fail;
 	/* Only the exec-error pipe (close-on-exec) stays open. */
-	if (fd_close_except(&errfd, 1) == -1)
+	keep[0] = errfd;
+	keep[1] = protfd;
+	if (fd_close_except(keep, protfd >= 0 ? 2 : 1) == -1)
 		goto fail;
+	/* Last: from here on, init supervises creating and writing calls. */
+	if (protfd >= 0) {
+		if (sandbox_protect_install(protfd) == -1)
+			goto fail;
+		close(protfd);
+	}
 	errno = init_execvpe(spec->argv, spec->envp);
 fail:
 	err = errno;
@@ -216,10 +224,10 @@ fail:
 }
 
 static void __attribute__((noreturn))
-init_loop(pid_t cmd, int sigfd, int exec_failed)
+init_loop(pid_t cmd, int sigfd, int exec_failed, int listener)
 {
 	struct signalfd_siginfo	 si;
-	struct pollfd		 pfd[2];
+	struct pollfd		 pfd[3];
 	pid_t			 pid;
 	int			 wstatus;
 
@@ -227,8 +235,11 @@ init_loop(pid_t cmd, int sigfd, int exec_failed)
 	pfd[0].events = POLLIN;
 	pfd[1].fd = init_statusfd;
 	pfd[1].events = POLLIN;
+	/* The protected paths' supervisor (sandbox-protect.c), or -1. */
+	pfd[2].fd = listener;
+	pfd[2].events = POLLIN;
 	for (;;) {
-		if (poll(pfd, 2, -1) == -1) {
+		if (poll(pfd, 3, -1) == -1) {
 			if (errno == EINTR)
 				continue;
 			_exit(1);
@@ -236,6 +247,13 @@ init_loop(pid_t cmd, int sigfd, int exec_failed)
 		/* The daemon closed its end or died: take everything down. */
 		if (pfd[1].revents != 0)
 			_exit(1);
+		if (pfd[2].revents & POLLIN)
+			sandbox_protect_serve(listener);
+		else if (pfd[2].revents != 0) {
+			/* No process is left under the filter. */
+			close(listener);
+			pfd[2].fd = -1;
+		}
 		if (!(pfd[0].revents & POLLIN))
 			continue;
 		if (read(sigfd, &si, sizeof(si)) != sizeof(si))
@@ -288,7 +306,8 @@ sandbox_init_run(struct sandbox_spec *spec)
 	struct sigaction	 sa;
 	sigset_t		 set;
 	int			 keep[GW_FD_ROLE_MAX + 2], errpipe[2], sigfd;
-	int			 devnull, i, err;
+	int			 devnull, i, err, prot[2] = { -1, -1 };
+	int			 listener = -1;
 	ssize_t			 n;
 	pid_t			 cmd;
 
@@ -363,13 +382,30 @@ sandbox_init_run(struct sandbox_spec *spec)
 
 	if (pipe2(errpipe, O_CLOEXEC) == -1)
 		sandbox_init_fail(errno, "pipe");
+	if (spec->protect) {
+		sandbox_protect_supervise_init(spec);
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0,
+		    prot) == -1)
+			sandbox_init_fail(errno, "socketpair");
+	}
 	if ((cmd = fork()) == -1)
 		sandbox_init_fail(errno, "fork the command");
 	if (cmd == 0) {
 		close(errpipe[0]);
-		init_exec_command(spec, errpipe[1]);
+		if (prot[0] >= 0)
+			close(prot[0]);
+		init_exec_command(spec, errpipe[1], prot[1]);
 	}
 	close(errpipe[1]);
+	if (spec->protect) {
+		close(prot[1]);
+		if ((listener = sandbox_protect_listener(prot[0])) == -1) {
+			kill(cmd, SIGKILL);
+			sandbox_init_fail(errno, "filesystem.protected: the"
+			    " command's seccomp listener");
+		}
+		close(prot[0]);
+	}
 	/* Only the command holds its stdio and the pty slave now. */
 	for (i = 0; i < 3; i++)
 		if (spec->fds[i] >= 0)
@@ -385,5 +421,5 @@ sandbox_init_run(struct sandbox_spec *spec)
 	close(errpipe[0]);
 	if (n == sizeof(err))
 		init_report_exit(GW_EXIT_EXEC, err);
-	init_loop(cmd, sigfd, n == sizeof(err));
+	init_loop(cmd, sigfd, n == sizeof(err), listener);
 }

@@ -296,15 +296,18 @@ sandbox_landlock_apply(const struct sandbox_spec *spec)
 	ll_rule(ruleset, "/proc", LL_READ);
 	ll_rule(ruleset, "/sys", LL_READ);
 
-	switch (spec->cwd_mode) {
+	/* A cwd of "/" is the sandbox's own root: no rule for all of it. */
+	switch (strcmp(spec->cwd, "/") == 0 ? -1 : spec->cwd_mode) {
 	case CWD_RW:
 		ll_rule(ruleset, spec->cwd, LL_READ | LL_WRITE | LL_EXEC);
 		break;
 	case CWD_RO:
 		ll_rule(ruleset, spec->cwd, LL_READ | LL_EXEC);
 		break;
-	default:
+	case CWD_NONE:
 		ll_rule(ruleset, spec->cwd, LL_READ);
+		break;
+	default:
 		break;
 	}
 	ll_rules(ruleset, spec->read, LL_READ | LL_EXEC);

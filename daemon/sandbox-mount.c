@@ -609,7 +609,9 @@ mount_binds(int root, const struct sandbox_spec *spec)
 
 	for (i = 0; i < n; i++) {
 		if (v[i].kind == BIND_CWD) {
-			mount_cwd(root, spec);
+			/* "/" (filesystem.allow_cwd: root): the tree's own. */
+			if (strcmp(spec->cwd, "/") != 0)
+				mount_cwd(root, spec);
 			continue;
 		}
 		attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
@@ -899,6 +901,8 @@ sandbox_mount_setup(const struct sandbox_spec *spec)
 	/* After every bind, so that none can re-expose what these hide. */
 	hide_policy_dir(root, gw_conf.policy_dir);
 	mount_deny_write(root, spec->deny_write);
+	/* Masks and protected paths; deny_read still goes on top. */
+	sandbox_protect_mount(root, spec);
 	mount_deny_read(root, spec->deny_read);
 
 	/* Every mount point exists now: the root itself becomes read-only. */

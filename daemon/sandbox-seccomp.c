@@ -87,10 +87,8 @@ int
 sandbox_seccomp_prepare(void)
 {
 	scmp_filter_ctx	 ctx;
-	struct stat	 st;
-	size_t		 i, len = 0;
-	char		*buf = NULL;
-	int		 fd = -1, r;
+	size_t		 i;
+	int		 r;
 
 	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL) {
 		errno = ENOMEM;
@@ -130,38 +128,54 @@ sandbox_seccomp_prepare(void)
 		    deny_ioctls[i]))) < 0)
 			goto fail;
 
-	/* libseccomp exports to an fd: a memfd, read back into memory. */
-	if ((fd = memfd_create("greywall-seccomp", MFD_CLOEXEC)) == -1) {
-		r = -errno;
-		goto fail;
+	r = sandbox_seccomp_export(ctx, &filter);
+	seccomp_release(ctx);
+	return (r);
+fail:
+	seccomp_release(ctx);
+	errno = -r;
+	return (-1);
+}
+
+/*
+ * Compile a libseccomp filter into prog. libseccomp exports to an fd: a
+ * memfd, read back into memory. Returns 0, or -1 with errno.
+ */
+int
+sandbox_seccomp_export(void *ctx, struct sock_fprog *prog)
+{
+	struct stat	 st;
+	size_t		 len;
+	char		*buf = NULL;
+	int		 fd, r;
+
+	if ((fd = memfd_create("greywall-seccomp", MFD_CLOEXEC)) == -1)
+		return (-1);
+	if ((r = seccomp_export_bpf(ctx, fd)) < 0) {
+		close(fd);
+		errno = -r;
+		return (-1);
 	}
-	if ((r = seccomp_export_bpf(ctx, fd)) < 0)
-		goto fail;
 	if (fstat(fd, &st) == -1 || st.st_size <= 0 ||
 	    (buf = malloc(st.st_size)) == NULL ||
 	    pread(fd, buf, st.st_size, 0) != st.st_size) {
-		r = -(errno != 0 ? errno : EIO);
-		goto fail;
+		r = errno != 0 ? errno : EIO;
+		close(fd);
+		free(buf);
+		errno = r;
+		return (-1);
 	}
-	len = st.st_size;
 	close(fd);
-	seccomp_release(ctx);
-	if (len == 0 || len % sizeof(struct sock_filter) != 0 ||
+	len = st.st_size;
+	if (len % sizeof(struct sock_filter) != 0 ||
 	    len / sizeof(struct sock_filter) > BPF_MAXINSNS) {
 		free(buf);
 		errno = EINVAL;
 		return (-1);
 	}
-	filter.len = len / sizeof(struct sock_filter);
-	filter.filter = (struct sock_filter *)buf;
+	prog->len = len / sizeof(struct sock_filter);
+	prog->filter = (struct sock_filter *)buf;
 	return (0);
-fail:
-	if (fd != -1)
-		close(fd);
-	free(buf);
-	seccomp_release(ctx);
-	errno = -r;
-	return (-1);
 }
 
 /* Load the compiled filter; no_new_privs must be set. */

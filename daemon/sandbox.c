@@ -68,15 +68,29 @@ cmdline_join(char *const *argv)
 	return (s);
 }
 
+/* Whether filesystem.allow_cwd lists value (enum allow_cwd). */
+static int
+allow_cwd(const struct policy *pol, unsigned int value)
+{
+	const struct policy_entry	*e = &pol->e[PK_FS_ALLOW_CWD];
+	size_t				 i;
+
+	for (i = 0; i < e->n; i++)
+		if (e->v[i].num == value)
+			return (1);
+	return (0);
+}
+
 /*
  * Find the path of the client's cwd fd as the kernel names it, and refuse
- * places a sandbox must not get write access to: "/", the home directory
- * itself, shared world-writable directories such as /tmp (other users'
- * files and sockets), and directories that no longer exist.
+ * places a sandbox must not get write access to: "/" and the home
+ * directory itself unless filesystem.allow_cwd lists them, shared
+ * world-writable directories such as /tmp (other users' files and
+ * sockets) always, and directories that no longer exist.
  */
 static int
-sandbox_check_cwd(struct conn *c, int fd, const struct passwd *pw,
-    char *path, size_t len)
+sandbox_check_cwd(struct conn *c, int fd, const char *home,
+    const struct policy *pol, char *path, size_t len)
 {
 	char		 proc[64];
 	struct stat	 st, hst;
@@ -100,9 +114,11 @@ sandbox_check_cwd(struct conn *c, int fd, const struct passwd *pw,
 		return (-1);
 	}
 	if (strcmp(path, "/") == 0) {
+		if (allow_cwd(pol, ALLOW_CWD_ROOT))
+			return (0);
 		control_send_error(c, GW_ERR_DENIED, "refusing to run with"
-		    " '/' as the working directory: cd into a project"
-		    " directory first");
+		    " '/' as the working directory (filesystem.allow_cwd does"
+		    " not list 'root'): cd into a project directory first");
 		return (-1);
 	}
 	if (st.st_mode & S_IWOTH) {
@@ -111,12 +127,12 @@ sandbox_check_cwd(struct conn *c, int fd, const struct passwd *pw,
 		    " be writable): cd into a project directory first", path);
 		return (-1);
 	}
-	if (stat(pw->pw_dir, &hst) == 0 && hst.st_dev == st.st_dev &&
-	    hst.st_ino == st.st_ino) {
+	if (stat(home, &hst) == 0 && hst.st_dev == st.st_dev &&
+	    hst.st_ino == st.st_ino && !allow_cwd(pol, ALLOW_CWD_HOME)) {
 		control_send_error(c, GW_ERR_DENIED, "refusing to run with"
 		    " the home directory '%s' as the working directory (it"
-		    " would be writable): cd into a project directory first",
-		    path);
+		    " would be writable, and filesystem.allow_cwd does not"
+		    " list 'home'): cd into a project directory first", path);
 		return (-1);
 	}
 	return (0);
@@ -427,9 +443,8 @@ paths_freep(char ***v)
 
 /*
  * Expand a policy path list for the mount tree: "~" with the peer's home,
- * relative paths against the cwd. Globs have no mount meaning yet, so an
- * entry with one is refused rather than dropped. Sends the error and
- * returns -1 on failure.
+ * relative paths against the cwd (globs never get here: the policy
+ * parser refuses them). Sends the error and returns -1 on failure.
  */
 static int
 paths_expand(struct conn *c, const struct policy_entry *e, const char *key,
@@ -444,14 +459,6 @@ paths_expand(struct conn *c, const struct policy_entry *e, const char *key,
 		return (-1);
 	}
 	for (i = 0; i < e->n; i++) {
-		if (strpbrk(e->v[i].str, "*?[{") != NULL) {
-			control_send_error(c, GW_ERR_DENIED, "%s:%u:%u: '%s'"
-			    " entry '%s' is a glob, which this version cannot"
-			    " apply to %s yet; refusing to run without it",
-			    e->v[i].src.file, e->v[i].src.line,
-			    e->v[i].src.col, key, e->v[i].str, key);
-			goto fail;
-		}
 		if (policy_path_expand(e->v[i].str, home, cwd, buf,
 		    sizeof(buf)) == -1 || (v[i] = strdup(buf)) == NULL) {
 			control_send_error(c, GW_ERR_SETUP, "'%s' entry '%s':"
@@ -492,6 +499,27 @@ sandbox_place(struct sandbox *sb)
 		return (-1);
 	}
 	return (0);
+}
+
+/* filesystem.mask as a NULL-terminated list of name patterns. */
+static int
+mask_list(struct conn *c, const struct policy_entry *e, char ***ret)
+{
+	char	**v;
+	size_t	  i;
+
+	if ((v = calloc(e->n + 1, sizeof(*v))) == NULL)
+		goto oom;
+	for (i = 0; i < e->n; i++)
+		if ((v[i] = strdup(e->v[i].str)) == NULL) {
+			paths_free(v);
+			goto oom;
+		}
+	*ret = v;
+	return (0);
+oom:
+	control_send_error(c, GW_ERR_INTERNAL, "out of memory");
+	return (-1);
 }
 
 /*
@@ -545,12 +573,12 @@ sandbox_start(struct conn *c, struct request *r)
 	_cleanup_free_ char	**envp = NULL;
 	_cleanup_free_ char	*user = NULL, *home = NULL;
 	_cleanup_(paths_freep) char **rd = NULL, **wr = NULL, **dr = NULL;
-	_cleanup_(paths_freep) char **dw = NULL;
+	_cleanup_(paths_freep) char **dw = NULL, **mask = NULL;
 	int			 cwd_mode, net_slot = 0, net_ipv6 = 0;
 	_cleanup_free_ struct nsmsg *net = NULL;
 	size_t			 netlen = 0;
 	uint32_t		 id;
-	int			 no_landlock;
+	int			 no_landlock, protect;
 	_cleanup_close_ int	 cwdtree = -1, child_end = -1;
 	struct sandbox_cgroup	 cg;
 	struct timeval		 tv;
@@ -569,9 +597,6 @@ sandbox_start(struct conn *c, struct request *r)
 		    " the password database", (unsigned)c->peer.uid);
 		return (-1);
 	}
-	if (sandbox_check_cwd(c, r->fds[GW_FD_CWD], pw, cwd,
-	    sizeof(cwd)) == -1)
-		return (-1);
 	/* pw points into getpw*()'s buffer, which the policy code reuses. */
 	if ((user = strdup(pw->pw_name)) == NULL ||
 	    (home = strdup(pw->pw_dir)) == NULL) {
@@ -580,6 +605,11 @@ sandbox_start(struct conn *c, struct request *r)
 	}
 	if (sandbox_policy(c, pw, r, &pol) == -1)
 		return (-1);
+	if (sandbox_check_cwd(c, r->fds[GW_FD_CWD], home, &pol, cwd,
+	    sizeof(cwd)) == -1) {
+		policy_clear(&pol);
+		return (-1);
+	}
 	if (sandbox_landlock_check(c, &pol, &no_landlock) == -1) {
 		policy_clear(&pol);
 		return (-1);
@@ -604,6 +634,11 @@ sandbox_start(struct conn *c, struct request *r)
 		policy_clear(&pol);
 		return (-1);
 	}
+	if (mask_list(c, &pol.e[PK_FS_MASK], &mask) == -1) {
+		policy_clear(&pol);
+		return (-1);
+	}
+	protect = pol.e[PK_FS_PROTECTED].one.num == 0;
 	/* Its cgroup and limits exist before anything of it runs. */
 	id = next_id++;
 	if (sandbox_cgroup_create(&cg, id, &pol, msg, sizeof(msg)) == -1) {
@@ -633,6 +668,12 @@ sandbox_start(struct conn *c, struct request *r)
 	}
 	envp = sandbox_env_build(r->envp, r->nenv, &pol.e[PK_ENV_STRIP]);
 	cwd_mode = pol.e[PK_FS_CWD].one.num;
+	/*
+	 * "/" (allowed by filesystem.allow_cwd: root) is never bound from
+	 * the host: the command starts in the sandbox's own root.
+	 */
+	if (strcmp(cwd, "/") == 0)
+		cwd_mode = CWD_NONE;
 	policy_clear(&pol);
 	if (envp == NULL || (sb = calloc(1, sizeof(*sb))) == NULL ||
 	    (sb->user = TAKE_PTR(user)) == NULL ||
@@ -672,6 +713,9 @@ sandbox_start(struct conn *c, struct request *r)
 	spec.write = wr;
 	spec.deny_read = dr;
 	spec.deny_write = dw;
+	spec.mask = mask;
+	spec.protect = protect;
+	spec.home = home;
 	spec.umask = r->umask;
 	spec.net_slot = sb->net_slot;
 	spec.net_ipv6 = net_ipv6;

@@ -40,6 +40,8 @@ static const struct accept accepts[] = {
 	{ PK_NET_DNS_MODE, "upstream", "upstream", 1 },
 	{ PK_FS_PROTECTED, "default", "default", 0 },
 	{ PK_FS_PROTECTED, "none", "none", 1 },
+	{ PK_FS_ALLOW_CWD, "home", "home", 0 },
+	{ PK_FS_ALLOW_CWD, "root", "root", 1 },
 	{ PK_HARDENING_LANDLOCK, "best-effort", "best-effort", 1 },
 	{ PK_HARDENING_SECCOMP, "default", "default", 0 },
 
@@ -101,16 +103,6 @@ static const struct accept accepts[] = {
 	{ PK_FS_READ, "/srv/data/", "/srv/data", 0 },
 	{ PK_FS_WRITE, "build", "build", 0 },
 	{ PK_FS_WRITE, "a/b~c", "a/b~c", 0 },
-	{ PK_FS_DENY_READ, "/a/**/b", "/a/**/b", 0 },
-	{ PK_FS_DENY_READ, "**/.env", "**/.env", 0 },
-	{ PK_FS_DENY_READ, "~/.ssh/id_*", "~/.ssh/id_*", 0 },
-	{ PK_FS_DENY_READ, "*.key", "*.key", 0 },
-	{ PK_FS_DENY_READ, "{a,b}", "{a,b}", 0 },
-	{ PK_FS_DENY_READ, "/x/{a,{b,c}}/y", "/x/{a,{b,c}}/y", 0 },
-	{ PK_FS_DENY_READ, ".env{,.local}", ".env{,.local}", 0 },
-	{ PK_FS_DENY_WRITE, "/dev/sd[a-z]", "/dev/sd[a-z]", 0 },
-	{ PK_FS_DENY_WRITE, "/x/[!.]?", "/x/[!.]?", 0 },
-	{ PK_FS_DENY_WRITE, "/x/[]]", "/x/[]]", 0 },
 	{ PK_FS_DENY_WRITE, "/home/ünï", "/home/ünï", 0 },
 	{ PK_FS_DENY_WRITE, "/a/.hidden/..x", "/a/.hidden/..x", 0 },
 
@@ -305,6 +297,22 @@ static const struct reject rejects[] = {
 	{ PK_FS_READ, "/a\nb", "it contains a control character" },
 	{ PK_FS_READ, "/a\tb", "'/a?b' is not a valid path" },
 	{ PK_FS_READ, "/a\x7f", "control character" },
+	/* Well-formed globs: one meaning, refused as the file is read. */
+#define GLOB "is a glob pattern, and paths are literal"
+	{ PK_FS_DENY_READ, "/a/**/b", GLOB },
+	{ PK_FS_DENY_READ, "**/.env", GLOB },
+	{ PK_FS_DENY_READ, "~/.ssh/id_*", GLOB },
+	{ PK_FS_DENY_READ, "*.key", GLOB },
+	{ PK_FS_DENY_READ, "{a,b}", GLOB },
+	{ PK_FS_DENY_READ, "/x/{a,{b,c}}/y", GLOB },
+	{ PK_FS_DENY_READ, ".env{,.local}", GLOB },
+	{ PK_FS_DENY_WRITE, "/dev/sd[a-z]", GLOB },
+	{ PK_FS_DENY_WRITE, "/x/[!.]?", GLOB },
+	{ PK_FS_DENY_WRITE, "/x/[]]", GLOB },
+	{ PK_FS_READ, "~/src/*", "name patterns go in filesystem.mask" },
+
+	{ PK_FS_ALLOW_CWD, "/", "must be home or root, not '/'" },
+	{ PK_FS_ALLOW_CWD, "tmp", "must be home or root" },
 
 	/* PT_NAME_GLOB */
 	{ PK_FS_MASK, "", "is not a valid file name pattern: it is empty" },
@@ -470,7 +478,7 @@ test_table(void)
 	i = 0;
 	for (k = 0; k < PK__MAX; k++)
 		i += policy_keys[k].list;
-	ok(i == 14, "14 list keys (%d)", i);
+	ok(i == 15, "15 list keys (%d)", i);
 }
 
 static void

@@ -80,7 +80,7 @@ main(void)
 	char			*groups_none[] = { "users" };
 	char			*text, buf[1024];
 
-	plan(68);
+	plan(72);
 
 	/* Built-in defaults. */
 	memset(&d, 0, sizeof(d));
@@ -177,6 +177,20 @@ main(void)
 	    strstr(err.msg, "'filesystem.cwd: rw' would widen the policy"
 	    " (the administrator set 'ro' at ov.yaml:2)") != NULL,
 	    "cwd ro -> rw refused (%s)", err.msg);
+	/* filesystem.allow_cwd: an allow list of named values. */
+	ok(narrow(&eff, "filesystem:\n  allow_cwd: [home]\n", &err) == -1 &&
+	    strstr(err.msg, "'filesystem.allow_cwd' entry 'home' would widen"
+	    " the policy") != NULL && err.line == 2 && err.col == 15,
+	    "an overlay cannot allow the home as cwd (%s)", err.msg);
+	ok(narrow(&eff, "filesystem:\n  allow_cwd: [\"/\"]\n", &err) == -2 &&
+	    strstr(err.msg, "'filesystem.allow_cwd' must be home or root,"
+	    " not '/'") != NULL, "allow_cwd takes home or root (%s)", err.msg);
+	ok(narrow(&eff, "filesystem:\n  allow_cwd: []\n", &err) == 0 &&
+	    eff.e[PK_FS_ALLOW_CWD].n == 0, "an empty allow_cwd narrows");
+	ok(narrow(&eff, "filesystem:\n  read: [\"~/src/*\"]\n", &err) == -2 &&
+	    strstr(err.msg, "is a glob pattern, and paths are literal") !=
+	    NULL && err.line == 2 && err.col == 10,
+	    "a glob path is refused as the overlay is read, with its position");
 	ok(narrow(&eff, "limits:\n  pids: 100\n", &err) == 0,
 	    "a lower limit is narrower");
 	ok(narrow(&eff, "limits:\n  pids: 1000\n", &err) == -1,
@@ -261,7 +275,8 @@ main(void)
 	ok(policy_path_expand("~/x", "/home/u", NULL, buf, 5) == -1 &&
 	    errno == ENAMETOOLONG, "too long is an error");
 	ok(policyset_unenforced(&set, buf, sizeof(buf)) >= 1 &&
-	    strstr(buf, "filesystem.protected (built-in default)") != NULL &&
+	    strstr(buf, "monitor.stream_to_client") != NULL &&
+	    strstr(buf, "filesystem.protected") == NULL &&
 	    strstr(buf, "network.domains.allow") == NULL &&
 	    strstr(buf, "limits.pids") == NULL,
 	    "unenforced keys are named with their source (%s)", buf);
