@@ -388,6 +388,7 @@ policy_key_enforced(enum policy_key k)
 	case PK_ENV_STRIP:
 	case PK_HARDENING_LANDLOCK:
 	case PK_HARDENING_SECCOMP:
+	case PK_MONITOR_STREAM:
 	case PK_CLIENT_MAY_ADD_READ:
 	case PK_CLIENT_MAY_ADD_WRITE:
 		return (1);

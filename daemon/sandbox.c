@@ -132,10 +132,12 @@ sandbox_report(struct sandbox *sb, int wstatus)
 		control_send_error(c, GW_ERR_SETUP, "sandbox setup failed: %s",
 		    sb->failure);
 	} else if (sb->have_exit) {
+		control_flush_dropped(c);
 		control_send(c, GW_MSG_SANDBOX_EXITED, sb->id, &sb->exit,
 		    sizeof(sb->exit), NULL, 0);
 	} else if (WIFSIGNALED(wstatus)) {
 		/* Killed from outside (gwctl kill, shutdown). */
+		control_flush_dropped(c);
 		sb->exit.how = GW_EXIT_SIGNAL;
 		sb->exit.code = WTERMSIG(wstatus);
 		control_send(c, GW_MSG_SANDBOX_EXITED, sb->id, &sb->exit,
@@ -355,6 +357,7 @@ sandbox_free(struct sandbox *sb)
 	if (sb->tunfd >= 0)
 		close(sb->tunfd);
 	netstack_slot_put(sb->net_slot);
+	events_sandbox_free(sb);
 	free(sb->net);
 	free(sb->user);
 	free(sb->cmdline);
@@ -628,14 +631,21 @@ sandbox_start(struct conn *c, struct request *r)
 	}
 	envp = sandbox_env_build(r->envp, r->nenv, &pol.e[PK_ENV_STRIP]);
 	cwd_mode = pol.e[PK_FS_CWD].one.num;
-	policy_clear(&pol);
 	if (envp == NULL || (sb = calloc(1, sizeof(*sb))) == NULL ||
 	    (sb->user = TAKE_PTR(user)) == NULL ||
 	    (sb->cmdline = cmdline_join(r->argv)) == NULL ||
-	    (sb->cwd = strdup(cwd)) == NULL) {
+	    (sb->cwd = strdup(cwd)) == NULL ||
+	    events_sandbox_init(sb, &pol, r->argv, dr, dw) == -1) {
 		log_warn("%s", __func__);
+		policy_clear(&pol);
 		goto fail;
 	}
+	sb->id = id;
+	sb->uid = c->peer.uid;
+	/* gw -m, where the administrator lets events go to the client. */
+	sb->ev.stream = (r->flags & GW_OPEN_EVENTS) &&
+	    pol.e[PK_MONITOR_STREAM].one.num;
+	policy_clear(&pol);
 	/* For logs and gwctl only; the mount uses the real path. */
 	str_sanitize(sb->cwd);
 	sb->pidfd = sb->statusfd = sb->tunfd = -1;
@@ -718,6 +728,8 @@ sandbox_start(struct conn *c, struct request *r)
 	st.pid = pid;
 	if (no_landlock)
 		st.flags |= GW_STARTED_NO_LANDLOCK;
+	if ((r->flags & GW_OPEN_EVENTS) && !sb->ev.stream)
+		st.flags |= GW_STARTED_NO_EVENTS;
 	control_send(c, GW_MSG_SANDBOX_STARTED, sb->id, &st, sizeof(st),
 	    NULL, 0);
 	return (0);
@@ -728,6 +740,7 @@ fail:
 		if (sb->statusfd >= 0)
 			close(sb->statusfd);
 		netstack_slot_put(sb->net_slot);
+		events_sandbox_free(sb);
 		free(sb->net);
 		free(sb->user);
 		free(sb->cmdline);
