@@ -577,6 +577,15 @@ const struct event_rule *events_rule_path(const struct sandbox *,
 void		 events_from_net(struct sandbox *, const struct nsevent *);
 const char	*events_kind_name(uint32_t);
 
+/* command-guard.c: pure, for the unit test and the fuzzer */
+struct guard_match {
+	const char	*prefix;	/* the entry that matched */
+	int		 builtin;	/* from the built-in list */
+	char		 command[256];	/* the command it matched, as words */
+};
+int		 command_guard_check(char *const *, char *const *,
+		    char *const *, int, struct guard_match *);
+
 /* events-parse.c: pure, for the unit test and the fuzzer */
 int		 nsmsg_in_parse(const void *, size_t, union nsmsg_in *);
 

@@ -540,6 +540,69 @@ sandbox_landlock_check(struct conn *c, const struct policy *pol, int *without)
 	return (-1);
 }
 
+static char **
+guard_list(const struct policy_entry *e)
+{
+	char	**v;
+	size_t	  i;
+
+	if ((v = calloc(e->n + 1, sizeof(*v))) == NULL)
+		return (NULL);
+	for (i = 0; i < e->n; i++)
+		v[i] = e->v[i].str;
+	return (v);
+}
+
+/*
+ * The command guard (command-guard.c): an advisory check of argv against
+ * command.deny, command.allow and the built-in list. A blocked command
+ * never starts: the event goes out, the client gets the error (gw exits
+ * 125). Returns 0 to go on, 1 if blocked, -1 on failure (error sent).
+ */
+static int
+sandbox_guard(struct conn *c, struct sandbox *sb, const struct policy *pol,
+    char *const *argv)
+{
+	const struct event_rule	*rule = NULL;
+	struct guard_match	 m;
+	_cleanup_free_ char	**deny = NULL, **allow = NULL;
+	char			 where[300];
+	int			 r;
+
+	if ((deny = guard_list(&pol->e[PK_COMMAND_DENY])) == NULL ||
+	    (allow = guard_list(&pol->e[PK_COMMAND_ALLOW])) == NULL) {
+		control_send_error(c, GW_ERR_INTERNAL, "out of memory");
+		return (-1);
+	}
+	r = command_guard_check(argv, deny, allow,
+	    pol->e[PK_COMMAND_DEFAULTS].one.num, &m);
+	if (r == 0)
+		return (0);
+	if (!m.builtin)
+		rule = events_rule_find(sb, PK_COMMAND_DENY, m.prefix);
+	if (rule != NULL)
+		snprintf(where, sizeof(where), "command.deny '%s' in %s",
+		    m.prefix, rule->file);
+	else
+		snprintf(where, sizeof(where), "the built-in command list"
+		    " ('%s')", m.prefix);
+	/* The event goes to this gw too: it is not attached yet. */
+	sb->conn = c;
+	if (rule != NULL)
+		events_emit_rule(sb, GW_EV_COMMAND, 0, NULL, "run", m.command,
+		    rule, "the command guard");
+	else
+		events_emit(sb, GW_EV_COMMAND, 0, NULL, "run", m.command,
+		    "command.defaults", "(built-in)", m.prefix);
+	sb->conn = NULL;
+	log_info("uid %u: command '%s' blocked by %s", (unsigned)sb->uid,
+	    m.command, where);
+	control_send_error(c, GW_ERR_DENIED, "command blocked: '%s' matches"
+	    " %s (greywall's command guard, an advisory check; not run)",
+	    m.command, where);
+	return (1);
+}
+
 /*
  * Start a sandbox for a complete request. On failure the error has been
  * sent to the client and -1 is returned; the request stays the caller's.
@@ -565,7 +628,7 @@ sandbox_start(struct conn *c, struct request *r)
 	int			 no_landlock;
 	_cleanup_close_ int	 cwdtree = -1, child_end = -1;
 	char			 cwd[PATH_MAX];
-	int			 sp[2], pidfd = -1;
+	int			 sp[2], pidfd = -1, refused = 0;
 	pid_t			 pid;
 
 	/* Identity is the peer's, from SO_PEERCRED: never the payload. */
@@ -645,6 +708,11 @@ sandbox_start(struct conn *c, struct request *r)
 	/* gw -m, where the administrator lets events go to the client. */
 	sb->ev.stream = (r->flags & GW_OPEN_EVENTS) &&
 	    pol.e[PK_MONITOR_STREAM].one.num;
+	if (sandbox_guard(c, sb, &pol, r->argv) != 0) {
+		policy_clear(&pol);
+		refused = 1;
+		goto fail;
+	}
 	policy_clear(&pol);
 	/* For logs and gwctl only; the mount uses the real path. */
 	str_sanitize(sb->cwd);
@@ -747,8 +815,9 @@ fail:
 		free(sb->cwd);
 		free(sb);
 	}
-	control_send_error(c, GW_ERR_INTERNAL, "cannot create the sandbox:"
-	    " %s", strerror(errno));
+	if (!refused)
+		control_send_error(c, GW_ERR_INTERNAL, "cannot create the"
+		    " sandbox: %s", strerror(errno));
 	return (-1);
 }
 

@@ -11,7 +11,7 @@ setup_user
 setup_user2
 setup_dirs
 
-plan 23
+plan 29
 
 base=$((20000 + $$ % 20000))
 DEAD_PORT=$base			# nothing listens: the proxy is "down"
@@ -25,6 +25,7 @@ network:
     deny: ["*.evil.test", "bad.test"]
 P
 start_daemon
+host_has() { [ -e "$1" ] && echo present || echo absent; }
 
 # The network probe the sandbox runs: one denial of each netstack kind.
 cat >"$WORK/net.py" <<'PY'
@@ -99,6 +100,29 @@ is "stream_to_client: false: gw -m says so, and prints no event" \
     "$(cat "$T/err")" "gw: warning: no violation events: the policy says monitor.stream_to_client: false
 [greywall] 0 violation events (0 dropped)"
 sed -i '/^monitor:/d' "$POLICY/00-test.yaml"
+"$GWCTL" -S "$SOCK" reload >/dev/null || bail "gwctl reload"
+
+# --- the command guard: a blocked command never starts ---------------------
+cat >>"$POLICY/00-test.yaml" <<P
+command: { deny: ["git push"] }
+P
+"$GWCTL" -S "$SOCK" reload >/dev/null || bail "gwctl reload"
+rm -f "$WORK/ran"
+gw_exec -m -c 'touch ran; FOO=1 /usr/bin/git -C . push origin main' \
+    >/dev/null 2>"$T/err"
+is "a command the guard blocks exits 125" "$?" 125
+is "and never started (no file on the host)" "$(host_has "$WORK/ran")" absent
+is "gw -m shows the event, then the error and the count" "$(cat "$T/err")" \
+"[greywall] denied run git push origin main (sh) by command.deny in 00-test.yaml: the command guard
+gw: command blocked: 'git push origin main' matches command.deny 'git push' in 00-test.yaml (greywall's command guard, an advisory check; not run)
+[greywall] 1 violation event (0 dropped)"
+gw_exec -m shutdown -h now >/dev/null 2>"$T/err"
+is "the built-in list: shutdown exits 125" "$?" 125
+contains "and the event names the built-in list" "$(head -1 "$T/err")" \
+    "[greywall] denied run shutdown -h now (shutdown) by command.defaults in (built-in): shutdown"
+gw_exec -c 'touch ran; git status >/dev/null 2>&1; true'
+is "a command that matches nothing runs" "$(host_has "$WORK/ran")" present
+sed -i '/^command:/d' "$POLICY/00-test.yaml"
 "$GWCTL" -S "$SOCK" reload >/dev/null || bail "gwctl reload"
 
 # --- gwctl monitor: every sandbox, two users; admins only ------------------
