@@ -11,9 +11,11 @@
 #include <err.h>
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -215,4 +217,117 @@ client_policy_show(const char *path, uint32_t kind, const char *user)
 		}
 		fputs(m.str[0], stdout);
 	}
+}
+
+/* s as a JSON string: quotes and control characters escaped. */
+void
+client_json_string(FILE *f, const char *s)
+{
+	const unsigned char	*p;
+
+	fputc('"', f);
+	for (p = (const unsigned char *)s; *p != '\0'; p++) {
+		switch (*p) {
+		case '"':
+			fputs("\\\"", f);
+			break;
+		case '\\':
+			fputs("\\\\", f);
+			break;
+		case '\n':
+			fputs("\\n", f);
+			break;
+		case '\t':
+			fputs("\\t", f);
+			break;
+		default:
+			if (*p < 0x20 || *p == 0x7f)
+				fprintf(f, "\\u%04x", *p);
+			else
+				fputc(*p, f);
+		}
+	}
+	fputc('"', f);
+}
+
+static void
+iso_time(int64_t ms, char *buf, size_t len)
+{
+	struct tm	tm;
+	time_t		t = ms / 1000;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf + strlen(buf), len - strlen(buf), ".%03dZ",
+	    (int)(ms % 1000));
+}
+
+/*
+ * Print one GW_MSG_EVENT or GW_MSG_EVENTS_DROPPED: a human line on
+ * o->human, a JSON line on o->json, either may be NULL. The strings come
+ * from the daemon, which sanitized them; they are sanitized again here.
+ */
+void
+client_event_print(struct client_events *o, struct gw_msg *m)
+{
+	struct gw_event			 ev;
+	struct gw_events_dropped	 d;
+	const char			*s[6], *eol;
+	char				 when[40], pid[32];
+	size_t				 i;
+
+	eol = o->crlf ? "\r\n" : "\n";
+	if (m->hdr.type == GW_MSG_EVENTS_DROPPED) {
+		memcpy(&d, m->data, sizeof(d));
+		o->dropped += d.count;
+		if (o->human != NULL)
+			fprintf(o->human, "%s%u events dropped (read too"
+			    " slowly)%s", o->prefix, d.count, eol);
+		if (o->json != NULL)
+			fprintf(o->json, "{\"dropped\": %u}\n", d.count);
+		goto out;
+	}
+	memcpy(&ev, m->data, sizeof(ev));
+	for (i = 0; i < 6; i++) {
+		str_sanitize((char *)m->str[i]);
+		s[i] = m->str[i];
+	}
+	o->events++;
+	iso_time(ev.time_ms, when, sizeof(when));
+	if (o->human != NULL) {
+		if (ev.pid != 0)
+			snprintf(pid, sizeof(pid), ", pid %u", ev.pid);
+		else
+			pid[0] = '\0';
+		if (o->monitor)
+			fprintf(o->human, "%s sandbox %u uid %u: ", when,
+			    ev.sandbox, ev.uid);
+		fprintf(o->human, "%sdenied %s %s (%s%s) by %s%s%s%s%s%s",
+		    o->prefix, s[1], s[2], s[0], pid, s[3],
+		    s[4][0] != '\0' ? " in " : "", s[4],
+		    s[5][0] != '\0' ? ": " : "", s[5], eol);
+	}
+	if (o->json != NULL) {
+		fprintf(o->json, "{\"time\": \"%s\", \"sandbox\": %u,"
+		    " \"seq\": %" PRIu64 ", \"uid\": %u, \"pid\": %u,"
+		    " \"comm\": ", when, ev.sandbox, ev.seq, ev.uid, ev.pid);
+		client_json_string(o->json, s[0]);
+		fprintf(o->json, ", \"kind\": \"%s\", \"action\": ",
+		    gw_event_kindname(ev.kind));
+		client_json_string(o->json, s[1]);
+		fputs(", \"target\": ", o->json);
+		client_json_string(o->json, s[2]);
+		fputs(", \"rule\": ", o->json);
+		client_json_string(o->json, s[3]);
+		fputs(", \"file\": ", o->json);
+		client_json_string(o->json, s[4]);
+		fputs(", \"note\": ", o->json);
+		client_json_string(o->json, s[5]);
+		fputs("}\n", o->json);
+	}
+out:
+	if (o->human != NULL)
+		fflush(o->human);
+	if (o->json != NULL)
+		fflush(o->json);
 }

@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "gw-protocol.h"
 #include "msg.h"
@@ -18,6 +19,17 @@
 #define GW_EXIT_CANNOT_EXEC	126
 #define GW_EXIT_NOT_FOUND	127
 
+/* Where and how violation events are printed. */
+struct client_events {
+	FILE		*human;		/* or NULL */
+	FILE		*json;		/* or NULL */
+	const char	*prefix;	/* before each human line */
+	int		 monitor;	/* gwctl monitor: time, sandbox, uid */
+	int		 crlf;		/* the terminal is in raw mode */
+	uint64_t	 events;
+	uint64_t	 dropped;
+};
+
 /* client.c */
 int		 client_global_opts(int, char **, const char *, void (*)(int),
 		    const char **);
@@ -27,6 +39,8 @@ int		 client_policy_show(const char *, uint32_t, const char *);
 int		 client_connect(const char *, uint32_t);
 int		 client_recv(int, struct gw_msg *);
 const char	*client_error_text(const struct gw_msg *);
+void		 client_json_string(FILE *, const char *);
+void		 client_event_print(struct client_events *, struct gw_msg *);
 
 /* tty.c */
 #define TTY_NPOLL	2

@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -35,6 +36,9 @@ static const int forward_signals[] = {
 #define KILL_AGAIN_MS	2000
 
 static struct gw_msg	msg;
+/* gw exec -m / --json: where events go, and how many came. */
+static struct client_events	evout = { .prefix = "[greywall] " };
+static int			want_events;
 
 static void __attribute__((noreturn))
 usage(int status)
@@ -53,6 +57,9 @@ usage(int status)
 	    "    --policy FILE    a YAML overlay (see greywall-policy(5))\n"
 	    "    --no-network     no network at all\n"
 	    "    --ro             the working directory read-only\n"
+	    "    -m, --monitor    print what the sandbox is denied on stderr\n"
+	    "    --json FILE      the same as JSON lines to FILE ('-' is"
+	    " stdout)\n"
 	    "  policy             print your effective policy\n"
 	    "\n"
 	    "A second SIGINT or SIGTERM within 2 seconds kills the whole\n"
@@ -225,6 +232,25 @@ exit_status(const struct gw_sandbox_exited *x, const char *cmd)
 	}
 }
 
+/* After the command: how many denials there were (gw -m, --json). */
+static void
+events_summary(void)
+{
+	if (!want_events)
+		return;
+	if (evout.human != NULL)
+		fprintf(stderr, "[greywall] %" PRIu64 " violation event%s"
+		    " (%" PRIu64 " dropped)\n", evout.events + evout.dropped,
+		    evout.events + evout.dropped == 1 ? "" : "s",
+		    evout.dropped);
+	if (evout.json != NULL) {
+		fprintf(evout.json, "{\"summary\": {\"events\": %" PRIu64
+		    ", \"dropped\": %" PRIu64 "}}\n",
+		    evout.events + evout.dropped, evout.dropped);
+		fflush(evout.json);
+	}
+}
+
 static int64_t
 now_ms(void)
 {
@@ -335,6 +361,10 @@ session_loop(int sock, int sigfd, const char *cmd)
 				warnx("warning: Landlock is not available on"
 				    " this kernel; running without it"
 				    " (hardening.landlock: best-effort)");
+			if (st.flags & GW_STARTED_NO_EVENTS)
+				warnx("warning: no violation events: the"
+				    " policy says monitor.stream_to_client:"
+				    " false");
 			break;
 		case GW_MSG_SANDBOX_PTY:
 			r = tty_start(TAKE_FD(msg.fd));
@@ -344,13 +374,21 @@ session_loop(int sock, int sigfd, const char *cmd)
 				return (GW_EXIT_FAILURE);
 			}
 			break;
+		case GW_MSG_EVENT:
+		case GW_MSG_EVENTS_DROPPED:
+			/* A terminal in raw mode needs its carriage return. */
+			evout.crlf = tty_active();
+			client_event_print(&evout, &msg);
+			break;
 		case GW_MSG_SANDBOX_EXITED:
 			memcpy(&x, msg.data, sizeof(x));
 			tty_finish(1000);
+			events_summary();
 			return (exit_status(&x, cmd));
 		case GW_MSG_ERROR:
 			tty_finish(200);
 			warnx("%s", client_error_text(&msg));
+			events_summary();
 			return (GW_EXIT_FAILURE);
 		default:
 			tty_finish(0);
@@ -370,12 +408,15 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 		{ "policy", required_argument, NULL, 'p' },
 		{ "no-network", no_argument, NULL, 'N' },
 		{ "ro", no_argument, NULL, 'R' },
+		{ "monitor", no_argument, NULL, 'm' },
+		{ "json", required_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 }
 	};
 	_cleanup_close_ int	 sock = -1, cwd = -1, sigfd = -1;
 	_cleanup_free_ char	*policy_text = NULL;
 	char			*shargv[4];
 	const char		*shcmd = NULL, *policy_path = NULL;
+	const char		*json_path = NULL;
 	uint32_t		 flags = 0;
 	struct winsize		 ws;
 	sigset_t		 set;
@@ -383,7 +424,7 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 	int			 ch, ttyroles, utf8;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:hm", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			shcmd = optarg;
@@ -396,6 +437,12 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 			break;
 		case 'R':
 			flags |= GW_OPEN_CWD_RO;
+			break;
+		case 'm':
+			evout.human = stderr;
+			break;
+		case 'J':
+			json_path = optarg;
 			break;
 		case 'h':
 			usage(0);
@@ -417,6 +464,19 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 	}
 	if (argc == 0)
 		usage(1);
+	if (json_path != NULL) {
+		/* Opened as the user, before the sandbox: not the daemon. */
+		if (strcmp(json_path, "-") == 0)
+			evout.json = stdout;
+		else if ((evout.json = fopen(json_path, "we")) == NULL) {
+			warn("%s", json_path);
+			return (GW_EXIT_FAILURE);
+		}
+	}
+	if (evout.human != NULL || evout.json != NULL) {
+		want_events = 1;
+		flags |= GW_OPEN_EVENTS;
+	}
 	if (policy_path != NULL &&
 	    (policy_text = read_overlay(policy_path)) == NULL)
 		return (GW_EXIT_FAILURE);

@@ -8,6 +8,7 @@
 #include <err.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,8 @@ usage(int status)
 	    "\n"
 	    "commands:\n"
 	    "  list [--json]   list running sandboxes\n"
+	    "  monitor [--user USER] [--json]\n"
+	    "                  follow every sandbox's violation events\n"
 	    "  kill ID         kill sandbox ID and everything in it\n"
 	    "  policy USER     print USER's effective policy\n"
 	    "  reload          re-read the policy files\n"
@@ -41,31 +44,7 @@ usage(int status)
 static void
 json_string(const char *s)
 {
-	const unsigned char	*p;
-
-	putchar('"');
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		switch (*p) {
-		case '"':
-			fputs("\\\"", stdout);
-			break;
-		case '\\':
-			fputs("\\\\", stdout);
-			break;
-		case '\n':
-			fputs("\\n", stdout);
-			break;
-		case '\t':
-			fputs("\\t", stdout);
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				printf("\\u%04x", *p);
-			else
-				putchar(*p);
-		}
-	}
-	putchar('"');
+	client_json_string(stdout, s);
 }
 
 /* "12.3M": bytes in binary units, as limits.memory writes them. */
@@ -94,6 +73,7 @@ static int
 cmd_list(int sock, int json)
 {
 	struct gw_sandbox_info	 info;
+	struct gw_sandbox_stats	 stats;
 	struct tm		 tm;
 	time_t			 t;
 	char			 when[32], user[64], mem[32], tasks[16];
@@ -115,11 +95,33 @@ cmd_list(int sock, int json)
 			return (GWCTL_EXIT_ERROR);
 		if (msg.hdr.type == GW_MSG_ADMIN_LIST_END)
 			break;
+		if (msg.hdr.type == GW_MSG_ADMIN_LIST_STATS) {
+			memcpy(&stats, msg.data, sizeof(stats));
+			if (stats.id != info.id || n == 0)
+				continue;
+			str_sanitize((char *)msg.str[0]);
+			if (json) {
+				printf(", \"events\": %" PRIu64 ", \"bytes_out\":"
+				    " %" PRIu64 ", \"bytes_in\": %" PRIu64
+				    ", \"policy_files\": ", stats.events,
+				    stats.bytes_out, stats.bytes_in);
+				json_string(msg.str[0]);
+			} else
+				printf("  events %" PRIu64 ", sent %" PRIu64
+				    " bytes, received %" PRIu64 " bytes,"
+				    " policy: %s\n", stats.events,
+				    stats.bytes_out, stats.bytes_in,
+				    msg.str[0][0] != '\0' ? msg.str[0] :
+				    "(built-in)");
+			continue;
+		}
 		if (msg.hdr.type != GW_MSG_ADMIN_LIST_ENTRY) {
 			warnx("unexpected %s from greywalld",
 			    gw_msg_typename(msg.hdr.type));
 			return (GWCTL_EXIT_ERROR);
 		}
+		if (json && n > 0)
+			printf("}");
 		memcpy(&info, msg.data, sizeof(info));
 		if (json) {
 			printf("%s\n  {\"id\": %u, \"uid\": %u, \"user\": ",
@@ -140,7 +142,6 @@ cmd_list(int sock, int json)
 			json_string(msg.str[1]);
 			printf(", \"cwd\": ");
 			json_string(msg.str[2]);
-			printf("}");
 		} else {
 			t = info.start_time;
 			localtime_r(&t, &tm);
@@ -164,8 +165,51 @@ cmd_list(int sock, int json)
 		n++;
 	}
 	if (json)
-		printf("%s]\n", n > 0 ? "\n" : "");
+		printf("%s]\n", n > 0 ? "}\n" : "");
 	return (0);
+}
+
+static int
+cmd_monitor(int sock, const char *user, int json)
+{
+	struct client_events	 o = { .prefix = "" };
+	struct gw_monitor	 mon;
+	struct passwd		*pw;
+
+	memset(&mon, 0, sizeof(mon));
+	if (user != NULL) {
+		if ((pw = getpwnam(user)) == NULL) {
+			warnx("no user '%s'", user);
+			return (GWCTL_EXIT_USAGE);
+		}
+		mon.flags = GW_MONITOR_UID;
+		mon.uid = pw->pw_uid;
+	}
+	if (json)
+		o.json = stdout;
+	else {
+		o.human = stdout;
+		o.monitor = 1;
+	}
+	if (gw_msg_send(sock, GW_MSG_MONITOR, 0, &mon, sizeof(mon), NULL, 0,
+	    -1) == -1) {
+		warn("cannot send to greywalld");
+		return (GWCTL_EXIT_ERROR);
+	}
+	if (client_expect(sock, &msg) == -1)
+		return (GWCTL_EXIT_ERROR);
+	for (;;) {
+		if (client_expect(sock, &msg) == -1)
+			return (GWCTL_EXIT_ERROR);
+		if (msg.hdr.type != GW_MSG_EVENT &&
+		    msg.hdr.type != GW_MSG_EVENTS_DROPPED) {
+			warnx("unexpected %s from greywalld",
+			    gw_msg_typename(msg.hdr.type));
+			return (GWCTL_EXIT_ERROR);
+		}
+		client_event_print(&o, &msg);
+		gw_msg_clear(&msg);
+	}
 }
 
 static int
@@ -210,7 +254,8 @@ int
 main(int argc, char *argv[])
 {
 	const char	*sockopt;
-	int		 i, sock, json = 0, r;
+	const char	*user = NULL;
+	int		 i, sock, json = 0, r, k;
 
 	i = client_global_opts(argc, argv, "gwctl", usage, &sockopt);
 	argc -= i;
@@ -221,6 +266,16 @@ main(int argc, char *argv[])
 			json = 1;
 		else if (argc != 1)
 			usage(1);
+	} else if (strcmp(argv[0], "monitor") == 0) {
+		for (k = 1; k < argc; k++) {
+			if (strcmp(argv[k], "--json") == 0)
+				json = 1;
+			else if (strcmp(argv[k], "--user") == 0 &&
+			    k + 1 < argc)
+				user = argv[++k];
+			else
+				usage(1);
+		}
 	} else if (strcmp(argv[0], "kill") == 0) {
 		if (argc != 2)
 			usage(1);
@@ -240,7 +295,9 @@ main(int argc, char *argv[])
 	if ((sock = client_connect(client_socket_path(sockopt),
 	    GW_CLIENT_CTL)) == -1)
 		return (GWCTL_EXIT_ERROR);
-	if (json || strcmp(argv[0], "list") == 0)
+	if (strcmp(argv[0], "monitor") == 0)
+		r = cmd_monitor(sock, user, json);
+	else if (strcmp(argv[0], "list") == 0)
 		r = cmd_list(sock, json);
 	else if (strcmp(argv[0], "reload") == 0)
 		r = cmd_reload(sock);

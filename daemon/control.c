@@ -33,6 +33,12 @@
 #define CONN_OUTQ_MAX	(1024 * 1024)
 /* Messages handled per read callback, so one client cannot starve others. */
 #define CONN_READ_BURST	64
+/*
+ * Events queued per subscriber. Past this they are counted and dropped,
+ * and one EVENTS_DROPPED follows once the queue has drained: a reader
+ * that falls behind loses events, it never holds up a sandbox.
+ */
+#define CONN_EVENTS_MAX	512
 
 static struct connlist	 conns = TAILQ_HEAD_INITIALIZER(conns);
 static int		 listen_fd = -1;
@@ -230,6 +236,22 @@ control_finish(struct conn *c)
 		event_active(c->ev_close, 0, 0);
 }
 
+static int	conn_queue(struct conn *, uint32_t, uint32_t, const void *,
+		    size_t, const char *const *, size_t, int, int);
+
+/* Tell a subscriber how many events it missed; queued after the rest. */
+static void
+conn_dropped(struct conn *c)
+{
+	struct gw_events_dropped	d;
+
+	memset(&d, 0, sizeof(d));
+	d.count = c->ev_dropped;
+	c->ev_dropped = 0;
+	conn_queue(c, GW_MSG_EVENTS_DROPPED, 0, &d, sizeof(d), NULL, 0, -1,
+	    0);
+}
+
 static void
 outq_clear(struct conn *c)
 {
@@ -240,6 +262,7 @@ outq_clear(struct conn *c)
 		outmsg_free(om);
 	}
 	c->outq_bytes = 0;
+	c->ev_queued = 0;
 }
 
 static void
@@ -260,8 +283,12 @@ conn_flush(struct conn *c)
 		}
 		TAILQ_REMOVE(&c->outq, om, entry);
 		c->outq_bytes -= om->len;
+		if (om->event)
+			c->ev_queued--;
 		/* The client has the fd now; the daemon keeps no copy. */
 		outmsg_free(om);
+		if (c->ev_queued == 0 && c->ev_dropped > 0)
+			conn_dropped(c);
 	}
 	conn_update_events(c);
 	if (c->state == CONN_DONE && TAILQ_EMPTY(&c->outq))
@@ -276,7 +303,7 @@ conn_flush(struct conn *c)
  */
 static int
 conn_queue(struct conn *c, uint32_t type, uint32_t id, const void *payload,
-    size_t len, const char *const *strs, size_t nstrs, int fd)
+    size_t len, const char *const *strs, size_t nstrs, int fd, int event)
 {
 	struct outmsg	*om;
 
@@ -308,6 +335,8 @@ conn_queue(struct conn *c, uint32_t type, uint32_t id, const void *payload,
 	}
 	TAILQ_INSERT_TAIL(&c->outq, om, entry);
 	c->outq_bytes += om->len;
+	if ((om->event = event))
+		c->ev_queued++;
 	conn_flush(c);
 	return (0);
 fail:
@@ -318,11 +347,74 @@ fail:
 	return (-1);
 }
 
+/* Queue one event for c, or count it as dropped if c is behind. */
+static void
+conn_event(struct conn *c, const struct gw_event *ev, const char *const *strs)
+{
+	if (c->state == CONN_DONE)
+		return;
+	if (c->ev_queued >= CONN_EVENTS_MAX || c->ev_dropped > 0) {
+		if (c->ev_dropped < UINT32_MAX)
+			c->ev_dropped++;
+		return;
+	}
+	conn_queue(c, GW_MSG_EVENT, ev->sandbox, ev, sizeof(*ev), strs, 6,
+	    -1, 1);
+}
+
+/* Before the last word to a gw: the count of events it missed. */
+void
+control_flush_dropped(struct conn *c)
+{
+	if (c->ev_dropped > 0)
+		conn_dropped(c);
+}
+
+/* n events of sb were lost before they reached greywalld. */
+void
+control_event_dropped(struct sandbox *sb, uint32_t n)
+{
+	struct conn	*c;
+
+	TAILQ_FOREACH(c, &conns, entry) {
+		if (c->state == CONN_DONE)
+			continue;
+		if (c == sb->conn ? !sb->ev.stream : c->state != CONN_MONITOR ||
+		    ((c->mon.flags & GW_MONITOR_UID) && c->mon.uid != sb->uid))
+			continue;
+		c->ev_dropped = c->ev_dropped > UINT32_MAX - n ? UINT32_MAX :
+		    c->ev_dropped + n;
+		if (c->ev_queued == 0)
+			conn_dropped(c);
+	}
+}
+
+/*
+ * An event of sandbox sb: to its gw if that asked for events (gw -m), and
+ * to every gwctl monitor that follows sb's user.
+ */
+void
+control_event(struct sandbox *sb, const struct gw_event *ev,
+    const char *const *strs)
+{
+	struct conn	*c;
+
+	if (sb->conn != NULL && sb->ev.stream)
+		conn_event(sb->conn, ev, strs);
+	TAILQ_FOREACH(c, &conns, entry) {
+		if (c->state != CONN_MONITOR)
+			continue;
+		if ((c->mon.flags & GW_MONITOR_UID) && c->mon.uid != sb->uid)
+			continue;
+		conn_event(c, ev, strs);
+	}
+}
+
 int
 control_send(struct conn *c, uint32_t type, uint32_t id, const void *payload,
     size_t len, const char *const *strs, size_t nstrs)
 {
-	return (conn_queue(c, type, id, payload, len, strs, nstrs, -1));
+	return (conn_queue(c, type, id, payload, len, strs, nstrs, -1, 0));
 }
 
 /* Send a message with an fd; the fd is closed here whatever happens. */
@@ -330,7 +422,7 @@ int
 control_send_fd(struct conn *c, uint32_t type, uint32_t id,
     const void *payload, size_t len, int fd)
 {
-	return (conn_queue(c, type, id, payload, len, NULL, 0, fd));
+	return (conn_queue(c, type, id, payload, len, NULL, 0, fd, 0));
 }
 
 int
@@ -390,6 +482,7 @@ admin_list(struct conn *c)
 {
 	struct sandbox		*sb;
 	struct gw_sandbox_info	 info;
+	struct gw_sandbox_stats	 stats;
 	const char		*strs[3];
 
 	TAILQ_FOREACH(sb, &sandboxes, entry) {
@@ -404,6 +497,15 @@ admin_list(struct conn *c)
 		strs[2] = sb->cwd;
 		if (control_send(c, GW_MSG_ADMIN_LIST_ENTRY, sb->id, &info,
 		    sizeof(info), strs, 3) == -1)
+			return;
+		memset(&stats, 0, sizeof(stats));
+		stats.id = sb->id;
+		stats.events = sb->ev.count;
+		stats.bytes_out = sb->ev.bytes_out;
+		stats.bytes_in = sb->ev.bytes_in;
+		strs[0] = sb->ev.files != NULL ? sb->ev.files : "";
+		if (control_send(c, GW_MSG_ADMIN_LIST_STATS, sb->id, &stats,
+		    sizeof(stats), strs, 1) == -1)
 			return;
 	}
 	control_send(c, GW_MSG_ADMIN_LIST_END, 0, NULL, 0, NULL, 0);
@@ -445,6 +547,19 @@ dispatch_admin(struct conn *c, struct gw_msg *m)
 		break;
 	case GW_MSG_POLICY_SHOW:
 		policy_show(c, m->str[0]);
+		break;
+	case GW_MSG_MONITOR:
+		memcpy(&c->mon, m->data, sizeof(c->mon));
+		if ((c->mon.flags & ~GW_MONITOR_UID) != 0) {
+			conn_violation(c, m, "unknown monitor flags");
+			return (-1);
+		}
+		log_info("uid %u pid %d follows the events of %s",
+		    (unsigned)c->peer.uid, (int)c->peer.pid,
+		    (c->mon.flags & GW_MONITOR_UID) ? "one user" :
+		    "every sandbox");
+		if (control_send(c, GW_MSG_OK, 0, NULL, 0, NULL, 0) == 0)
+			c->state = CONN_MONITOR;
 		break;
 	case GW_MSG_ADMIN_KILL:
 		memcpy(&sid, m->data, sizeof(sid));
@@ -728,7 +843,13 @@ conn_dispatch(struct conn *c, struct gw_msg *m)
 	case GW_MSG_ADMIN_LIST:
 	case GW_MSG_ADMIN_KILL:
 	case GW_MSG_ADMIN_RELOAD:
+	case GW_MSG_MONITOR:
 		return (dispatch_admin(c, m));
+	case GW_MSG_STATUS:
+		if (c->state != CONN_READY)
+			break;
+		status_send(c, peer_is_admin(&c->peer));
+		return (0);
 	case GW_MSG_SANDBOX_POLICY:
 		if (c->state != CONN_OPENING)
 			break;

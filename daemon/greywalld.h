@@ -69,6 +69,7 @@ struct outmsg {
 	size_t			 len;
 	uint8_t			*buf;
 	int			 fd;		/* sent with it, or -1 */
+	int			 event;		/* counts in conn.ev_queued */
 };
 TAILQ_HEAD(outq, outmsg);
 
@@ -78,6 +79,7 @@ enum conn_state {
 	CONN_OPENING,		/* SANDBOX_OPEN seen, collecting */
 	CONN_RUNNING,		/* sandbox started */
 	CONN_DONE,		/* flushing output, then close */
+	CONN_MONITOR,		/* gwctl monitor: events only */
 };
 
 struct sandbox;
@@ -95,6 +97,10 @@ struct conn {
 	size_t			 outq_bytes;
 	struct request		*req;
 	struct sandbox		*sb;
+	/* Events queued and not yet written; missed since the last drain. */
+	uint32_t		 ev_queued;
+	uint32_t		 ev_dropped;
+	struct gw_monitor	 mon;		/* CONN_MONITOR */
 };
 TAILQ_HEAD(connlist, conn);
 
@@ -127,10 +133,42 @@ struct init_msg {
 #define NET_SANDBOX4_MASK	0xffff0000U
 #define NET_SANDBOX6_PREFIX	"fd67:7779:6600::"	/* :SLOT::2/128 */
 
-/* Messages from greywalld to its netstack helper. */
+/* Messages between greywalld and its netstack helper. */
 enum nsmsg_type {
 	NSMSG_ATTACH = 1,	/* a sandbox's TUN fd and network settings */
 	NSMSG_DETACH,		/* the sandbox is gone */
+	NSMSG_EVENT,		/* helper->main: struct nsevent */
+	NSMSG_COUNTERS,		/* helper->main: struct nscounters */
+};
+
+/*
+ * A denial seen by the netstack. The helper is untrusted: greywalld
+ * checks the size, the kind, that every string ends inside its array
+ * and that the sandbox exists (events-parse.c, then netstack.c).
+ */
+struct nsevent {
+	uint32_t	type;		/* NSMSG_EVENT */
+	uint32_t	id;		/* sandbox id */
+	uint32_t	kind;		/* GW_EV_DNS .. GW_EV_ICMP */
+	uint32_t	dropped;	/* this sandbox's events not sent before */
+	char		target[272];	/* name, host:port */
+	char		rule[272];	/* pattern that matched, or "default" */
+	char		note[128];	/* why, for upstream failures */
+};
+
+/* Bytes relayed for a sandbox, sent about once a second while it moves. */
+struct nscounters {
+	uint32_t	type;		/* NSMSG_COUNTERS */
+	uint32_t	id;
+	uint32_t	reserved;
+	uint32_t	dropped;	/* events the helper could not send */
+	uint64_t	bytes_out;	/* from the sandbox to the proxy */
+	uint64_t	bytes_in;
+};
+
+union nsmsg_in {
+	struct nsevent		ev;
+	struct nscounters	cnt;
 };
 
 #define NS_IPV6			0x01	/* the sandbox has IPv6 */
@@ -225,6 +263,30 @@ struct sandbox_cgroup {
 	int		  fd[1 + CG__MAX];
 };
 
+/* A policy value an event can name as its rule, copied at start. */
+struct event_rule {
+	int		 key;		/* enum policy_key */
+	char		*value;		/* as written; paths expanded */
+	char		*file;		/* base name, or "(built-in)" */
+};
+
+/* What events.c keeps per sandbox. */
+struct sandbox_events {
+	char			*comm;		/* argv[0]'s base name */
+	int			 stream;	/* to the client (gw -m) */
+	uint64_t		 count;		/* events so far */
+	uint64_t		 bytes_out;	/* from the netstack */
+	uint64_t		 bytes_in;
+	uint64_t		 ll_domain;	/* Landlock domain, from audit */
+	uint32_t		 audit_ses;	/* audit session of the sandbox */
+	char			*files;		/* policy files that apply */
+	struct event_rule	*rules;
+	size_t			 nrules;
+	time_t			 jwindow;	/* journal rate limit window */
+	unsigned int		 jcount;
+	uint64_t		 jsuppressed;
+};
+
 struct sandbox {
 	TAILQ_ENTRY(sandbox)	 entry;
 	uint32_t		 id;
@@ -252,6 +314,7 @@ struct sandbox {
 	int			 net_slot;
 	struct nsmsg		*net;		/* NSMSG_ATTACH, or NULL */
 	size_t			 netlen;
+	struct sandbox_events	 ev;
 };
 TAILQ_HEAD(sandboxlist, sandbox);
 extern struct sandboxlist	 sandboxes;
@@ -286,6 +349,8 @@ enum policy_key {
 	PK_FS_ALLOW_CWD,
 	PK_ENV_STRIP,
 	PK_COMMAND_DENY,
+	PK_COMMAND_ALLOW,
+	PK_COMMAND_DEFAULTS,
 	PK_LIMITS_PIDS,
 	PK_LIMITS_MEMORY,
 	PK_LIMITS_CPU,
@@ -448,6 +513,13 @@ int		 control_send_fd(struct conn *, uint32_t, uint32_t,
 int		 control_send_error(struct conn *, uint32_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 void		 control_finish(struct conn *);
+void		 control_event(struct sandbox *, const struct gw_event *,
+		    const char *const *);
+void		 control_flush_dropped(struct conn *);
+void		 control_event_dropped(struct sandbox *, uint32_t);
+
+/* status.c */
+void		 status_send(struct conn *, int);
 unsigned int	 control_count_uid(uid_t);
 
 /* sandbox.c */
@@ -458,6 +530,7 @@ int		 sandbox_kill_id(uint32_t);
 void		 sandbox_detach(struct sandbox *);
 void		 sandbox_kill_all(void);
 unsigned int	 sandbox_count_uid(uid_t);
+struct sandbox	*sandbox_find(uint32_t);
 
 /* sandbox-cgroup.c */
 void		 sandbox_cgroup_init(void);
@@ -551,11 +624,41 @@ void		 netstack_slot_put(int);
 void		 net_helper_main(int, uid_t, gid_t) __attribute__((noreturn));
 
 /* net-lwip.c */
+extern int	 net_event_fd;	/* to greywalld, -1 in tests */
 int		 net_lwip_init(void);
 int		 net_lwip_attach(const struct nsmsg *, size_t, int);
 void		 net_lwip_detach(uint32_t);
 int		 net_lwip_input(uint32_t, const void *, size_t);
 void		 net_lwip_timers(void);
+
+/* events.c */
+int		 events_sandbox_init(struct sandbox *, const struct policy *,
+		    char *const *, char *const *, char *const *);
+void		 events_sandbox_free(struct sandbox *);
+void		 events_emit(struct sandbox *, uint32_t, pid_t, const char *,
+		    const char *, const char *, const char *, const char *,
+		    const char *);
+void		 events_emit_rule(struct sandbox *, uint32_t, pid_t,
+		    const char *, const char *, const char *,
+		    const struct event_rule *, const char *);
+const struct event_rule *events_rule_find(const struct sandbox *, int,
+		    const char *);
+const struct event_rule *events_rule_path(const struct sandbox *,
+		    const char *);
+void		 events_from_net(struct sandbox *, const struct nsevent *);
+const char	*events_kind_name(uint32_t);
+
+/* command-guard.c: pure, for the unit test and the fuzzer */
+struct guard_match {
+	const char	*prefix;	/* the entry that matched */
+	int		 builtin;	/* from the built-in list */
+	char		 command[256];	/* the command it matched, as words */
+};
+int		 command_guard_check(char *const *, char *const *,
+		    char *const *, int, struct guard_match *);
+
+/* events-parse.c: pure, for the unit test and the fuzzer */
+int		 nsmsg_in_parse(const void *, size_t, union nsmsg_in *);
 
 /* sandbox-init.c */
 void		 sandbox_init_sigset(sigset_t *);

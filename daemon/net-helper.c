@@ -150,6 +150,8 @@ net_helper_main(int ctl, uid_t uid, gid_t gid)
 	if (net_lwip_init() == -1)
 		fatalx("netstack: cannot start lwIP; refusing to run");
 	helper_seccomp();
+	/* Events go back on the same channel, never waiting (net-lwip.c). */
+	net_event_fd = ctl;
 	ev = event_new(gw_base, ctl, EV_READ | EV_PERSIST, helper_ctl_cb,
 	    NULL);
 	if (ev == NULL || event_add(ev, NULL) == -1)

@@ -63,6 +63,15 @@
 #define SWEEP_INTERVAL		5
 #define DNS_TIMEOUT		5	/* s: upstream resolver */
 #define DNS_TCP_IDLE		30	/* s: an idle DNS-over-TCP connection */
+#define PROTO_ICMP		1
+#define PROTO_ICMP6		58
+/*
+ * Events per sandbox per second, with a burst: past it they are counted
+ * and reported as dropped, so a sandbox looping on denials cannot make
+ * this process or greywalld spend its time on events.
+ */
+#define EVENT_RATE		200
+#define EVENT_BURST		400
 
 enum flow_state {
 	FL_CONNECT,		/* TCP connect to the proxy in progress */
@@ -119,13 +128,21 @@ struct nsb {
 	uint16_t		*lports;	/* host loopback ports */
 	size_t			 nlports;
 	struct flowlist		 flows;
+	uint64_t		 bytes_out, bytes_in;	/* relayed */
+	int			 counters_dirty;
+	uint32_t		 ev_dropped;	/* not sent to greywalld */
+	uint32_t		 ev_tokens;
+	time_t			 ev_refill;
 };
 TAILQ_HEAD(nsblist, nsb);
 
 static struct nsblist		 nsbs = TAILQ_HEAD_INITIALIZER(nsbs);
 static struct tcp_pcb		*listeners[65536];
 static struct udp_pcb		*dns_pcb;
-static struct event		*ev_lwip, *ev_sweep;
+static struct event		*ev_lwip, *ev_sweep, *ev_counters;
+
+/* The channel to greywalld (net-helper.c); -1 in the tests and fuzzers. */
+int				 net_event_fd = -1;
 
 static void	flow_free(struct flow *);
 static ssize_t	dns_answer(struct nsb *, const uint8_t *, size_t, uint8_t *,
@@ -283,6 +300,91 @@ lport_allowed(const struct nsb *sb, u16_t port)
 }
 
 static void
+net_send(const void *m, size_t len)
+{
+	ssize_t	n;
+
+	do {
+		n = send(net_event_fd, m, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	} while (n == -1 && errno == EINTR);
+}
+
+/*
+ * Tell greywalld about a denial. Never waits: a full channel or an
+ * exhausted rate counts the event as dropped instead, and the count goes
+ * with the next message that does leave.
+ */
+static void
+net_event(struct nsb *sb, uint32_t kind, const char *target,
+    const char *rule, const char *note)
+{
+	struct nsevent	m;
+	time_t		now;
+	ssize_t		n;
+
+	if (net_event_fd == -1)
+		return;
+	now = time(NULL);
+	if (now != sb->ev_refill) {
+		sb->ev_tokens = now - sb->ev_refill >= EVENT_BURST / EVENT_RATE ?
+		    EVENT_BURST : sb->ev_tokens + (now - sb->ev_refill) *
+		    EVENT_RATE;
+		if (sb->ev_tokens > EVENT_BURST)
+			sb->ev_tokens = EVENT_BURST;
+		sb->ev_refill = now;
+	}
+	if (sb->ev_tokens == 0) {
+		sb->ev_dropped++;
+		sb->counters_dirty = 1;
+		return;
+	}
+	sb->ev_tokens--;
+	memset(&m, 0, sizeof(m));
+	m.type = NSMSG_EVENT;
+	m.id = sb->id;
+	m.kind = kind;
+	m.dropped = sb->ev_dropped;
+	snprintf(m.target, sizeof(m.target), "%s", target);
+	snprintf(m.rule, sizeof(m.rule), "%s", rule != NULL ? rule :
+	    "default");
+	snprintf(m.note, sizeof(m.note), "%s", note != NULL ? note : "");
+	do {
+		n = send(net_event_fd, &m, sizeof(m), MSG_DONTWAIT |
+		    MSG_NOSIGNAL);
+	} while (n == -1 && errno == EINTR);
+	if (n == (ssize_t)sizeof(m))
+		sb->ev_dropped = 0;
+	else {
+		sb->ev_dropped++;
+		sb->counters_dirty = 1;
+	}
+}
+
+/* Once a second: bytes relayed, and events dropped, per sandbox. */
+static void
+counters_cb(int fd __unused, short ev __unused, void *arg __unused)
+{
+	struct nscounters	 m;
+	struct nsb		*sb;
+
+	if (net_event_fd == -1)
+		return;
+	TAILQ_FOREACH(sb, &nsbs, entry) {
+		if (!sb->counters_dirty)
+			continue;
+		memset(&m, 0, sizeof(m));
+		m.type = NSMSG_COUNTERS;
+		m.id = sb->id;
+		m.dropped = sb->ev_dropped;
+		m.bytes_out = sb->bytes_out;
+		m.bytes_in = sb->bytes_in;
+		net_send(&m, sizeof(m));
+		sb->counters_dirty = 0;
+		sb->ev_dropped = 0;
+	}
+}
+
+static void
 addr_str(const ip_addr_t *a, u16_t port, char *buf, size_t len)
 {
 	char	s[INET6_ADDRSTRLEN];
@@ -367,8 +469,16 @@ flow_abort(struct flow *f)
 static void
 flow_refuse(struct flow *f, const char *why)
 {
-	log_info("sandbox %u: connection to %s refused: %s", f->sb->id,
+	char	note[128];
+
+	log_debug("sandbox %u: connection to %s refused: %s", f->sb->id,
 	    f->target, why);
+	if (f->direct) {
+		snprintf(note, sizeof(note), "the host's port: %s", why);
+		net_event(f->sb, GW_EV_CONNECT, f->target, "default", note);
+	} else
+		net_event(f->sb, GW_EV_UPSTREAM, f->target, "network.upstream",
+		    why);
 	if (f->syn != NULL)
 		tcp_rst(NULL, 0, f->syn_seq + 1, &f->dst, &f->src, f->dport,
 		    f->sport);
@@ -407,6 +517,8 @@ flow_flush(struct flow *f)
 		}
 		if (n <= 0)
 			return (-1);
+		f->sb->bytes_out += n;
+		f->sb->counters_dirty = 1;
 		for (done = n; done > 0; done -= i) {
 			i = done > 0xffff ? 0xffff : done;
 			if (f->pcb != NULL)
@@ -683,6 +795,8 @@ flow_upstream_read(struct flow *f)
 		flow_abort(f);
 		return;
 	}
+	f->sb->bytes_in += n;
+	f->sb->counters_dirty = 1;
 	tcp_output(f->pcb);
 }
 
@@ -858,6 +972,7 @@ syn_in(struct nsb *sb, struct pbuf *p, int v6, const uint8_t *src,
 	uint8_t			 hostlo[16];
 	int			 family = v6 ? AF_INET6 : AF_INET, direct = 0;
 	char			 where[INET6_ADDRSTRLEN + 8];
+	char			 hostport[DNS_NAME_MAX + 8];
 
 	if (v6) {
 		IP_ADDR6(&isrc, 0, 0, 0, 0);
@@ -888,8 +1003,8 @@ syn_in(struct nsb *sb, struct pbuf *p, int v6, const uint8_t *src,
 	if (dport == 53) {
 		/* DNS over TCP, to any address: answered here, as UDP is. */
 		if (sb->flags & NS_DNS_UPSTREAM) {
-			log_info("sandbox %u: DNS over TCP to %s refused: only"
-			    " UDP is forwarded upstream", sb->id, where);
+			net_event(sb, GW_EV_CONNECT, where, "default",
+			    "DNS over TCP: only UDP is forwarded upstream");
 			goto refuse;
 		}
 		if ((f = calloc(1, sizeof(*f))) == NULL)
@@ -911,27 +1026,30 @@ syn_in(struct nsb *sb, struct pbuf *p, int v6, const uint8_t *src,
 	}
 	if (memcmp(dst, hostlo, v6 ? 16 : 4) == 0) {
 		if (!lport_allowed(sb, dport)) {
-			log_info("sandbox %u: connection to host loopback port"
-			    " %u denied (not in"
-			    " network.host_loopback.allow_ports)", sb->id,
-			    dport);
+			net_event(sb, GW_EV_CONNECT, where, "default",
+			    "a host loopback port not in"
+			    " network.host_loopback.allow_ports");
 			goto refuse;
 		}
 		direct = 1;
 	} else if (fakeip_is_pool(family, dst)) {
 		if ((name = fakeip_name(sb->pool, family, dst)) == NULL) {
-			log_info("sandbox %u: connection to %s refused: no"
-			    " name has this address", sb->id, where);
+			net_event(sb, GW_EV_CONNECT, where, "default",
+			    "no name has this address (an old DNS answer?)");
 			goto refuse;
 		}
 		if (net_rules_name(sb->rules, name, &rule) != 1) {
-			log_info("sandbox %u: connection to %s:%u denied by"
-			    " '%s'", sb->id, name, dport, rule);
+			snprintf(hostport, sizeof(hostport), "%s:%u", name,
+			    dport);
+			net_event(sb, GW_EV_CONNECT, hostport, rule,
+			    strcmp(rule, "default") == 0 ? "not in"
+			    " network.domains.allow" : NULL);
 			goto refuse;
 		}
 	} else if (net_rules_addr(sb->rules, family, dst, &rule) != 1) {
-		log_info("sandbox %u: connection to %s denied (%s)", sb->id,
-		    where, rule != NULL ? rule : "not in network.cidrs.allow");
+		net_event(sb, GW_EV_CONNECT, where, rule,
+		    rule == NULL || strcmp(rule, "default") == 0 ?
+		    "not in network.cidrs.allow" : NULL);
 		goto refuse;
 	}
 
@@ -1037,6 +1155,26 @@ bad_dst6(const uint8_t *d, const uint8_t *src)
 	return (0);
 }
 
+static void
+udp_event(struct nsb *sb, int v6, const uint8_t *dst, u16_t dport)
+{
+	char	a[INET6_ADDRSTRLEN], where[INET6_ADDRSTRLEN + 8];
+
+	inet_ntop(v6 ? AF_INET6 : AF_INET, dst, a, sizeof(a));
+	snprintf(where, sizeof(where), v6 ? "[%s]:%u" : "%s:%u", a, dport);
+	net_event(sb, GW_EV_UDP, where, "default",
+	    "UDP other than DNS is not forwarded");
+}
+
+static void
+icmp_event(struct nsb *sb, int v6, const uint8_t *dst)
+{
+	char	a[INET6_ADDRSTRLEN];
+
+	inet_ntop(v6 ? AF_INET6 : AF_INET, dst, a, sizeof(a));
+	net_event(sb, GW_EV_ICMP, a, "default", "ICMP echo is not forwarded");
+}
+
 /*
  * One packet from the sandbox. Returns with p consumed. Only TCP and UDP
  * to ordinary destinations reach lwIP; ICMP is dropped (lwIP would answer
@@ -1089,9 +1227,17 @@ ingress(struct nsb *sb, struct pbuf *p)
 			syn_in(sb, p, v6, src, dst, sport, dport, seq);
 			return;
 		}
+	} else if (proto == PROTO_ICMP || proto == PROTO_ICMP6) {
+		/* Echo requests only: the rest is the stack's own chatter. */
+		if (l4[0] == (proto == PROTO_ICMP ? 8 : 128))
+			icmp_event(sb, v6, dst);
+		goto drop;
 	} else if (proto != PROTO_UDP)
 		goto drop;
 	/* UDP to 53 reaches the resolver; other ports get unreachable. */
+	dport = l4[2] << 8 | l4[3];
+	if (dport != 53)
+		udp_event(sb, v6, dst, dport);
 	poke(sb, v6, dst);
 	sb->nif.input(p, &sb->nif);
 	return;
@@ -1256,8 +1402,9 @@ dns_answer(struct nsb *sb, const uint8_t *buf, size_t len, uint8_t *out,
 		return (dns_reply(buf, len, &q, DNS_RCODE_REFUSED, NULL, 0,
 		    out, outlen));
 	if (net_rules_name(sb->rules, q.name, &rule) != 1) {
-		log_info("sandbox %u: name '%s' denied by '%s'", sb->id,
-		    q.name, rule);
+		net_event(sb, GW_EV_DNS, q.name, rule,
+		    strcmp(rule, "default") == 0 ? "not in"
+		    " network.domains.allow" : NULL);
 		return (dns_reply(buf, len, &q, DNS_RCODE_NXDOMAIN, NULL, 0,
 		    out, outlen));
 	}
@@ -1335,7 +1482,7 @@ sweep_cb(int fd __unused, short ev __unused, void *arg __unused)
 int
 net_lwip_init(void)
 {
-	struct timeval	tv = { SWEEP_INTERVAL, 0 };
+	struct timeval	tv = { SWEEP_INTERVAL, 0 }, one = { 1, 0 };
 
 	lwip_init();
 	if (abi_check() == -1)
@@ -1346,7 +1493,9 @@ net_lwip_init(void)
 	udp_recv(dns_pcb, dns_recv, NULL);
 	if ((ev_lwip = evtimer_new(gw_base, lwip_timer_cb, NULL)) == NULL ||
 	    (ev_sweep = event_new(gw_base, -1, EV_PERSIST, sweep_cb,
-	    NULL)) == NULL || event_add(ev_sweep, &tv) == -1)
+	    NULL)) == NULL || event_add(ev_sweep, &tv) == -1 ||
+	    (ev_counters = event_new(gw_base, -1, EV_PERSIST, counters_cb,
+	    NULL)) == NULL || event_add(ev_counters, &one) == -1)
 		return (-1);
 	net_lwip_timers();
 	return (0);

@@ -23,16 +23,71 @@
 
 #define RESTART_BURST		5	/* restarts allowed ... */
 #define RESTART_WINDOW		60	/* ... within this many seconds */
+#define READ_BURST		256	/* helper messages per wakeup */
 
 static uid_t		 ns_uid;
 static gid_t		 ns_gid;
 static pid_t		 ns_pid = -1;
 static int		 ns_pidfd = -1, ns_fd = -1;
-static struct event	*ns_ev;
+static struct event	*ns_ev, *ns_rev;
+static uint64_t		 ns_bad;		/* refused helper messages */
 static time_t		 ns_restarts[RESTART_BURST];
 static uint8_t		 ns_slots[NET_SLOTS + 1];
 
 static int	netstack_spawn(void);
+
+struct sandbox *
+sandbox_find(uint32_t id)
+{
+	struct sandbox	*sb;
+
+	TAILQ_FOREACH(sb, &sandboxes, entry)
+		if (sb->id == id)
+			return (sb);
+	return (NULL);
+}
+
+/*
+ * Events and counters from the helper. It parses packets the sandboxes
+ * write, so each message is checked like a client's; a bad one is
+ * dropped and counted, a message for a sandbox that is gone ignored.
+ */
+static void
+netstack_read_cb(int fd, short ev __unused, void *arg __unused)
+{
+	uint8_t		 buf[sizeof(union nsmsg_in) + 1];
+	union nsmsg_in	 m;
+	struct sandbox	*sb;
+	ssize_t		 n;
+	int		 i, type;
+
+	for (i = 0; i < READ_BURST; i++) {
+		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
+		if (n <= 0)
+			return;
+		if ((size_t)n > sizeof(buf) ||
+		    (type = nsmsg_in_parse(buf, n, &m)) == -1) {
+			if (ns_bad++ == 0)
+				log_warnx("netstack helper sent a malformed"
+				    " message (%zd bytes), ignoring it", n);
+			continue;
+		}
+		/* The id is the helper's word: only one that exists. */
+		if ((sb = sandbox_find(m.ev.id)) == NULL || sb->net == NULL)
+			continue;
+		if (type == NSMSG_COUNTERS) {
+			sb->ev.bytes_out = m.cnt.bytes_out;
+			sb->ev.bytes_in = m.cnt.bytes_in;
+		}
+		/* Same offset in both: events the helper could not send. */
+		if (m.ev.dropped > 0) {
+			sb->ev.count += m.ev.dropped;
+			control_event_dropped(sb, m.ev.dropped);
+		}
+		if (type == NSMSG_EVENT)
+			events_from_net(sb, &m.ev);
+	}
+}
 
 int
 netstack_slot_get(void)
@@ -122,6 +177,9 @@ netstack_exit_cb(int fd __unused, short ev __unused, void *arg __unused)
 		    (int)ns_pid, WEXITSTATUS(status));
 	event_free(ns_ev);
 	ns_ev = NULL;
+	if (ns_rev != NULL)
+		event_free(ns_rev);
+	ns_rev = NULL;
 	close(ns_pidfd);
 	close(ns_fd);
 	ns_pidfd = ns_fd = -1;
@@ -165,7 +223,16 @@ netstack_spawn(void)
 	ns_fd = sp[0];
 	if ((ns_pidfd = syscall(SYS_pidfd_open, pid, 0)) == -1 ||
 	    (ns_ev = event_new(gw_base, ns_pidfd, EV_READ, netstack_exit_cb,
-	    NULL)) == NULL || event_add(ns_ev, NULL) == -1) {
+	    NULL)) == NULL || event_add(ns_ev, NULL) == -1 ||
+	    (ns_rev = event_new(gw_base, ns_fd, EV_READ | EV_PERSIST,
+	    netstack_read_cb, NULL)) == NULL ||
+	    event_add(ns_rev, NULL) == -1) {
+		if (ns_ev != NULL)
+			event_free(ns_ev);
+		ns_ev = NULL;
+		if (ns_rev != NULL)
+			event_free(ns_rev);
+		ns_rev = NULL;
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
 		close(ns_fd);
@@ -215,6 +282,9 @@ netstack_stop(void)
 	if (ns_ev != NULL)
 		event_free(ns_ev);
 	ns_ev = NULL;
+	if (ns_rev != NULL)
+		event_free(ns_rev);
+	ns_rev = NULL;
 	close(ns_fd);
 	kill(ns_pid, SIGTERM);
 	waitpid(ns_pid, NULL, 0);

@@ -87,6 +87,11 @@ const struct policy_keyinfo policy_keys[PK__MAX] = {
 	    .type = PT_ENV_GLOB, .class = PC_DENY, .list = 1 },
 	[PK_COMMAND_DENY] = { .name = "command.deny",
 	    .type = PT_COMMAND, .class = PC_DENY, .list = 1 },
+	/* Exceptions to the guard: only the administrator grants them. */
+	[PK_COMMAND_ALLOW] = { .name = "command.allow",
+	    .type = PT_COMMAND, .class = PC_ALLOW, .list = 1 },
+	[PK_COMMAND_DEFAULTS] = { .name = "command.defaults",
+	    .type = PT_BOOL, .class = PC_ADMIN, .dflt = "true" },
 
 	/* Numeric limits: a smaller value is narrower. */
 	[PK_LIMITS_PIDS] = { .name = "limits.pids",

@@ -402,6 +402,10 @@ policy_key_enforced(enum policy_key k)
 	case PK_LIMITS_CPU:
 	case PK_LIMITS_WALL_TIME:
 	case PK_HARDENING_SECCOMP:
+	case PK_MONITOR_STREAM:
+	case PK_COMMAND_DENY:		/* an advisory guard on argv */
+	case PK_COMMAND_ALLOW:
+	case PK_COMMAND_DEFAULTS:
 	case PK_CLIENT_MAY_ADD_READ:
 	case PK_CLIENT_MAY_ADD_WRITE:
 		return (1);

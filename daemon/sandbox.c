@@ -166,6 +166,7 @@ sandbox_report(struct sandbox *sb, int wstatus)
 		control_send_error(c, GW_ERR_SETUP, "sandbox setup failed: %s",
 		    sb->failure);
 	} else if (sb->have_exit) {
+		control_flush_dropped(c);
 		control_send(c, GW_MSG_SANDBOX_EXITED, sb->id, &sb->exit,
 		    sizeof(sb->exit), NULL, 0);
 	} else {
@@ -335,6 +336,7 @@ sandbox_free(struct sandbox *sb)
 	if (sb->tunfd >= 0)
 		close(sb->tunfd);
 	netstack_slot_put(sb->net_slot);
+	events_sandbox_free(sb);
 	free(sb->net);
 	free(sb->user);
 	free(sb->cmdline);
@@ -557,6 +559,69 @@ sandbox_landlock_check(struct conn *c, const struct policy *pol, int *without)
 	return (-1);
 }
 
+static char **
+guard_list(const struct policy_entry *e)
+{
+	char	**v;
+	size_t	  i;
+
+	if ((v = calloc(e->n + 1, sizeof(*v))) == NULL)
+		return (NULL);
+	for (i = 0; i < e->n; i++)
+		v[i] = e->v[i].str;
+	return (v);
+}
+
+/*
+ * The command guard (command-guard.c): an advisory check of argv against
+ * command.deny, command.allow and the built-in list. A blocked command
+ * never starts: the event goes out, the client gets the error (gw exits
+ * 125). Returns 0 to go on, 1 if blocked, -1 on failure (error sent).
+ */
+static int
+sandbox_guard(struct conn *c, struct sandbox *sb, const struct policy *pol,
+    char *const *argv)
+{
+	const struct event_rule	*rule = NULL;
+	struct guard_match	 m;
+	_cleanup_free_ char	**deny = NULL, **allow = NULL;
+	char			 where[300];
+	int			 r;
+
+	if ((deny = guard_list(&pol->e[PK_COMMAND_DENY])) == NULL ||
+	    (allow = guard_list(&pol->e[PK_COMMAND_ALLOW])) == NULL) {
+		control_send_error(c, GW_ERR_INTERNAL, "out of memory");
+		return (-1);
+	}
+	r = command_guard_check(argv, deny, allow,
+	    pol->e[PK_COMMAND_DEFAULTS].one.num, &m);
+	if (r == 0)
+		return (0);
+	if (!m.builtin)
+		rule = events_rule_find(sb, PK_COMMAND_DENY, m.prefix);
+	if (rule != NULL)
+		snprintf(where, sizeof(where), "command.deny '%s' in %s",
+		    m.prefix, rule->file);
+	else
+		snprintf(where, sizeof(where), "the built-in command list"
+		    " ('%s')", m.prefix);
+	/* The event goes to this gw too: it is not attached yet. */
+	sb->conn = c;
+	if (rule != NULL)
+		events_emit_rule(sb, GW_EV_COMMAND, 0, NULL, "run", m.command,
+		    rule, "the command guard");
+	else
+		events_emit(sb, GW_EV_COMMAND, 0, NULL, "run", m.command,
+		    "command.defaults", "(built-in)", m.prefix);
+	sb->conn = NULL;
+	log_info("uid %u: command '%s' blocked by %s", (unsigned)sb->uid,
+	    m.command, where);
+	control_send_error(c, GW_ERR_DENIED, "command blocked: '%s' matches"
+	    " %s (greywall's command guard, an advisory check; not run)",
+	    m.command, where);
+	return (1);
+}
+
 /*
  * Start a sandbox for a complete request. On failure the error has been
  * sent to the client and -1 is returned; the request stays the caller's.
@@ -584,7 +649,7 @@ sandbox_start(struct conn *c, struct request *r)
 	struct timeval		 tv;
 	const char		*why;
 	char			 cwd[PATH_MAX], msg[512];
-	int			 sp[2], pidfd = -1, saved_errno;
+	int			 sp[2], pidfd = -1, saved_errno, refused = 0;
 	uint64_t		 wall_time;
 	pid_t			 pid;
 
@@ -674,17 +739,34 @@ sandbox_start(struct conn *c, struct request *r)
 	 */
 	if (strcmp(cwd, "/") == 0)
 		cwd_mode = CWD_NONE;
-	policy_clear(&pol);
-	if (envp == NULL || (sb = calloc(1, sizeof(*sb))) == NULL ||
-	    (sb->user = TAKE_PTR(user)) == NULL ||
-	    (sb->cmdline = cmdline_join(r->argv)) == NULL ||
-	    (sb->cwd = strdup(cwd)) == NULL) {
+	if (envp == NULL || (sb = calloc(1, sizeof(*sb))) == NULL) {
 		log_warn("%s", __func__);
+		policy_clear(&pol);
 		goto fail;
 	}
+	/* Before anything can fail: the fail path closes what is >= 0. */
+	sb->pidfd = sb->statusfd = sb->tunfd = -1;
+	if ((sb->user = TAKE_PTR(user)) == NULL ||
+	    (sb->cmdline = cmdline_join(r->argv)) == NULL ||
+	    (sb->cwd = strdup(cwd)) == NULL ||
+	    events_sandbox_init(sb, &pol, r->argv, dr, dw) == -1) {
+		log_warn("%s", __func__);
+		policy_clear(&pol);
+		goto fail;
+	}
+	sb->id = id;
+	sb->uid = c->peer.uid;
+	/* gw -m, where the administrator lets events go to the client. */
+	sb->ev.stream = (r->flags & GW_OPEN_EVENTS) &&
+	    pol.e[PK_MONITOR_STREAM].one.num;
+	if (sandbox_guard(c, sb, &pol, r->argv) != 0) {
+		policy_clear(&pol);
+		refused = 1;
+		goto fail;
+	}
+	policy_clear(&pol);
 	/* For logs and gwctl only; the mount uses the real path. */
 	str_sanitize(sb->cwd);
-	sb->pidfd = sb->statusfd = sb->tunfd = -1;
 	sb->id = id;
 	sb->net = TAKE_PTR(net);
 	sb->netlen = netlen;
@@ -776,6 +858,8 @@ sandbox_start(struct conn *c, struct request *r)
 	st.pid = pid;
 	if (no_landlock)
 		st.flags |= GW_STARTED_NO_LANDLOCK;
+	if ((r->flags & GW_OPEN_EVENTS) && !sb->ev.stream)
+		st.flags |= GW_STARTED_NO_EVENTS;
 	control_send(c, GW_MSG_SANDBOX_STARTED, sb->id, &st, sizeof(st),
 	    NULL, 0);
 	return (0);
@@ -798,14 +882,16 @@ fail:
 		if (sb->statusfd >= 0)
 			close(sb->statusfd);
 		netstack_slot_put(sb->net_slot);
+		events_sandbox_free(sb);
 		free(sb->net);
 		free(sb->user);
 		free(sb->cmdline);
 		free(sb->cwd);
 		free(sb);
 	}
-	control_send_error(c, GW_ERR_INTERNAL, "cannot create the sandbox:"
-	    " %s", strerror(saved_errno));
+	if (!refused)
+		control_send_error(c, GW_ERR_INTERNAL, "cannot create the"
+		    " sandbox: %s", strerror(saved_errno));
 	return (-1);
 }
 

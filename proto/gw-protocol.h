@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#define GW_PROTO_VERSION	5
+#define GW_PROTO_VERSION	6
 
 #define GW_SOCKET_PATH		"/run/greywall/greywall.sock"
 
@@ -58,6 +58,13 @@ enum gw_msgtype {
 	GW_MSG_ADMIN_LIST_END,		/* d->c: no payload */
 	GW_MSG_ADMIN_KILL,		/* c->d: struct gw_sandbox_id */
 	GW_MSG_ADMIN_RELOAD,		/* c->d: no payload */
+
+	GW_MSG_EVENT = 400,		/* d->c: struct gw_event, 6 strings */
+	GW_MSG_EVENTS_DROPPED,		/* d->c: struct gw_events_dropped */
+	GW_MSG_MONITOR,			/* c->d: struct gw_monitor (admin) */
+	GW_MSG_STATUS,			/* c->d: no payload */
+	GW_MSG_STATUS_ITEM,		/* d->c: struct gw_status_item, 2 strings */
+	GW_MSG_ADMIN_LIST_STATS,	/* d->c: struct gw_sandbox_stats, 1 string */
 };
 
 struct gw_hdr {
@@ -103,8 +110,10 @@ _Static_assert(sizeof(struct gw_error) == 4, "gw_error size");
 #define GW_OPEN_CWD_RO		0x2	/* filesystem.cwd: ro */
 #define GW_OPEN_PTY		0x4	/* stdio roles not sent get a pty */
 #define GW_OPEN_PTY_UTF8	0x8	/* set IUTF8 on it, as gw's terminal */
+#define GW_OPEN_EVENTS		0x10	/* stream GW_MSG_EVENT (gw -m) */
 #define GW_OPEN_FLAGS		(GW_OPEN_NO_NETWORK | GW_OPEN_CWD_RO | \
-				    GW_OPEN_PTY | GW_OPEN_PTY_UTF8)
+				    GW_OPEN_PTY | GW_OPEN_PTY_UTF8 | \
+				    GW_OPEN_EVENTS)
 
 /* A client policy overlay, at most this big. */
 #define GW_POLICY_MAX		(64 * 1024)
@@ -144,6 +153,8 @@ _Static_assert(sizeof(struct gw_sandbox_fd) == 4, "gw_sandbox_fd size");
 
 /* A protection layer the sandbox runs without (the policy allowed it). */
 #define GW_STARTED_NO_LANDLOCK	0x1
+/* Events were asked for, but monitor.stream_to_client is false. */
+#define GW_STARTED_NO_EVENTS	0x2
 
 struct gw_sandbox_started {
 	uint32_t	id;		/* sandbox id, as gwctl shows it */
@@ -191,5 +202,76 @@ struct gw_sandbox_id {
 	uint32_t	id;
 };
 _Static_assert(sizeof(struct gw_sandbox_id) == 4, "gw_sandbox_id size");
+
+/*
+ * Violation events: what a sandbox was denied, by which rule. Sent to the
+ * gw that started the sandbox (GW_OPEN_EVENTS) and to gwctl monitor.
+ */
+enum gw_event_kind {
+	GW_EV_DNS = 1,			/* a name denied at resolution */
+	GW_EV_CONNECT,			/* a connection denied by the rules */
+	GW_EV_UPSTREAM,			/* the SOCKS5 proxy refused or is down */
+	GW_EV_UDP,			/* UDP other than DNS: unreachable */
+	GW_EV_ICMP,			/* ICMP: dropped */
+	GW_EV_FS,			/* a path denied (Landlock) */
+	GW_EV_SYSCALL,			/* a system call denied (seccomp) */
+	GW_EV_COMMAND,			/* the command guard refused argv */
+	GW_EV_KIND_MAX = GW_EV_COMMAND,
+};
+
+/* Each string of an event is at most this long, NUL included. */
+#define GW_EVENT_STR_MAX	1024
+
+struct gw_event {
+	uint32_t	kind;		/* enum gw_event_kind */
+	uint32_t	sandbox;	/* sandbox id */
+	uint32_t	uid;		/* the sandbox's user */
+	uint32_t	pid;		/* host pid, 0 if not known */
+	int64_t		time_ms;	/* milliseconds since the epoch */
+	uint64_t	seq;		/* per sandbox, from 1 */
+};	/* then 6 strings: command name, action, target, rule key, rule
+	   file ("" if none), note ("" if none) */
+_Static_assert(sizeof(struct gw_event) == 32, "gw_event size");
+
+/* Events this subscriber missed because it read too slowly. */
+struct gw_events_dropped {
+	uint32_t	reserved;
+	uint32_t	count;
+};
+_Static_assert(sizeof(struct gw_events_dropped) == 8,
+    "gw_events_dropped size");
+
+/* gwctl monitor: follow every sandbox's events, or one user's. */
+#define GW_MONITOR_UID		0x1	/* only sandboxes of uid */
+
+struct gw_monitor {
+	uint32_t	flags;		/* GW_MONITOR_* */
+	uint32_t	uid;
+};
+_Static_assert(sizeof(struct gw_monitor) == 8, "gw_monitor size");
+
+/* One line of gwctl status / gw doctor; GW_MSG_OK ends the list. */
+enum gw_status_level {
+	GW_STATUS_OK = 0,
+	GW_STATUS_INFO,			/* worth knowing, not a problem */
+	GW_STATUS_WARN,			/* degraded, sandboxes still run */
+	GW_STATUS_FAIL,			/* a required layer is missing */
+};
+
+struct gw_status_item {
+	uint32_t	level;		/* enum gw_status_level */
+};	/* then 2 strings: name, value */
+_Static_assert(sizeof(struct gw_status_item) == 4, "gw_status_item size");
+
+/* Follows each GW_MSG_ADMIN_LIST_ENTRY of the same id. */
+struct gw_sandbox_stats {
+	uint32_t	id;
+	uint32_t	reserved;
+	uint64_t	events;		/* violation events so far */
+	uint64_t	bytes_out;	/* sent by the sandbox, via the netstack */
+	uint64_t	bytes_in;
+};	/* then 1 string: the policy files that apply, space-separated */
+_Static_assert(sizeof(struct gw_sandbox_stats) == 32,
+    "gw_sandbox_stats size");
 
 #endif /* GW_PROTOCOL_H */

@@ -59,6 +59,17 @@ static const struct gw_msgspec msgspecs[] = {
 	{ GW_MSG_ADMIN_KILL, "ADMIN_KILL", GW_DIR_TO_DAEMON, 0, 0,
 	    sizeof(struct gw_sandbox_id) },
 	{ GW_MSG_ADMIN_RELOAD, "ADMIN_RELOAD", GW_DIR_TO_DAEMON, 0, 0, 0 },
+	{ GW_MSG_EVENT, "EVENT", GW_DIR_TO_CLIENT, 0, 6,
+	    sizeof(struct gw_event) },
+	{ GW_MSG_EVENTS_DROPPED, "EVENTS_DROPPED", GW_DIR_TO_CLIENT, 0, 0,
+	    sizeof(struct gw_events_dropped) },
+	{ GW_MSG_MONITOR, "MONITOR", GW_DIR_TO_DAEMON, 0, 0,
+	    sizeof(struct gw_monitor) },
+	{ GW_MSG_STATUS, "STATUS", GW_DIR_TO_DAEMON, 0, 0, 0 },
+	{ GW_MSG_STATUS_ITEM, "STATUS_ITEM", GW_DIR_TO_CLIENT, 0, 2,
+	    sizeof(struct gw_status_item) },
+	{ GW_MSG_ADMIN_LIST_STATS, "ADMIN_LIST_STATS", GW_DIR_TO_CLIENT, 0, 1,
+	    sizeof(struct gw_sandbox_stats) },
 };
 
 static const struct gw_msgspec *
@@ -80,6 +91,26 @@ gw_msg_typename(uint32_t type)
 	if ((spec = msgspec_find(type)) == NULL)
 		return ("UNKNOWN");
 	return (spec->name);
+}
+
+static const char *const event_kinds[] = {
+	[GW_EV_DNS] = "dns",
+	[GW_EV_CONNECT] = "connect",
+	[GW_EV_UPSTREAM] = "upstream",
+	[GW_EV_UDP] = "udp",
+	[GW_EV_ICMP] = "icmp",
+	[GW_EV_FS] = "fs",
+	[GW_EV_SYSCALL] = "syscall",
+	[GW_EV_COMMAND] = "command",
+};
+
+/* The name of an event kind, as JSON and the journal spell it. */
+const char *
+gw_event_kindname(uint32_t kind)
+{
+	if (kind == 0 || kind > GW_EV_KIND_MAX)
+		return ("unknown");
+	return (event_kinds[kind]);
 }
 
 void

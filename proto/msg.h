@@ -11,7 +11,7 @@
 
 #include "gw-protocol.h"
 
-#define GW_MSG_NSTR_MAX	3
+#define GW_MSG_NSTR_MAX	6
 
 /* Which side a message type may travel to. */
 enum gw_msgdir {
@@ -39,5 +39,6 @@ int	 gw_msg_sendbuf(int, const uint8_t *, size_t, int);
 int	 gw_msg_send(int, uint32_t, uint32_t, const void *, size_t,
 	    const char *const *, size_t, int);
 const char *gw_msg_typename(uint32_t);
+const char *gw_event_kindname(uint32_t);
 
 #endif /* GW_MSG_H */

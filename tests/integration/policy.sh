@@ -98,7 +98,7 @@ contains "~ is the user's home from the password database" "$mine" \
 out=$(cd "$WORK" && as_user env HOME=/elsewhere "$GW" policy)
 is "whatever the client's HOME says" "$out" "$mine"
 contains "with the group file's entry and its source" "$mine" \
-    "- \"git push\"  # $POLICY/20-group.yaml:3 (not enforced yet)"
+    "- \"git push\"  # $POLICY/20-group.yaml:3"
 theirs=$(gw2 policy)
 contains "the other user gets the built-in cwd: rw" "$theirs" \
     "cwd: rw  # (built-in)"

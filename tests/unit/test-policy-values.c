@@ -478,7 +478,7 @@ test_table(void)
 	i = 0;
 	for (k = 0; k < PK__MAX; k++)
 		i += policy_keys[k].list;
-	ok(i == 15, "15 list keys (%d)", i);
+	ok(i == 16, "16 list keys (%d)", i);
 }
 
 static void

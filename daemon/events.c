@@ -1,0 +1,374 @@
+/*
+ * Violation events: what a sandbox was denied and which rule denied it.
+ * Every source (the netstack helper, kernel audit records, the command
+ * guard) ends in events_emit(), which numbers the event, hands it to the
+ * subscribers (control.c queues it, bounded per subscriber) and writes a
+ * journal record, rate-limited per sandbox.
+ *
+ * The rules an event can name are copied out of the effective policy
+ * when the sandbox starts, so a policy reload cannot leave an event
+ * pointing at freed memory, and events name what the sandbox ran under.
+ */
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <systemd/sd-journal.h>
+
+#include "greywalld.h"
+
+/* The journal catalog entries (systemd/greywall.catalog). */
+#define MSGID_EVENT		"473785438bcc4240ab2e134ca3b6c722"
+#define MSGID_SUPPRESSED	"f11cd549717a45e68b076b9162417285"
+
+/* At most this many journal records per sandbox per window. */
+#define JOURNAL_BURST		50
+#define JOURNAL_WINDOW		10	/* seconds */
+
+
+/* The keys an event can name, and only those, are kept per sandbox. */
+static const int rule_keys[] = {
+	PK_NET_UPSTREAM, PK_NET_UPSTREAM_SOCKS5, PK_NET_DOMAINS_DENY,
+	PK_NET_HOST_LOOPBACK_PORTS, PK_FS_DENY_READ, PK_FS_DENY_WRITE,
+	PK_HARDENING_SECCOMP, PK_COMMAND_DENY, PK_COMMAND_ALLOW,
+};
+
+const char *
+events_kind_name(uint32_t kind)
+{
+	return (gw_event_kindname(kind));
+}
+
+static const char *
+base_name(const char *path)
+{
+	const char	*slash;
+
+	if (path[0] == '(')
+		return (path);
+	if ((slash = strrchr(path, '/')) != NULL && slash[1] != '\0')
+		return (slash + 1);
+	return (path);
+}
+
+static int
+rule_add(struct sandbox_events *e, int key, const char *value,
+    const char *file)
+{
+	struct event_rule	*r;
+
+	r = reallocarray(e->rules, e->nrules + 1, sizeof(*r));
+	if (r == NULL)
+		return (-1);
+	e->rules = r;
+	r = &e->rules[e->nrules];
+	r->key = key;
+	r->value = strdup(value);
+	r->file = strdup(base_name(file));
+	if (r->value == NULL || r->file == NULL) {
+		free(r->value);
+		free(r->file);
+		return (-1);
+	}
+	e->nrules++;
+	return (0);
+}
+
+/* Add file to the space-separated list unless it is there already. */
+static int
+files_add(struct sandbox_events *e, const char *file)
+{
+	const char	*b = base_name(file), *p;
+	size_t		 len = strlen(b), old;
+	char		*n;
+
+	if (b[0] == '(')
+		return (0);
+	for (p = e->files; p != NULL && (p = strstr(p, b)) != NULL; p++)
+		if ((p == e->files || p[-1] == ' ') &&
+		    (p[len] == ' ' || p[len] == '\0'))
+			return (0);
+	old = e->files != NULL ? strlen(e->files) : 0;
+	if ((n = realloc(e->files, old + len + 2)) == NULL)
+		return (-1);
+	if (old > 0)
+		n[old++] = ' ';
+	memcpy(n + old, b, len + 1);
+	e->files = n;
+	return (0);
+}
+
+/*
+ * Copy what events of this sandbox need: the command name, the policy
+ * files that shaped its policy, and the rules events can name. dr and dw
+ * are deny_read and deny_write expanded (NULL-terminated, in the order
+ * of the policy's lists), so a denied path can be matched to its entry.
+ */
+int
+events_sandbox_init(struct sandbox *sb, const struct policy *pol,
+    char *const *argv, char *const *dr, char *const *dw)
+{
+	struct sandbox_events		*e = &sb->ev;
+	const struct policy_entry	*pe;
+	const char			*v;
+	size_t				 i, k;
+	int				 key;
+
+	if ((e->comm = strdup(base_name(argv[0]))) == NULL)
+		return (-1);
+	str_sanitize(e->comm);
+	for (k = 0; k < PK__MAX; k++) {
+		pe = &pol->e[k];
+		if (!pe->set)
+			continue;
+		if (!policy_keys[k].list) {
+			if (files_add(e, pe->one.src.file) == -1)
+				return (-1);
+			continue;
+		}
+		for (i = 0; i < pe->n; i++)
+			if (files_add(e, pe->v[i].src.file) == -1)
+				return (-1);
+	}
+	for (k = 0; k < nitems(rule_keys); k++) {
+		key = rule_keys[k];
+		pe = &pol->e[key];
+		if (!pe->set)
+			continue;
+		if (!policy_keys[key].list) {
+			if (rule_add(e, key, pe->one.str,
+			    pe->one.src.file) == -1)
+				return (-1);
+			continue;
+		}
+		for (i = 0; i < pe->n; i++) {
+			v = pe->v[i].str;
+			if (key == PK_FS_DENY_READ && dr != NULL)
+				v = dr[i];
+			else if (key == PK_FS_DENY_WRITE && dw != NULL)
+				v = dw[i];
+			if (rule_add(e, key, v, pe->v[i].src.file) == -1)
+				return (-1);
+		}
+	}
+	return (0);
+}
+
+static void
+journal_suppressed(struct sandbox *sb)
+{
+	struct sandbox_events	*e = &sb->ev;
+	int			 r;
+
+	if (e->jsuppressed == 0)
+		return;
+	r = sd_journal_send("MESSAGE=sandbox %u: %llu more violation events"
+	    " not logged (rate limit)", sb->id,
+	    (unsigned long long)e->jsuppressed,
+	    "MESSAGE_ID=" MSGID_SUPPRESSED,
+	    "PRIORITY=%d", LOG_NOTICE,
+	    "GREYWALL_UID=%u", (unsigned)sb->uid,
+	    "GREYWALL_SANDBOX=%u", sb->id,
+	    "GREYWALL_SUPPRESSED=%llu", (unsigned long long)e->jsuppressed,
+	    NULL);
+	if (r < 0)
+		log_debug("journal: %s", strerror(-r));
+	e->jsuppressed = 0;
+}
+
+void
+events_sandbox_free(struct sandbox *sb)
+{
+	struct sandbox_events	*e = &sb->ev;
+	size_t			 i;
+
+	journal_suppressed(sb);
+	for (i = 0; i < e->nrules; i++) {
+		free(e->rules[i].value);
+		free(e->rules[i].file);
+	}
+	free(e->rules);
+	free(e->comm);
+	free(e->files);
+	memset(e, 0, sizeof(*e));
+}
+
+/* The first rule of key with this value; any of key's if value is NULL. */
+const struct event_rule *
+events_rule_find(const struct sandbox *sb, int key, const char *value)
+{
+	size_t	i;
+
+	for (i = 0; i < sb->ev.nrules; i++)
+		if (sb->ev.rules[i].key == key && (value == NULL ||
+		    strcmp(sb->ev.rules[i].value, value) == 0))
+			return (&sb->ev.rules[i]);
+	return (NULL);
+}
+
+/* The deny_read or deny_write entry at or above path, the longest. */
+const struct event_rule *
+events_rule_path(const struct sandbox *sb, const char *path)
+{
+	const struct event_rule	*r, *best = NULL;
+	size_t			 i, len;
+
+	for (i = 0; i < sb->ev.nrules; i++) {
+		r = &sb->ev.rules[i];
+		if (r->key != PK_FS_DENY_READ && r->key != PK_FS_DENY_WRITE)
+			continue;
+		len = strlen(r->value);
+		if (strncmp(path, r->value, len) != 0 ||
+		    (path[len] != '\0' && path[len] != '/'))
+			continue;
+		if (best == NULL || len > strlen(best->value))
+			best = r;
+	}
+	return (best);
+}
+
+static void
+journal_event(struct sandbox *sb, const struct gw_event *ev,
+    const char *const *s)
+{
+	struct sandbox_events	*e = &sb->ev;
+	time_t			 now = time(NULL);
+	int			 r;
+
+	if (now - e->jwindow >= JOURNAL_WINDOW) {
+		journal_suppressed(sb);
+		e->jwindow = now;
+		e->jcount = 0;
+	}
+	if (e->jcount >= JOURNAL_BURST) {
+		e->jsuppressed++;
+		return;
+	}
+	e->jcount++;
+	r = sd_journal_send("MESSAGE=sandbox %u (uid %u): denied %s %s (%s,"
+	    " pid %u) by %s%s%s%s%s", sb->id, (unsigned)sb->uid, s[1], s[2],
+	    s[0], ev->pid, s[3], s[4][0] != '\0' ? " in " : "", s[4],
+	    s[5][0] != '\0' ? ": " : "", s[5],
+	    "MESSAGE_ID=" MSGID_EVENT,
+	    "PRIORITY=%d", LOG_WARNING,
+	    "GREYWALL_UID=%u", (unsigned)sb->uid,
+	    "GREYWALL_SANDBOX=%u", sb->id,
+	    "GREYWALL_KIND=%s", events_kind_name(ev->kind),
+	    "GREYWALL_ACTION=%s", s[1],
+	    "GREYWALL_TARGET=%s", s[2],
+	    "GREYWALL_RULE=%s", s[3],
+	    "GREYWALL_RULE_FILE=%s", s[4],
+	    "GREYWALL_PID=%u", ev->pid,
+	    "GREYWALL_COMM=%s", s[0],
+	    NULL);
+	if (r < 0)
+		log_debug("journal: %s", strerror(-r));
+}
+
+/* Bound a string for the wire; events are never longer than this. */
+static void
+field_copy(char *dst, const char *src)
+{
+	snprintf(dst, GW_EVENT_STR_MAX, "%s", src != NULL ? src : "");
+	str_sanitize(dst);
+}
+
+/*
+ * One event. key names the rule ("filesystem.deny_read", "default",
+ * "built-in"), file the policy file it came from ("" if none). comm NULL
+ * or "" means the sandbox's command, pid 0 that it is not known.
+ */
+void
+events_emit(struct sandbox *sb, uint32_t kind, pid_t pid, const char *comm,
+    const char *action, const char *target, const char *key,
+    const char *file, const char *note)
+{
+	static char		 f[6][GW_EVENT_STR_MAX];
+	const char		*strs[6];
+	struct gw_event		 ev;
+	struct timespec		 ts;
+	size_t			 i;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	memset(&ev, 0, sizeof(ev));
+	ev.kind = kind;
+	ev.sandbox = sb->id;
+	ev.uid = sb->uid;
+	ev.pid = pid > 0 ? (uint32_t)pid : 0;
+	ev.time_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	ev.seq = ++sb->ev.count;
+	field_copy(f[0], comm != NULL && *comm != '\0' ? comm : sb->ev.comm);
+	field_copy(f[1], action);
+	field_copy(f[2], target);
+	field_copy(f[3], key);
+	field_copy(f[4], file);
+	field_copy(f[5], note);
+	for (i = 0; i < 6; i++)
+		strs[i] = f[i];
+	log_debug("sandbox %u: event %llu: %s %s %s by %s %s", sb->id,
+	    (unsigned long long)ev.seq, events_kind_name(kind), f[1], f[2],
+	    f[3], f[4]);
+	control_event(sb, &ev, strs);
+	journal_event(sb, &ev, strs);
+}
+
+/* The same with a rule of the sandbox's policy, or NULL for "default". */
+void
+events_emit_rule(struct sandbox *sb, uint32_t kind, pid_t pid,
+    const char *comm, const char *action, const char *target,
+    const struct event_rule *rule, const char *note)
+{
+	events_emit(sb, kind, pid, comm, action, target,
+	    rule != NULL ? policy_keys[rule->key].name : "default",
+	    rule != NULL ? rule->file : "", note);
+}
+
+/* A denial the netstack saw; the helper's strings are checked already. */
+void
+events_from_net(struct sandbox *sb, const struct nsevent *ne)
+{
+	const struct event_rule	*rule = NULL;
+	const char		*action = "connect", *note = ne->note;
+	char			 buf[400];
+
+	switch (ne->kind) {
+	case GW_EV_DNS:
+		action = "resolve";
+		/* FALLTHROUGH */
+	case GW_EV_CONNECT:
+		if (strcmp(ne->rule, "default") == 0)
+			break;
+		rule = events_rule_find(sb, PK_NET_DOMAINS_DENY, ne->rule);
+		if (rule != NULL) {
+			if (note[0] == '\0') {
+				snprintf(buf, sizeof(buf), "matches '%s'",
+				    ne->rule);
+				note = buf;
+			}
+			break;
+		}
+		/* reserved, link-local, invalid: never allowed. */
+		if (note[0] == '\0') {
+			snprintf(buf, sizeof(buf), "a %s destination",
+			    ne->rule);
+			note = buf;
+		}
+		events_emit(sb, ne->kind, 0, NULL, action, ne->target,
+		    "built-in", "", note);
+		return;
+	case GW_EV_UPSTREAM:
+		rule = events_rule_find(sb, PK_NET_UPSTREAM_SOCKS5, NULL);
+		break;
+	case GW_EV_UDP:
+	case GW_EV_ICMP:
+		action = "send";
+		break;
+	}
+	events_emit_rule(sb, ne->kind, 0, NULL, action, ne->target, rule,
+	    note);
+}

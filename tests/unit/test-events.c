@@ -1,0 +1,161 @@
+/*
+ * Tests for events-parse.c: what greywalld accepts from the netstack
+ * helper. Every message must have the exact size of its type, a network
+ * event kind, and strings that end inside their arrays; anything else is
+ * refused with EPROTO, and random bytes never get through malformed.
+ */
+
+#include <sys/types.h>
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "greywalld.h"
+#include "tap.h"
+
+static uint8_t	buf[sizeof(union nsmsg_in) + 64];
+
+static struct nsevent
+good_event(void)
+{
+	struct nsevent	e;
+
+	memset(&e, 0, sizeof(e));
+	e.type = NSMSG_EVENT;
+	e.id = 7;
+	e.kind = GW_EV_DNS;
+	e.dropped = 3;
+	strcpy(e.target, "www.evil.test");
+	strcpy(e.rule, "*.evil.test");
+	return (e);
+}
+
+static int
+parse(const void *m, size_t len, union nsmsg_in *out)
+{
+	memcpy(buf, m, len);
+	errno = 0;
+	return (nsmsg_in_parse(buf, len, out));
+}
+
+static int
+refused(const void *m, size_t len)
+{
+	union nsmsg_in	out;
+
+	return (parse(m, len, &out) == -1 && errno == EPROTO);
+}
+
+int
+main(void)
+{
+	struct nsevent		e;
+	struct nscounters	c;
+	union nsmsg_in		out;
+	size_t			i, n, len, bad = 0;
+	uint32_t		kinds[] = { 0, GW_EV_FS, GW_EV_SYSCALL,
+				    GW_EV_COMMAND, 99, UINT32_MAX };
+
+	plan(22);
+
+	e = good_event();
+	ok(parse(&e, sizeof(e), &out) == NSMSG_EVENT && out.ev.id == 7 &&
+	    out.ev.kind == GW_EV_DNS && out.ev.dropped == 3 &&
+	    strcmp(out.ev.target, "www.evil.test") == 0 &&
+	    strcmp(out.ev.rule, "*.evil.test") == 0 && out.ev.note[0] == '\0',
+	    "a good event parses with every field");
+	ok(refused(&e, sizeof(e) - 1), "one byte short is refused");
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, &e, sizeof(e));
+	ok(nsmsg_in_parse(buf, sizeof(e) + 1, &out) == -1 && errno == EPROTO,
+	    "one byte long is refused");
+	ok(refused(&e, 3), "less than a type is refused");
+	ok(refused(&e, 0), "nothing is refused");
+	for (i = 0; i < nitems(kinds); i++) {
+		e = good_event();
+		e.kind = kinds[i];
+		ok(refused(&e, sizeof(e)), "kind %u is not the netstack's",
+		    kinds[i]);
+	}
+	e = good_event();
+	memset(e.target, 'a', sizeof(e.target));
+	ok(refused(&e, sizeof(e)), "a target without its NUL is refused");
+	e = good_event();
+	memset(e.rule, 'a', sizeof(e.rule));
+	ok(refused(&e, sizeof(e)), "a rule without its NUL is refused");
+	e = good_event();
+	memset(e.note, 'a', sizeof(e.note));
+	ok(refused(&e, sizeof(e)), "a note without its NUL is refused");
+	e = good_event();
+	e.target[0] = '\0';
+	ok(refused(&e, sizeof(e)), "an empty target is refused");
+	e = good_event();
+	strcpy(e.target, "a\033[2Jb\nc");
+	ok(parse(&e, sizeof(e), &out) == NSMSG_EVENT &&
+	    strcmp(out.ev.target, "a?[2Jb?c") == 0,
+	    "control characters arrive as '?'");
+	e = good_event();
+	e.type = 99;
+	ok(refused(&e, sizeof(e)), "an unknown type is refused");
+	e = good_event();
+	e.type = NSMSG_ATTACH;
+	ok(refused(&e, sizeof(e)), "main's own message types are refused");
+
+	memset(&c, 0, sizeof(c));
+	c.type = NSMSG_COUNTERS;
+	c.id = 9;
+	c.dropped = 5;
+	c.bytes_out = 1000;
+	c.bytes_in = 2000;
+	ok(parse(&c, sizeof(c), &out) == NSMSG_COUNTERS && out.cnt.id == 9 &&
+	    out.cnt.bytes_out == 1000 && out.cnt.bytes_in == 2000 &&
+	    out.cnt.dropped == 5 && out.ev.dropped == 5,
+	    "counters parse, dropped where an event has it");
+	memcpy(buf, &c, sizeof(c));
+	ok(nsmsg_in_parse(buf, sizeof(c) + 1, &out) == -1 && errno == EPROTO,
+	    "long counters are refused");
+	c.reserved = 1;
+	ok(refused(&c, sizeof(c)), "counters with reserved set are refused");
+
+	/* Random messages: refused, or well-formed in every field. */
+	srandom(1);
+	for (n = 0; n < 200000; n++) {
+		len = random() % (sizeof(union nsmsg_in) + 8);
+		for (i = 0; i < len; i++)
+			buf[i] = random();
+		if (n % 2 == 0 && len >= 4) {
+			buf[0] = n % 4 == 0 ? NSMSG_EVENT : NSMSG_COUNTERS;
+			buf[1] = buf[2] = buf[3] = 0;
+			len = n % 4 == 0 ? sizeof(struct nsevent) :
+			    sizeof(struct nscounters);
+			buf[8] = GW_EV_DNS + n % 5;
+			buf[9] = buf[10] = buf[11] = 0;
+			buf[16 + n % 200] = '\0';
+			buf[16 + 272 + n % 100] = '\0';
+			buf[16 + 544 + n % 50] = '\0';
+		}
+		switch (nsmsg_in_parse(buf, len, &out)) {
+		case -1:
+			break;
+		case NSMSG_EVENT:
+			if (len != sizeof(struct nsevent) ||
+			    strlen(out.ev.target) >= sizeof(out.ev.target) ||
+			    strlen(out.ev.rule) >= sizeof(out.ev.rule) ||
+			    strlen(out.ev.note) >= sizeof(out.ev.note) ||
+			    strpbrk(out.ev.target, "\n\r\t\033") != NULL)
+				bad++;
+			break;
+		case NSMSG_COUNTERS:
+			if (len != sizeof(struct nscounters))
+				bad++;
+			break;
+		default:
+			bad++;
+		}
+	}
+	ok(bad == 0, "200000 random messages: none accepted malformed");
+	return (done_testing());
+}
