@@ -9,7 +9,7 @@ require_root
 setup_user
 setup_dirs
 
-plan 47
+plan 45
 
 MARK=gw-prot-$$
 HOME_FILES=("$TEST_HOME/.bashrc" "$TEST_HOME/.zshrc" "$TEST_HOME/.envrc")
