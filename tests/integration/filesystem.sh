@@ -12,7 +12,7 @@ setup_user2
 setup_dirs
 start_daemon
 
-plan 96
+plan 100
 
 # Host files the test plants in the user's home, removed on exit whatever
 # happens. Leftovers of an interrupted run are removed first.
@@ -388,5 +388,53 @@ rm -f "$POLICY/10-fs.yaml"
 run cat in-cwd.txt
 is "without the policy file the sandbox starts again" "$st:$out" \
     "0:cwd-content"
+
+# --- host Unix sockets are out of reach --------------------------------------
+# A session bus at /run/user/UID/bus, and test sockets under /run and
+# /tmp, each with a listener that records any connection.
+mkdir -p "/run/user/$TEST_UID" && chown "$TEST_USER" "/run/user/$TEST_UID"
+SOCKS="/run/user/$TEST_UID/bus /run/gwtest-$$.sock /tmp/gwtest-$$.sock"
+for s in $SOCKS; do
+	rm -f "$s"
+	# Not as_user: a function in the background is a subshell, and $!
+	# must be the listener itself.
+	setpriv --reuid="$TEST_USER" --regid="$TEST_USER" --init-groups \
+	    "$PYTHON" -c "
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.listen(4)
+while True:
+    c, _ = s.accept()
+    open(sys.argv[1] + '.hit', 'w').close()
+    c.close()
+" "$s" </dev/null >/dev/null 2>&1 &
+	sock_pids="${sock_pids:-} $!"
+	wait_for "listener on $s" test -S "$s"
+done
+for s in $SOCKS; do
+	run "$PYTHON" -c "
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+try:
+    s.connect(sys.argv[1])
+    print('connected')
+except OSError as e:
+    print('refused')
+" "$s"
+	is "no connection to the host socket $s" \
+	    "$out:$(host_has "$s.hit")" refused:absent
+done
+# The same user reaches them outside the sandbox: the listeners work.
+as_user "$PYTHON" -c "
+import socket, sys
+socket.socket(socket.AF_UNIX, socket.SOCK_STREAM).connect(sys.argv[1])
+" "/tmp/gwtest-$$.sock"
+wait_for "the control connection" test -e "/tmp/gwtest-$$.sock.hit"
+ok "outside the sandbox the same socket answers" \
+    test -e "/tmp/gwtest-$$.sock.hit"
+for p in $sock_pids; do kill "$p" 2>/dev/null; done
+for s in $SOCKS; do rm -f "$s" "$s.hit"; done
+rmdir "/run/user/$TEST_UID" 2>/dev/null
 
 done_testing
