@@ -57,6 +57,9 @@ usage(int status)
 	    "    --policy FILE    a YAML overlay (see greywall-policy(5))\n"
 	    "    --no-network     no network at all\n"
 	    "    --ro             the working directory read-only\n"
+	    "    -p, --publish PORT  make the sandbox's TCP PORT reachable\n"
+	    "                     from this host at 127.0.0.1:PORT (if\n"
+	    "                     network.inbound.allow_ports lists it)\n"
 	    "    -m, --monitor    print what the sandbox is denied on stderr\n"
 	    "    --json FILE      the same as JSON lines to FILE ('-' is"
 	    " stdout)\n"
@@ -121,11 +124,37 @@ read_overlay(const char *path)
 	return (buf);
 }
 
+/* gw exec -p: what may be published, and each port once. */
+static int
+add_port(uint16_t *ports, size_t *nports, const char *arg)
+{
+	uint16_t	port;
+	size_t		i;
+
+	if (port_parse(arg, &port) == -1) {
+		warnx("-p '%s': not a port number from 1 to 65535", arg);
+		return (-1);
+	}
+	for (i = 0; i < *nports; i++) {
+		if (ports[i] == port) {
+			warnx("-p %u: given twice", port);
+			return (-1);
+		}
+	}
+	if (*nports == GW_PORTS_MAX) {
+		warnx("-p: at most %d ports", GW_PORTS_MAX);
+		return (-1);
+	}
+	ports[(*nports)++] = port;
+	return (0);
+}
+
 static int
 send_request(int sock, char **argv, int argc, int cwd, uint32_t flags,
     const struct winsize *ws, int ttyroles, const char *policy_path,
-    const char *policy_text)
+    const char *policy_text, const uint16_t *ports, size_t nports)
 {
+	struct gw_sandbox_port	 pm;
 	struct gw_sandbox_open	 o;
 	const char		*s[1];
 	char			**e;
@@ -156,6 +185,12 @@ send_request(int sock, char **argv, int argc, int cwd, uint32_t flags,
 	if (gw_msg_send(sock, GW_MSG_SANDBOX_OPEN, 0, &o, sizeof(o), NULL, 0,
 	    -1) == -1)
 		return (-1);
+	for (i = 0; i < (int)nports; i++) {
+		pm.port = ports[i];
+		if (gw_msg_send(sock, GW_MSG_SANDBOX_PORT, 0, &pm, sizeof(pm),
+		    NULL, 0, -1) == -1)
+			return (-1);
+	}
 	for (i = 0; i < argc; i++) {
 		if (strlen(argv[i]) >= GW_STR_MAX) {
 			warnx("argument %d is too long", i);
@@ -405,7 +440,8 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "help", no_argument, NULL, 'h' },
-		{ "policy", required_argument, NULL, 'p' },
+		{ "policy", required_argument, NULL, 'P' },
+		{ "publish", required_argument, NULL, 'p' },
 		{ "no-network", no_argument, NULL, 'N' },
 		{ "ro", no_argument, NULL, 'R' },
 		{ "monitor", no_argument, NULL, 'm' },
@@ -418,19 +454,26 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 	const char		*shcmd = NULL, *policy_path = NULL;
 	const char		*json_path = NULL;
 	uint32_t		 flags = 0;
+	uint16_t		 ports[GW_PORTS_MAX];
+	size_t			 nports = 0;
 	struct winsize		 ws;
 	sigset_t		 set;
 	size_t			 i;
 	int			 ch, ttyroles, utf8;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+c:hm", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:hmp:", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
 			shcmd = optarg;
 			break;
-		case 'p':
+		case 'P':
 			policy_path = optarg;
+			break;
+		case 'p':
+			if (add_port(ports, &nports, optarg) == -1)
+				return (GW_EXIT_FAILURE);
 			break;
 		case 'N':
 			flags |= GW_OPEN_NO_NETWORK;
@@ -509,7 +552,7 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 	if ((sock = client_connect(sockpath, GW_CLIENT_GW)) == -1)
 		return (GW_EXIT_FAILURE);
 	if (send_request(sock, argv, argc, cwd, flags, &ws, ttyroles,
-	    policy_path, policy_text) == -1) {
+	    policy_path, policy_text, ports, nports) == -1) {
 		if (errno != E2BIG)
 			warn("cannot send the request to greywalld");
 		return (GW_EXIT_FAILURE);

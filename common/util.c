@@ -218,3 +218,23 @@ fd_recvmsg(int sock, void *buf, size_t len, int *fd, int flags)
 	}
 	return (n);
 }
+
+/*
+ * A TCP port as a user writes it: decimal digits only, no sign, no
+ * leading zero, 1 to 65535 (as the policy's port lists). EINVAL else.
+ */
+int
+port_parse(const char *s, uint16_t *ret)
+{
+	unsigned long	v = 0;
+	size_t		i;
+
+	for (i = 0; s[i] >= '0' && s[i] <= '9' && i < 5; i++)
+		v = v * 10 + (s[i] - '0');
+	if (i == 0 || s[i] != '\0' || s[0] == '0' || v > 65535) {
+		errno = EINVAL;
+		return (-1);
+	}
+	*ret = v;
+	return (0);
+}

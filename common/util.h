@@ -10,6 +10,7 @@
 #include <sys/types.h>
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #define _cleanup_(f)	__attribute__((cleanup(f)))
@@ -36,5 +37,6 @@ ssize_t	 fd_recvmsg(int, void *, size_t, int *, int);
 int	 str_has_prefix(const char *, const char *);
 void	 str_sanitize(char *);
 void	 str_display(char *, size_t, const char *, size_t);
+int	 port_parse(const char *, uint16_t *);
 
 #endif /* GW_UTIL_H */

@@ -684,6 +684,33 @@ dispatch_policy(struct conn *c, struct gw_msg *m)
 	return (0);
 }
 
+/* gw exec -p: one port, once; the policy is checked at start. */
+static int
+dispatch_port(struct conn *c, struct gw_msg *m)
+{
+	struct request		*r = c->req;
+	struct gw_sandbox_port	 p;
+	uint32_t		 i;
+
+	memcpy(&p, m->data, sizeof(p));
+	if (p.port == 0 || p.port > 65535) {
+		conn_violation(c, m, "port out of range");
+		return (-1);
+	}
+	if (r->nports == GW_PORTS_MAX) {
+		conn_violation(c, m, "too many ports");
+		return (-1);
+	}
+	for (i = 0; i < r->nports; i++) {
+		if (r->ports[i] == p.port) {
+			conn_violation(c, m, "repeated port");
+			return (-1);
+		}
+	}
+	r->ports[r->nports++] = p.port;
+	return (0);
+}
+
 /*
  * Send a user's effective policy as YAML: to the user itself, or with
  * gwctl to an admin. Long text goes out in line-aligned pieces.
@@ -863,6 +890,10 @@ conn_dispatch(struct conn *c, struct gw_msg *m)
 		if (c->state != CONN_OPENING)
 			break;
 		return (dispatch_string(c, m));
+	case GW_MSG_SANDBOX_PORT:
+		if (c->state != CONN_OPENING)
+			break;
+		return (dispatch_port(c, m));
 	case GW_MSG_SANDBOX_FD:
 		if (c->state != CONN_OPENING)
 			break;

@@ -62,6 +62,8 @@ struct request {
 	char		**envp;
 	int		 fds[GW_FD_ROLE_MAX];
 	struct winsize	 winsize;	/* GW_OPEN_PTY */
+	uint16_t	 ports[GW_PORTS_MAX];	/* gw exec -p */
+	uint32_t	 nports;
 };
 
 struct outmsg {
@@ -139,6 +141,7 @@ enum nsmsg_type {
 	NSMSG_DETACH,		/* the sandbox is gone */
 	NSMSG_EVENT,		/* helper->main: struct nsevent */
 	NSMSG_COUNTERS,		/* helper->main: struct nscounters */
+	NSMSG_LISTEN,		/* a listening socket for an inbound port */
 };
 
 /*
@@ -186,6 +189,7 @@ struct nsmsg {
 	uint32_t	flags;		/* NS_* */
 	uint32_t	uid;
 	uint32_t	nstr;
+	uint32_t	port;		/* NSMSG_LISTEN: the fd's port */
 	struct sockaddr_storage upstream;	/* SOCKS5 proxy */
 	struct sockaddr_storage dns;		/* NS_DNS_UPSTREAM resolver */
 	char		user[256];	/* SOCKS5 username: user/id/command */
@@ -314,6 +318,10 @@ struct sandbox {
 	int			 net_slot;
 	struct nsmsg		*net;		/* NSMSG_ATTACH, or NULL */
 	size_t			 netlen;
+	/* gw exec -p: listening on 127.0.0.1, kept for netstack restarts. */
+	int			 inbound_fd[GW_PORTS_MAX];
+	uint16_t		 inbound_port[GW_PORTS_MAX];
+	size_t			 ninbound;
 	struct sandbox_events	 ev;
 };
 TAILQ_HEAD(sandboxlist, sandbox);
@@ -555,6 +563,11 @@ int		 sandbox_net_config(const struct policy *, uint32_t,
 		    const char *, const char *, struct nsmsg **, size_t *,
 		    char *, size_t);
 
+/* sandbox-inbound.c */
+int		 sandbox_inbound_bind(struct conn *, const struct policy *,
+		    int, const struct request *, int *);
+void		 sandbox_inbound_close(struct sandbox *);
+
 /* sandbox-ns.c */
 pid_t		 sandbox_ns_spawn(struct sandbox_spec *, int *);
 void		 sandbox_ns_setup(void);
@@ -628,6 +641,7 @@ extern int	 net_event_fd;	/* to greywalld, -1 in tests */
 int		 net_lwip_init(void);
 int		 net_lwip_attach(const struct nsmsg *, size_t, int);
 void		 net_lwip_detach(uint32_t);
+int		 net_lwip_listen(uint32_t, uint16_t, int);
 int		 net_lwip_input(uint32_t, const void *, size_t);
 void		 net_lwip_timers(void);
 

@@ -83,9 +83,9 @@ helper_ctl_cb(int fd, short ev __unused, void *arg __unused)
 {
 	struct nsmsg	 hdr;
 	ssize_t		 n;
-	int		 tunfd = -1;
+	int		 fd_in = -1;
 
-	n = fd_recvmsg(fd, helper_buf, NSMSG_MAX, &tunfd, 0);
+	n = fd_recvmsg(fd, helper_buf, NSMSG_MAX, &fd_in, 0);
 	if (n == -1 && (errno == EINTR || errno == EAGAIN))
 		return;
 	if (n == -1 && errno == EPROTO) {
@@ -104,22 +104,30 @@ helper_ctl_cb(int fd, short ev __unused, void *arg __unused)
 	memcpy(&hdr, helper_buf, sizeof(hdr));
 	switch (hdr.type) {
 	case NSMSG_ATTACH:
-		if (tunfd == -1)
+		if (fd_in == -1)
 			break;
-		if (net_lwip_attach((struct nsmsg *)helper_buf, n, tunfd) == -1)
+		if (net_lwip_attach((struct nsmsg *)helper_buf, n, fd_in) == -1)
 			log_warnx("netstack: sandbox %u: cannot attach;"
 			    " it has no network", hdr.id);
-		tunfd = -1;
+		fd_in = -1;
 		break;
 	case NSMSG_DETACH:
 		net_lwip_detach(hdr.id);
+		break;
+	case NSMSG_LISTEN:
+		if (fd_in == -1 || hdr.port == 0 || hdr.port > 65535)
+			break;
+		if (net_lwip_listen(hdr.id, hdr.port, fd_in) == -1)
+			log_warnx("netstack: sandbox %u: cannot serve its port"
+			    " %u", hdr.id, hdr.port);
+		fd_in = -1;
 		break;
 	default:
 		log_warnx("netstack: unknown message %u", hdr.type);
 	}
 out:
-	if (tunfd != -1)
-		close(tunfd);
+	if (fd_in != -1)
+		close(fd_in);
 }
 
 void

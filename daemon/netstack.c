@@ -120,16 +120,36 @@ netstack_send(const void *buf, size_t len, int fd)
 	return (fd_sendmsg(ns_fd, buf, len, fd) == (ssize_t)len ? 0 : -1);
 }
 
-/* Give the helper a sandbox's TUN fd and settings. */
+/*
+ * Give the helper a sandbox's TUN fd and settings, then its inbound
+ * ports' listening sockets (gw exec -p); greywalld keeps its copies for
+ * a restarted helper. Connections wait in the backlog until then.
+ */
 int
 netstack_attach(struct sandbox *sb)
 {
+	struct nsmsg	m;
+	size_t		i;
+
 	if (sb->net == NULL || sb->tunfd == -1)
 		return (0);
 	if (netstack_send(sb->net, sb->netlen, sb->tunfd) == -1) {
 		log_warn("sandbox %u: cannot hand its TUN to the netstack",
 		    sb->id);
 		return (-1);
+	}
+	for (i = 0; i < sb->ninbound; i++) {
+		if (sb->inbound_fd[i] < 0)
+			continue;
+		memset(&m, 0, sizeof(m));
+		m.type = NSMSG_LISTEN;
+		m.id = sb->id;
+		m.port = sb->inbound_port[i];
+		if (netstack_send(&m, sizeof(m), sb->inbound_fd[i]) == -1) {
+			log_warn("sandbox %u: cannot hand port %u to the"
+			    " netstack", sb->id, sb->inbound_port[i]);
+			return (-1);
+		}
 	}
 	return (0);
 }

@@ -387,6 +387,7 @@ policy_key_enforced(enum policy_key k)
 	case PK_NET_CIDRS_ALLOW:
 	case PK_NET_IPV6:
 	case PK_NET_HOST_LOOPBACK_PORTS:
+	case PK_NET_INBOUND_PORTS:	/* gw exec -p */
 	case PK_FS_CWD:
 	case PK_FS_READ:		/* literal paths; globs are refused */
 	case PK_FS_WRITE:

@@ -143,6 +143,8 @@ sandbox_report(struct sandbox *sb, int wstatus)
 {
 	struct conn	*c = sb->conn;
 
+	/* Its ports close before gw hears of the end. */
+	sandbox_inbound_close(sb);
 	if (sb->failure == NULL && !sb->have_exit && WIFSIGNALED(wstatus)) {
 		/* Killed from outside (gwctl kill, shutdown, a limit). */
 		sb->exit.how = GW_EXIT_SIGNAL;
@@ -332,6 +334,7 @@ sandbox_free(struct sandbox *sb)
 		event_free(sb->ev_status);
 	if (sb->statusfd >= 0)
 		close(sb->statusfd);
+	sandbox_inbound_close(sb);
 	netstack_detach(sb);
 	if (sb->tunfd >= 0)
 		close(sb->tunfd);
@@ -650,6 +653,8 @@ sandbox_start(struct conn *c, struct request *r)
 	const char		*why;
 	char			 cwd[PATH_MAX], msg[512];
 	int			 sp[2], pidfd = -1, saved_errno, refused = 0;
+	int			 inbound[GW_PORTS_MAX];
+	uint32_t		 i;
 	uint64_t		 wall_time;
 	pid_t			 pid;
 
@@ -731,6 +736,13 @@ sandbox_start(struct conn *c, struct request *r)
 		net->slot = net_slot;
 		net_ipv6 = (net->flags & NS_IPV6) != 0;
 	}
+	/* gw exec -p: bound now, so a busy port means nothing starts. */
+	if (sandbox_inbound_bind(c, &pol, net != NULL, r, inbound) == -1) {
+		netstack_slot_put(net_slot);
+		sandbox_cgroup_destroy(&cg);
+		policy_clear(&pol);
+		return (-1);
+	}
 	envp = sandbox_env_build(r->envp, r->nenv, &pol.e[PK_ENV_STRIP]);
 	cwd_mode = pol.e[PK_FS_CWD].one.num;
 	/*
@@ -742,10 +754,17 @@ sandbox_start(struct conn *c, struct request *r)
 	if (envp == NULL || (sb = calloc(1, sizeof(*sb))) == NULL) {
 		log_warn("%s", __func__);
 		policy_clear(&pol);
+		for (i = 0; i < r->nports; i++)
+			close(inbound[i]);
 		goto fail;
 	}
 	/* Before anything can fail: the fail path closes what is >= 0. */
 	sb->pidfd = sb->statusfd = sb->tunfd = -1;
+	for (i = 0; i < r->nports; i++) {
+		sb->inbound_fd[i] = TAKE_FD(inbound[i]);
+		sb->inbound_port[i] = r->ports[i];
+	}
+	sb->ninbound = r->nports;
 	if ((sb->user = TAKE_PTR(user)) == NULL ||
 	    (sb->cmdline = cmdline_join(r->argv)) == NULL ||
 	    (sb->cwd = strdup(cwd)) == NULL ||
@@ -853,6 +872,9 @@ sandbox_start(struct conn *c, struct request *r)
 	log_info("sandbox %u: uid %u (%s) pid %d cwd '%s'%s: %s", sb->id,
 	    (unsigned)sb->uid, sb->user, (int)pid, sb->cwd,
 	    no_landlock ? " without Landlock" : "", sb->cmdline);
+	for (i = 0; i < sb->ninbound; i++)
+		log_info("sandbox %u: port %u on 127.0.0.1 goes to it", sb->id,
+		    sb->inbound_port[i]);
 	memset(&st, 0, sizeof(st));
 	st.id = sb->id;
 	st.pid = pid;
@@ -879,6 +901,7 @@ fail:
 	sandbox_cgroup_destroy(&cg);
 	netstack_slot_put(net_slot);
 	if (sb != NULL) {
+		sandbox_inbound_close(sb);
 		if (sb->statusfd >= 0)
 			close(sb->statusfd);
 		netstack_slot_put(sb->net_slot);

@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#define GW_PROTO_VERSION	6
+#define GW_PROTO_VERSION	7
 
 #define GW_SOCKET_PATH		"/run/greywall/greywall.sock"
 
@@ -49,6 +49,7 @@ enum gw_msgtype {
 	GW_MSG_SANDBOX_EXITED,		/* d->c: struct gw_sandbox_exited */
 	GW_MSG_SANDBOX_POLICY,		/* c->d: 2 strings: file name, YAML */
 	GW_MSG_SANDBOX_PTY,		/* d->c: no payload, 1 fd: pty master */
+	GW_MSG_SANDBOX_PORT,		/* c->d: struct gw_sandbox_port */
 
 	GW_MSG_POLICY_SHOW = 200,	/* c->d: 1 string: user ("" = self) */
 	GW_MSG_POLICY_TEXT,		/* d->c: 1 string, part of the YAML */
@@ -150,6 +151,19 @@ struct gw_sandbox_fd {
 	uint32_t	role;		/* enum gw_fd_role */
 };
 _Static_assert(sizeof(struct gw_sandbox_fd) == 4, "gw_sandbox_fd size");
+
+/*
+ * gw exec -p: a TCP port of the sandbox to make reachable from the host,
+ * on 127.0.0.1 only, at the same port. Each port once, at most
+ * GW_PORTS_MAX of them, before GW_MSG_SANDBOX_START; the policy's
+ * network.inbound.allow_ports must list it.
+ */
+#define GW_PORTS_MAX		16
+
+struct gw_sandbox_port {
+	uint32_t	port;		/* 1..65535 */
+};
+_Static_assert(sizeof(struct gw_sandbox_port) == 4, "gw_sandbox_port size");
 
 /* A protection layer the sandbox runs without (the policy allowed it). */
 #define GW_STARTED_NO_LANDLOCK	0x1

@@ -53,6 +53,7 @@ static const struct {
 	{ GW_MSG_SANDBOX_EXITED, "SANDBOX_EXITED" },
 	{ GW_MSG_SANDBOX_POLICY, "SANDBOX_POLICY" },
 	{ GW_MSG_SANDBOX_PTY, "SANDBOX_PTY" },
+	{ GW_MSG_SANDBOX_PORT, "SANDBOX_PORT" },
 	{ GW_MSG_POLICY_SHOW, "POLICY_SHOW" },
 	{ GW_MSG_POLICY_TEXT, "POLICY_TEXT" },
 	{ GW_MSG_ADMIN_LIST, "ADMIN_LIST" },
@@ -342,6 +343,7 @@ test_roundtrips(void)
 	struct gw_sandbox_started	started = { 42, 4242,
 					    GW_STARTED_NO_LANDLOCK };
 	struct gw_signal		sig = { SIGTERM };
+	struct gw_sandbox_port		port = { 3000 };
 	struct gw_sandbox_exited	exited = { GW_EXIT_SIGNAL, SIGKILL };
 	struct gw_sandbox_exited	exited2 = { GW_EXIT_CODE, -1 };
 	struct gw_sandbox_info		info;
@@ -397,6 +399,8 @@ test_roundtrips(void)
 	    sizeof(started), NULL, 0, GW_DIR_TO_CLIENT);
 	roundtrip("SANDBOX_SIGNAL", GW_MSG_SANDBOX_SIGNAL, 42, &sig,
 	    sizeof(sig), NULL, 0, GW_DIR_TO_DAEMON);
+	roundtrip("SANDBOX_PORT", GW_MSG_SANDBOX_PORT, 0, &port,
+	    sizeof(port), NULL, 0, GW_DIR_TO_DAEMON);
 	roundtrip("SANDBOX_EXITED signal", GW_MSG_SANDBOX_EXITED, 42, &exited,
 	    sizeof(exited), NULL, 0, GW_DIR_TO_CLIENT);
 	roundtrip("SANDBOX_EXITED code -1", GW_MSG_SANDBOX_EXITED, 0xfffffffe,
@@ -758,6 +762,11 @@ test_bad_validate(void)
 	len = mkmsg(GW_MSG_SANDBOX_FD, big, sizeof(sfd) + 4);
 	expect_invalid("SANDBOX_FD 4 bytes long, with fd", len, 1,
 	    GW_DIR_TO_DAEMON);
+	len = mkmsg(GW_MSG_SANDBOX_PORT, big, 2);
+	expect_invalid("SANDBOX_PORT of 2 bytes (a u16)", len, 0,
+	    GW_DIR_TO_DAEMON);
+	len = mkmsg(GW_MSG_SANDBOX_PORT, big, 4);
+	expect_invalid("SANDBOX_PORT with an fd", len, 1, GW_DIR_TO_DAEMON);
 	len = mkmsg(GW_MSG_ERROR, big, sizeof(err) - 2);
 	expect_invalid("ERROR shorter than its fixed part", len, 0,
 	    GW_DIR_TO_CLIENT);
@@ -982,7 +991,7 @@ main(void)
 {
 	if (access("/proc/self/fd", R_OK) == -1)
 		skip_all("no /proc/self/fd to count open fds");
-	plan(412);
+	plan(426);
 	test_roundtrips();
 	test_fd_passing();
 	test_bad_framing();
