@@ -128,6 +128,7 @@ struct init_msg {
  * one lwIP stack can route replies to many sandboxes. The resolver and
  * the host loopback alias are in the fake-IP infrastructure range (net.h).
  */
+#define SANDBOX_HOSTNAME	"greywall"
 #define NET_TUN_NAME		"gw0"
 #define NET_TUN_MTU		1500
 #define NET_SLOTS		254	/* lwIP numbers netifs with a u8 */

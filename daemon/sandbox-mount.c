@@ -786,52 +786,44 @@ mount_deny_write(int root, char *const *paths)
 }
 
 /*
- * /etc/resolv.conf names the netstack's resolver: a read-only file from a
- * small tmpfs of its own, bound over the host's. When the host's is a
- * link (systemd-resolved's into /run), the file goes where the link
- * points, which is then on the sandbox's own /run.
+ * Replace /etc/NAME in the new root by a read-only file holding text: a
+ * file of its own small tmpfs, bound over the host's. When the host's is
+ * a link (systemd-resolved's resolv.conf points into /run), the file goes
+ * where the link points, which is then on the sandbox's own /run.
  */
 static void
-mount_resolv(int root)
+mount_etc_file(int root, const char *name, const char *text, size_t len)
 {
 	_cleanup_close_ int	 fs = -1, mnt = -1, fd = -1, file = -1;
 	_cleanup_close_ int	 target = -1;
 	struct mount_attr	 attr;
 	struct stat		 st;
-	char			 text[256], addr[INET_ADDRSTRLEN];
 	char			 link[PATH_MAX - 16], path[PATH_MAX];
-	uint8_t			 a[4];
 	ssize_t			 n;
-	int			 len;
-
-	fakeip_infra_addr(FAKEIP_RESOLVER, AF_INET, a);
-	inet_ntop(AF_INET, a, addr, sizeof(addr));
-	len = snprintf(text, sizeof(text), "# greywall: the sandbox's only"
-	    " resolver is its netstack.\nnameserver %s\n", addr);
 
 	if ((fs = fsopen("tmpfs", FSOPEN_CLOEXEC)) == -1 ||
 	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0755", 0) == -1 ||
 	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == -1 ||
 	    (mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID |
 	    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) == -1)
-		sandbox_init_fail(errno, "resolv.conf: create its tmpfs");
-	if ((fd = openat(mnt, "resolv.conf", O_WRONLY | O_CREAT | O_EXCL |
-	    O_CLOEXEC, 0644)) == -1 || write(fd, text, len) != len)
-		sandbox_init_fail(errno, "resolv.conf: write it");
-	if ((file = open_tree(mnt, "resolv.conf", OPEN_TREE_CLONE |
+		sandbox_init_fail(errno, "/etc/%s: create its tmpfs", name);
+	if ((fd = openat(mnt, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0644)) == -1 || write(fd, text, len) != (ssize_t)len)
+		sandbox_init_fail(errno, "/etc/%s: write it", name);
+	if ((file = open_tree(mnt, name, OPEN_TREE_CLONE |
 	    OPEN_TREE_CLOEXEC)) == -1)
-		sandbox_init_fail(errno, "resolv.conf: clone it");
+		sandbox_init_fail(errno, "/etc/%s: clone it", name);
 	memset(&attr, 0, sizeof(attr));
 	attr.attr_set = MOUNT_ATTR_RDONLY;
 	if (mount_setattr(file, "", AT_EMPTY_PATH, &attr, sizeof(attr)) == -1)
-		sandbox_init_fail(errno, "resolv.conf: make it read-only");
+		sandbox_init_fail(errno, "/etc/%s: make it read-only", name);
 
-	snprintf(path, sizeof(path), "etc/resolv.conf");
+	snprintf(path, sizeof(path), "etc/%s", name);
 	target = open_mkdir_beneath_leaf(root, path, 1);
 	if (target != -1 && fstat(target, &st) == 0 && S_ISLNK(st.st_mode)) {
 		n = readlinkat(target, "", link, sizeof(link) - 1);
 		if (n <= 0)
-			sandbox_init_fail(errno, "readlink /etc/resolv.conf");
+			sandbox_init_fail(errno, "readlink /etc/%s", name);
 		link[n] = '\0';
 		if (link[0] == '/')
 			snprintf(path, sizeof(path), "%s", link + 1);
@@ -847,12 +839,53 @@ mount_resolv(int root)
 		}
 	}
 	if (target == -1)
-		sandbox_init_fail(errno, "place the sandbox's resolv.conf at"
-		    " '/%s'", path);
+		sandbox_init_fail(errno, "place the sandbox's /etc/%s at"
+		    " '/%s'", name, path);
 	if (move_mount(file, "", target, "", MOVE_MOUNT_F_EMPTY_PATH |
 	    MOVE_MOUNT_T_EMPTY_PATH) == -1)
-		sandbox_init_fail(errno, "bind the sandbox's resolv.conf on"
-		    " '/%s'", path);
+		sandbox_init_fail(errno, "bind the sandbox's /etc/%s on '/%s'",
+		    name, path);
+}
+
+/* The sandbox's only resolver is its netstack. */
+static void
+mount_resolv(int root)
+{
+	char	text[256], addr[INET_ADDRSTRLEN];
+	uint8_t	a[4];
+	int	len;
+
+	fakeip_infra_addr(FAKEIP_RESOLVER, AF_INET, a);
+	inet_ntop(AF_INET, a, addr, sizeof(addr));
+	len = snprintf(text, sizeof(text), "# greywall: the sandbox's only"
+	    " resolver is its netstack.\nnameserver %s\n", addr);
+	mount_etc_file(root, "resolv.conf", text, len);
+}
+
+/*
+ * The host's /etc/hosts (root's, read before the pivot) with the
+ * sandbox's own host name added, so that a lookup of it stays local.
+ */
+static void
+mount_hosts(int root)
+{
+	_cleanup_free_ char	*text = NULL;
+	_cleanup_close_ int	 fd = -1;
+	static const char	 self[] = "\n# greywall: the sandbox's own"
+	    " name\n127.0.1.1\t" SANDBOX_HOSTNAME "\n::1\t" SANDBOX_HOSTNAME
+	    "\n";
+	size_t			 len = 0, max = 256 * 1024;
+	ssize_t			 n;
+
+	if ((text = malloc(max + sizeof(self))) == NULL)
+		sandbox_init_fail(ENOMEM, "/etc/hosts");
+	if ((fd = open("/etc/hosts", O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) != -1)
+		while (len < max &&
+		    (n = read(fd, text + len, max - len)) > 0)
+			len += n;
+	memcpy(text + len, self, sizeof(self) - 1);
+	len += sizeof(self) - 1;
+	mount_etc_file(root, "hosts", text, len);
 }
 
 void
@@ -890,6 +923,7 @@ sandbox_mount_setup(const struct sandbox_spec *spec)
 	mount_fs(root, "run", "tmpfs", "0755", MOUNT_ATTR_NOSUID |
 	    MOUNT_ATTR_NODEV);
 	mount_dev(root, spec->tty_gid);
+	mount_hosts(root);
 	if (spec->net_slot > 0)
 		mount_resolv(root);
 	mount_fs(root, "proc", "proc", NULL, MOUNT_ATTR_NOSUID |

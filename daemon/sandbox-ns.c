@@ -25,7 +25,6 @@
 
 #include "greywalld.h"
 
-#define SANDBOX_HOSTNAME	"greywall"
 
 /*
  * clone3 with CLONE_PIDFD: the daemon watches the pidfd instead of

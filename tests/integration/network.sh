@@ -14,7 +14,7 @@ setup_user
 setup_user2
 setup_dirs
 
-plan 37
+plan 38
 
 base=$((20000 + $$ % 20000))
 WEB_PORT=$base			# host 127.0.0.1: files, index, git
@@ -116,6 +116,9 @@ is "no proxy variables are set" \
 is "resolv.conf names the netstack's resolver" \
     "$(gw_exec sed -n 's/^nameserver //p' /etc/resolv.conf </dev/null)" \
     198.18.0.53
+out=$(gw_exec getent ahostsv4 greywall </dev/null | awk 'NR == 1 { print $1 }')
+ok "the sandbox's own name resolves from its /etc/hosts ($out)" \
+    test "${out#127.}" != "$out"
 out=$(gw_exec getent ahostsv4 web.gw.test </dev/null | head -1)
 contains "an allowed name gets a fake IPv4 address" "$out" "198.1"
 out=$(gw_exec getent ahostsv6 web.gw.test </dev/null | head -1)
