@@ -237,6 +237,7 @@ struct sandbox_spec {
 	char		**mask;		/* filesystem.mask patterns, or NULL */
 	int		  protect;	/* filesystem.protected: default */
 	const char	 *home;		/* the peer's, from passwd */
+	struct sock_fprog *seccomp_extra; /* hardening.seccomp_deny, or NULL */
 	int		  net_slot;	/* 0: no network at all */
 	int		  net_ipv6;
 	int		  landlock;	/* apply Landlock */
@@ -366,6 +367,7 @@ enum policy_key {
 	PK_LIMITS_WALL_TIME,
 	PK_HARDENING_LANDLOCK,
 	PK_HARDENING_SECCOMP,
+	PK_HARDENING_SECCOMP_DENY,
 	PK_MONITOR_STREAM,
 	PK_CLIENT_MAY_ADD_READ,
 	PK_CLIENT_MAY_ADD_WRITE,
@@ -387,6 +389,7 @@ enum policy_type {
 	PT_CIDR,		/* "10.0.0.0/8", "fd00::/8" */
 	PT_ENV_GLOB,		/* "AWS_*", "GITHUB_TOKEN" */
 	PT_COMMAND,		/* "git push": words, no control characters */
+	PT_SYSCALL,		/* "ptrace": a system call libseccomp knows */
 	PT_USER,		/* a user name */
 	PT_GROUP,		/* a group name */
 };
@@ -605,7 +608,9 @@ struct sock_fprog;
 int		 sandbox_seccomp_prepare(void);
 int		 sandbox_seccomp_export(void *, struct sock_fprog *);
 int		 sandbox_seccomp_load(void);
-void		 sandbox_seccomp_apply(void);
+int		 sandbox_seccomp_extra(const struct policy_entry *,
+		    struct sock_fprog *);
+void		 sandbox_seccomp_apply(const struct sandbox_spec *);
 
 /* net-tun.c */
 int		 net_tun_create(int, int);

@@ -11,12 +11,15 @@
 #include <netinet/in.h>
 #include <arpa/inet.h>
 
+#include <ctype.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <seccomp.h>
 
 #include "greywalld.h"
 
@@ -109,6 +112,8 @@ const struct policy_keyinfo policy_keys[PK__MAX] = {
 	[PK_HARDENING_SECCOMP] = { .name = "hardening.seccomp",
 	    .type = PT_ENUM, .class = PC_SCALAR,
 	    .enums = { "default" }, .dflt = "default" },
+	[PK_HARDENING_SECCOMP_DENY] = { .name = "hardening.seccomp_deny",
+	    .type = PT_SYSCALL, .class = PC_DENY, .list = 1 },
 
 	[PK_MONITOR_STREAM] = { .name = "monitor.stream_to_client",
 	    .type = PT_BOOL, .class = PC_SCALAR, .dflt = "true" },
@@ -768,6 +773,23 @@ val_command(struct val *v)
 	return (val_canon(v, v->s, v->len));
 }
 
+/* A system call by name, as libseccomp knows it for this architecture. */
+static int
+val_syscall(struct val *v)
+{
+	size_t	i;
+
+	for (i = 0; i < v->len; i++)
+		if (!(islower((unsigned char)v->s[i]) ||
+		    isdigit((unsigned char)v->s[i]) || v->s[i] == '_'))
+			break;
+	if (v->len == 0 || v->len > 64 || i != v->len ||
+	    seccomp_syscall_resolve_name(v->s) == __NR_SCMP_ERROR)
+		return (val_fail(v, "'%s': '%s' is not a system call of this"
+		    " architecture", v->ki->name, v->q));
+	return (val_canon(v, v->s, v->len));
+}
+
 /*
  * A user or group name as useradd(8) would make one, not looked up: a
  * policy may name an account before it exists.
@@ -865,6 +887,9 @@ policy_value_parse(enum policy_key k, const char *text,
 		break;
 	case PT_COMMAND:
 		r = val_command(v);
+		break;
+	case PT_SYSCALL:
+		r = val_syscall(v);
 		break;
 	case PT_USER:
 	case PT_GROUP:

@@ -403,6 +403,7 @@ policy_key_enforced(enum policy_key k)
 	case PK_LIMITS_CPU:
 	case PK_LIMITS_WALL_TIME:
 	case PK_HARDENING_SECCOMP:
+	case PK_HARDENING_SECCOMP_DENY:
 	case PK_MONITOR_STREAM:
 	case PK_COMMAND_DENY:		/* an advisory guard on argv */
 	case PK_COMMAND_ALLOW:

@@ -378,7 +378,7 @@ sandbox_init_run(struct sandbox_spec *spec)
 		spec->ptyslave = sandbox_pty_open(spec);
 
 	/* Last: init and the command both run under the filter. */
-	sandbox_seccomp_apply();
+	sandbox_seccomp_apply(spec);
 
 	if (pipe2(errpipe, O_CLOEXEC) == -1)
 		sandbox_init_fail(errno, "pipe");

@@ -23,6 +23,7 @@
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <seccomp.h>
@@ -189,12 +190,54 @@ sandbox_seccomp_load(void)
 	return (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &filter));
 }
 
-/* In the sandbox's init. */
+/*
+ * hardening.seccomp_deny: a second, small filter for this sandbox that
+ * denies the policy's extra system calls with EPERM. The kernel applies
+ * both filters; the stricter answer wins. Built only when the list is not
+ * empty. Returns 0, or -1 with errno.
+ */
+int
+sandbox_seccomp_extra(const struct policy_entry *e, struct sock_fprog *prog)
+{
+	scmp_filter_ctx	 ctx;
+	size_t		 i;
+	int		 nr, r = 0;
+
+	memset(prog, 0, sizeof(*prog));
+	if (e->n == 0)
+		return (0);
+	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL) {
+		errno = ENOMEM;
+		return (-1);
+	}
+	for (i = 0; i < e->n && r == 0; i++) {
+		if ((nr = seccomp_syscall_resolve_name(e->v[i].str)) ==
+		    __NR_SCMP_ERROR) {
+			r = -EINVAL;
+			break;
+		}
+		r = seccomp_rule_add(ctx, DENY, nr, 0);
+	}
+	if (r == 0 && sandbox_seccomp_export(ctx, prog) == -1)
+		r = -errno;
+	seccomp_release(ctx);
+	if (r != 0) {
+		errno = -r;
+		return (-1);
+	}
+	return (0);
+}
+
+/* In the sandbox's init: the shared filter, then the policy's extra. */
 void
-sandbox_seccomp_apply(void)
+sandbox_seccomp_apply(const struct sandbox_spec *spec)
 {
 	if (filter.filter == NULL)
 		sandbox_init_fail(0, "seccomp: no filter was built");
 	if (sandbox_seccomp_load() == -1)
 		sandbox_init_fail(errno, "seccomp: load the filter");
+	if (spec->seccomp_extra != NULL &&
+	    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0,
+	    spec->seccomp_extra) == -1)
+		sandbox_init_fail(errno, "seccomp: load hardening.seccomp_deny");
 }

@@ -25,6 +25,8 @@
 #include <sys/pidfd.h>
 #include <unistd.h>
 
+#include <linux/filter.h>
+
 #include <event2/event.h>
 
 #include "greywalld.h"
@@ -644,6 +646,8 @@ sandbox_start(struct conn *c, struct request *r)
 	_cleanup_(paths_freep) char **dw = NULL, **mask = NULL;
 	int			 cwd_mode, net_slot = 0, net_ipv6 = 0;
 	_cleanup_free_ struct nsmsg *net = NULL;
+	_cleanup_free_ struct sock_filter *scfilter = NULL;
+	struct sock_fprog	 scextra;
 	size_t			 netlen = 0;
 	uint32_t		 id;
 	int			 no_landlock, protect;
@@ -709,6 +713,14 @@ sandbox_start(struct conn *c, struct request *r)
 		return (-1);
 	}
 	protect = pol.e[PK_FS_PROTECTED].one.num == 0;
+	if (sandbox_seccomp_extra(&pol.e[PK_HARDENING_SECCOMP_DENY],
+	    &scextra) == -1) {
+		control_send_error(c, GW_ERR_SETUP, "hardening.seccomp_deny:"
+		    " cannot build the filter: %s", strerror(errno));
+		policy_clear(&pol);
+		return (-1);
+	}
+	scfilter = scextra.filter;
 	/* Its cgroup and limits exist before anything of it runs. */
 	id = next_id++;
 	if (sandbox_cgroup_create(&cg, id, &pol, msg, sizeof(msg)) == -1) {
@@ -818,6 +830,7 @@ sandbox_start(struct conn *c, struct request *r)
 	spec.protect = protect;
 	spec.home = home;
 	spec.umask = r->umask;
+	spec.seccomp_extra = scfilter != NULL ? &scextra : NULL;
 	spec.net_slot = sb->net_slot;
 	spec.net_ipv6 = net_ipv6;
 	spec.landlock = !no_landlock;

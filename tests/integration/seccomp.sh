@@ -17,7 +17,7 @@ fsopen open_tree bpf userfaultfd"
 BASELINE="ptrace process_vm_readv keyctl personality personality32
 name_to_handle_at"
 
-plan $(( $(echo $DENIED | wc -w) + $(echo $BASELINE | wc -w) + 5 ))
+plan $(( $(echo $DENIED | wc -w) + $(echo $BASELINE | wc -w) + 10 ))
 
 # The helper must be inside the sandbox's tree: put it in the cwd.
 install -m 755 -o "$TEST_USER" "$GW_BUILDDIR/tests/helpers/try-syscall" \
@@ -49,5 +49,31 @@ case $out in
 *"int80:"*) ok "and it never returned" false ;;
 *) ok "and it never returned" true ;;
 esac
+
+# hardening.seccomp_deny: the policy's own extra calls, on top.
+cat >"$POLICY/10-seccomp.yaml" <<EOF
+users: [$TEST_USER]
+hardening: { seccomp_deny: [mkdir, mkdirat] }
+EOF
+"$GWCTL" -S "$SOCK" reload >/dev/null
+out=$(gw_exec sh -c 'mkdir made-here 2>&1; echo rc=$?' </dev/null)
+contains "hardening.seccomp_deny denies mkdir (EPERM)" "$out" \
+    "Operation not permitted"
+ok "and nothing was made on the host" test ! -e "$WORK/made-here"
+out=$(gw_exec sh -c 'echo x > file-here && cat file-here' </dev/null)
+is "other calls still work" "$out" x
+printf 'hardening: { seccomp_deny: [chmod, fchmodat] }\n' >"$T/overlay.yaml"
+chmod 644 "$T/overlay.yaml"
+out=$(gw_exec --policy "$T/overlay.yaml" sh -c \
+    'chmod 600 file-here 2>&1; echo rc=$?' </dev/null)
+contains "a client overlay may add calls to deny" "$out" \
+    "Operation not permitted"
+printf 'users: [%s]\nhardening: { seccomp_deny: [no_such_call] }\n' \
+    "$TEST_USER" >"$POLICY/10-seccomp.yaml"
+out=$("$GWCTL" -S "$SOCK" reload 2>&1)
+contains "an unknown system call in a policy file is refused with its place" \
+    "$out" "10-seccomp.yaml:2:"
+rm -f "$POLICY/10-seccomp.yaml"
+"$GWCTL" -S "$SOCK" reload >/dev/null
 
 done_testing

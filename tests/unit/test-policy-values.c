@@ -140,6 +140,10 @@ static const struct accept accepts[] = {
 	{ PK_ENV_STRIP, "*_TOKEN", "*_TOKEN", 0 },
 	{ PK_ENV_STRIP, "_x1", "_x1", 0 },
 	{ PK_ENV_STRIP, "*", "*", 0 },
+	/* PT_SYSCALL */
+	{ PK_HARDENING_SECCOMP_DENY, "clock_settime", "clock_settime", 0 },
+	{ PK_HARDENING_SECCOMP_DENY, "socket", "socket", 0 },
+	{ PK_HARDENING_SECCOMP_DENY, "io_uring_setup", "io_uring_setup", 0 },
 
 	/* PT_COMMAND */
 	{ PK_COMMAND_DENY, "git push", "git push", 0 },
@@ -389,6 +393,11 @@ static const struct reject rejects[] = {
 	{ PK_ENV_STRIP, "A=B", "is not a variable name pattern" },
 	{ PK_ENV_STRIP, "A?", "is not a variable name pattern" },
 	{ PK_ENV_STRIP, "A B", "is not a variable name pattern" },
+	{ PK_HARDENING_SECCOMP_DENY, "no_such_call",
+	    "'hardening.seccomp_deny': 'no_such_call' is not a system call" },
+	{ PK_HARDENING_SECCOMP_DENY, "PTRACE", "is not a system call" },
+	{ PK_HARDENING_SECCOMP_DENY, "", "is not a system call" },
+	{ PK_HARDENING_SECCOMP_DENY, "ptrace x", "is not a system call" },
 
 	/* PT_COMMAND */
 	{ PK_COMMAND_DENY, "", "is not a valid command: it is empty" },
@@ -478,7 +487,7 @@ test_table(void)
 	i = 0;
 	for (k = 0; k < PK__MAX; k++)
 		i += policy_keys[k].list;
-	ok(i == 16, "16 list keys (%d)", i);
+	ok(i == 17, "17 list keys (%d)", i);
 }
 
 static void
