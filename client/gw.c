@@ -61,6 +61,9 @@ usage(int status)
 	    "                     from this host at 127.0.0.1:PORT (if\n"
 	    "                     network.inbound.allow_ports lists it)\n"
 	    "    -m, --monitor    print what the sandbox is denied on stderr\n"
+	    "    -d, --debug      print the policy files, file system,\n"
+	    "                     environment, network and limits the\n"
+	    "                     sandbox gets, before it starts\n"
 	    "    --json FILE      the same as JSON lines to FILE ('-' is"
 	    " stdout)\n"
 	    "  policy             print your effective policy\n"
@@ -409,6 +412,10 @@ session_loop(int sock, int sigfd, const char *cmd)
 				return (GW_EXIT_FAILURE);
 			}
 			break;
+		case GW_MSG_SANDBOX_DEBUG:
+			fprintf(stderr, "[greywall] debug: %s%s\n",
+			    msg.str[0], tty_active() ? "\r" : "");
+			break;
 		case GW_MSG_EVENT:
 		case GW_MSG_EVENTS_DROPPED:
 			/* A terminal in raw mode needs its carriage return. */
@@ -445,6 +452,7 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 		{ "no-network", no_argument, NULL, 'N' },
 		{ "ro", no_argument, NULL, 'R' },
 		{ "monitor", no_argument, NULL, 'm' },
+		{ "debug", no_argument, NULL, 'd' },
 		{ "json", required_argument, NULL, 'J' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -462,7 +470,7 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 	int			 ch, ttyroles, utf8;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+c:hmp:", longopts,
+	while ((ch = getopt_long(argc, argv, "+c:dhmp:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -483,6 +491,9 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 			break;
 		case 'm':
 			evout.human = stderr;
+			break;
+		case 'd':
+			flags |= GW_OPEN_DEBUG;
 			break;
 		case 'J':
 			json_path = optarg;

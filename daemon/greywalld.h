@@ -562,6 +562,11 @@ int		 sandbox_env_allowed(const char *);
 char		**sandbox_env_build(char *const *, size_t,
 		    const struct policy_entry *);
 
+/* sandbox-debug.c */
+void		 sandbox_debug(struct conn *, const struct sandbox *,
+		    const struct policy *, const char *, char *const *, size_t,
+		    int);
+
 /* sandbox-net.c */
 int		 sandbox_net_config(const struct policy *, uint32_t,
 		    const char *, const char *, struct nsmsg **, size_t *,

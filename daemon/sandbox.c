@@ -795,14 +795,16 @@ sandbox_start(struct conn *c, struct request *r)
 		refused = 1;
 		goto fail;
 	}
-	policy_clear(&pol);
-	/* For logs and gwctl only; the mount uses the real path. */
-	str_sanitize(sb->cwd);
-	sb->id = id;
 	sb->net = TAKE_PTR(net);
 	sb->netlen = netlen;
 	sb->net_slot = net_slot;
 	net_slot = 0;
+	if (r->flags & GW_OPEN_DEBUG)
+		sandbox_debug(c, sb, &pol, cwd, r->envp, r->nenv, no_landlock);
+	policy_clear(&pol);
+	/* For logs and gwctl only; the mount uses the real path. */
+	str_sanitize(sb->cwd);
+	sb->id = id;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1) {
 		log_warn("%s: socketpair", __func__);
 		goto fail;

@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#define GW_PROTO_VERSION	7
+#define GW_PROTO_VERSION	8
 
 #define GW_SOCKET_PATH		"/run/greywall/greywall.sock"
 
@@ -50,6 +50,7 @@ enum gw_msgtype {
 	GW_MSG_SANDBOX_POLICY,		/* c->d: 2 strings: file name, YAML */
 	GW_MSG_SANDBOX_PTY,		/* d->c: no payload, 1 fd: pty master */
 	GW_MSG_SANDBOX_PORT,		/* c->d: struct gw_sandbox_port */
+	GW_MSG_SANDBOX_DEBUG,		/* d->c: 1 string, a line for gw -d */
 
 	GW_MSG_POLICY_SHOW = 200,	/* c->d: 1 string: user ("" = self) */
 	GW_MSG_POLICY_TEXT,		/* d->c: 1 string, part of the YAML */
@@ -112,9 +113,10 @@ _Static_assert(sizeof(struct gw_error) == 4, "gw_error size");
 #define GW_OPEN_PTY		0x4	/* stdio roles not sent get a pty */
 #define GW_OPEN_PTY_UTF8	0x8	/* set IUTF8 on it, as gw's terminal */
 #define GW_OPEN_EVENTS		0x10	/* stream GW_MSG_EVENT (gw -m) */
+#define GW_OPEN_DEBUG		0x20	/* send GW_MSG_SANDBOX_DEBUG (gw -d) */
 #define GW_OPEN_FLAGS		(GW_OPEN_NO_NETWORK | GW_OPEN_CWD_RO | \
 				    GW_OPEN_PTY | GW_OPEN_PTY_UTF8 | \
-				    GW_OPEN_EVENTS)
+				    GW_OPEN_EVENTS | GW_OPEN_DEBUG)
 
 /* A client policy overlay, at most this big. */
 #define GW_POLICY_MAX		(64 * 1024)

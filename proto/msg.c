@@ -52,6 +52,7 @@ static const struct gw_msgspec msgspecs[] = {
 	{ GW_MSG_SANDBOX_PTY, "SANDBOX_PTY", GW_DIR_TO_CLIENT, 1, 0, 0 },
 	{ GW_MSG_SANDBOX_PORT, "SANDBOX_PORT", GW_DIR_TO_DAEMON, 0, 0,
 	    sizeof(struct gw_sandbox_port) },
+	{ GW_MSG_SANDBOX_DEBUG, "SANDBOX_DEBUG", GW_DIR_TO_CLIENT, 0, 1, 0 },
 	{ GW_MSG_POLICY_SHOW, "POLICY_SHOW", GW_DIR_TO_DAEMON, 0, 1, 0 },
 	{ GW_MSG_POLICY_TEXT, "POLICY_TEXT", GW_DIR_TO_CLIENT, 0, 1, 0 },
 	{ GW_MSG_ADMIN_LIST, "ADMIN_LIST", GW_DIR_TO_DAEMON, 0, 0, 0 },

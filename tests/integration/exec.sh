@@ -8,7 +8,7 @@ setup_user
 setup_dirs
 start_daemon
 
-plan 48
+plan 53
 
 gw_exec true
 is "exit status 0" $? 0
@@ -177,5 +177,23 @@ wait "$gw" 2>/dev/null
 # The client's umask applies.
 out=$(cd "$WORK" && as_user sh -c "umask 077; '$GW' exec sh -c 'umask'")
 is "the client's umask is the command's" "$out" 0077
+
+# gw exec -d: what the sandbox gets, before it starts.
+printf 'users: [%s]\nenv: { strip: ["AWS_*"] }\nfilesystem: { deny_read: ["~/.ssh"] }\n' \
+    "$TEST_USER" >"$POLICY/10-debug.yaml"
+"$GWCTL" -S "$SOCK" reload >/dev/null
+out=$(setpriv --reuid="$TEST_USER" --regid="$TEST_USER" --init-groups \
+    env -i -C "$WORK" PATH=/usr/bin:/bin HOME="$TEST_HOME" \
+    GREYWALL_SOCKET="$SOCK" LD_FOO=1 AWS_SECRET=x KEEP=1 \
+    "$GW" exec -d sh -c 'echo "cmd:${AWS_SECRET:-}:${KEEP:-}"' 2>&1 </dev/null)
+contains "gw exec -d names the policy files" "$out" \
+    "[greywall] debug: policy files: 10-debug.yaml"
+contains "and each removed variable with the reason" "$out" \
+    "LD_FOO (built-in), AWS_SECRET (env.strip 'AWS_*')"
+contains "and the deny rules" "$out" "filesystem.deny_read: ~/.ssh"
+contains "and the network path" "$out" "network: gw0 10.89.0."
+contains "and the command ran with that environment" "$out" "cmd::1"
+rm -f "$POLICY/10-debug.yaml"
+"$GWCTL" -S "$SOCK" reload >/dev/null
 
 done_testing
