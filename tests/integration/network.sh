@@ -24,7 +24,7 @@ LO_PORT=$((base + 3))		# host loopback service the policy allows
 NS_PORT=$((base + 4))		# server in the test namespace
 NS=gwtnet$$
 VETH=gwtv$$
-NET=10.231.77
+NET=10.231.$(( $$ % 250 + 1 ))
 
 pids=
 net_cleanup() {

@@ -34,7 +34,7 @@ bail() {
 	exit 1
 }
 
-diag() { printf '# %s\n' "$@"; }
+diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
 
 # ok DESCRIPTION COMMAND...: passes when COMMAND exits 0.
 ok() {
