@@ -36,6 +36,7 @@ struct gw_config {
 	unsigned int	 max_conn_per_uid;
 	unsigned int	 max_sandboxes_per_uid;
 	const char	*net_user;	/* the netstack helper runs as this */
+	int		 audit_mode;	/* enum audit_mode */
 };
 extern struct gw_config	 gw_conf;
 
@@ -268,6 +269,25 @@ struct event_rule {
 	int		 key;		/* enum policy_key */
 	char		*value;		/* as written; paths expanded */
 	char		*file;		/* base name, or "(built-in)" */
+};
+
+/* greywalld --audit: whether it reads, and may enable, kernel audit. */
+enum audit_mode {
+	AUDIT_MODE_AUTO = 0,	/* read records; leave kernel audit alone */
+	AUDIT_MODE_OFF,		/* read nothing */
+	AUDIT_MODE_ENABLE,	/* enable it if off and unowned; undo at exit */
+};
+
+/* The audit source as gwctl status shows it. */
+struct audit_info {
+	int		 mode;		/* enum audit_mode */
+	int		 reading;	/* in the multicast group */
+	int		 enabled;	/* kernel audit 0, 1, 2 (locked); -1 */
+	uint32_t	 auditd;	/* pid of the audit daemon, or 0 */
+	uint32_t	 kernel_lost;
+	int		 enabled_by_us;
+	uint64_t	 records, lost, unattributed, events;
+	const char	*why;		/* why not reading */
 };
 
 /* What events.c keeps per sandbox. */
@@ -656,6 +676,19 @@ struct guard_match {
 };
 int		 command_guard_check(char *const *, char *const *,
 		    char *const *, int, struct guard_match *);
+
+/* audit.c */
+const char	*audit_mode_name(int);
+void		 audit_init(int);
+void		 audit_shutdown(void);
+void		 audit_info(struct audit_info *);
+
+/* audit-parse.c: pure, for the unit test */
+int		 audit_header(const char *, uint64_t *, const char **);
+int		 audit_field(const char *, const char *, char *, size_t);
+int		 audit_field_num(const char *, const char *, int, uint64_t *);
+int		 audit_field_str(const char *, const char *, char *, size_t);
+const char	*audit_ll_action(const char *);
 
 /* events-parse.c: pure, for the unit test and the fuzzer */
 int		 nsmsg_in_parse(const void *, size_t, union nsmsg_in *);
