@@ -521,7 +521,7 @@ audit_record(uint16_t type, const char *msg)
 }
 
 static void
-audit_read_cb(int fd, short ev __unused, void *arg __unused)
+audit_read(int fd, int max)
 {
 	static char		 buf[NLMSG_HDRLEN + AUDIT_TEXT_MAX + 64];
 	static time_t		 warned;
@@ -530,7 +530,7 @@ audit_read_cb(int fd, short ev __unused, void *arg __unused)
 	ssize_t			 n;
 	int			 i;
 
-	for (i = 0; i < AUDIT_READ_BURST; i++) {
+	for (i = 0; i < max; i++) {
 		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
 		if (n == -1) {
 			if (errno == ENOBUFS) {
@@ -560,6 +560,31 @@ audit_read_cb(int fd, short ev __unused, void *arg __unused)
 		text[len] = '\0';
 		audit_record(h.nlmsg_type, text);
 	}
+}
+
+static void
+audit_read_cb(int fd, short ev __unused, void *arg __unused)
+{
+	audit_read(fd, AUDIT_READ_BURST);
+}
+
+/*
+ * Sandbox sb has ended: take in what the kernel has sent about it, so
+ * that its last denials still reach its gw, and emit its Landlock events
+ * that wait for a record that may come too late.
+ */
+void
+audit_sandbox_end(struct sandbox *sb)
+{
+	size_t	i;
+
+	if (au.fd == -1)
+		return;
+	audit_read(au.fd, AUDIT_READ_BURST * 16);
+	for (i = 0; i < PEND_MAX; i++)
+		if (pend[i].used && pend[i].domain != 0 &&
+		    pend[i].domain == sb->ev.ll_domain)
+			pend_emit(&pend[i], NULL);
 }
 
 /*

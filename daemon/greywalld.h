@@ -112,12 +112,30 @@ enum init_msgtype {
 	INIT_MSG_TUN,		/* with the TUN fd, created as root */
 	INIT_MSG_PTY,		/* with an fd: the pty master, for gw */
 	INIT_MSG_PLACED,	/* daemon to init: in its cgroups, go on */
+	INIT_MSG_EVENT,		/* the supervisor refused or saw EROFS */
+};
+
+/* INIT_MSG_EVENT: how is the kind, code the action. */
+enum init_ev_kind {
+	INIT_EV_PROTECTED = 1,	/* a protected name: refused with EPERM */
+	INIT_EV_READONLY,	/* read-only in the sandbox: EROFS */
+};
+
+enum init_ev_action {
+	INIT_EV_CREATE = 1,
+	INIT_EV_WRITE,
+	INIT_EV_TRUNCATE,
+	INIT_EV_RENAME,
+	INIT_EV_LINK,
+	INIT_EV_ACTION_MAX = INIT_EV_LINK,
 };
 
 struct init_msg {
 	uint32_t	type;
-	uint32_t	how;		/* enum gw_exit_how */
+	uint32_t	how;		/* enum gw_exit_how, init_ev_kind */
 	int32_t		code;
+	uint32_t	dropped;	/* INIT_MSG_EVENT: not sent before */
+	/* INIT_MSG_EVENT: 3 strings, path, command name, sandbox pid. */
 	char		text[512];
 };
 
@@ -302,6 +320,8 @@ struct sandbox_events {
 	char			*files;		/* policy files that apply */
 	struct event_rule	*rules;
 	size_t			 nrules;
+	time_t			 iwindow;	/* init's events: rate limit */
+	unsigned int		 icount;
 	time_t			 jwindow;	/* journal rate limit window */
 	unsigned int		 jcount;
 	uint64_t		 jsuppressed;
@@ -653,7 +673,8 @@ void		 net_lwip_timers(void);
 
 /* events.c */
 int		 events_sandbox_init(struct sandbox *, const struct policy *,
-		    char *const *, char *const *, char *const *);
+		    char *const *, char *const *, char *const *,
+		    char *const *);
 void		 events_sandbox_free(struct sandbox *);
 void		 events_emit(struct sandbox *, uint32_t, pid_t, const char *,
 		    const char *, const char *, const char *, const char *,
@@ -666,6 +687,7 @@ const struct event_rule *events_rule_find(const struct sandbox *, int,
 const struct event_rule *events_rule_path(const struct sandbox *,
 		    const char *);
 void		 events_from_net(struct sandbox *, const struct nsevent *);
+void		 events_from_init(struct sandbox *, const struct init_msg *);
 const char	*events_kind_name(uint32_t);
 
 /* command-guard.c: pure, for the unit test and the fuzzer */
@@ -682,6 +704,7 @@ const char	*audit_mode_name(int);
 void		 audit_init(int);
 void		 audit_shutdown(void);
 void		 audit_info(struct audit_info *);
+void		 audit_sandbox_end(struct sandbox *);
 
 /* audit-parse.c: pure, for the unit test */
 int		 audit_header(const char *, uint64_t *, const char **);

@@ -44,7 +44,7 @@ trap '"$PYTHON" "$T/audit.py" set "$audit_was"; cleanup' EXIT
     grep -qw errno /proc/sys/kernel/seccomp/actions_logged ||
     skip_all "kernel.seccomp.actions_logged does not log errno"
 
-plan 22
+plan 30
 
 # The tests below need audit off to start with (--audit enable's job).
 "$PYTHON" "$T/audit.py" set 0
@@ -63,8 +63,10 @@ contains "greywalld says it enabled kernel audit" "$(cat "$T/daemon.log")" \
 is "kernel audit is on while greywalld runs" "$(audit_get)" "1 0"
 
 # --- Landlock: the home directory is in the tree, but not listable ----------
-out=$(gw_exec -m ls -A "$TEST_HOME" 2>&1 </dev/null)
-contains "ls was denied in the sandbox" "$out" "Permission denied"
+# (The command's own messages go elsewhere: they would interleave.)
+out=$(gw_exec -m sh -c 'ls -A "$HOME" 2>/dev/null; echo "ls: $?"' 2>&1 \
+    </dev/null)
+contains "ls was denied in the sandbox" "$out" "ls: 2"
 line=$(echo "$out" | grep '^\[greywall\] denied')
 pid=$(echo "$line" | sed -n 's/.*(ls, pid \([0-9]*\)).*/\1/p')
 is "gw -m names the path, the access, the process and the rule" \
@@ -74,10 +76,51 @@ ok "the pid is a host pid, not the sandbox's" test "${pid:-0}" -gt 1
 
 # The supervisor of protected paths opens for the command; a Landlock
 # denial of that open names the command, not init.
-out=$(gw_exec -m sh -c 'echo x >/dev/gwtest-new' 2>&1 </dev/null)
+out=$(gw_exec -m sh -c 'exec 2>/dev/null; echo x >/dev/gwtest-new' 2>&1 \
+    </dev/null)
 contains "init's denial for the command names the command" "$out" \
     "[greywall] denied create /dev (sh) by default: Landlock: fs.make_reg"
 ok "and nothing was created on the host" test ! -e /dev/gwtest-new
+
+# --- the protected paths' supervisor: refusals and read-only places ----------
+stop_daemon
+cat >"$POLICY/00-test.yaml" <<P
+default: true
+filesystem:
+  deny_read: ["~/.ssh"]
+  read: ["$TEST_HOME/ro"]
+  mask: [".env"]
+P
+rm -rf "$TEST_HOME/ro"
+install -d -o "$TEST_USER" "$TEST_HOME/ro"
+echo secret >"$WORK/.env"
+chown "$TEST_USER" "$WORK/.env"
+start_daemon --audit enable
+out=$(gw_exec -m sh -c 'exec 2>/dev/null; echo x >.bashrc; echo y >.env
+    mv .env e2; touch ~/ro/f; touch /usr/gwtest-x' 2>&1 </dev/null)
+ev_line() { echo "$out" | grep "^\[greywall\] denied $1"; }
+is "a protected name: refused, and an event naming the rule" \
+    "$(ev_line "create $WORK/.bashrc")" "[greywall] denied create\
+ $WORK/.bashrc (sh) by filesystem.protected in (built-in): a protected name\
+ (pid 2 in the sandbox)"
+ok "and .bashrc was not created on the host" test ! -e "$WORK/.bashrc"
+is "a write to a masked file: filesystem.mask and its file" \
+    "$(ev_line "write $WORK/.env")" "[greywall] denied write $WORK/.env (sh)\
+ by filesystem.mask in 00-test.yaml: read-only in the sandbox (pid 2 in the\
+ sandbox)"
+contains "renaming it away: the same rule" "$(ev_line "rename $WORK/.env")" \
+    "by filesystem.mask in 00-test.yaml"
+is "and the host file is untouched" "$(cat "$WORK/.env")" secret
+contains "a write below a read path: filesystem.read" \
+    "$(ev_line "create $TEST_HOME/ro/f")" "[greywall] denied create\
+ $TEST_HOME/ro/f (touch) by filesystem.read in 00-test.yaml: read-only in\
+ the sandbox (pid "
+ok "and nothing was created there" test ! -e "$TEST_HOME/ro/f"
+contains "a system path: read-only by default" \
+    "$(ev_line "create /usr/gwtest-x")" "(touch) by default: read-only in\
+ the sandbox"
+printf 'default: true\n' >"$POLICY/00-test.yaml"
+"$GWCTL" -S "$SOCK" reload
 
 # --- seccomp: each denied call is an event with its name ---------------------
 gw_exec --json "$WORK/sc.json" ./try-syscall ptrace keyctl >"$T/sc.out" \
