@@ -324,6 +324,7 @@ main(int argc, char *argv[])
 		close(fd);
 
 	log_init(foreground, verbose);
+	status_init();
 	if (geteuid() != 0)
 		fatalx("must run as root: it creates namespaces and mounts");
 	umask(022);

@@ -559,7 +559,9 @@ void		 control_flush_dropped(struct conn *);
 void		 control_event_dropped(struct sandbox *, uint32_t);
 
 /* status.c */
+void		 status_init(void);
 void		 status_send(struct conn *, int);
+void		 status_conn_gone(struct conn *);
 unsigned int	 control_count_uid(uid_t);
 
 /* sandbox.c */
@@ -584,6 +586,7 @@ void		 sandbox_cgroup_stats(const struct sandbox_cgroup *,
 		    uint64_t *, uint32_t *);
 int		 sandbox_cgroup_oom_killed(const struct sandbox_cgroup *);
 void		 sandbox_cgroup_destroy(struct sandbox_cgroup *);
+const char	*sandbox_cgroup_mode(char *, size_t);
 
 /* sandbox-env.c */
 int		 sandbox_env_allowed(const char *);
@@ -594,6 +597,7 @@ char		**sandbox_env_build(char *const *, size_t,
 int		 sandbox_net_config(const struct policy *, uint32_t,
 		    const char *, const char *, struct nsmsg **, size_t *,
 		    char *, size_t);
+int		 sandbox_net_addr(const char *, struct sockaddr_storage *);
 
 /* sandbox-ns.c */
 pid_t		 sandbox_ns_spawn(struct sandbox_spec *, int *);
@@ -659,6 +663,7 @@ int		 netstack_attach(struct sandbox *);
 void		 netstack_detach(struct sandbox *);
 int		 netstack_slot_get(void);
 void		 netstack_slot_put(int);
+void		 netstack_status(pid_t *, unsigned int *);
 
 /* net-helper.c: the helper process itself */
 void		 net_helper_main(int, uid_t, gid_t) __attribute__((noreturn));
