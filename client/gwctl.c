@@ -19,7 +19,7 @@
 
 #define GWCTL_EXIT_ERROR	1
 #define GWCTL_EXIT_USAGE	2
-#define GWCTL_EXIT_MISSING	3	/* status: a required layer is missing */
+#define GWCTL_EXIT_MISSING	3	/* status: a required layer missing */
 
 static struct gw_msg	msg;
 

@@ -676,7 +676,7 @@ static struct {
 	struct seccomp_notif_sizes sizes;
 	int			statusfd;	/* to greywalld: events */
 	uint32_t		dropped;	/* events it did not take */
-	pid_t			pid;		/* the call being served */
+	pid_t			pid;		/* the call served */
 	int			action;		/* enum init_ev_action */
 } sv;
 
@@ -921,7 +921,8 @@ sv_event(int kind, int dir, const char *name)
 {
 	struct init_msg	 m;
 	struct stat	 st;
-	char		 link[64], path[PATH_MAX], comm[32], b[NAME_MAX + 1];
+	char		 link[64], path[PATH_MAX], comm[32];
+	char		 b[NAME_MAX + 1];
 	ssize_t		 l;
 	int		 fd, action = sv.action, n;
 

@@ -134,9 +134,10 @@ status_upstream(struct conn *c, const struct policy *pol)
 	struct timeval		 tv = { PROBE_TIMEOUT_MS / 1000,
 				     (PROBE_TIMEOUT_MS % 1000) * 1000 };
 	struct probe		*p;
-	const char		*addr = pol->e[PK_NET_UPSTREAM_SOCKS5].one.str;
+	const char		*addr;
 	socklen_t		 sl;
 
+	addr = pol->e[PK_NET_UPSTREAM_SOCKS5].one.str;
 	if (pol->e[PK_NET_UPSTREAM].one.num == 0) {
 		item(c, GW_STATUS_INFO, "upstream", "none (network.upstream:"
 		    " none): sandboxes have no network");
@@ -220,8 +221,8 @@ status_layers(struct conn *c, const struct policy *pol, int admin)
 	struct audit_info	 ai;
 	const char		*cg;
 	char			 ctrls[64], src[512];
-	int			 abi = sandbox_landlock_abi(), logs, fs_audit;
-	int			 sc_audit, audit_on;
+	int			 abi = sandbox_landlock_abi(), logs;
+	int			 fs_audit, sc_audit, audit_on;
 
 	if (abi > 0)
 		item(c, GW_STATUS_OK, "landlock", "ABI %d", abi);

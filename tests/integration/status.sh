@@ -13,7 +13,7 @@ setup_user
 setup_user2
 setup_dirs
 
-plan 37
+plan 38
 
 NO_LANDLOCK=$GW_BUILDDIR/tests/helpers/no-landlock
 base=$((20000 + $$ % 20000))
