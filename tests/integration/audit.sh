@@ -39,7 +39,10 @@ read -r audit_was auditd <<<"$(audit_get)"
 [ "${auditd:-1}" = 0 ] ||
     skip_all "an audit daemon (pid $auditd) owns kernel audit here"
 # Whatever happens, kernel audit ends as it was found.
-trap '"$PYTHON" "$T/audit.py" set "$audit_was"; cleanup' EXIT
+# The second user's working directory, like $WORK.
+W2=$(mktemp -d "$TEST_HOME2/work.XXXXXX") || bail "mktemp"
+chown "$TEST_USER2" "$W2"
+trap '"$PYTHON" "$T/audit.py" set "$audit_was"; rm -rf "$W2"; cleanup' EXIT
 [ -r /proc/sys/kernel/seccomp/actions_logged ] &&
     grep -qw errno /proc/sys/kernel/seccomp/actions_logged ||
     skip_all "kernel.seccomp.actions_logged does not log errno"
@@ -121,6 +124,7 @@ contains "a system path: read-only by default" \
  the sandbox"
 printf 'default: true\n' >"$POLICY/00-test.yaml"
 "$GWCTL" -S "$SOCK" reload
+rm -rf "$TEST_HOME/ro"
 
 # --- seccomp: each denied call is an event with its name ---------------------
 gw_exec --json "$WORK/sc.json" ./try-syscall ptrace keyctl >"$T/sc.out" \
@@ -141,21 +145,19 @@ is "a process spawn (clone3 -> clone) is no event" "$(cat "$WORK/spawn.json")" \
     '{"summary": {"events": 0, "dropped": 0}}'
 
 # --- attribution: another user's sandbox, running at the same time ----------
-rm -rf "$TEST_HOME2/w" "$TEST_HOME2/other.json"
-install -d -o "$TEST_USER2" "$TEST_HOME2/w"
 "$GWCTL" -S "$SOCK" monitor --json >"$T/mon.json" &
 mon=$!
 wait_for "the monitor" sh -c "grep -q 'follows the events' '$T/daemon.log'"
 setpriv --reuid="$TEST_USER2" --regid="$TEST_USER2" --init-groups \
-    env -i -C "$TEST_HOME2/w" PATH=/usr/bin:/bin HOME="$TEST_HOME2" \
-    GREYWALL_SOCKET="$SOCK" "$GW" exec --json "$TEST_HOME2/other.json" \
+    env -i -C "$W2" PATH=/usr/bin:/bin HOME="$TEST_HOME2" \
+    GREYWALL_SOCKET="$SOCK" "$GW" exec --json "$W2/other.json" \
     sh -c 'sleep 1; exit 0' </dev/null &
 other=$!
 sleep 0.3
 gw_exec ./try-syscall ptrace >/dev/null </dev/null
 wait $other
 is "the other user's sandbox got none of these events" \
-    "$(cat "$TEST_HOME2/other.json")" '{"summary": {"events": 0, "dropped": 0}}'
+    "$(cat "$W2/other.json")" '{"summary": {"events": 0, "dropped": 0}}'
 wait_for "the monitor's event" grep -q '"target": "ptrace"' "$T/mon.json"
 kill $mon
 wait $mon 2>/dev/null

@@ -51,7 +51,9 @@ while True:
         break
 PY
 listener=$!
-trap 'kill $listener 2>/dev/null; cleanup' EXIT
+W2=$(mktemp -d "$TEST_HOME2/work.XXXXXX") || bail "mktemp"
+chown "$TEST_USER2" "$W2"
+trap 'kill $listener 2>/dev/null; rm -rf "$W2"; cleanup' EXIT
 sleep 0.5
 
 # set_upstream PORT [SELECTOR]
@@ -157,10 +159,8 @@ contains "a silent upstream times out with a warning" \
 
 # --- gwctl kill --user ----------------------------------------------------------
 "${GW_EXEC[@]}" sleep 4102 </dev/null &
-rm -rf "$TEST_HOME2/w"
-install -d -o "$TEST_USER2" "$TEST_HOME2/w"
 setpriv --reuid="$TEST_USER2" --regid="$TEST_USER2" --init-groups \
-    env -i -C "$TEST_HOME2/w" PATH=/usr/bin:/bin GREYWALL_SOCKET="$SOCK" "$GW" exec \
+    env -i -C "$W2" PATH=/usr/bin:/bin GREYWALL_SOCKET="$SOCK" "$GW" exec \
     sleep 4103 </dev/null 2>"$T/u2.err" &
 u2=$!
 wait_for "three sandboxes" running 'sleep 4102'
