@@ -92,19 +92,6 @@ static struct {
 static struct pending	pend[PEND_MAX];
 static char		text[AUDIT_TEXT_MAX + 1];
 
-const char *
-audit_mode_name(int mode)
-{
-	switch (mode) {
-	case AUDIT_MODE_OFF:
-		return ("off");
-	case AUDIT_MODE_ENABLE:
-		return ("enable");
-	default:
-		return ("auto");
-	}
-}
-
 /*
  * One request to the kernel's audit (AUDIT_GET, or AUDIT_SET with st),
  * answered with its status in st. Needs CAP_AUDIT_CONTROL. Returns 0,

@@ -705,7 +705,6 @@ int		 command_guard_check(char *const *, char *const *,
 		    char *const *, int, struct guard_match *);
 
 /* audit.c */
-const char	*audit_mode_name(int);
 void		 audit_init(int);
 void		 audit_shutdown(void);
 void		 audit_info(struct audit_info *);
