@@ -187,12 +187,15 @@ client_connect(const char *path, uint32_t kind)
 	}
 }
 
+static void	json_escape(FILE *, const char *);
+
 /*
  * Print an effective policy: the caller's own (user "") or, for an admin,
  * another user's. Returns 0, or -1 after a message.
  */
 int
-client_policy_show(const char *path, uint32_t kind, const char *user)
+client_policy_show(const char *path, uint32_t kind, const char *user,
+    int json)
 {
 	_cleanup_close_ int	 fd = -1;
 	static struct gw_msg	 m;
@@ -205,27 +208,38 @@ client_policy_show(const char *path, uint32_t kind, const char *user)
 		warn("cannot send to greywalld");
 		return (-1);
 	}
+	/* JSON: {"user": "...", "policy": "the YAML"}, "" for oneself. */
+	if (json) {
+		fputs("{\"user\": ", stdout);
+		client_json_string(stdout, user);
+		fputs(", \"policy\": \"", stdout);
+	}
 	for (;;) {
 		if (client_expect(fd, &m) == -1)
 			return (-1);
 		if (m.hdr.type == GW_MSG_OK)
-			return (0);
+			break;
 		if (m.hdr.type != GW_MSG_POLICY_TEXT) {
 			warnx("unexpected %s from greywalld",
 			    gw_msg_typename(m.hdr.type));
 			return (-1);
 		}
-		fputs(m.str[0], stdout);
+		if (json)
+			json_escape(stdout, m.str[0]);
+		else
+			fputs(m.str[0], stdout);
 	}
+	if (json)
+		fputs("\"}\n", stdout);
+	return (0);
 }
 
-/* s as a JSON string: quotes and control characters escaped. */
-void
-client_json_string(FILE *f, const char *s)
+/* s inside a JSON string: quotes and control characters escaped. */
+static void
+json_escape(FILE *f, const char *s)
 {
 	const unsigned char	*p;
 
-	fputc('"', f);
 	for (p = (const unsigned char *)s; *p != '\0'; p++) {
 		switch (*p) {
 		case '"':
@@ -247,6 +261,14 @@ client_json_string(FILE *f, const char *s)
 				fputc(*p, f);
 		}
 	}
+}
+
+/* s as a JSON string. */
+void
+client_json_string(FILE *f, const char *s)
+{
+	fputc('"', f);
+	json_escape(f, s);
 	fputc('"', f);
 }
 

@@ -35,12 +35,16 @@ int		 client_global_opts(int, char **, const char *, void (*)(int),
 		    const char **);
 const char	*client_socket_path(const char *);
 int		 client_expect(int, struct gw_msg *);
-int		 client_policy_show(const char *, uint32_t, const char *);
+int		 client_policy_show(const char *, uint32_t, const char *,
+		    int);
 int		 client_connect(const char *, uint32_t);
 int		 client_recv(int, struct gw_msg *);
 const char	*client_error_text(const struct gw_msg *);
 void		 client_json_string(FILE *, const char *);
 void		 client_event_print(struct client_events *, struct gw_msg *);
+
+/* status.c */
+int		 client_status(int, int);
 
 /* tty.c */
 #define TTY_NPOLL	2

@@ -46,7 +46,8 @@ usage(int status)
 	fprintf(status == 0 ? stdout : stderr,
 	    "usage: gw [-S socket] exec [options] [--] command [arg ...]\n"
 	    "       gw [-S socket] exec [options] -c string\n"
-	    "       gw [-S socket] policy\n"
+	    "       gw [-S socket] policy [--json]\n"
+	    "       gw [-S socket] doctor [--json]\n"
 	    "       gw --version | --help\n"
 	    "\n"
 	    "  -S, --socket PATH  greywalld socket (default $GREYWALL_SOCKET"
@@ -67,6 +68,8 @@ usage(int status)
 	    "    --json FILE      the same as JSON lines to FILE ('-' is"
 	    " stdout)\n"
 	    "  policy             print your effective policy\n"
+	    "  doctor             check what greywall can do for you here\n"
+	    "                     (exit 1 if a required layer is missing)\n"
 	    "\n"
 	    "A second SIGINT or SIGTERM within 2 seconds kills the whole\n"
 	    "sandbox.\n"
@@ -571,6 +574,23 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 	return (session_loop(sock, sigfd, argv[0]));
 }
 
+/* gw doctor [--json]: 0 all there, 1 a required layer missing. */
+static int
+cmd_doctor(const char *sockpath, int argc, char **argv)
+{
+	_cleanup_close_ int	 sock = -1;
+	int			 json = 0, r;
+
+	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--json") != 0))
+		usage(1);
+	json = argc == 2;
+	if ((sock = client_connect(sockpath, GW_CLIENT_GW)) == -1)
+		return (GW_EXIT_FAILURE);
+	if ((r = client_status(sock, json)) == -1)
+		return (GW_EXIT_FAILURE);
+	return (r > 0 ? 1 : 0);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -583,11 +603,13 @@ main(int argc, char *argv[])
 	if (strcmp(argv[0], "exec") == 0)
 		return (cmd_exec(client_socket_path(sockopt), argc, argv));
 	if (strcmp(argv[0], "policy") == 0) {
-		if (argc != 1)
+		if (argc > 2 || (argc == 2 && strcmp(argv[1], "--json") != 0))
 			usage(1);
 		return (client_policy_show(client_socket_path(sockopt),
-		    GW_CLIENT_GW, "") == 0 ? 0 : GW_EXIT_FAILURE);
+		    GW_CLIENT_GW, "", argc == 2) == 0 ? 0 : GW_EXIT_FAILURE);
 	}
+	if (strcmp(argv[0], "doctor") == 0)
+		return (cmd_doctor(client_socket_path(sockopt), argc, argv));
 	warnx("unknown command '%s'", argv[0]);
 	usage(1);
 }

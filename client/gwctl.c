@@ -19,6 +19,7 @@
 
 #define GWCTL_EXIT_ERROR	1
 #define GWCTL_EXIT_USAGE	2
+#define GWCTL_EXIT_MISSING	3	/* status: a required layer missing */
 
 static struct gw_msg	msg;
 
@@ -32,9 +33,14 @@ usage(int status)
 	    "  list [--json]   list running sandboxes\n"
 	    "  monitor [--user USER] [--json]\n"
 	    "                  follow every sandbox's violation events\n"
-	    "  kill ID         kill sandbox ID and everything in it\n"
-	    "  policy USER     print USER's effective policy\n"
-	    "  reload          re-read the policy files\n"
+	    "  kill ID|--user USER [--json]\n"
+	    "                  kill sandbox ID, or every sandbox of USER\n"
+	    "  policy USER [--json]\n"
+	    "                  print USER's effective policy\n"
+	    "  reload [--json] re-read the policy files\n"
+	    "  status [--json] what greywalld and the kernel provide (exit"
+	    " 3\n"
+	    "                  if a required layer is missing)\n"
 	    "\n"
 	    "  -S, --socket PATH  greywalld socket (default $GREYWALL_SOCKET"
 	    " or %s)\n", GW_SOCKET_PATH);
@@ -212,8 +218,54 @@ cmd_monitor(int sock, const char *user, int json)
 	}
 }
 
+/* gwctl kill --user: the killed sandboxes come as list entries. */
 static int
-cmd_kill(int sock, const char *arg)
+cmd_kill_user(int sock, const char *user, int json)
+{
+	struct gw_kill_user	 ku;
+	struct gw_sandbox_info	 info;
+	struct passwd		*pw;
+	int			 n = 0;
+
+	if ((pw = getpwnam(user)) == NULL) {
+		warnx("no user '%s'", user);
+		return (GWCTL_EXIT_USAGE);
+	}
+	memset(&ku, 0, sizeof(ku));
+	ku.uid = pw->pw_uid;
+	if (gw_msg_send(sock, GW_MSG_ADMIN_KILL_USER, 0, &ku, sizeof(ku),
+	    NULL, 0, -1) == -1) {
+		warn("cannot send to greywalld");
+		return (GWCTL_EXIT_ERROR);
+	}
+	if (json)
+		printf("{\"killed\": [");
+	for (;;) {
+		if (client_expect(sock, &msg) == -1)
+			return (GWCTL_EXIT_ERROR);
+		if (msg.hdr.type == GW_MSG_ADMIN_LIST_END)
+			break;
+		if (msg.hdr.type != GW_MSG_ADMIN_LIST_ENTRY) {
+			warnx("unexpected %s from greywalld",
+			    gw_msg_typename(msg.hdr.type));
+			return (GWCTL_EXIT_ERROR);
+		}
+		memcpy(&info, msg.data, sizeof(info));
+		str_sanitize((char *)msg.str[1]);
+		if (json)
+			printf("%s%u", n > 0 ? ", " : "", info.id);
+		else
+			printf("killed sandbox %u (pid %u): %s\n", info.id,
+			    info.pid, msg.str[1]);
+		n++;
+	}
+	if (json)
+		printf("]}\n");
+	return (0);
+}
+
+static int
+cmd_kill(int sock, const char *arg, int json)
 {
 	struct gw_sandbox_id	 sid;
 	char			*end;
@@ -234,11 +286,13 @@ cmd_kill(int sock, const char *arg)
 	}
 	if (client_expect(sock, &msg) == -1)
 		return (GWCTL_EXIT_ERROR);
+	if (json)
+		printf("{\"killed\": [%u]}\n", sid.id);
 	return (0);
 }
 
 static int
-cmd_reload(int sock)
+cmd_reload(int sock, int json)
 {
 	if (gw_msg_send(sock, GW_MSG_ADMIN_RELOAD, 0, NULL, 0, NULL, 0,
 	    -1) == -1) {
@@ -247,25 +301,49 @@ cmd_reload(int sock)
 	}
 	if (client_expect(sock, &msg) == -1)
 		return (GWCTL_EXIT_ERROR);
+	if (json)
+		printf("{\"reloaded\": true}\n");
 	return (0);
+}
+
+static int
+cmd_status(int sock, int json)
+{
+	int	r;
+
+	if ((r = client_status(sock, json)) == -1)
+		return (GWCTL_EXIT_ERROR);
+	return (r > 0 ? GWCTL_EXIT_MISSING : 0);
+}
+
+/* Every argument after the command word, where only --json may be. */
+static int
+json_only(int argc, char **argv, int from)
+{
+	int	k, json = 0;
+
+	for (k = from; k < argc; k++) {
+		if (strcmp(argv[k], "--json") != 0)
+			usage(1);
+		json = 1;
+	}
+	return (json);
 }
 
 int
 main(int argc, char *argv[])
 {
 	const char	*sockopt;
-	const char	*user = NULL;
+	const char	*user = NULL, *id = NULL;
 	int		 i, sock, json = 0, r, k;
 
 	i = client_global_opts(argc, argv, "gwctl", usage, &sockopt);
 	argc -= i;
 	argv += i;
 
-	if (strcmp(argv[0], "list") == 0) {
-		if (argc == 2 && strcmp(argv[1], "--json") == 0)
-			json = 1;
-		else if (argc != 1)
-			usage(1);
+	if (strcmp(argv[0], "list") == 0 || strcmp(argv[0], "status") == 0 ||
+	    strcmp(argv[0], "reload") == 0) {
+		json = json_only(argc, argv, 1);
 	} else if (strcmp(argv[0], "monitor") == 0) {
 		for (k = 1; k < argc; k++) {
 			if (strcmp(argv[k], "--json") == 0)
@@ -277,16 +355,27 @@ main(int argc, char *argv[])
 				usage(1);
 		}
 	} else if (strcmp(argv[0], "kill") == 0) {
-		if (argc != 2)
+		for (k = 1; k < argc; k++) {
+			if (strcmp(argv[k], "--json") == 0)
+				json = 1;
+			else if (strcmp(argv[k], "--user") == 0 &&
+			    k + 1 < argc && user == NULL && id == NULL)
+				user = argv[++k];
+			else if (argv[k][0] != '-' && user == NULL &&
+			    id == NULL)
+				id = argv[k];
+			else
+				usage(1);
+		}
+		if (user == NULL && id == NULL)
 			usage(1);
 	} else if (strcmp(argv[0], "policy") == 0) {
-		if (argc != 2 || argv[1][0] == '\0')
+		if (argc < 2 || argv[1][0] == '\0' || argv[1][0] == '-')
 			usage(1);
+		json = json_only(argc, argv, 2);
 		return (client_policy_show(client_socket_path(sockopt),
-		    GW_CLIENT_CTL, argv[1]) == 0 ? 0 : GWCTL_EXIT_ERROR);
-	} else if (strcmp(argv[0], "reload") == 0) {
-		if (argc != 1)
-			usage(1);
+		    GW_CLIENT_CTL, argv[1], json) == 0 ? 0 :
+		    GWCTL_EXIT_ERROR);
 	} else {
 		warnx("unknown command '%s'", argv[0]);
 		usage(1);
@@ -300,8 +389,12 @@ main(int argc, char *argv[])
 	else if (strcmp(argv[0], "list") == 0)
 		r = cmd_list(sock, json);
 	else if (strcmp(argv[0], "reload") == 0)
-		r = cmd_reload(sock);
+		r = cmd_reload(sock, json);
+	else if (strcmp(argv[0], "status") == 0)
+		r = cmd_status(sock, json);
+	else if (user != NULL)
+		r = cmd_kill_user(sock, user, json);
 	else
-		r = cmd_kill(sock, argv[1]);
+		r = cmd_kill(sock, id, json);
 	return (r);
 }

@@ -10,6 +10,9 @@
  *   SETPCAP	clear the sandbox's bounding set
  *   SYS_CHROOT	entering the new root
  *   KILL	signal sandboxes that run as other users
+ *   AUDIT_READ	read kernel audit records: Landlock and seccomp denials
+ *   AUDIT_CONTROL	read the kernel's audit status, enable it with
+ *		--audit enable; lets each sandbox's init set its loginuid
  *
  * No CAP_DAC_*: paths are opened with the peer's identity instead.
  */
@@ -22,7 +25,7 @@
 
 static const unsigned int keep_caps[] = {
 	CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SETUID, CAP_SETGID, CAP_SETPCAP,
-	CAP_SYS_CHROOT, CAP_KILL,
+	CAP_SYS_CHROOT, CAP_KILL, CAP_AUDIT_READ, CAP_AUDIT_CONTROL,
 };
 
 int

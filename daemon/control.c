@@ -511,10 +511,50 @@ admin_list(struct conn *c)
 	control_send(c, GW_MSG_ADMIN_LIST_END, 0, NULL, 0, NULL, 0);
 }
 
+/* gwctl kill --user: each sandbox of the uid, as a list entry. */
+static void
+admin_kill_user(struct conn *c, uint32_t uid)
+{
+	struct sandbox		*sb;
+	struct gw_sandbox_info	 info;
+	const char		*strs[3];
+	unsigned int		 n = 0;
+
+	TAILQ_FOREACH(sb, &sandboxes, entry) {
+		if (sb->uid != uid)
+			continue;
+		memset(&info, 0, sizeof(info));
+		info.id = sb->id;
+		info.uid = sb->uid;
+		info.pid = sb->pid;
+		info.start_time = sb->start_time;
+		info.memory = UINT64_MAX;
+		info.tasks = UINT32_MAX;
+		strs[0] = sb->user;
+		strs[1] = sb->cmdline;
+		strs[2] = sb->cwd;
+		/* Killed whatever happens to the reply. */
+		sandbox_kill(sb);
+		n++;
+		if (control_send(c, GW_MSG_ADMIN_LIST_ENTRY, sb->id, &info,
+		    sizeof(info), strs, 3) == -1)
+			break;
+	}
+	if (n == 0) {
+		control_send_error(c, GW_ERR_NOTFOUND, "uid %u has no"
+		    " sandboxes", (unsigned)uid);
+		return;
+	}
+	log_info("uid %u killed the %u sandboxes of uid %u",
+	    (unsigned)c->peer.uid, n, (unsigned)uid);
+	control_send(c, GW_MSG_ADMIN_LIST_END, 0, NULL, 0, NULL, 0);
+}
+
 static int
 dispatch_admin(struct conn *c, struct gw_msg *m)
 {
 	struct gw_sandbox_id	sid;
+	struct gw_kill_user	ku;
 	char			buf[1024];
 
 	if (c->kind != GW_CLIENT_CTL || c->state != CONN_READY) {
@@ -535,6 +575,17 @@ dispatch_admin(struct conn *c, struct gw_msg *m)
 	switch (m->hdr.type) {
 	case GW_MSG_ADMIN_LIST:
 		admin_list(c);
+		break;
+	case GW_MSG_STATUS:
+		status_send(c, 1);
+		break;
+	case GW_MSG_ADMIN_KILL_USER:
+		memcpy(&ku, m->data, sizeof(ku));
+		if (ku.reserved != 0) {
+			conn_violation(c, m, "reserved field set");
+			return (-1);
+		}
+		admin_kill_user(c, ku.uid);
 		break;
 	case GW_MSG_ADMIN_RELOAD:
 		log_info("uid %u asked for a policy reload",
@@ -869,13 +920,17 @@ conn_dispatch(struct conn *c, struct gw_msg *m)
 		return (dispatch_admin(c, m));
 	case GW_MSG_ADMIN_LIST:
 	case GW_MSG_ADMIN_KILL:
+	case GW_MSG_ADMIN_KILL_USER:
 	case GW_MSG_ADMIN_RELOAD:
 	case GW_MSG_MONITOR:
 		return (dispatch_admin(c, m));
 	case GW_MSG_STATUS:
 		if (c->state != CONN_READY)
 			break;
-		status_send(c, peer_is_admin(&c->peer));
+		/* gwctl status is an admin's; gw doctor anyone's own. */
+		if (c->kind == GW_CLIENT_CTL)
+			return (dispatch_admin(c, m));
+		status_send(c, 0);
 		return (0);
 	case GW_MSG_SANDBOX_POLICY:
 		if (c->state != CONN_OPENING)
@@ -1002,6 +1057,7 @@ static void
 conn_free(struct conn *c)
 {
 	TAILQ_REMOVE(&conns, c, entry);
+	status_conn_gone(c);
 	if (c->sb != NULL)
 		sandbox_detach(c->sb);
 	request_free(c->req);

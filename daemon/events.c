@@ -35,8 +35,12 @@
 static const int rule_keys[] = {
 	PK_NET_UPSTREAM, PK_NET_UPSTREAM_SOCKS5, PK_NET_DOMAINS_DENY,
 	PK_NET_HOST_LOOPBACK_PORTS, PK_FS_DENY_READ, PK_FS_DENY_WRITE,
+	PK_FS_READ, PK_FS_MASK, PK_FS_PROTECTED,
 	PK_HARDENING_SECCOMP, PK_COMMAND_DENY, PK_COMMAND_ALLOW,
 };
+
+/* Events from the sandbox's init, per sandbox and second, at most. */
+#define INIT_EVENTS_RATE	500
 
 const char *
 events_kind_name(uint32_t kind)
@@ -107,11 +111,12 @@ files_add(struct sandbox_events *e, const char *file)
  * Copy what events of this sandbox need: the command name, the policy
  * files that shaped its policy, and the rules events can name. dr and dw
  * are deny_read and deny_write expanded (NULL-terminated, in the order
- * of the policy's lists), so a denied path can be matched to its entry.
+ * of the policy's lists), so a denied path can be matched to its entry;
+ * rd is filesystem.read, expanded the same way.
  */
 int
 events_sandbox_init(struct sandbox *sb, const struct policy *pol,
-    char *const *argv, char *const *dr, char *const *dw)
+    char *const *argv, char *const *rd, char *const *dr, char *const *dw)
 {
 	struct sandbox_events		*e = &sb->ev;
 	const struct policy_entry	*pe;
@@ -152,6 +157,8 @@ events_sandbox_init(struct sandbox *sb, const struct policy *pol,
 				v = dr[i];
 			else if (key == PK_FS_DENY_WRITE && dw != NULL)
 				v = dw[i];
+			else if (key == PK_FS_READ && rd != NULL)
+				v = rd[i];
 			if (rule_add(e, key, v, pe->v[i].src.file) == -1)
 				return (-1);
 		}
@@ -211,16 +218,16 @@ events_rule_find(const struct sandbox *sb, int key, const char *value)
 	return (NULL);
 }
 
-/* The deny_read or deny_write entry at or above path, the longest. */
-const struct event_rule *
-events_rule_path(const struct sandbox *sb, const char *path)
+/* The entry of key at or above path, the longest. */
+static const struct event_rule *
+rule_path(const struct sandbox *sb, const char *path, int key, int key2)
 {
 	const struct event_rule	*r, *best = NULL;
 	size_t			 i, len;
 
 	for (i = 0; i < sb->ev.nrules; i++) {
 		r = &sb->ev.rules[i];
-		if (r->key != PK_FS_DENY_READ && r->key != PK_FS_DENY_WRITE)
+		if (r->key != key && r->key != key2)
 			continue;
 		len = strlen(r->value);
 		if (strncmp(path, r->value, len) != 0 ||
@@ -230,6 +237,38 @@ events_rule_path(const struct sandbox *sb, const char *path)
 			best = r;
 	}
 	return (best);
+}
+
+/* The deny_read or deny_write entry at or above path, the longest. */
+const struct event_rule *
+events_rule_path(const struct sandbox *sb, const char *path)
+{
+	return (rule_path(sb, path, PK_FS_DENY_READ, PK_FS_DENY_WRITE));
+}
+
+/*
+ * Why path is read-only in the sandbox: a deny entry above it, a mask
+ * pattern its name matches, a read path above it; NULL for the rest of
+ * the tree (system paths, the sandbox's root).
+ */
+static const struct event_rule *
+rule_readonly(const struct sandbox *sb, const char *path)
+{
+	const struct event_rule	*r;
+	const char		*name = strrchr(path, '/');
+	char			*pat[2] = { NULL, NULL };
+	size_t			 i;
+
+	if ((r = events_rule_path(sb, path)) != NULL)
+		return (r);
+	for (i = 0; name != NULL && i < sb->ev.nrules; i++) {
+		if (sb->ev.rules[i].key != PK_FS_MASK)
+			continue;
+		pat[0] = sb->ev.rules[i].value;
+		if (sandbox_protect_masked(pat, name + 1))
+			return (&sb->ev.rules[i]);
+	}
+	return (rule_path(sb, path, PK_FS_READ, PK_FS_READ));
 }
 
 static void
@@ -371,4 +410,59 @@ events_from_net(struct sandbox *sb, const struct nsevent *ne)
 	}
 	events_emit_rule(sb, ne->kind, 0, NULL, action, ne->target, rule,
 	    note);
+}
+
+/*
+ * What the protected paths' supervisor in the sandbox's init refused or
+ * saw fail read-only. Init runs as the user, next to the command: the
+ * message is checked like any client's, and limited per second.
+ */
+void
+events_from_init(struct sandbox *sb, const struct init_msg *m)
+{
+	static const char *const actions[] = {
+		NULL, "create", "write", "truncate", "rename", "link",
+	};
+	const struct event_rule	*rule;
+	const char		*path, *comm, *pid, *end;
+	char			 note[96];
+	time_t			 now = time(NULL);
+
+	if (m->dropped > 0)
+		control_event_dropped(sb, m->dropped);
+	if ((m->how != INIT_EV_PROTECTED && m->how != INIT_EV_READONLY) ||
+	    m->code < 1 || m->code > INIT_EV_ACTION_MAX)
+		goto bad;
+	end = m->text + sizeof(m->text);
+	path = m->text;
+	if ((comm = memchr(path, '\0', end - path)) == NULL ||
+	    ++comm >= end || (pid = memchr(comm, '\0', end - comm)) == NULL ||
+	    ++pid >= end || memchr(pid, '\0', end - pid) == NULL ||
+	    path[0] != '/' || strspn(pid, "0123456789") != strlen(pid))
+		goto bad;
+	if (now != sb->ev.iwindow) {
+		sb->ev.iwindow = now;
+		sb->ev.icount = 0;
+	}
+	if (++sb->ev.icount > INIT_EVENTS_RATE) {
+		control_event_dropped(sb, 1);
+		return;
+	}
+	if (m->how == INIT_EV_PROTECTED) {
+		rule = events_rule_find(sb, PK_FS_PROTECTED, NULL);
+		snprintf(note, sizeof(note), "a protected name (pid %s in the"
+		    " sandbox)", pid);
+		events_emit(sb, GW_EV_FS, 0, comm, actions[m->code], path,
+		    policy_keys[PK_FS_PROTECTED].name,
+		    rule != NULL ? rule->file : "", note);
+		return;
+	}
+	rule = rule_readonly(sb, path);
+	snprintf(note, sizeof(note), "read-only in the sandbox (pid %s in"
+	    " the sandbox)", pid);
+	events_emit_rule(sb, GW_EV_FS, 0, comm, actions[m->code], path, rule,
+	    note);
+	return;
+bad:
+	log_warnx("sandbox %u: bad event from init, ignoring", sb->id);
 }

@@ -42,6 +42,7 @@ usage(FILE *f)
 	    "usage: greywalld [-fdv] [-s socket] [-P dir]\n"
 	    "                 [--admin-group group] [--max-connections n]\n"
 	    "                 [--max-sandboxes n] [--net-user user]\n"
+	    "                 [--audit auto|enable|off]\n"
 	    "       greywalld -n [-P dir] [-u user]\n"
 	    "  -f, --foreground        do not detach; log to stderr\n"
 	    "  -d, --debug             foreground and verbose\n"
@@ -57,6 +58,10 @@ usage(FILE *f)
 	    "      --max-sandboxes N   live sandboxes per uid (default 8)\n"
 	    "      --net-user USER     the netstack helper's user (default "
 	    GW_NET_USER ")\n"
+	    "      --audit MODE        kernel audit records as events: auto"
+	    " (read\n"
+	    "                          them if audit is on), enable (turn it"
+	    " on), off\n"
 	    "      --version           print the version and exit\n",
 	    GW_SOCKET_PATH, GW_SYSCONFDIR "/greywall/policy.d");
 }
@@ -226,6 +231,7 @@ main(int argc, char *argv[])
 		{ "max-connections", required_argument, NULL, 'C' },
 		{ "max-sandboxes", required_argument, NULL, 'M' },
 		{ "net-user", required_argument, NULL, 'N' },
+		{ "audit", required_argument, NULL, 'a' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -278,6 +284,17 @@ main(int argc, char *argv[])
 		case 'N':
 			gw_conf.net_user = optarg;
 			break;
+		case 'a':
+			if (strcmp(optarg, "auto") == 0)
+				gw_conf.audit_mode = AUDIT_MODE_AUTO;
+			else if (strcmp(optarg, "enable") == 0)
+				gw_conf.audit_mode = AUDIT_MODE_ENABLE;
+			else if (strcmp(optarg, "off") == 0)
+				gw_conf.audit_mode = AUDIT_MODE_OFF;
+			else
+				fatalx("--audit: '%s' is not auto, enable or"
+				    " off", optarg);
+			break;
 		case 'V':
 			printf("greywalld %s (protocol %u)\n", GW_VERSION,
 			    GW_PROTO_VERSION);
@@ -307,6 +324,7 @@ main(int argc, char *argv[])
 		close(fd);
 
 	log_init(foreground, verbose);
+	status_init();
 	if (geteuid() != 0)
 		fatalx("must run as root: it creates namespaces and mounts");
 	umask(022);
@@ -363,6 +381,7 @@ main(int argc, char *argv[])
 		fatal("cannot start the netstack helper");
 	if (control_init(fd) == -1)
 		fatal("control_init");
+	audit_init(gw_conf.audit_mode);
 
 	if (bound)
 		log_info("listening on %s (protocol %u)", gw_conf.socket_path,
@@ -383,6 +402,7 @@ main(int argc, char *argv[])
 		log_warn("sd_notify STOPPING=1");
 	}
 	sandbox_kill_all();
+	audit_shutdown();
 	netstack_stop();
 	sandbox_cgroup_shutdown();
 	control_shutdown();

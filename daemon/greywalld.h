@@ -36,6 +36,7 @@ struct gw_config {
 	unsigned int	 max_conn_per_uid;
 	unsigned int	 max_sandboxes_per_uid;
 	const char	*net_user;	/* the netstack helper runs as this */
+	int		 audit_mode;	/* enum audit_mode */
 };
 extern struct gw_config	 gw_conf;
 
@@ -113,12 +114,30 @@ enum init_msgtype {
 	INIT_MSG_TUN,		/* with the TUN fd, created as root */
 	INIT_MSG_PTY,		/* with an fd: the pty master, for gw */
 	INIT_MSG_PLACED,	/* daemon to init: in its cgroups, go on */
+	INIT_MSG_EVENT,		/* the supervisor refused or saw EROFS */
+};
+
+/* INIT_MSG_EVENT: how is the kind, code the action. */
+enum init_ev_kind {
+	INIT_EV_PROTECTED = 1,	/* a protected name: refused with EPERM */
+	INIT_EV_READONLY,	/* read-only in the sandbox: EROFS */
+};
+
+enum init_ev_action {
+	INIT_EV_CREATE = 1,
+	INIT_EV_WRITE,
+	INIT_EV_TRUNCATE,
+	INIT_EV_RENAME,
+	INIT_EV_LINK,
+	INIT_EV_ACTION_MAX = INIT_EV_LINK,
 };
 
 struct init_msg {
 	uint32_t	type;
-	uint32_t	how;		/* enum gw_exit_how */
+	uint32_t	how;		/* enum gw_exit_how, init_ev_kind */
 	int32_t		code;
+	uint32_t	dropped;	/* INIT_MSG_EVENT: not sent before */
+	/* INIT_MSG_EVENT: 3 strings, path, command name, sandbox pid. */
 	char		text[512];
 };
 
@@ -276,6 +295,25 @@ struct event_rule {
 	char		*file;		/* base name, or "(built-in)" */
 };
 
+/* greywalld --audit: whether it reads, and may enable, kernel audit. */
+enum audit_mode {
+	AUDIT_MODE_AUTO = 0,	/* read records; leave kernel audit alone */
+	AUDIT_MODE_OFF,		/* read nothing */
+	AUDIT_MODE_ENABLE,	/* enable it if off and unowned; undo at exit */
+};
+
+/* The audit source as gwctl status shows it. */
+struct audit_info {
+	int		 mode;		/* enum audit_mode */
+	int		 reading;	/* in the multicast group */
+	int		 enabled;	/* kernel audit 0, 1, 2 (locked); -1 */
+	uint32_t	 auditd;	/* pid of the audit daemon, or 0 */
+	uint32_t	 kernel_lost;
+	int		 enabled_by_us;
+	uint64_t	 records, lost, unattributed, events;
+	const char	*why;		/* why not reading */
+};
+
 /* What events.c keeps per sandbox. */
 struct sandbox_events {
 	char			*comm;		/* argv[0]'s base name */
@@ -288,6 +326,8 @@ struct sandbox_events {
 	char			*files;		/* policy files that apply */
 	struct event_rule	*rules;
 	size_t			 nrules;
+	time_t			 iwindow;	/* init's events: rate limit */
+	unsigned int		 icount;
 	time_t			 jwindow;	/* journal rate limit window */
 	unsigned int		 jcount;
 	uint64_t		 jsuppressed;
@@ -531,7 +571,9 @@ void		 control_flush_dropped(struct conn *);
 void		 control_event_dropped(struct sandbox *, uint32_t);
 
 /* status.c */
+void		 status_init(void);
 void		 status_send(struct conn *, int);
+void		 status_conn_gone(struct conn *);
 unsigned int	 control_count_uid(uid_t);
 
 /* sandbox.c */
@@ -556,6 +598,7 @@ void		 sandbox_cgroup_stats(const struct sandbox_cgroup *,
 		    uint64_t *, uint32_t *);
 int		 sandbox_cgroup_oom_killed(const struct sandbox_cgroup *);
 void		 sandbox_cgroup_destroy(struct sandbox_cgroup *);
+const char	*sandbox_cgroup_mode(char *, size_t);
 
 /* sandbox-env.c */
 int		 sandbox_env_allowed(const char *);
@@ -571,6 +614,7 @@ void		 sandbox_debug(struct conn *, const struct sandbox *,
 int		 sandbox_net_config(const struct policy *, uint32_t,
 		    const char *, const char *, struct nsmsg **, size_t *,
 		    char *, size_t);
+int		 sandbox_net_addr(const char *, struct sockaddr_storage *);
 
 /* sandbox-inbound.c */
 int		 sandbox_inbound_bind(struct conn *, const struct policy *,
@@ -643,6 +687,7 @@ int		 netstack_attach(struct sandbox *);
 void		 netstack_detach(struct sandbox *);
 int		 netstack_slot_get(void);
 void		 netstack_slot_put(int);
+void		 netstack_status(pid_t *, unsigned int *);
 
 /* net-helper.c: the helper process itself */
 void		 net_helper_main(int, uid_t, gid_t) __attribute__((noreturn));
@@ -658,7 +703,8 @@ void		 net_lwip_timers(void);
 
 /* events.c */
 int		 events_sandbox_init(struct sandbox *, const struct policy *,
-		    char *const *, char *const *, char *const *);
+		    char *const *, char *const *, char *const *,
+		    char *const *);
 void		 events_sandbox_free(struct sandbox *);
 void		 events_emit(struct sandbox *, uint32_t, pid_t, const char *,
 		    const char *, const char *, const char *, const char *,
@@ -671,6 +717,7 @@ const struct event_rule *events_rule_find(const struct sandbox *, int,
 const struct event_rule *events_rule_path(const struct sandbox *,
 		    const char *);
 void		 events_from_net(struct sandbox *, const struct nsevent *);
+void		 events_from_init(struct sandbox *, const struct init_msg *);
 const char	*events_kind_name(uint32_t);
 
 /* command-guard.c: pure, for the unit test and the fuzzer */
@@ -681,6 +728,19 @@ struct guard_match {
 };
 int		 command_guard_check(char *const *, char *const *,
 		    char *const *, int, struct guard_match *);
+
+/* audit.c */
+void		 audit_init(int);
+void		 audit_shutdown(void);
+void		 audit_info(struct audit_info *);
+void		 audit_sandbox_end(struct sandbox *);
+
+/* audit-parse.c: pure, for the unit test */
+int		 audit_header(const char *, uint64_t *, const char **);
+int		 audit_field(const char *, const char *, char *, size_t);
+int		 audit_field_num(const char *, const char *, int, uint64_t *);
+int		 audit_field_str(const char *, const char *, char *, size_t);
+const char	*audit_ll_action(const char *);
 
 /* events-parse.c: pure, for the unit test and the fuzzer */
 int		 nsmsg_in_parse(const void *, size_t, union nsmsg_in *);

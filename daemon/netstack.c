@@ -32,6 +32,7 @@ static int		 ns_pidfd = -1, ns_fd = -1;
 static struct event	*ns_ev, *ns_rev;
 static uint64_t		 ns_bad;		/* refused helper messages */
 static time_t		 ns_restarts[RESTART_BURST];
+static unsigned int	 ns_nrestarts;	/* for gwctl status */
 static uint8_t		 ns_slots[NET_SLOTS + 1];
 
 static int	netstack_spawn(void);
@@ -168,6 +169,14 @@ netstack_detach(struct sandbox *sb)
 		(void)netstack_send(&m, sizeof(m), -1);
 }
 
+/* The helper's pid (-1: not running) and how often it was restarted. */
+void
+netstack_status(pid_t *pid, unsigned int *restarts)
+{
+	*pid = ns_pid;
+	*restarts = ns_nrestarts;
+}
+
 static int
 restart_allowed(void)
 {
@@ -215,6 +224,7 @@ netstack_exit_cb(int fd __unused, short ev __unused, void *arg __unused)
 		    " no network");
 		return;
 	}
+	ns_nrestarts++;
 	log_info("netstack helper restarted (pid %d); open connections were"
 	    " reset", (int)ns_pid);
 	TAILQ_FOREACH(sb, &sandboxes, entry)

@@ -556,6 +556,30 @@ sandbox_cgroup_init(void)
 			    c == CG_MEMORY ? "memory" : "cpu");
 }
 
+/*
+ * For gwctl status: "v2", "hybrid" or NULL (none usable), and in buf the
+ * controllers used for limits.
+ */
+const char *
+sandbox_cgroup_mode(char *buf, size_t len)
+{
+	int	c;
+
+	buf[0] = '\0';
+	for (c = 0; c < CG__MAX; c++)
+		if (cg_ctrls & (1U << c))
+			snprintf(buf + strlen(buf), len - strlen(buf), "%s%s",
+			    buf[0] != '\0' ? " " : "", ctrl_names[c]);
+	switch (cg_mode) {
+	case CG_MODE_V2:
+		return ("v2");
+	case CG_MODE_HYBRID:
+		return ("hybrid");
+	default:
+		return (NULL);
+	}
+}
+
 /* The directory of a sandbox cgroup that holds controller c's files. */
 static int
 cg_ctrl_fd(const struct sandbox_cgroup *cg, int c)

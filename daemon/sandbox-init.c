@@ -97,6 +97,27 @@ init_report_exit(uint32_t how, int code)
 	init_send(&m);
 }
 
+/*
+ * A fresh audit session for the sandbox: the kernel gives one with a new
+ * loginuid, and every record of the sandbox's processes carries it, so
+ * greywalld can tell them from the rest of the host's (audit.c). Best
+ * effort: a kernel that locks loginuids still has the cgroup to go by.
+ */
+static void
+init_audit_session(uid_t uid)
+{
+	char	buf[16];
+	int	fd, n;
+
+	if ((fd = open("/proc/self/loginuid", O_WRONLY | O_CLOEXEC)) == -1)
+		return;
+	n = snprintf(buf, sizeof(buf), "%u", (unsigned)uid);
+	if (write(fd, buf, n) != n) {
+		/* Nothing else to do: events fall back to the cgroup. */
+	}
+	close(fd);
+}
+
 static void
 noop_handler(int sig __unused)
 {
@@ -319,6 +340,7 @@ sandbox_init_run(struct sandbox_spec *spec)
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (spec->cgroup_hold)
 		init_wait_placed();
+	init_audit_session(spec->uid);
 
 	/* Keep only what this sandbox needs: no other client's fds. */
 	for (i = 0; i < GW_FD_ROLE_MAX; i++)

@@ -52,6 +52,13 @@ hostport_addr(const char *s, struct sockaddr_storage *ss)
 	return (0);
 }
 
+/* For gwctl status: the same parse, for its reachability test. */
+int
+sandbox_net_addr(const char *s, struct sockaddr_storage *ss)
+{
+	return (hostport_addr(s, ss));
+}
+
 static int
 add_strs(char **buf, size_t *len, char tag, const struct policy_entry *e)
 {

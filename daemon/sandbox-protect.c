@@ -63,6 +63,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -673,6 +674,10 @@ static struct {
 	int			have_cwd, have_home;
 	struct timespec		start;
 	struct seccomp_notif_sizes sizes;
+	int			statusfd;	/* to greywalld: events */
+	uint32_t		dropped;	/* events it did not take */
+	pid_t			pid;		/* the call served */
+	int			action;		/* enum init_ev_action */
 } sv;
 
 /* Before the command starts: the working and home directories, the time. */
@@ -691,6 +696,7 @@ sandbox_protect_supervise_init(const struct sandbox_spec *spec)
 		sv.home_ino = st.st_ino;
 		sv.have_home = 1;
 	}
+	sv.statusfd = spec->statusfd;
 	/* The clock file systems stamp birth times with. */
 	clock_gettime(CLOCK_REALTIME_COARSE, &sv.start);
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sv.sizes) == -1)
@@ -905,6 +911,75 @@ bare(const char *name, char *out, size_t len)
 	out[n] = '\0';
 }
 
+/*
+ * Tell greywalld what was refused (INIT_EV_PROTECTED) or found read-only
+ * (INIT_EV_READONLY) at dir/name, for its events. Never waits: when the
+ * socket is full the event is counted, and the count goes with the next.
+ */
+static void
+sv_event(int kind, int dir, const char *name)
+{
+	struct init_msg	 m;
+	struct stat	 st;
+	char		 link[64], path[PATH_MAX], comm[32];
+	char		 b[NAME_MAX + 1];
+	ssize_t		 l;
+	int		 fd, action = sv.action, n;
+
+	bare(name, b, sizeof(b));
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", dir);
+	if ((l = readlink(link, path, sizeof(path) - 1)) <= 0)
+		return;
+	path[l] = '\0';
+	/* Opening an existing file to write is a write, not a create. */
+	if (action == INIT_EV_CREATE && fstatat(dir, b, &st,
+	    AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode))
+		action = INIT_EV_WRITE;
+	comm[0] = '\0';
+	snprintf(link, sizeof(link), "/proc/%d/comm", (int)sv.pid);
+	if ((fd = open(link, O_RDONLY | O_CLOEXEC)) != -1) {
+		if ((l = read(fd, comm, sizeof(comm) - 1)) > 0)
+			comm[l - (comm[l - 1] == '\n')] = '\0';
+		else
+			comm[0] = '\0';
+		close(fd);
+	}
+	memset(&m, 0, sizeof(m));
+	m.type = INIT_MSG_EVENT;
+	m.how = kind;
+	m.code = action;
+	m.dropped = sv.dropped;
+	n = snprintf(m.text, sizeof(m.text), "%s%s%s", path,
+	    strcmp(path, "/") == 0 ? "" : "/", b);
+	if (n < 0 || (size_t)n >= sizeof(m.text) - 32)
+		return;
+	n++;
+	n += snprintf(m.text + n, sizeof(m.text) - n, "%s", comm) + 1;
+	snprintf(m.text + n, sizeof(m.text) - n, "%d", (int)sv.pid);
+	if (send(sv.statusfd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL) ==
+	    sizeof(m))
+		sv.dropped = 0;
+	else if (sv.dropped < UINT32_MAX)
+		sv.dropped++;
+}
+
+/* Whether the directory fd is on a read-only mount. */
+static int
+ro_dir(int fd)
+{
+	struct statvfs	sf;
+
+	return (fstatvfs(fd, &sf) == 0 && (sf.f_flag & ST_RDONLY));
+}
+
+/* A call made for the caller failed with err: EROFS is an event. */
+static void
+sv_readonly(int dir, const char *name, int err)
+{
+	if (err == EROFS)
+		sv_event(INIT_EV_READONLY, dir, name);
+}
+
 /* Whether creating or writing dir/name must be refused. */
 static int
 refused(int dir, const char *name)
@@ -914,7 +989,10 @@ refused(int dir, const char *name)
 	bare(name, b, sizeof(b));
 	if (b[0] == '\0' || strcmp(b, ".") == 0 || strcmp(b, "..") == 0)
 		return (0);
-	return (protected_at(dir, b));
+	if (!protected_at(dir, b))
+		return (0);
+	sv_event(INIT_EV_PROTECTED, dir, name);
+	return (1);
 }
 
 /* Resolve (dfd, path) of the caller to a parent fd and a name. */
@@ -1041,7 +1119,7 @@ do_open(struct call *c, int dfd, uint64_t addr, int flags, mode_t mode)
 	char		name[NAME_MAX + 2 + PATH_MAX];
 	struct stat	st;
 	pid_t		pid;
-	int		dir, fd, nofollow;
+	int		dir, fd, nofollow, err;
 
 	if ((dir = resolve(c, dfd, addr, name, sizeof(name))) == -1) {
 		respond(c, -1, errno);
@@ -1089,11 +1167,14 @@ do_open(struct call *c, int dfd, uint64_t addr, int flags, mode_t mode)
 		return;
 	}
 	fd = openat(dir, name, flags | O_CLOEXEC | nofollow, mode);
-	close(dir);
 	if (fd == -1) {
-		respond(c, -1, errno);
+		err = errno;
+		sv_readonly(dir, name, err);
+		close(dir);
+		respond(c, -1, err);
 		return;
 	}
+	close(dir);
 	respond_fd(c, fd, flags);
 	close(fd);
 }
@@ -1104,7 +1185,7 @@ do_make(struct call *c, int nr, int dfd, uint64_t addr, mode_t mode,
     dev_t dev, uint64_t target)
 {
 	char	name[NAME_MAX + 2 + PATH_MAX], tgt[PATH_MAX];
-	int	dir, r;
+	int	dir, r, err;
 
 	if (nr == SYS_symlinkat && read_str(c, target, tgt,
 	    sizeof(tgt)) == -1) {
@@ -1132,7 +1213,9 @@ do_make(struct call *c, int nr, int dfd, uint64_t addr, mode_t mode,
 		r = mknodat(dir, name, mode, dev);
 	else
 		r = symlinkat(tgt, dir, name);
-	respond(c, 0, r == -1 ? errno : 0);
+	err = r == -1 ? errno : 0;
+	sv_readonly(dir, name, err);
+	respond(c, 0, err);
 	close(dir);
 }
 
@@ -1143,7 +1226,7 @@ do_two(struct call *c, int nr, int odfd, uint64_t oaddr, int ndfd,
 {
 	char	oname[NAME_MAX + 2 + PATH_MAX], nname[NAME_MAX + 2 + PATH_MAX];
 	char	b[NAME_MAX + 1], proc[64], opath[PATH_MAX];
-	int	odir = -1, ndir = -1, r, empty = 0;
+	int	odir = -1, ndir = -1, r, empty = 0, err;
 
 	if (nr == SYS_linkat && (flags & AT_EMPTY_PATH) &&
 	    read_str(c, oaddr, opath, sizeof(opath)) == 0 && opath[0] == '\0')
@@ -1179,7 +1262,18 @@ do_two(struct call *c, int nr, int odfd, uint64_t oaddr, int ndfd,
 		    AT_SYMLINK_FOLLOW);
 	else
 		r = syscall(SYS_renameat2, odir, oname, ndir, nname, flags);
-	respond(c, 0, r == -1 ? errno : 0);
+	err = r == -1 ? errno : 0;
+	/* Which side was read-only: the new name's, or else the old one. */
+	/* EBUSY: the old name is a mask or a protected bind. */
+	if (err == EBUSY && odir != -1)
+		sv_event(INIT_EV_READONLY, odir, oname);
+	else if (err == EROFS) {
+		if (odir != -1 && !ro_dir(ndir))
+			sv_event(INIT_EV_READONLY, odir, oname);
+		else
+			sv_event(INIT_EV_READONLY, ndir, nname);
+	}
+	respond(c, 0, err);
 out:
 	if (odir != -1)
 		close(odir);
@@ -1205,11 +1299,14 @@ do_truncate(struct call *c, uint64_t addr, off_t length)
 	}
 	fd = openat(dir, name, O_WRONLY | O_NONBLOCK | O_CLOEXEC |
 	    (on_proc(dir) ? 0 : O_NOFOLLOW));
-	close(dir);
 	if (fd == -1) {
-		respond(c, -1, errno);
+		r = errno;
+		sv_readonly(dir, name, r);
+		close(dir);
+		respond(c, -1, r);
 		return;
 	}
+	close(dir);
 	r = ftruncate(fd, length);
 	respond(c, 0, r == -1 ? errno : 0);
 	close(fd);
@@ -1234,6 +1331,29 @@ sandbox_protect_serve(int listener)
 	c.req = req;
 	c.listener = listener;
 	a = req->data.args;
+	sv.pid = req->pid;
+	switch (req->data.nr) {
+	case SYS_truncate:
+		sv.action = INIT_EV_TRUNCATE;
+		break;
+	case SYS_open:
+	case SYS_openat:
+		sv.action = (a[req->data.nr == SYS_open ? 1 : 2] & O_CREAT) ?
+		    INIT_EV_CREATE : INIT_EV_WRITE;
+		break;
+	case SYS_link:
+	case SYS_linkat:
+		sv.action = INIT_EV_LINK;
+		break;
+	case SYS_rename:
+	case SYS_renameat:
+	case SYS_renameat2:
+		sv.action = INIT_EV_RENAME;
+		break;
+	default:
+		sv.action = INIT_EV_CREATE;
+		break;
+	}
 	snprintf(proc, sizeof(proc), "/proc/%u/mem", req->pid);
 	if ((c.mem = open(proc, O_RDONLY | O_CLOEXEC)) == -1) {
 		respond(&c, -1, EPERM);

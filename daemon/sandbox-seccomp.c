@@ -76,8 +76,18 @@ static const unsigned long deny_ioctls[] = { TIOCSTI, TIOCLINUX };
 
 #define DENY	SCMP_ACT_ERRNO(EPERM)
 
-/* The compiled program, shared by every sandbox. */
-static struct sock_fprog	filter;
+/*
+ * The compiled programs, shared by every sandbox. filter denies, and
+ * asks the kernel to log each denial (SECCOMP_FILTER_FLAG_LOG: an audit
+ * record greywalld turns into an event, see audit.c); quiet only sends
+ * clone3 back to clone, which libc does on every fork and is no denial
+ * worth an event.
+ */
+static struct sock_fprog	filter, quiet;
+
+#ifndef SECCOMP_FILTER_FLAG_LOG
+#define SECCOMP_FILTER_FLAG_LOG	(1UL << 1)
+#endif
 
 /*
  * Build the filter and compile it to BPF once: libseccomp takes over a
@@ -105,13 +115,6 @@ sandbox_seccomp_prepare(void)
 	for (i = 0; i < nitems(deny_syscalls); i++)
 		if ((r = seccomp_rule_add(ctx, DENY, deny_syscalls[i], 0)) < 0)
 			goto fail;
-	/*
-	 * clone3 passes its flags in memory, where seccomp cannot look:
-	 * ENOSYS makes libc fall back to clone, whose flags it can.
-	 */
-	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SYS_clone3,
-	    0)) < 0)
-		goto fail;
 	for (i = 0; i < nitems(clone_ns_flags); i++)
 		if ((r = seccomp_rule_add(ctx, DENY, SYS_clone, 1,
 		    SCMP_A0(SCMP_CMP_MASKED_EQ, clone_ns_flags[i],
@@ -130,6 +133,25 @@ sandbox_seccomp_prepare(void)
 			goto fail;
 
 	r = sandbox_seccomp_export(ctx, &filter);
+	seccomp_release(ctx);
+	if (r == -1)
+		return (-1);
+
+	if ((ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL) {
+		errno = ENOMEM;
+		return (-1);
+	}
+	if ((r = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+	    SCMP_ACT_KILL_PROCESS)) < 0)
+		goto fail;
+	/*
+	 * clone3 passes its flags in memory, where seccomp cannot look:
+	 * ENOSYS makes libc fall back to clone, whose flags it can.
+	 */
+	if ((r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SYS_clone3,
+	    0)) < 0)
+		goto fail;
+	r = sandbox_seccomp_export(ctx, &quiet);
 	seccomp_release(ctx);
 	return (r);
 fail:
@@ -179,14 +201,24 @@ sandbox_seccomp_export(void *ctx, struct sock_fprog *prog)
 	return (0);
 }
 
-/* Load the compiled filter; no_new_privs must be set. */
+/*
+ * Load the compiled filters; no_new_privs must be set. A kernel without
+ * SECCOMP_FILTER_FLAG_LOG (before 4.14) gets the filter unlogged.
+ */
 int
 sandbox_seccomp_load(void)
 {
-	if (filter.filter == NULL) {
+	if (filter.filter == NULL || quiet.filter == NULL) {
 		errno = EINVAL;
 		return (-1);
 	}
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &quiet) == -1)
+		return (-1);
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+	    SECCOMP_FILTER_FLAG_LOG, &filter) == 0)
+		return (0);
+	if (errno != EINVAL)
+		return (-1);
 	return (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &filter));
 }
 

@@ -182,20 +182,6 @@ sandbox_report(struct sandbox *sb, int wstatus)
 }
 
 
-/*
- * Init sends its TUN fd and its pty master, once each, before the command
- * runs; stop listening once both came, so the user's code cannot send more.
- */
-static void
-status_watch_done(struct sandbox *sb)
-{
-	if ((!sb->want_pty || sb->pty_done) &&
-	    (sb->net == NULL || sb->tunfd != -1) && sb->ev_status != NULL) {
-		event_free(sb->ev_status);
-		sb->ev_status = NULL;
-	}
-}
-
 /* Hand the pty master from init to gw; the daemon keeps no copy. */
 static void
 sandbox_pass_pty(struct sandbox *sb, int fd)
@@ -208,7 +194,6 @@ sandbox_pass_pty(struct sandbox *sb, int fd)
 	}
 	/* One pty per sandbox. */
 	sb->pty_done = 1;
-	status_watch_done(sb);
 	if (sb->conn == NULL) {
 		close(fd);
 		return;
@@ -217,17 +202,17 @@ sandbox_pass_pty(struct sandbox *sb, int fd)
 }
 
 /*
- * Read what init reported; it runs as the user, so check everything.
- * Returns -1 once init has closed its end, else 0.
+ * Read what init reported, at most max messages; it runs as the user,
+ * so check everything. Returns -1 once init has closed its end, else 0.
  */
 static int
-sandbox_read_status(struct sandbox *sb)
+sandbox_read_status(struct sandbox *sb, int max)
 {
 	struct init_msg	m;
 	ssize_t		n;
-	int		fd;
+	int		fd, i;
 
-	for (;;) {
+	for (i = 0; i < max; i++) {
 		n = fd_recvmsg(sb->statusfd, &m, sizeof(m), &fd, MSG_DONTWAIT);
 		if (n == 0)
 			return (-1);
@@ -272,12 +257,14 @@ sandbox_read_status(struct sandbox *sb)
 			sb->tunfd = fd;
 			fd = -1;
 			netstack_attach(sb);
-			status_watch_done(sb);
 			break;
 		case INIT_MSG_PTY:
 			if (fd >= 0)
 				sandbox_pass_pty(sb, fd);
 			fd = -1;
+			break;
+		case INIT_MSG_EVENT:
+			events_from_init(sb, &m);
 			break;
 		default:
 			break;
@@ -285,15 +272,20 @@ sandbox_read_status(struct sandbox *sb)
 		if (fd != -1)
 			close(fd);
 	}
+	return (0);
 }
 
-/* While init hands over its TUN and pty: both come before exec. */
+/*
+ * Init hands over its TUN and pty before exec, then sends the protected
+ * paths' events while the command runs: a burst at a time, so that a
+ * busy sandbox cannot hold up the rest.
+ */
 static void
 sandbox_status_cb(int fd __unused, short ev __unused, void *arg)
 {
 	struct sandbox	*sb = arg;
 
-	if (sandbox_read_status(sb) == -1 && sb->ev_status != NULL) {
+	if (sandbox_read_status(sb, 64) == -1 && sb->ev_status != NULL) {
 		event_free(sb->ev_status);
 		sb->ev_status = NULL;
 	}
@@ -311,7 +303,8 @@ sandbox_pid_cb(int fd __unused, short ev __unused, void *arg)
 		return;
 	if (r == -1 && errno != ECHILD)
 		log_warn("sandbox %u: waitpid", sb->id);
-	sandbox_read_status(sb);
+	sandbox_read_status(sb, INT_MAX);
+	audit_sandbox_end(sb);
 	log_debug("sandbox %u ended (status 0x%x)", sb->id, wstatus);
 	sandbox_report(sb, wstatus);
 	sandbox_free(sb);
@@ -332,8 +325,6 @@ sandbox_free(struct sandbox *sb)
 	sandbox_cgroup_destroy(&sb->cg);
 	if (sb->pidfd >= 0)
 		close(sb->pidfd);
-	if (sb->ev_status != NULL)
-		event_free(sb->ev_status);
 	if (sb->statusfd >= 0)
 		close(sb->statusfd);
 	sandbox_inbound_close(sb);
@@ -780,7 +771,7 @@ sandbox_start(struct conn *c, struct request *r)
 	if ((sb->user = TAKE_PTR(user)) == NULL ||
 	    (sb->cmdline = cmdline_join(r->argv)) == NULL ||
 	    (sb->cwd = strdup(cwd)) == NULL ||
-	    events_sandbox_init(sb, &pol, r->argv, dr, dw) == -1) {
+	    events_sandbox_init(sb, &pol, r->argv, rd, dr, dw) == -1) {
 		log_warn("%s", __func__);
 		policy_clear(&pol);
 		goto fail;
@@ -864,13 +855,11 @@ sandbox_start(struct conn *c, struct request *r)
 	why = "cannot watch its pidfd";
 	sb->ev_pid = event_new(gw_base, pidfd, EV_READ, sandbox_pid_cb, sb);
 	sb->want_pty = spec.pty;
-	/* Init hands over its TUN device and its pty master, if any. */
-	if (sb->want_pty || sb->net != NULL)
-		sb->ev_status = event_new(gw_base, sb->statusfd,
-		    EV_READ | EV_PERSIST, sandbox_status_cb, sb);
+	/* Init's TUN device, pty master and events. */
+	sb->ev_status = event_new(gw_base, sb->statusfd,
+	    EV_READ | EV_PERSIST, sandbox_status_cb, sb);
 	if (sb->ev_pid == NULL || event_add(sb->ev_pid, NULL) == -1 ||
-	    ((sb->want_pty || sb->net != NULL) && (sb->ev_status == NULL ||
-	    event_add(sb->ev_status, NULL) == -1)))
+	    sb->ev_status == NULL || event_add(sb->ev_status, NULL) == -1)
 		goto kill;
 	why = "cannot put it into its cgroups";
 	if (spec.cgroup_hold && sandbox_place(sb) == -1)

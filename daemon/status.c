@@ -1,15 +1,400 @@
 /*
  * gwctl status and gw doctor: what greywalld and this kernel provide,
  * one item per layer, each with a level; GW_STATUS_FAIL means a layer
- * the shipped policy requires is missing.
+ * the policy requires is missing. gwctl status (admins only) shows the
+ * daemon's side: pids, every sandbox, the audit counters. gw doctor
+ * shows any user what applies to them: the same layers, their own
+ * sandboxes and which policy files select them.
+ *
+ * The last item, whether the SOCKS5 upstream answers, is a TCP connect
+ * made without blocking: the list ends (GW_MSG_OK) when it connects,
+ * fails or times out.
  */
 
 #include <sys/types.h>
+#include <sys/socket.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "config.h"
 #include "greywalld.h"
 
+#define PROBE_TIMEOUT_MS	1000
+#define PROBES_MAX		32	/* connects under way, in all */
+
+/* A connect to the upstream for one waiting client. */
+struct probe {
+	TAILQ_ENTRY(probe)	 entry;
+	struct conn		*c;
+	int			 fd;
+	struct event		*ev;
+	struct timespec		 t0;
+	char			 addr[300];
+};
+TAILQ_HEAD(probelist, probe);
+
+static struct probelist	 probes = TAILQ_HEAD_INITIALIZER(probes);
+static unsigned int	 nprobes;
+static time_t		 started;
+
 void
-status_send(struct conn *c, int admin __unused)
+status_init(void)
 {
+	started = time(NULL);
+}
+
+static void item(struct conn *, int, const char *, const char *, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+item(struct conn *c, int level, const char *name, const char *fmt, ...)
+{
+	struct gw_status_item	 it;
+	const char		*strs[2];
+	char			 value[1024];
+	va_list			 ap;
+
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof(value), fmt, ap);
+	va_end(ap);
+	memset(&it, 0, sizeof(it));
+	it.level = level;
+	strs[0] = name;
+	strs[1] = value;
+	control_send(c, GW_MSG_STATUS_ITEM, 0, &it, sizeof(it), strs, 2);
+}
+
+static void
+probe_free(struct probe *p)
+{
+	TAILQ_REMOVE(&probes, p, entry);
+	nprobes--;
+	if (p->ev != NULL)
+		event_free(p->ev);
+	close(p->fd);
+	free(p);
+}
+
+/* The client went away: its probe, if any, with it. */
+void
+status_conn_gone(struct conn *c)
+{
+	struct probe	*p, *next;
+
+	for (p = TAILQ_FIRST(&probes); p != NULL; p = next) {
+		next = TAILQ_NEXT(p, entry);
+		if (p->c == c)
+			probe_free(p);
+	}
+}
+
+static void
+probe_cb(int fd, short what, void *arg)
+{
+	struct probe	*p = arg;
+	struct timespec	 now;
+	socklen_t	 len = sizeof(int);
+	int		 err = 0;
+	long		 ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (now.tv_sec - p->t0.tv_sec) * 1000 +
+	    (now.tv_nsec - p->t0.tv_nsec) / 1000000;
+	if (what & EV_TIMEOUT)
+		item(p->c, GW_STATUS_WARN, "upstream", "%s: no answer in %d ms:"
+		    " sandboxes' connections will fail", p->addr,
+		    PROBE_TIMEOUT_MS);
+	else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 ||
+	    err != 0)
+		item(p->c, GW_STATUS_WARN, "upstream", "%s: %s: sandboxes'"
+		    " connections will fail", p->addr,
+		    strerror(err != 0 ? err : errno));
+	else
+		item(p->c, GW_STATUS_OK, "upstream", "%s: accepts connections"
+		    " (%ld ms)", p->addr, ms);
+	control_send(p->c, GW_MSG_OK, 0, NULL, 0, NULL, 0);
+	probe_free(p);
+}
+
+/* The upstream item, and the end of the list, now or once it answers. */
+static void
+status_upstream(struct conn *c, const struct policy *pol)
+{
+	struct sockaddr_storage	 ss;
+	struct timeval		 tv = { PROBE_TIMEOUT_MS / 1000,
+				     (PROBE_TIMEOUT_MS % 1000) * 1000 };
+	struct probe		*p;
+	const char		*addr;
+	socklen_t		 sl;
+
+	addr = pol->e[PK_NET_UPSTREAM_SOCKS5].one.str;
+	if (pol->e[PK_NET_UPSTREAM].one.num == 0) {
+		item(c, GW_STATUS_INFO, "upstream", "none (network.upstream:"
+		    " none): sandboxes have no network");
+		goto done;
+	}
+	if (addr == NULL || sandbox_net_addr(addr, &ss) == -1) {
+		item(c, GW_STATUS_WARN, "upstream", "'%s' is not a numeric"
+		    " address and port", addr != NULL ? addr : "");
+		goto done;
+	}
+	if (nprobes >= PROBES_MAX) {
+		item(c, GW_STATUS_INFO, "upstream", "%s: not tested now (too"
+		    " many status requests at once)", addr);
+		goto done;
+	}
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		goto fail;
+	p->c = c;
+	snprintf(p->addr, sizeof(p->addr), "%s", addr);
+	clock_gettime(CLOCK_MONOTONIC, &p->t0);
+	sl = ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
+	    sizeof(struct sockaddr_in);
+	p->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (p->fd == -1) {
+		free(p);
+		goto fail;
+	}
+	TAILQ_INSERT_TAIL(&probes, p, entry);
+	nprobes++;
+	if (connect(p->fd, (struct sockaddr *)&ss, sl) == 0) {
+		probe_cb(p->fd, EV_WRITE, p);
+		return;
+	}
+	if (errno != EINPROGRESS) {
+		/* Refused at once (loopback): the error is this one. */
+		item(c, GW_STATUS_WARN, "upstream", "%s: %s: sandboxes'"
+		    " connections will fail", addr, strerror(errno));
+		probe_free(p);
+		goto done;
+	}
+	if ((p->ev = event_new(gw_base, p->fd, EV_WRITE, probe_cb,
+	    p)) == NULL || event_add(p->ev, &tv) == -1) {
+		probe_free(p);
+		goto fail;
+	}
+	return;
+fail:
+	item(c, GW_STATUS_WARN, "upstream", "%s: cannot test: %s", addr,
+	    strerror(errno));
+done:
 	control_send(c, GW_MSG_OK, 0, NULL, 0, NULL, 0);
+}
+
+/* Whether kernel.seccomp.actions_logged lists errno. */
+static int
+seccomp_logs_errno(void)
+{
+	char	buf[256];
+	int	fd;
+	ssize_t	n;
+
+	if ((fd = open("/proc/sys/kernel/seccomp/actions_logged",
+	    O_RDONLY | O_CLOEXEC)) == -1)
+		return (0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return (0);
+	buf[n] = '\0';
+	return (strstr(buf, "errno") != NULL);
+}
+
+/*
+ * Landlock, kernel audit and the event sources: the same for admins and
+ * users, but only admins see pids and counters.
+ */
+static void
+status_layers(struct conn *c, const struct policy *pol, int admin)
+{
+	struct audit_info	 ai;
+	const char		*cg;
+	char			 ctrls[64], src[512];
+	int			 abi = sandbox_landlock_abi(), logs;
+	int			 fs_audit, sc_audit, audit_on;
+
+	if (abi > 0)
+		item(c, GW_STATUS_OK, "landlock", "ABI %d", abi);
+	else if (pol->e[PK_HARDENING_LANDLOCK].one.num == LANDLOCK_REQUIRED)
+		item(c, GW_STATUS_FAIL, "landlock", "not available in this"
+		    " kernel, and hardening.landlock is 'required': sandboxes"
+		    " are refused");
+	else
+		item(c, GW_STATUS_WARN, "landlock", "not available in this"
+		    " kernel: sandboxes run without it (best-effort)");
+	item(c, GW_STATUS_OK, "seccomp", "filter built, loaded by every"
+	    " sandbox");
+	if ((cg = sandbox_cgroup_mode(ctrls, sizeof(ctrls))) != NULL)
+		item(c, GW_STATUS_OK, "cgroup", "%s, controllers: %s", cg,
+		    ctrls[0] != '\0' ? ctrls : "none");
+	else
+		item(c, GW_STATUS_WARN, "cgroup", "none usable: no per-sandbox"
+		    " limits, sandboxes that ask for them are refused");
+
+	audit_info(&ai);
+	audit_on = ai.enabled >= 1;
+	if (ai.mode == AUDIT_MODE_OFF)
+		item(c, GW_STATUS_INFO, "kernel audit", "not read (greywalld"
+		    " --audit off)");
+	else if (!ai.reading)
+		item(c, GW_STATUS_WARN, "kernel audit", "not read: %s", ai.why);
+	else if (ai.enabled == -1)
+		item(c, GW_STATUS_WARN, "kernel audit", "read, but its state"
+		    " is unknown");
+	else if (!audit_on)
+		item(c, GW_STATUS_WARN, "kernel audit", "disabled: no Landlock"
+		    " or seccomp events (greywalld --audit enable turns it"
+		    " on)");
+	else if (ai.enabled_by_us)
+		item(c, GW_STATUS_OK, "kernel audit", "enabled by greywalld"
+		    " (--audit enable), disabled again when it stops");
+	else if (ai.auditd != 0 && admin)
+		item(c, GW_STATUS_OK, "kernel audit", "enabled, audit daemon"
+		    " pid %u%s", ai.auditd, ai.enabled == 2 ? ", locked" : "");
+	else
+		item(c, GW_STATUS_OK, "kernel audit", "enabled%s",
+		    ai.enabled == 2 ? ", locked" : "");
+	logs = seccomp_logs_errno();
+	fs_audit = ai.reading && audit_on && abi >= 7;
+	sc_audit = ai.reading && audit_on && logs;
+	if (abi > 0 && abi < 7)
+		item(c, GW_STATUS_INFO, "landlock audit", "Landlock ABI %d"
+		    " logs no denials (ABI 7 does)", abi);
+	if (!logs)
+		item(c, GW_STATUS_INFO, "seccomp audit", "kernel.seccomp."
+		    "actions_logged does not list errno: no system call"
+		    " events");
+	snprintf(src, sizeof(src), "netstack, command guard, protected and"
+	    " read-only paths (supervisor)%s%s",
+	    fs_audit ? ", Landlock (kernel audit)" : "",
+	    sc_audit ? ", seccomp (kernel audit)" : "");
+	item(c, GW_STATUS_OK, "event sources", "%s", src);
+	if (!fs_audit || !sc_audit)
+		item(c, GW_STATUS_INFO, "events missing", "%s%s%s",
+		    fs_audit ? "" : "Landlock denials (paths outside the"
+		    " tree's grants)", !fs_audit && !sc_audit ? ", " : "",
+		    sc_audit ? "" : "seccomp denials (system calls)");
+	if (admin && ai.reading)
+		item(c, GW_STATUS_INFO, "audit records", "%llu read, %llu"
+		    " events, %llu of no sandbox, %llu times lost (read too"
+		    " slowly)", (unsigned long long)ai.records,
+		    (unsigned long long)ai.events,
+		    (unsigned long long)ai.unattributed,
+		    (unsigned long long)ai.lost);
+}
+
+/* gw doctor: which policy files select this user. */
+static void
+status_policy(struct conn *c, const char *user, char **groups,
+    size_t ngroups)
+{
+	char		 files[1024] = "";
+	const char	*slash, *b;
+	size_t		 i;
+	int		 n = 0;
+
+	for (i = 0; i < gw_policy.n; i++) {
+		if (!policy_selects(&gw_policy.v[i].pol, user, groups,
+		    ngroups))
+			continue;
+		b = (slash = strrchr(gw_policy.v[i].path, '/')) != NULL ?
+		    slash + 1 : gw_policy.v[i].path;
+		snprintf(files + strlen(files), sizeof(files) - strlen(files),
+		    "%s%s", n++ > 0 ? " " : "", b);
+	}
+	if (n > 0)
+		item(c, GW_STATUS_OK, "policy", "%s selects you (gw policy"
+		    " prints the result)", files);
+	else
+		item(c, GW_STATUS_WARN, "policy", "no file in policy.d selects"
+		    " you: the built-in defaults apply");
+}
+
+void
+status_send(struct conn *c, int admin)
+{
+	struct passwd	*pw;
+	struct policy	 pol;
+	struct sandbox	*sb;
+	char		**groups = NULL, *user = NULL;
+	size_t		 ngroups = 0, i;
+	unsigned int	 n = 0, restarts;
+	pid_t		 nspid;
+	time_t		 up = time(NULL) - started;
+	struct probe	*p;
+
+	TAILQ_FOREACH(p, &probes, entry)
+		if (p->c == c) {
+			control_send_error(c, GW_ERR_LIMIT, "a status request"
+			    " is under way on this connection");
+			return;
+		}
+	/* gwctl: the policy of users no file names; gw: the user's own. */
+	if (!admin) {
+		if ((pw = getpwuid(c->peer.uid)) == NULL) {
+			control_send_error(c, GW_ERR_DENIED, "uid %u has no"
+			    " entry in the password database",
+			    (unsigned)c->peer.uid);
+			return;
+		}
+		if ((user = strdup(pw->pw_name)) == NULL ||
+		    policy_user_groups(pw, &groups, &ngroups) == -1)
+			goto oom;
+	}
+	if (policyset_effective(&gw_policy, user != NULL ? user : "", groups,
+	    ngroups, &pol) == -1)
+		goto oom;
+
+	item(c, GW_STATUS_OK, "version", "greywalld %s (protocol %u)",
+	    GW_VERSION, GW_PROTO_VERSION);
+	if (admin)
+		item(c, GW_STATUS_INFO, "uptime", "%lldd %02lld:%02lld:%02lld",
+		    (long long)up / 86400, (long long)up / 3600 % 24,
+		    (long long)up / 60 % 60, (long long)up % 60);
+	TAILQ_FOREACH(sb, &sandboxes, entry)
+		if (admin || sb->uid == c->peer.uid)
+			n++;
+	if (admin)
+		item(c, GW_STATUS_INFO, "sandboxes", "%u running", n);
+	else
+		item(c, GW_STATUS_INFO, "sandboxes", "%u of yours running (at"
+		    " most %u)", n, gw_conf.max_sandboxes_per_uid);
+	netstack_status(&nspid, &restarts);
+	if (nspid <= 0)
+		item(c, GW_STATUS_FAIL, "netstack", "not running (restarted"
+		    " %u times, then given up): sandboxes get no network",
+		    restarts);
+	else if (admin)
+		item(c, restarts > 0 ? GW_STATUS_WARN : GW_STATUS_OK,
+		    "netstack", "pid %d, restarted %u times", (int)nspid,
+		    restarts);
+	else
+		item(c, restarts > 0 ? GW_STATUS_WARN : GW_STATUS_OK,
+		    "netstack", "running%s", restarts > 0 ? " (restarted"
+		    " after a failure)" : "");
+	status_layers(c, &pol, admin);
+	if (!admin)
+		status_policy(c, user, groups, ngroups);
+	status_upstream(c, &pol);
+	policy_clear(&pol);
+	goto out;
+oom:
+	log_warn("%s", __func__);
+	control_send_error(c, GW_ERR_INTERNAL, "cannot compute the status");
+out:
+	for (i = 0; i < ngroups; i++)
+		free(groups[i]);
+	free(groups);
+	free(user);
 }

@@ -16,7 +16,7 @@
 
 #include <stdint.h>
 
-#define GW_PROTO_VERSION	8
+#define GW_PROTO_VERSION	9
 
 #define GW_SOCKET_PATH		"/run/greywall/greywall.sock"
 
@@ -64,9 +64,13 @@ enum gw_msgtype {
 	GW_MSG_EVENT = 400,		/* d->c: struct gw_event, 6 strings */
 	GW_MSG_EVENTS_DROPPED,		/* d->c: struct gw_events_dropped */
 	GW_MSG_MONITOR,			/* c->d: struct gw_monitor (admin) */
-	GW_MSG_STATUS,			/* c->d: no payload */
+	GW_MSG_STATUS,			/* c->d: no payload; from gwctl an
+					   admin's, from gw the user's view */
 	GW_MSG_STATUS_ITEM,		/* d->c: struct gw_status_item, 2 strings */
 	GW_MSG_ADMIN_LIST_STATS,	/* d->c: struct gw_sandbox_stats, 1 string */
+	GW_MSG_ADMIN_KILL_USER,		/* c->d: struct gw_kill_user; answered
+					   with an ADMIN_LIST_ENTRY per sandbox
+					   killed, then ADMIN_LIST_END */
 };
 
 struct gw_hdr {
@@ -278,6 +282,13 @@ struct gw_status_item {
 	uint32_t	level;		/* enum gw_status_level */
 };	/* then 2 strings: name, value */
 _Static_assert(sizeof(struct gw_status_item) == 4, "gw_status_item size");
+
+/* gwctl kill --user: every sandbox of uid. */
+struct gw_kill_user {
+	uint32_t	uid;
+	uint32_t	reserved;	/* must be 0 */
+};
+_Static_assert(sizeof(struct gw_kill_user) == 8, "gw_kill_user size");
 
 /* Follows each GW_MSG_ADMIN_LIST_ENTRY of the same id. */
 struct gw_sandbox_stats {

@@ -73,6 +73,8 @@ static const struct gw_msgspec msgspecs[] = {
 	    sizeof(struct gw_status_item) },
 	{ GW_MSG_ADMIN_LIST_STATS, "ADMIN_LIST_STATS", GW_DIR_TO_CLIENT, 0, 1,
 	    sizeof(struct gw_sandbox_stats) },
+	{ GW_MSG_ADMIN_KILL_USER, "ADMIN_KILL_USER", GW_DIR_TO_DAEMON, 0, 0,
+	    sizeof(struct gw_kill_user) },
 };
 
 static const struct gw_msgspec *

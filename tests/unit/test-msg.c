@@ -67,6 +67,7 @@ static const struct {
 	{ GW_MSG_STATUS, "STATUS" },
 	{ GW_MSG_STATUS_ITEM, "STATUS_ITEM" },
 	{ GW_MSG_ADMIN_LIST_STATS, "ADMIN_LIST_STATS" },
+	{ GW_MSG_ADMIN_KILL_USER, "ADMIN_KILL_USER" },
 };
 
 static __attribute__((noreturn)) void

@@ -1,0 +1,68 @@
+/*
+ * gwctl status and gw doctor: ask greywalld for its status items and
+ * print them, as a table or as JSON. The daemon decides what each view
+ * holds (status.c there); this only prints, sanitizing its strings.
+ */
+
+#include <sys/types.h>
+
+#include <err.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "client.h"
+
+static const char *const levels[] = { "ok", "info", "warn", "FAIL" };
+
+/*
+ * Send GW_MSG_STATUS on sock and print the answer. Returns the number of
+ * items with GW_STATUS_FAIL, or -1 after a message.
+ */
+int
+client_status(int sock, int json)
+{
+	static struct gw_msg	 m;
+	struct gw_status_item	 it;
+	const char		*lv;
+	int			 nfail = 0, n = 0;
+
+	if (gw_msg_send(sock, GW_MSG_STATUS, 0, NULL, 0, NULL, 0, -1) == -1) {
+		warn("cannot send to greywalld");
+		return (-1);
+	}
+	if (json)
+		printf("{\"items\": [");
+	for (;;) {
+		if (client_expect(sock, &m) == -1)
+			return (-1);
+		if (m.hdr.type == GW_MSG_OK)
+			break;
+		if (m.hdr.type != GW_MSG_STATUS_ITEM) {
+			warnx("unexpected %s from greywalld",
+			    gw_msg_typename(m.hdr.type));
+			return (-1);
+		}
+		memcpy(&it, m.data, sizeof(it));
+		lv = it.level < nitems(levels) ? levels[it.level] : "?";
+		if (it.level == GW_STATUS_FAIL)
+			nfail++;
+		str_sanitize((char *)m.str[0]);
+		str_sanitize((char *)m.str[1]);
+		if (json) {
+			printf("%s\n  {\"name\": ", n > 0 ? "," : "");
+			client_json_string(stdout, m.str[0]);
+			printf(", \"level\": \"%s\", \"value\": ",
+			    it.level == GW_STATUS_FAIL ? "fail" : lv);
+			client_json_string(stdout, m.str[1]);
+			printf("}");
+		} else
+			printf("%-15s %-5s %s\n", m.str[0], lv, m.str[1]);
+		n++;
+		gw_msg_clear(&m);
+	}
+	if (json)
+		printf("\n], \"ok\": %s}\n", nfail > 0 ? "false" : "true");
+	fflush(stdout);
+	return (nfail);
+}
