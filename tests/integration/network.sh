@@ -14,7 +14,7 @@ setup_user
 setup_user2
 setup_dirs
 
-plan 38
+plan 43
 
 base=$((20000 + $$ % 20000))
 WEB_PORT=$base			# host 127.0.0.1: files, index, git
@@ -22,6 +22,7 @@ MS_PORT=$((base + 1))		# microsocks
 LOG_PORT=$((base + 2))		# socks5-log.py
 LO_PORT=$((base + 3))		# host loopback service the policy allows
 NS_PORT=$((base + 4))		# server in the test namespace
+DNS_PORT=$((base + 5))		# dns-answer.py, for dns.mode: upstream
 NS=gwtnet$$
 VETH=gwtv$$
 NET=10.231.$(( $$ % 250 + 1 ))
@@ -245,6 +246,33 @@ ok "and the proxy never heard of it" \
     </dev/null 2>/dev/null
 is "a raw address outside cidrs.allow is refused" $? 7
 ok "without a SOCKS request" test "$(grep -c 192.0.2.1 "$T/socks.log")" -eq 0
+
+# --- network.dns.mode: upstream -------------------------------------------
+# A resolver of the test's own on 127.0.0.1 answers every name with the
+# namespace server's address; the sandbox then connects by address.
+"$PYTHON" "$GW_SRCDIR/tests/helpers/dns-answer.py" "$DNS_PORT" "$NET.2" \
+    "$T/dns.log" &
+pids="$pids $!"
+cat >"$POLICY/10-user2.yaml" <<EOF
+users: [$TEST_USER2]
+network:
+  upstream: { socks5: "127.0.0.1:$LOG_PORT" }
+  dns: { mode: upstream, server: "127.0.0.1:$DNS_PORT" }
+  domains: { allow: ["*.gw.test"], deny: ["denied.gw.test"] }
+  cidrs: { allow: ["$NET.0/24"] }
+EOF
+"$GWCTL" -S "$SOCK" reload >/dev/null
+is "dns upstream: the name resolves to the resolver's answer" \
+    "$("${GW_EXEC2[@]}" getent ahostsv4 up.gw.test </dev/null |
+    awk 'NR == 1 { print $1 }')" "$NET.2"
+ok "which the test resolver was asked" grep -qx up.gw.test "$T/dns.log"
+is "and the connection goes by address through the proxy" \
+    "$("${GW_EXEC2[@]}" curl -sS -m 10 "http://up.gw.test:$NS_PORT/" \
+    </dev/null)" hello-from-netns
+"${GW_EXEC2[@]}" getent hosts denied.gw.test </dev/null >/dev/null
+is "dns upstream: a denied name is NXDOMAIN" $? 2
+ok "without a query to the resolver" \
+    test "$(grep -c denied "$T/dns.log")" -eq 0
 
 # --- the proxy goes away, hangs, the netstack dies ---------------------------
 kill "$socks_pid"
