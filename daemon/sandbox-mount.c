@@ -49,8 +49,8 @@ static gid_t	peer_gid;
  * Switch the file system identity used for path lookups and creation.
  * setfsuid() reports no error, so read the result back and fail closed.
  */
-static void
-fsid_set(uid_t uid, gid_t gid)
+void
+sandbox_fsid_set(uid_t uid, gid_t gid)
 {
 	setfsgid(gid);
 	setfsuid(uid);
@@ -144,14 +144,14 @@ own_create(int dir, const char *name, int file)
 	int	r, saved_errno;
 
 	fsid_get(&ou, &og);
-	fsid_set(0, 0);
+	sandbox_fsid_set(0, 0);
 	if (file)
 		r = openat(dir, name, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC |
 		    O_NOFOLLOW, 0444);
 	else
 		r = mkdirat(dir, name, 0755);
 	saved_errno = errno;
-	fsid_set(ou, og);
+	sandbox_fsid_set(ou, og);
 	errno = saved_errno;
 	return (r);
 }
@@ -174,10 +174,10 @@ open_mkdir_beneath_leaf(int root, const char *path, int leaf)
 	int	r, saved_errno;
 
 	fsid_get(&ou, &og);
-	fsid_set(peer_uid, peer_gid);
+	sandbox_fsid_set(peer_uid, peer_gid);
 	r = open_mkdir_beneath_as(root, path, leaf);
 	saved_errno = errno;
-	fsid_set(ou, og);
+	sandbox_fsid_set(ou, og);
 	errno = saved_errno;
 	return (r);
 }
@@ -296,11 +296,11 @@ bind_path(int root, const char *src, unsigned int attrs, int asroot)
 	how.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW;
 	how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
 	if (!asroot)
-		fsid_set(peer_uid, peer_gid);
+		sandbox_fsid_set(peer_uid, peer_gid);
 	sfd = syscall(SYS_openat2, AT_FDCWD, src, &how, sizeof(how));
 	if (!asroot) {
 		saved_errno = errno;
-		fsid_set(0, 0);
+		sandbox_fsid_set(0, 0);
 		errno = saved_errno;
 	}
 	if (sfd == -1)
@@ -686,7 +686,7 @@ mount_deny_read(int root, char *const *paths)
 	if (mount_setattr(empty, "", AT_EMPTY_PATH, &attr, sizeof(attr)) == -1)
 		sandbox_init_fail(errno, "deny_read: make it read-only");
 
-	fsid_set(peer_uid, peer_gid);
+	sandbox_fsid_set(peer_uid, peer_gid);
 	for (; *paths != NULL; paths++) {
 		if ((fd = open_deny_target(root, *paths, "deny_read",
 		    &st)) == -1)
@@ -707,7 +707,7 @@ mount_deny_read(int root, char *const *paths)
 		close(tree);
 		close(fd);
 	}
-	fsid_set(0, 0);
+	sandbox_fsid_set(0, 0);
 }
 
 /*
@@ -759,7 +759,7 @@ mount_deny_write(int root, char *const *paths)
 
 	if (paths == NULL || *paths == NULL)
 		return;
-	fsid_set(peer_uid, peer_gid);
+	sandbox_fsid_set(peer_uid, peer_gid);
 	for (; *paths != NULL; paths++) {
 		fd = open_deny_target(root, *paths, "deny_write", &st);
 		if (fd == -1 && errno == ENOENT && creatable(root, *paths))
@@ -782,7 +782,7 @@ mount_deny_write(int root, char *const *paths)
 		close(tree);
 		close(fd);
 	}
-	fsid_set(0, 0);
+	sandbox_fsid_set(0, 0);
 }
 
 /*
@@ -897,7 +897,7 @@ sandbox_mount_setup(const struct sandbox_spec *spec)
 	peer_uid = spec->uid;
 	peer_gid = spec->gid;
 	/* Our own tmpfs is root's; host sources are opened as the peer. */
-	fsid_set(0, 0);
+	sandbox_fsid_set(0, 0);
 
 	/* Nothing we mount may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
@@ -954,6 +954,6 @@ sandbox_mount_setup(const struct sandbox_spec *spec)
 		sandbox_init_fail(errno, "detach the old root");
 	if (chdir("/") == -1)
 		sandbox_init_fail(errno, "chdir /");
-	fsid_set(peer_uid, peer_gid);
+	sandbox_fsid_set(peer_uid, peer_gid);
 	enter_cwd(spec);
 }

@@ -179,17 +179,6 @@ sandbox_protect_masked(char *const *mask, const char *name)
 static uid_t	peer_uid;
 static gid_t	peer_gid;
 
-/* As in sandbox-mount.c: setfsuid() reports nothing, so read it back. */
-static void
-fsid(uid_t uid, gid_t gid)
-{
-	setfsgid(gid);
-	setfsuid(uid);
-	if ((uid_t)setfsuid(-1) != uid || (gid_t)setfsgid(-1) != gid)
-		sandbox_init_fail(0, "cannot switch the file system identity"
-		    " to %u:%u", (unsigned)uid, (unsigned)gid);
-}
-
 struct walk {
 	int		 root;		/* the new tree */
 	int		 empty;		/* tmpfs holding the empty file */
@@ -510,7 +499,7 @@ sandbox_protect_mount(int root, const struct sandbox_spec *spec)
 	    sizeof(attr)) == -1)
 		sandbox_init_fail(errno, "filesystem.mask: make it read-only");
 
-	fsid(peer_uid, peer_gid);
+	sandbox_fsid_set(peer_uid, peer_gid);
 	if (spec->protect) {
 		if (spec->cwd_mode != CWD_NONE)
 			protect_root(root, spec->cwd);
@@ -526,7 +515,7 @@ sandbox_protect_mount(int root, const struct sandbox_spec *spec)
 	for (i = 0; i < n; i++)
 		if (!nested(tops[i], tops, n, i))
 			walk_top(&w, tops[i]);
-	fsid(0, 0);
+	sandbox_fsid_set(0, 0);
 	close(w.empty);
 }
 
