@@ -61,6 +61,8 @@ install -m 755 -o "$TEST_USER" "$GW_BUILDDIR/tests/helpers/try-syscall" \
     "$WORK/try-syscall"
 
 start_daemon --audit enable
+# The socket is bound before audit is set up: wait for the log line.
+wait_for "the audit log line" grep -q "kernel audit enabled" "$T/daemon.log"
 contains "greywalld says it enabled kernel audit" "$(cat "$T/daemon.log")" \
     "kernel audit enabled (--audit enable)"
 is "kernel audit is on while greywalld runs" "$(audit_get)" "1 0"
@@ -191,8 +193,12 @@ diag "summary (events, dropped): $sum"
 ok "the summary counts thousands of denials" test "${sum%% *}" -gt 1000
 rss1=$(rss)
 diag "greywalld VmRSS: $rss0 kB before, $rss1 kB after"
-ok "greywalld's memory stayed bounded (under 16 MB more)" \
-    test $((rss1 - rss0)) -lt 16384
+# Under ASan, freed memory waits in its quarantine (256 MB by default)
+# before it is reused, so growth there says little: allow more.
+bound=16384
+ldd "$GREYWALLD" 2>/dev/null | grep -q libasan && bound=131072
+ok "greywalld's memory stayed bounded ($(( (rss1 - rss0) / 1024 )) MB more, under $((bound / 1024)))" \
+    test $((rss1 - rss0)) -lt "$bound"
 
 stop_daemon
 is "greywalld disabled kernel audit again at exit" "$(audit_get)" "0 0"
