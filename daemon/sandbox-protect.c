@@ -580,34 +580,14 @@ fail:
 int
 sandbox_protect_install(int sock)
 {
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	}		 cbuf;
-	struct msghdr	 mh;
-	struct cmsghdr	*cm;
-	struct iovec	 iov;
-	char		 c = 'L';
-	int		 fd, saved;
+	char	c = 'L';
+	int	fd, saved;
 
 	fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
 	    SECCOMP_FILTER_FLAG_NEW_LISTENER, &notify_filter);
 	if (fd == -1)
 		return (-1);
-	memset(&mh, 0, sizeof(mh));
-	memset(&cbuf, 0, sizeof(cbuf));
-	iov.iov_base = &c;
-	iov.iov_len = 1;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cbuf.buf;
-	mh.msg_controllen = sizeof(cbuf.buf);
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	if (sendmsg(sock, &mh, MSG_NOSIGNAL) != 1) {
+	if (fd_sendmsg(sock, &c, 1, fd) != 1) {
 		saved = errno;
 		close(fd);
 		errno = saved;
@@ -621,36 +601,17 @@ sandbox_protect_install(int sock)
 int
 sandbox_protect_listener(int sock)
 {
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	}		 cbuf;
-	struct msghdr	 mh;
-	struct cmsghdr	*cm;
-	struct iovec	 iov;
-	char		 c;
-	int		 fd = -1;
-	ssize_t		 n;
+	char	c;
+	int	fd;
+	ssize_t	n;
 
-	memset(&mh, 0, sizeof(mh));
-	iov.iov_base = &c;
-	iov.iov_len = 1;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cbuf.buf;
-	mh.msg_controllen = sizeof(cbuf.buf);
 	do {
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		n = fd_recvmsg(sock, &c, 1, &fd, 0);
 	} while (n == -1 && errno == EINTR);
-	if (n != 1) {
-		errno = n == 0 ? EPIPE : errno;
+	if (n == 0)
+		errno = EPIPE;
+	if (n != 1)
 		return (-1);
-	}
-	cm = CMSG_FIRSTHDR(&mh);
-	if (cm != NULL && cm->cmsg_level == SOL_SOCKET &&
-	    cm->cmsg_type == SCM_RIGHTS &&
-	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
 	if (fd == -1)
 		errno = EBADMSG;
 	return (fd);
