@@ -627,6 +627,7 @@ void		 sandbox_ns_setup(void);
 
 /* sandbox-mount.c */
 void		 sandbox_fsid_set(uid_t, gid_t);
+int		 sandbox_mount_ro_self(int);
 int		 sandbox_mount_cwd_tree(int);
 void		 sandbox_mount_setup(const struct sandbox_spec *);
 const char	*sandbox_mount_system_path(size_t);

@@ -744,6 +744,28 @@ creatable(int root, const char *path)
 }
 
 /*
+ * Bind what fd (an O_PATH fd in the new tree) names read-only onto
+ * itself, with everything below it. Returns 0, or -1 with errno.
+ */
+int
+sandbox_mount_ro_self(int fd)
+{
+	_cleanup_close_ int	 tree = -1;
+	struct mount_attr	 attr;
+
+	tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+	    AT_EMPTY_PATH | AT_RECURSIVE);
+	memset(&attr, 0, sizeof(attr));
+	attr.attr_set = MOUNT_ATTR_RDONLY;
+	if (tree == -1 || mount_setattr(tree, "", AT_EMPTY_PATH |
+	    AT_RECURSIVE, &attr, sizeof(attr)) == -1 ||
+	    move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH |
+	    MOVE_MOUNT_T_EMPTY_PATH) == -1)
+		return (-1);
+	return (0);
+}
+
+/*
  * deny_write, after the binds and before deny_read: an existing path is
  * bound onto itself read-only, so nothing beneath it can be changed. A
  * path that does not exist yet where the peer could create it cannot be
@@ -753,9 +775,8 @@ creatable(int root, const char *path)
 static void
 mount_deny_write(int root, char *const *paths)
 {
-	struct mount_attr	 attr;
 	struct stat		 st;
-	int			 fd, tree;
+	int			 fd;
 
 	if (paths == NULL || *paths == NULL)
 		return;
@@ -769,17 +790,9 @@ mount_deny_write(int root, char *const *paths)
 			    *paths);
 		if (fd == -1)
 			continue;
-		tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-		    AT_EMPTY_PATH | AT_RECURSIVE);
-		memset(&attr, 0, sizeof(attr));
-		attr.attr_set = MOUNT_ATTR_RDONLY;
-		if (tree == -1 || mount_setattr(tree, "", AT_EMPTY_PATH |
-		    AT_RECURSIVE, &attr, sizeof(attr)) == -1 ||
-		    move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH |
-		    MOVE_MOUNT_T_EMPTY_PATH) == -1)
+		if (sandbox_mount_ro_self(fd) == -1)
 			sandbox_init_fail(errno, "filesystem.deny_write path"
 			    " '%s'", *paths);
-		close(tree);
 		close(fd);
 	}
 	sandbox_fsid_set(0, 0);

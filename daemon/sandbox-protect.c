@@ -226,8 +226,7 @@ gitdir_path(const char *path)
 static void
 bind_ro(int dir, const char *name, const char *path)
 {
-	_cleanup_close_ int	 fd = -1, tree = -1;
-	struct mount_attr	 attr;
+	_cleanup_close_ int	 fd = -1;
 	struct open_how		 how;
 
 	memset(&how, 0, sizeof(how));
@@ -236,14 +235,7 @@ bind_ro(int dir, const char *name, const char *path)
 	if ((fd = syscall(SYS_openat2, dir, name, &how, sizeof(how))) == -1)
 		sandbox_init_fail(errno, "filesystem.protected: open '%s/%s'",
 		    path, name);
-	tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
-	    AT_EMPTY_PATH | AT_RECURSIVE);
-	memset(&attr, 0, sizeof(attr));
-	attr.attr_set = MOUNT_ATTR_RDONLY;
-	if (tree == -1 || mount_setattr(tree, "", AT_EMPTY_PATH |
-	    AT_RECURSIVE, &attr, sizeof(attr)) == -1 ||
-	    move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH |
-	    MOVE_MOUNT_T_EMPTY_PATH) == -1)
+	if (sandbox_mount_ro_self(fd) == -1)
 		sandbox_init_fail(errno, "filesystem.protected: make '%s/%s'"
 		    " read-only", path, name);
 }
