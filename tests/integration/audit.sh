@@ -13,28 +13,8 @@ setup_user
 setup_user2
 setup_dirs
 
-# audit.py get | set 0|1: the kernel's audit_status (enabled, auditd pid).
-cat >"$T/audit.py" <<'EOF'
-import socket, struct, sys
-AUDIT_GET, AUDIT_SET = 1000, 1001
-s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 9)  # NETLINK_AUDIT
-s.bind((0, 0))
-if sys.argv[1] == "get":
-    s.send(struct.pack("=IHHII", 16, AUDIT_GET, 1, 1, 0))
-    while True:
-        d = s.recv(65536)
-        if struct.unpack("=H", d[4:6])[0] == AUDIT_GET:
-            st = struct.unpack("=9I", d[16:52])
-            print(st[1], st[3])
-            break
-else:
-    st = struct.pack("=9I", 1, int(sys.argv[2]), 0, 0, 0, 0, 0, 0, 0)
-    s.send(struct.pack("=IHHII", 16 + len(st) + 4, AUDIT_SET, 5, 1, 0) +
-        st + b"\0" * 4)
-    d = s.recv(65536)
-    sys.exit(struct.unpack("=i", d[16:20])[0] != 0)
-EOF
-audit_get() { "$PYTHON" "$T/audit.py" get; }
+AUDIT_PY="$GW_SRCDIR/tests/helpers/audit-status.py"
+audit_get() { "$PYTHON" "$AUDIT_PY" get; }
 read -r audit_was auditd <<<"$(audit_get)"
 [ "${auditd:-1}" = 0 ] ||
     skip_all "an audit daemon (pid $auditd) owns kernel audit here"
@@ -42,7 +22,7 @@ read -r audit_was auditd <<<"$(audit_get)"
 # The second user's working directory, like $WORK.
 W2=$(mktemp -d "$TEST_HOME2/work.XXXXXX") || bail "mktemp"
 chown "$TEST_USER2" "$W2"
-trap '"$PYTHON" "$T/audit.py" set "$audit_was"; rm -rf "$W2"; cleanup' EXIT
+trap '"$PYTHON" "$AUDIT_PY" set "$audit_was"; rm -rf "$W2"; cleanup' EXIT
 [ -r /proc/sys/kernel/seccomp/actions_logged ] &&
     grep -qw errno /proc/sys/kernel/seccomp/actions_logged ||
     skip_all "kernel.seccomp.actions_logged does not log errno"
@@ -50,7 +30,7 @@ trap '"$PYTHON" "$T/audit.py" set "$audit_was"; rm -rf "$W2"; cleanup' EXIT
 plan 29
 
 # The tests below need audit off to start with (--audit enable's job).
-"$PYTHON" "$T/audit.py" set 0
+"$PYTHON" "$AUDIT_PY" set 0
 
 cat >"$POLICY/00-test.yaml" <<P
 default: true
@@ -204,7 +184,7 @@ stop_daemon
 is "greywalld disabled kernel audit again at exit" "$(audit_get)" "0 0"
 
 # --- --audit off: nothing is read, even with audit on -----------------------
-"$PYTHON" "$T/audit.py" set 1
+"$PYTHON" "$AUDIT_PY" set 1
 start_daemon --audit off
 gw_exec --json "$WORK/off.json" ./try-syscall ptrace >/dev/null </dev/null
 is "--audit off: no events" "$(cat "$WORK/off.json")" \
@@ -218,6 +198,6 @@ contains "auto: events while audit is on" "$(cat "$WORK/auto.json")" \
     '"target": "ptrace"'
 stop_daemon
 is "auto leaves kernel audit on, as it was found" "$(audit_get)" "1 0"
-"$PYTHON" "$T/audit.py" set "$audit_was"
+"$PYTHON" "$AUDIT_PY" set "$audit_was"
 
 done_testing

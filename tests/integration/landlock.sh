@@ -220,34 +220,14 @@ ok "(no Landlock warning)" test "${err#*warning}" = "$err"
 # Kernel audit records of the command's denials (ABI 7). Without an
 # audit daemon the kernel prints them, but only while audit is enabled:
 # enable it for this check if it is off, and put it back.
-cat >"$T/audit.py" <<'EOF'
-# audit.py get | set 0|1: the kernel's audit_status (enabled, auditd pid).
-import socket, struct, sys
-AUDIT_GET, AUDIT_SET, NLMSG_ERROR = 1000, 1001, 2
-s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 9)  # NETLINK_AUDIT
-s.bind((0, 0))
-if sys.argv[1] == "get":
-    s.send(struct.pack("=IHHII", 16, AUDIT_GET, 1, 1, 0))
-    while True:
-        d = s.recv(65536)
-        if struct.unpack("=H", d[4:6])[0] == AUDIT_GET:
-            st = struct.unpack("=9I", d[16:52])
-            print(st[1], st[3])
-            break
-else:
-    st = struct.pack("=9I", 1, int(sys.argv[2]), 0, 0, 0, 0, 0, 0, 0)
-    s.send(struct.pack("=IHHII", 16 + len(st) + 4, AUDIT_SET, 5, 1, 0) +
-        st + b"\0" * 4)
-    d = s.recv(65536)
-    sys.exit(struct.unpack("=i", d[16:20])[0] != 0)
-EOF
-read -r audit_was auditd <<<"$("$PYTHON" "$T/audit.py" get)"
+AUDIT_PY="$GW_SRCDIR/tests/helpers/audit-status.py"
+read -r audit_was auditd <<<"$("$PYTHON" "$AUDIT_PY" get)"
 if [ "${auditd:-1}" != 0 ]; then
 	t_count=$((t_count + 1))
 	echo "ok $t_count # SKIP an audit daemon (pid $auditd) takes the records"
 else
-	[ "$audit_was" = 0 ] && "$PYTHON" "$T/audit.py" set 1
-	trap 'cleanup; [ "$audit_was" = 0 ] && "$PYTHON" "$T/audit.py" set 0' \
+	[ "$audit_was" = 0 ] && "$PYTHON" "$AUDIT_PY" set 1
+	trap 'cleanup; [ "$audit_was" = 0 ] && "$PYTHON" "$AUDIT_PY" set 0' \
 	    EXIT
 	n=$(nsandboxes)
 	run ls -A "$TEST_HOME"
@@ -259,7 +239,7 @@ else
 	rec=$(dmesg | grep "type=1423 .* domain=$domain " | tail -1)
 	contains "the denial is in the kernel log (audit type 1423)" "$rec" \
 	    "domain=$domain blockers=fs.read_dir path=\"$TEST_HOME\""
-	[ "$audit_was" = 0 ] && "$PYTHON" "$T/audit.py" set 0
+	[ "$audit_was" = 0 ] && "$PYTHON" "$AUDIT_PY" set 0
 	trap cleanup EXIT
 fi
 stop_daemon
