@@ -310,12 +310,13 @@ sandbox_pid_cb(int fd __unused, short ev __unused, void *arg)
 	sandbox_free(sb);
 }
 
+/*
+ * Everything a sandbox holds, whether it ran or its start failed halfway
+ * (calloc'd, fds -1, not on the list).
+ */
 static void
-sandbox_free(struct sandbox *sb)
+sandbox_release(struct sandbox *sb)
 {
-	TAILQ_REMOVE(&sandboxes, sb, entry);
-	if (sb->conn != NULL)
-		sb->conn->sb = NULL;
 	if (sb->ev_pid != NULL)
 		event_free(sb->ev_pid);
 	if (sb->ev_status != NULL)
@@ -339,6 +340,15 @@ sandbox_free(struct sandbox *sb)
 	free(sb->cwd);
 	free(sb->failure);
 	free(sb);
+}
+
+static void
+sandbox_free(struct sandbox *sb)
+{
+	TAILQ_REMOVE(&sandboxes, sb, entry);
+	if (sb->conn != NULL)
+		sb->conn->sb = NULL;
+	sandbox_release(sb);
 }
 
 /* Narrow eff by one scalar value, as the gw exec flags ask. */
@@ -904,18 +914,8 @@ fail:
 	saved_errno = errno;
 	sandbox_cgroup_destroy(&cg);
 	netstack_slot_put(net_slot);
-	if (sb != NULL) {
-		sandbox_inbound_close(sb);
-		if (sb->statusfd >= 0)
-			close(sb->statusfd);
-		netstack_slot_put(sb->net_slot);
-		events_sandbox_free(sb);
-		free(sb->net);
-		free(sb->user);
-		free(sb->cmdline);
-		free(sb->cwd);
-		free(sb);
-	}
+	if (sb != NULL)
+		sandbox_release(sb);
 	if (!refused)
 		control_send_error(c, GW_ERR_INTERNAL, "cannot create the"
 		    " sandbox: %s", strerror(saved_errno));
