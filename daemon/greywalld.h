@@ -153,7 +153,8 @@ struct init_msg {
 #define NET_SLOTS		254	/* lwIP numbers netifs with a u8 */
 #define NET_SANDBOX4_BASE	0x0a590000U	/* 10.89.0.SLOT/32 */
 #define NET_SANDBOX4_MASK	0xffff0000U
-#define NET_SANDBOX6_PREFIX	"fd67:7779:6600::"	/* :SLOT::2/128 */
+/* fd67:7779:6600::/48; a sandbox is fd67:7779:6600:SLOT::2/128. */
+#define NET_SANDBOX6_PREFIX	{ 0xfd, 0x67, 0x77, 0x79, 0x66, 0x00 }
 
 /* Messages between greywalld and its netstack helper. */
 enum nsmsg_type {

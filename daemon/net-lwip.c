@@ -1168,7 +1168,7 @@ static int
 bad_dst6(const uint8_t *d, const uint8_t *src)
 {
 	static const uint8_t	zero[16];
-	struct in6_addr		pfx;
+	static const uint8_t	pfx[] = NET_SANDBOX6_PREFIX;
 	uint8_t			infra[16];
 
 	if (d[0] == 0xff || (d[0] == 0xfe && (d[1] & 0xc0) == 0x80) ||
@@ -1176,8 +1176,7 @@ bad_dst6(const uint8_t *d, const uint8_t *src)
 	    memcmp(d, zero, 10) == 0 ||		/* v4-mapped, compatible */
 	    memcmp(d, src, 16) == 0)
 		return (1);
-	inet_pton(AF_INET6, NET_SANDBOX6_PREFIX, &pfx);
-	if (memcmp(d, pfx.s6_addr, 6) == 0)
+	if (memcmp(d, pfx, sizeof(pfx)) == 0)
 		return (1);
 	fakeip_infra_addr(FAKEIP_RESOLVER, AF_INET6, infra);
 	if (memcmp(d, infra, 15) == 0) {

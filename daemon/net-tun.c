@@ -196,7 +196,10 @@ net_sandbox_addr4(int slot, struct in_addr *a)
 void
 net_sandbox_addr6(int slot, struct in6_addr *a)
 {
-	inet_pton(AF_INET6, NET_SANDBOX6_PREFIX, a);
+	static const uint8_t	pfx[] = NET_SANDBOX6_PREFIX;
+
+	memset(a, 0, sizeof(*a));
+	memcpy(a->s6_addr, pfx, sizeof(pfx));
 	a->s6_addr[6] = slot >> 8;
 	a->s6_addr[7] = slot & 0xff;
 	a->s6_addr[15] = 2;
