@@ -799,27 +799,41 @@ mount_deny_write(int root, char *const *paths)
 }
 
 /*
- * Replace /etc/NAME in the new root by a read-only file holding text: a
- * file of its own small tmpfs, bound over the host's. When the host's is
- * a link (systemd-resolved's resolv.conf points into /run), the file goes
- * where the link points, which is then on the sandbox's own /run.
+ * A small detached tmpfs that holds the files the sandbox gets in place
+ * of the host's /etc ones.
  */
-static void
-mount_etc_file(int root, const char *name, const char *text, size_t len)
+static int
+etc_files_tmpfs(void)
 {
-	_cleanup_close_ int	 fs = -1, mnt = -1, fd = -1, file = -1;
-	_cleanup_close_ int	 target = -1;
-	struct mount_attr	 attr;
-	struct stat		 st;
-	char			 link[PATH_MAX - 16], path[PATH_MAX];
-	ssize_t			 n;
+	_cleanup_close_ int	 fs = -1;
+	int			 mnt;
 
 	if ((fs = fsopen("tmpfs", FSOPEN_CLOEXEC)) == -1 ||
 	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0755", 0) == -1 ||
 	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == -1 ||
 	    (mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID |
 	    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) == -1)
-		sandbox_init_fail(errno, "/etc/%s: create its tmpfs", name);
+		sandbox_init_fail(errno, "create the tmpfs for /etc files");
+	return (mnt);
+}
+
+/*
+ * Replace /etc/NAME in the new root by a read-only file holding text,
+ * made on mnt (etc_files_tmpfs) and bound over the host's. When the
+ * host's is a link (systemd-resolved's resolv.conf points into /run), the
+ * file goes where the link points, which is then on the sandbox's own
+ * /run.
+ */
+static void
+mount_etc_file(int root, int mnt, const char *name, const char *text,
+    size_t len)
+{
+	_cleanup_close_ int	 fd = -1, file = -1, target = -1;
+	struct mount_attr	 attr;
+	struct stat		 st;
+	char			 link[PATH_MAX - 16], path[PATH_MAX];
+	ssize_t			 n;
+
 	if ((fd = openat(mnt, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 	    0644)) == -1 || write(fd, text, len) != (ssize_t)len)
 		sandbox_init_fail(errno, "/etc/%s: write it", name);
@@ -862,7 +876,7 @@ mount_etc_file(int root, const char *name, const char *text, size_t len)
 
 /* The sandbox's only resolver is its netstack. */
 static void
-mount_resolv(int root)
+mount_resolv(int root, int mnt)
 {
 	char	text[256], addr[INET_ADDRSTRLEN];
 	uint8_t	a[4];
@@ -872,7 +886,7 @@ mount_resolv(int root)
 	inet_ntop(AF_INET, a, addr, sizeof(addr));
 	len = snprintf(text, sizeof(text), "# greywall: the sandbox's only"
 	    " resolver is its netstack.\nnameserver %s\n", addr);
-	mount_etc_file(root, "resolv.conf", text, len);
+	mount_etc_file(root, mnt, "resolv.conf", text, len);
 }
 
 /*
@@ -880,7 +894,7 @@ mount_resolv(int root)
  * sandbox's own host name added, so that a lookup of it stays local.
  */
 static void
-mount_hosts(int root)
+mount_hosts(int root, int mnt)
 {
 	_cleanup_free_ char	*text = NULL;
 	_cleanup_close_ int	 fd = -1;
@@ -898,13 +912,14 @@ mount_hosts(int root)
 			len += n;
 	memcpy(text + len, self, sizeof(self) - 1);
 	len += sizeof(self) - 1;
-	mount_etc_file(root, "hosts", text, len);
+	mount_etc_file(root, mnt, "hosts", text, len);
 }
 
 void
 sandbox_mount_setup(const struct sandbox_spec *spec)
 {
 	_cleanup_close_ int	 fs = -1, root = -1;
+	int			 etc;
 	struct mount_attr	 attr;
 
 	peer_uid = spec->uid;
@@ -936,9 +951,11 @@ sandbox_mount_setup(const struct sandbox_spec *spec)
 	mount_fs(root, "run", "tmpfs", "0755", MOUNT_ATTR_NOSUID |
 	    MOUNT_ATTR_NODEV);
 	mount_dev(root, spec->tty_gid);
-	mount_hosts(root);
+	etc = etc_files_tmpfs();
+	mount_hosts(root, etc);
 	if (spec->net_slot > 0)
-		mount_resolv(root);
+		mount_resolv(root, etc);
+	close(etc);
 	mount_fs(root, "proc", "proc", NULL, MOUNT_ATTR_NOSUID |
 	    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	/* A sysfs of the new net namespace: the host's interfaces vanish. */
