@@ -1,16 +1,19 @@
 /*
- * Shared helpers for greywalld, gw and gwctl.
+ * Shared helpers for every program: greywalld, gw-netstack, gw, gwctl.
+ * libc only.
  *
  * Convention: functions return 0 on success and -1 with errno set on
- * failure. Nothing in common/ logs; callers decide what to say.
+ * failure. Nothing in common/ logs except log.c itself; callers decide
+ * what to say.
  */
-#ifndef GW_UTIL_H
-#define GW_UTIL_H
+#ifndef GW_COMMON_H
+#define GW_COMMON_H
 
 #include <sys/types.h>
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdarg.h>
 #include <stdlib.h>
 
 #define _cleanup_(f)	__attribute__((cleanup(f)))
@@ -39,4 +42,21 @@ void	 str_sanitize(char *);
 void	 str_display(char *, size_t, const char *, size_t);
 int	 port_parse(const char *, uint16_t *);
 
-#endif /* GW_UTIL_H */
+/* util.c */
+
+/*
+ * log.c: daemon logging: stderr when in the foreground or under systemd,
+ * else syslog.
+ */
+void	log_init(int, int);
+void	log_setverbose(int);
+void	log_warn(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_info(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	log_debug(const char *, ...) __attribute__((format(printf, 1, 2)));
+void	fatal(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+void	fatalx(const char *, ...)
+	    __attribute__((format(printf, 1, 2), noreturn));
+
+#endif /* GW_COMMON_H */

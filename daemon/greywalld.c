@@ -33,6 +33,7 @@ struct gw_config	 gw_conf = {
 	.max_conn_per_uid = 16,
 	.max_sandboxes_per_uid = 8,
 	.net_user = GW_NET_USER,
+	.netstack_path = GW_NETSTACK_PATH,
 };
 
 static void
@@ -42,6 +43,7 @@ usage(FILE *f)
 	    "usage: greywalld [-fdv] [-s socket] [-P dir]\n"
 	    "                 [--admin-group group] [--max-connections n]\n"
 	    "                 [--max-sandboxes n] [--net-user user]\n"
+	    "                 [--netstack path]\n"
 	    "                 [--audit auto|enable|off]\n"
 	    "       greywalld -n [-P dir] [-u user]\n"
 	    "  -f, --foreground        do not detach; log to stderr\n"
@@ -58,6 +60,8 @@ usage(FILE *f)
 	    "      --max-sandboxes N   live sandboxes per uid (default 8)\n"
 	    "      --net-user USER     the netstack helper's user (default "
 	    GW_NET_USER ")\n"
+	    "      --netstack PATH     the netstack helper program (default\n"
+	    "                          " GW_NETSTACK_PATH ")\n"
 	    "      --audit MODE        kernel audit records as events: auto"
 	    " (read\n"
 	    "                          them if audit is on), enable (turn it"
@@ -96,16 +100,6 @@ policy_warn_unenforced(void)
 	if (policyset_unenforced(&gw_policy, buf, sizeof(buf)) > 0)
 		log_warnx("policy keys this greywalld does not enforce yet:"
 		    " %s", buf);
-}
-
-void
-policy_error_format(const struct policy_error *err, char *buf, size_t len)
-{
-	if (err->line > 0)
-		snprintf(buf, len, "%s:%u:%u: %s", err->file, err->line,
-		    err->col, err->msg);
-	else
-		snprintf(buf, len, "%s: %s", err->file, err->msg);
 }
 
 /*
@@ -231,6 +225,7 @@ main(int argc, char *argv[])
 		{ "max-connections", required_argument, NULL, 'C' },
 		{ "max-sandboxes", required_argument, NULL, 'M' },
 		{ "net-user", required_argument, NULL, 'N' },
+		{ "netstack", required_argument, NULL, 'X' },
 		{ "audit", required_argument, NULL, 'a' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -284,6 +279,9 @@ main(int argc, char *argv[])
 		case 'N':
 			gw_conf.net_user = optarg;
 			break;
+		case 'X':
+			gw_conf.netstack_path = optarg;
+			break;
 		case 'a':
 			if (strcmp(optarg, "auto") == 0)
 				gw_conf.audit_mode = AUDIT_MODE_AUTO;
@@ -324,6 +322,8 @@ main(int argc, char *argv[])
 		close(fd);
 
 	log_init(foreground, verbose);
+	gw_conf.log_stderr = foreground;
+	gw_conf.log_verbose = verbose;
 	status_init();
 	if (geteuid() != 0)
 		fatalx("must run as root: it creates namespaces and mounts");

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net.h"
+#include "match.h"
 
 #define LABEL_MAX	63
 

@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "net.h"
+#include "netstack.h"
 
 #define DNS_QR			0x8000
 #define DNS_OPCODE_MASK		0x7800

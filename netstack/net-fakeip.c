@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net.h"
+#include "netstack.h"
 
 #define FAKEIP_V4_NET		0xc6120000u	/* 198.18.0.0/15 */
 #define FAKEIP_V4_MASK		0xfffe0000u
@@ -302,24 +302,6 @@ fakeip_is_pool(int family, const void *addr)
 		return (0);
 	a = (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
 	return ((a & FAKEIP_V4_MASK) == FAKEIP_V4_NET);
-}
-
-/* An infrastructure address: 198.18.0.N or fd67:7779:6661::N. */
-void
-fakeip_infra_addr(enum fakeip_infra which, int family, void *out)
-{
-	uint8_t	*p = out;
-
-	if (family == AF_INET6) {
-		memcpy(p, fakeip_v6_net, sizeof(fakeip_v6_net));
-		p += sizeof(fakeip_v6_net);
-		p[0] = p[1] = p[2] = 0;
-	} else {
-		p[0] = FAKEIP_V4_NET >> 24;
-		p[1] = (FAKEIP_V4_NET >> 16) & 0xff;
-		p[2] = 0;
-	}
-	p[3] = (uint8_t)which;
 }
 
 /*

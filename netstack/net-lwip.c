@@ -34,8 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "greywalld.h"
-#include "net.h"
+#include "netstack.h"
 
 #ifdef LWIP_DEBUG
 #error "LWIP_DEBUG changes the layout of liblwip's structures"
@@ -162,6 +161,7 @@ static struct event		*ev_lwip, *ev_sweep, *ev_counters;
 
 /* The channel to greywalld (net-helper.c); -1 in the tests and fuzzers. */
 int				 net_event_fd = -1;
+struct event_base		*net_base;
 
 static void	flow_free(struct flow *);
 static ssize_t	dns_answer(struct nsb *, const uint8_t *, size_t, uint8_t *,
@@ -1115,9 +1115,9 @@ syn_in(struct nsb *sb, struct pbuf *p, int v6, const uint8_t *src,
 		ss = sb->upstream;
 	f->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
 	    SOCK_CLOEXEC, 0);
-	f->ev_read = event_new(gw_base, f->fd, EV_READ | EV_PERSIST,
+	f->ev_read = event_new(net_base, f->fd, EV_READ | EV_PERSIST,
 	    flow_read_cb, f);
-	f->ev_write = event_new(gw_base, f->fd, EV_WRITE, flow_write_cb, f);
+	f->ev_write = event_new(net_base, f->fd, EV_WRITE, flow_write_cb, f);
 	if (f->fd == -1 || f->ev_read == NULL || f->ev_write == NULL) {
 		f->syn = p;
 		flow_refuse(f, strerror(errno));
@@ -1405,7 +1405,7 @@ dns_forward(struct nsb *sb, const uint8_t *buf, size_t len,
 	    sb->dns.ss_family == AF_INET ? sizeof(struct sockaddr_in) :
 	    sizeof(struct sockaddr_in6)) == -1 ||
 	    send(q->fd, buf, len, 0) != (ssize_t)len ||
-	    (q->ev = event_new(gw_base, q->fd, EV_READ, dns_upstream_cb,
+	    (q->ev = event_new(net_base, q->fd, EV_READ, dns_upstream_cb,
 	    q)) == NULL || event_add(q->ev, &tv) == -1) {
 		if (q->ev != NULL)
 			event_free(q->ev);
@@ -1533,10 +1533,10 @@ net_lwip_init(void)
 	    udp_bind(dns_pcb, IP_ANY_TYPE, 53) != ERR_OK)
 		return (-1);
 	udp_recv(dns_pcb, dns_recv, NULL);
-	if ((ev_lwip = evtimer_new(gw_base, lwip_timer_cb, NULL)) == NULL ||
-	    (ev_sweep = event_new(gw_base, -1, EV_PERSIST, sweep_cb,
+	if ((ev_lwip = evtimer_new(net_base, lwip_timer_cb, NULL)) == NULL ||
+	    (ev_sweep = event_new(net_base, -1, EV_PERSIST, sweep_cb,
 	    NULL)) == NULL || event_add(ev_sweep, &tv) == -1 ||
-	    (ev_counters = event_new(gw_base, -1, EV_PERSIST, counters_cb,
+	    (ev_counters = event_new(net_base, -1, EV_PERSIST, counters_cb,
 	    NULL)) == NULL || event_add(ev_counters, &one) == -1)
 		return (-1);
 	net_lwip_timers();
@@ -1678,7 +1678,7 @@ net_lwip_attach(const struct nsmsg *m, size_t len, int tunfd)
 		goto out;
 	}
 
-	sb->ev_tun = event_new(gw_base, tunfd, EV_READ | EV_PERSIST,
+	sb->ev_tun = event_new(net_base, tunfd, EV_READ | EV_PERSIST,
 	    tun_read_cb, sb);
 	if (sb->ev_tun == NULL || event_add(sb->ev_tun, NULL) == -1)
 		goto out;
@@ -1756,9 +1756,9 @@ inbound_open(struct nsb *sb, u16_t port, int fd)
 	f->since = time(NULL);
 	snprintf(f->target, sizeof(f->target), "inbound 127.0.0.1:%u", port);
 	TAILQ_INSERT_TAIL(&sb->flows, f, entry);
-	f->ev_read = event_new(gw_base, fd, EV_READ | EV_PERSIST,
+	f->ev_read = event_new(net_base, fd, EV_READ | EV_PERSIST,
 	    flow_read_cb, f);
-	f->ev_write = event_new(gw_base, fd, EV_WRITE, flow_write_cb, f);
+	f->ev_write = event_new(net_base, fd, EV_WRITE, flow_write_cb, f);
 	if (f->ev_read == NULL || f->ev_write == NULL ||
 	    (pcb = tcp_new_ip_type(IPADDR_TYPE_V4)) == NULL) {
 		flow_abort(f);
@@ -1838,7 +1838,7 @@ net_lwip_listen(uint32_t id, uint16_t port, int fd)
 	in->port = port;
 	in->fd = fd;
 	in->paused = 0;
-	in->ev = event_new(gw_base, fd, EV_READ | EV_PERSIST,
+	in->ev = event_new(net_base, fd, EV_READ | EV_PERSIST,
 	    inbound_accept_cb, in);
 	if (in->ev == NULL || event_add(in->ev, NULL) == -1) {
 		if (in->ev != NULL)

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "greywalld.h"
+#include "netstack.h"
 
 #define SOCKS5_VER		5
 #define SOCKS5_AUTH_VER		1

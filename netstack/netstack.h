@@ -1,22 +1,29 @@
 /*
- * The sandbox network's pure logic: DNS messages, the fake-IP pool and the
- * destination rules. No I/O, no lwIP, no logging: buffers in, answers out,
- * so the netstack helper can call it and tests and fuzzers can drive it.
- * Self-contained: it needs nothing from greywalld.h.
+ * The netstack helper (gw-netstack): its own executable, unprivileged,
+ * with no file access, serving every sandbox's TUN with one lwIP stack.
+ * It may use common/, proto/ and lib/, never the daemon, the sandbox or
+ * the policy engine (the build's include path enforces it).
+ *
+ * net-dns.c and net-fakeip.c are pure: buffers in, answers out, so tests
+ * and fuzzers drive them directly.
  */
-#ifndef GW_NET_H
-#define GW_NET_H
+#ifndef GW_NETSTACK_H
+#define GW_NETSTACK_H
 
 #include <sys/types.h>
+#include <sys/queue.h>
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "common.h"
+#include "gw-protocol.h"
+#include "match.h"
 
 /*
  * net-dns.c
  */
 #define DNS_HDR_LEN		12
-#define DNS_NAME_MAX		253	/* text, without the trailing dot */
 #define DNS_REPLY_MAX		512	/* every reply built here fits */
 /*
  * TTL of synthetic answers, in seconds. Short, so that a name whose pool
@@ -62,12 +69,6 @@ ssize_t		 dns_tcp_frame(const uint8_t *, size_t);
 #define FAKEIP_CAP_DEFAULT	4096
 #define FAKEIP_CAP_MAX		130815	/* 198.18.1.0 to 198.19.255.254 */
 
-enum fakeip_infra {
-	FAKEIP_SANDBOX = 1,	/* the sandbox's own TUN address */
-	FAKEIP_HOST = 2,	/* the host loopback alias (allow_ports) */
-	FAKEIP_RESOLVER = 53,	/* the resolver in resolv.conf */
-};
-
 struct fakeip;
 
 struct fakeip	*fakeip_new(size_t, uint64_t);
@@ -75,22 +76,35 @@ void		 fakeip_free(struct fakeip *);
 int		 fakeip_assign(struct fakeip *, const char *, int, void *);
 const char	*fakeip_name(struct fakeip *, int, const void *);
 int		 fakeip_is_pool(int, const void *);
-void		 fakeip_infra_addr(enum fakeip_infra, int, void *);
 int		 fakeip_pin(struct fakeip *, int, const void *);
 int		 fakeip_unpin(struct fakeip *, int, const void *);
 size_t		 fakeip_count(const struct fakeip *);
 
-/* net-rules.c */
-struct net_rules;
+/* net-socks5.c */
+#define SOCKS5_METHOD_NONE	0x00
+#define SOCKS5_METHOD_USERPASS	0x02
+#define SOCKS5_METHOD_REFUSED	0xff
+size_t		 socks5_greeting(uint8_t *);
+int		 socks5_method(const uint8_t *);
+ssize_t		 socks5_auth(uint8_t *, size_t, const char *, const char *);
+int		 socks5_auth_status(const uint8_t *);
+ssize_t		 socks5_connect(uint8_t *, size_t, const char *, int,
+		    const void *, uint16_t);
+ssize_t		 socks5_reply_len(const uint8_t *);
+int		 socks5_reply_code(const uint8_t *, size_t);
+const char	*socks5_strerror(int);
 
-struct net_rules *net_rules_new(char *const *, char *const *, char *const *,
-		    char **);
-void		 net_rules_free(struct net_rules *);
-int		 net_rules_name(const struct net_rules *, const char *,
-		    const char **);
-int		 net_rules_addr(const struct net_rules *, int, const void *,
-		    const char **);
-int		 net_domain_covers(const char *, const char *);
-int		 net_cidr_covers(const char *, const char *);
+/* net-lwip.c */
+struct event_base;
+extern struct event_base *net_base;	/* the helper's own loop */
+extern int	 net_event_fd;	/* to greywalld, -1 in tests */
+int		 net_lwip_init(void);
+int		 net_lwip_attach(const struct nsmsg *, size_t, int);
+void		 net_lwip_detach(uint32_t);
+int		 net_lwip_listen(uint32_t, uint16_t, int);
+int		 net_lwip_input(uint32_t, const void *, size_t);
+void		 net_lwip_timers(void);
 
-#endif /* GW_NET_H */
+/* netstack.c: main() */
+
+#endif /* GW_NETSTACK_H */

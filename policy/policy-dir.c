@@ -19,7 +19,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "greywalld.h"
+#include "policy.h"
 
 #define POLICY_FILE_MAX	(1024 * 1024)
 

@@ -21,7 +21,7 @@
 
 #include <seccomp.h>
 
-#include "greywalld.h"
+#include "policy.h"
 
 #define DURATION_MAX	(365ULL * 86400)	/* a year, in seconds */
 #define DOMAIN_MAX	253			/* RFC 1035 */

@@ -14,7 +14,7 @@
 
 #include <yaml.h>
 
-#include "greywalld.h"
+#include "policy.h"
 
 /*
  * Bounds on the work one file can cause. A real policy is a few KiB and

@@ -11,8 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "greywalld.h"
-#include "net.h"
+#include "policy.h"
 
 void
 policy_clear(struct policy *p)
@@ -618,4 +617,15 @@ policy_path_expand(const char *path, const char *home, const char *cwd,
 		return (-1);
 	}
 	return (0);
+}
+
+/* "file:line:col: message", or "file: message" without a place. */
+void
+policy_error_format(const struct policy_error *err, char *buf, size_t len)
+{
+	if (err->line > 0)
+		snprintf(buf, len, "%s:%u:%u: %s", err->file, err->line,
+		    err->col, err->msg);
+	else
+		snprintf(buf, len, "%s: %s", err->file, err->msg);
 }

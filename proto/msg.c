@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "msg.h"
+#include "gw-protocol.h"
 
 struct gw_msgspec {
 	uint32_t	 type;

@@ -11,7 +11,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "greywalld.h"
+#include "gw-protocol.h"
 
 /* A fixed array holds a C string: a NUL inside it. Printable from here. */
 static int

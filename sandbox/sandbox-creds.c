@@ -14,7 +14,7 @@
 
 #include <cap-ng.h>
 
-#include "greywalld.h"
+#include "sandbox.h"
 
 void
 sandbox_creds_drop(const struct sandbox_spec *spec)

@@ -34,7 +34,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "greywalld.h"
+#include "sandbox.h"
 
 static int	init_statusfd = -1;
 
@@ -365,7 +365,7 @@ sandbox_init_run(struct sandbox_spec *spec)
 
 	/* While the host's /dev/net/tun is still in reach. */
 	if (spec->net_slot > 0) {
-		int tun = net_tun_create(spec->net_slot, spec->net_ipv6);
+		int tun = sandbox_tun_create(spec->net_slot, spec->net_ipv6);
 
 		init_send_tun(tun);
 		close(tun);

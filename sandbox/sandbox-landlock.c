@@ -31,7 +31,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "greywalld.h"
+#include "sandbox.h"
 
 /* Newer than Debian 12's <linux/landlock.h>: the kernel ABI's values. */
 #ifndef LANDLOCK_ACCESS_FS_TRUNCATE

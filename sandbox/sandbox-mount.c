@@ -35,8 +35,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "greywalld.h"
-#include "net.h"
+#include "sandbox.h"
 
 /* Where the new root is attached before pivot_root; only in our ns. */
 #define STAGING_DIR	"/tmp"
@@ -963,7 +962,7 @@ sandbox_mount_setup(const struct sandbox_spec *spec)
 	    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	mount_binds(root, spec);
 	/* After every bind, so that none can re-expose what these hide. */
-	hide_policy_dir(root, gw_conf.policy_dir);
+	hide_policy_dir(root, spec->policy_dir);
 	mount_deny_write(root, spec->deny_write);
 	/* Masks and protected paths; deny_read still goes on top. */
 	sandbox_protect_mount(root, spec);

@@ -23,7 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "greywalld.h"
+#include "sandbox.h"
 
 
 /*

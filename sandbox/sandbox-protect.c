@@ -87,7 +87,7 @@
 
 #include <seccomp.h>
 
-#include "greywalld.h"
+#include "sandbox.h"
 
 #define WALK_MAX	300000	/* directory entries looked at per sandbox */
 #define FOLLOW_MAX	40	/* symlinks an open follows, as the kernel */

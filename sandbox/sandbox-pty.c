@@ -18,7 +18,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "greywalld.h"
+#include "sandbox.h"
 
 /*
  * In init, after pivot_root and the switch to the peer's credentials, so

@@ -28,7 +28,7 @@
 
 #include <seccomp.h>
 
-#include "greywalld.h"
+#include "sandbox.h"
 
 /* Denied outright with EPERM. Keep in sync with greywalld(8). */
 static const int deny_syscalls[] = {

@@ -23,7 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "greywalld.h"
+#include "sandbox.h"
 
 struct nlreq {
 	struct nlmsghdr	 nh;
@@ -139,7 +139,7 @@ nl_link_up(int fd, int ifindex, uint32_t mtu)
  * /dev/net/tun. Any failure stops the sandbox: no TUN, no network.
  */
 int
-net_tun_create(int slot, int ipv6)
+sandbox_tun_create(int slot, int ipv6)
 {
 	_cleanup_close_ int	 fd = -1, nl = -1;
 	struct sockaddr_nl	 sa;
@@ -184,23 +184,4 @@ net_tun_create(int slot, int ipv6)
 			sandbox_init_fail(errno, "add the IPv6 default route");
 	}
 	return (TAKE_FD(fd));
-}
-
-/* The sandbox's own addresses; unique per slot so replies route back. */
-void
-net_sandbox_addr4(int slot, struct in_addr *a)
-{
-	a->s_addr = htonl(NET_SANDBOX4_BASE | (uint32_t)slot);
-}
-
-void
-net_sandbox_addr6(int slot, struct in6_addr *a)
-{
-	static const uint8_t	pfx[] = NET_SANDBOX6_PREFIX;
-
-	memset(a, 0, sizeof(*a));
-	memcpy(a->s6_addr, pfx, sizeof(pfx));
-	a->s6_addr[6] = slot >> 8;
-	a->s6_addr[7] = slot & 0xff;
-	a->s6_addr[15] = 2;
 }

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "greywalld.h"
+#include "policy.h"
 #include "tap.h"
 
 /* ARCHITECTURE.md section 6, verbatim. */

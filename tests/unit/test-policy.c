@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "greywalld.h"
+#include "policy.h"
 #include "tap.h"
 
 /* Parse text as policy file name into p; bail out on error. */
