@@ -57,6 +57,15 @@ static uint8_t	*helper_buf;
 static void
 helper_drop(uid_t uid, gid_t gid)
 {
+	int	cap;
+
+	/* While still root: empty the bounding and ambient sets. */
+	for (cap = 0; prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0; cap++)
+		;
+	if (errno != EINVAL)
+		fatal("netstack: empty the capability bounding set");
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1)
+		fatal("netstack: clear the ambient capabilities");
 	if (setgroups(0, NULL) == -1 || setresgid(gid, gid, gid) == -1 ||
 	    setresuid(uid, uid, uid) == -1)
 		fatal("netstack: cannot become uid %u", (unsigned)uid);
