@@ -5,7 +5,7 @@
  *   main		greywalld's main process, root with its capabilities
  *   init, as root	the sandbox's pid 1 before it drops its credentials
  *   init, as the peer	the same process after sandbox_creds_drop()
- *   supervisor		init's child answering seccomp notifications
+ *   the command child	init's child before it execs the command
  * Nothing here touches greywalld's sessions or event loop: it links
  * without the daemon (tests/unit/test-link-sandbox.c).
  */
@@ -95,53 +95,83 @@ struct sandbox_spec {
 
 
 /* sandbox-ns.c */
+/* main */
 pid_t		 sandbox_ns_spawn(struct sandbox_spec *, int *);
+/* init, as root */
 void		 sandbox_ns_setup(void);
 
 /* sandbox-mount.c */
+/* init, as root */
 void		 sandbox_fsid_set(uid_t, gid_t);
+/* init, as root */
 int		 sandbox_mount_ro_self(int);
+/* main */
 int		 sandbox_mount_cwd_tree(int);
+/* init, as root */
 void		 sandbox_mount_setup(const struct sandbox_spec *);
+/* init; pure */
 const char	*sandbox_mount_system_path(size_t);
+/* init; pure */
 const char	*sandbox_mount_dev_node(size_t);
 
 /* sandbox-protect.c */
+/* main, init; pure */
 int		 sandbox_protect_masked(char *const *, const char *);
+/* init, as root */
 void		 sandbox_protect_mount(int, const struct sandbox_spec *);
+/* main */
 int		 sandbox_protect_prepare(void);
+/* the command child, as the peer */
 int		 sandbox_protect_install(int);
+/* init, as the peer */
 int		 sandbox_protect_listener(int);
+/* init, as the peer */
 void		 sandbox_protect_supervise_init(const struct sandbox_spec *);
+/* init, as the peer */
 void		 sandbox_protect_serve(int);
 
 /* sandbox-creds.c */
+/* init, as root */
 void		 sandbox_creds_drop(const struct sandbox_spec *);
 
 /* sandbox-landlock.c */
+/* main */
 int		 sandbox_landlock_detect(void);
+/* main */
 int		 sandbox_landlock_abi(void);
+/* init, as the peer */
 void		 sandbox_landlock_apply(const struct sandbox_spec *);
 /* sandbox-pty.c */
+/* init, as root */
 int		 sandbox_pty_open(const struct sandbox_spec *);
+/* main */
 int		 sandbox_pty_is_master(int);
+/* main */
 const char	*sandbox_pty_stdio_refused(int);
 
 /* sandbox-seccomp.c */
 struct sock_fprog;
+/* main */
 int		 sandbox_seccomp_prepare(void);
+/* main */
 int		 sandbox_seccomp_export(void *, struct sock_fprog *);
+/* init, as the peer */
 int		 sandbox_seccomp_load(void);
+/* main */
 int		 sandbox_seccomp_extra(const struct policy_entry *,
 		    struct sock_fprog *);
+/* init, as the peer */
 void		 sandbox_seccomp_apply(const struct sandbox_spec *);
 
 /* sandbox-tun.c */
 int		 sandbox_tun_create(int, int);		/* init, as root */
 
 /* sandbox-init.c */
+/* main, init */
 void		 sandbox_init_sigset(sigset_t *);
+/* init, as root */
 void		 sandbox_init_run(struct sandbox_spec *) __attribute__((noreturn));
+/* init */
 void		 sandbox_init_fail(int, const char *, ...)
 		    __attribute__((format(printf, 2, 3), noreturn));
 
