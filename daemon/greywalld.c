@@ -138,6 +138,8 @@ policy_reload(char *buf, size_t len)
 	log_info("policy reloaded from %s (%zu files)", gw_conf.policy_dir,
 	    set.n);
 	policy_warn_unenforced();
+	/* The upstreams may have changed, or been fixed: check again. */
+	upstream_check_run();
 	return (0);
 }
 
@@ -397,6 +399,8 @@ main(int argc, char *argv[])
 		fatal("cannot start the netstack helper");
 	if (control_init(fd) == -1)
 		fatal("control_init");
+	if (upstream_check_init() == -1)
+		fatal("cannot start the upstream check");
 	audit_init(gw_conf.audit_mode);
 
 	if (bound)
@@ -418,6 +422,7 @@ main(int argc, char *argv[])
 		log_warn("sd_notify STOPPING=1");
 	}
 	sandbox_kill_all();
+	upstream_check_stop();
 	audit_shutdown();
 	netstack_stop();
 	sandbox_cgroup_shutdown();

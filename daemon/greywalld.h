@@ -236,6 +236,13 @@ enum allow_cwd {
 	ALLOW_CWD_ROOT,
 };
 
+/* network.upstream_check, in its enums order. */
+enum upstream_check_mode {
+	UPSTREAM_CHECK_REQUIRED = 0,
+	UPSTREAM_CHECK_WARN,
+	UPSTREAM_CHECK_OFF,
+};
+
 /* hardening.landlock, in policy_keys[PK_HARDENING_LANDLOCK].enums order. */
 enum landlock_mode {
 	LANDLOCK_REQUIRED = 0,
@@ -388,6 +395,7 @@ enum policy_key {
 	PK_DEFAULT,
 	PK_NET_UPSTREAM,		/* "none" or "socks5" */
 	PK_NET_UPSTREAM_SOCKS5,
+	PK_NET_UPSTREAM_CHECK,
 	PK_NET_DNS_MODE,
 	PK_NET_DNS_SERVER,
 	PK_NET_DOMAINS_ALLOW,
@@ -709,6 +717,18 @@ void		 net_lwip_detach(uint32_t);
 int		 net_lwip_listen(uint32_t, uint16_t, int);
 int		 net_lwip_input(uint32_t, const void *, size_t);
 void		 net_lwip_timers(void);
+
+/* upstream-check.c: whether each upstream takes connections to the host */
+enum uc_verdict {
+	UC_PENDING,		/* not checked yet */
+	UC_SAFE,		/* refused every probe */
+	UC_UNSAFE,		/* connected to a probe listener */
+	UC_UNKNOWN,		/* unreachable, or no clear answer */
+};
+int		 upstream_check_init(void);
+void		 upstream_check_run(void);
+void		 upstream_check_stop(void);
+enum uc_verdict	 upstream_check_verdict(const char *, char *, size_t);
 
 /* net-hostcheck.c: in the helper, whether a destination is the host */
 enum hc_result {
