@@ -19,12 +19,14 @@
 #include <event2/event.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "greywalld.h"
 #include "net.h"
 
-#define HC_SERVER_TIMEOUT	2	/* s per nameserver */
+#define HC_SERVER_TIMEOUT	1	/* s per nameserver */
+#define HC_DEAD_TIME		30	/* s to skip a resolver that was silent */
 #define HC_FILE_MAX		(16 << 20)	/* a hosts file, read whole */
 #define HC_ANSWERS_MAX		32
 
@@ -46,6 +48,7 @@ static struct hostset		*hc_addrs;
 static struct hostsfile		*hc_hosts;
 static struct sockaddr_storage	 hc_ns[RESOLV_NS_MAX];
 static size_t			 hc_nns;
+static time_t			 hc_dead_until;
 
 /* The host's interface addresses (NSMSG_HOSTADDRS). */
 int
@@ -131,6 +134,7 @@ hostcheck_set_resolv(int fd)
 	}
 	memcpy(hc_ns, ns, n * sizeof(ns[0]));
 	hc_nns = n;
+	hc_dead_until = 0;
 	return (0);
 }
 
@@ -210,8 +214,18 @@ hc_next_server(struct hostcheck *h)
 	while (++h->server < hc_nns)
 		if (hc_ask(h) == 0)
 			return;
-	h->why = "the host's resolver did not answer";
-	hc_finish(h, HC_UNKNOWN);
+	/*
+	 * No answer is no host address: a name the host cannot resolve
+	 * takes the upstream to the host only if its answer differs for
+	 * the upstream, which is rebinding, the upstream check's part.
+	 * Failing closed here would cut off hosts whose proxy resolves
+	 * names itself; a silent resolver is skipped for a while instead
+	 * of costing every connection its timeout.
+	 */
+	log_debug("netstack: the host's resolver did not answer for '%s'",
+	    h->name);
+	hc_dead_until = time(NULL) + HC_DEAD_TIME;
+	hc_finish(h, HC_CLEAR);
 }
 
 static void
@@ -300,8 +314,9 @@ fail:
 /*
  * Whether name (canonical, as net_rules_name() accepted it) is the host:
  * HC_HOST with *why and *hit when any address the host would give it is
- * a host address, HC_CLEAR when none is (or the name does not exist),
- * HC_UNKNOWN with *why when no nameserver answered, or HC_PENDING with
+ * a host address, HC_CLEAR when none is (or the name does not exist, or
+ * no nameserver answered), HC_UNKNOWN with *why when it cannot be asked
+ * here (no memory, no socket: fail closed), or HC_PENDING with
  * *hp: cb then says, later, unless hostcheck_cancel(*hp) comes first.
  */
 enum hc_result
@@ -332,7 +347,7 @@ hostcheck_name(const char *name, hostcheck_cb cb, void *arg,
 		*hit = v[k];
 		return (HC_HOST);
 	}
-	if (hc_nns == 0)
+	if (hc_nns == 0 || time(NULL) < hc_dead_until)
 		return (HC_CLEAR);
 	if ((h = calloc(1, sizeof(*h))) == NULL) {
 		*why = "out of memory";
