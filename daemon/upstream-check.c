@@ -52,8 +52,7 @@ struct uc_upstream {
 	time_t			 when;
 	int			 running;	/* probes not done */
 	int			 connected, refused, unknown;
-	char			 reached[300];	/* the probes it connected to */
-	char			 blocked[300];	/* the probes it refused */
+	int			 result[UC_TARGETS];	/* 1, 0, -1 */
 	char			 why[200];	/* why a probe had no answer */
 };
 
@@ -193,15 +192,35 @@ uc_targets_open(void)
 	freeifaddrs(ifa);
 }
 
+/* The probes with this result, in target order, into buf. */
+static void
+uc_list(const struct uc_upstream *u, int result, char *buf, size_t len)
+{
+	size_t	i, l;
+
+	buf[0] = '\0';
+	for (i = 0; i < uc_ntargets; i++) {
+		if (u->result[i] != result)
+			continue;
+		l = strlen(buf);
+		snprintf(buf + l, len - l, "%s%s", l > 0 ? ", " : "",
+		    uc_targets[i].text);
+	}
+}
+
 static void
 uc_verdict_set(struct uc_upstream *u)
 {
+	char	reached[300], blocked[300];
+
+	uc_list(u, 1, reached, sizeof(reached));
+	uc_list(u, 0, blocked, sizeof(blocked));
 	u->when = time(NULL);
 	if (u->connected > 0) {
 		u->verdict = UC_UNSAFE;
 		snprintf(u->detail, sizeof(u->detail), "connected to the"
 		    " host's own %s: it must refuse loopback and the host's"
-		    " addresses", u->reached);
+		    " addresses", reached);
 		log_warnx("upstream %s is unsafe: it %s", u->addr, u->detail);
 	} else if (u->unknown > 0 || u->refused == 0) {
 		u->verdict = UC_UNKNOWN;
@@ -211,7 +230,7 @@ uc_verdict_set(struct uc_upstream *u)
 	} else {
 		u->verdict = UC_SAFE;
 		snprintf(u->detail, sizeof(u->detail), "refused to connect"
-		    " to the host's own %s", u->blocked);
+		    " to the host's own %s", blocked);
 		log_info("upstream %s %s", u->addr, u->detail);
 	}
 }
@@ -220,19 +239,12 @@ static void
 uc_probe_done(struct uc_probe *p, int result, const char *why)
 {
 	struct uc_upstream	*u = p->up;
-	size_t			 l;
 
-	if (result > 0) {
+	u->result[p->t - uc_targets] = result;
+	if (result > 0)
 		u->connected++;
-		l = strlen(u->reached);
-		snprintf(u->reached + l, sizeof(u->reached) - l, "%s%s",
-		    l > 0 ? ", " : "", p->t->text);
-	} else if (result == 0) {
+	else if (result == 0)
 		u->refused++;
-		l = strlen(u->blocked);
-		snprintf(u->blocked + l, sizeof(u->blocked) - l, "%s%s",
-		    l > 0 ? ", " : "", p->t->text);
-	}
 	else {
 		u->unknown++;
 		snprintf(u->why, sizeof(u->why), "%s", why);
@@ -456,6 +468,8 @@ upstream_check_run(void)
 
 		/* Held at 1 until every probe started: no early verdict. */
 		u->running = 1;
+		for (t = 0; t < UC_TARGETS; t++)
+			u->result[t] = -2;	/* not probed */
 		if (sandbox_net_addr(u->addr, &u->ss) == -1) {
 			snprintf(u->why, sizeof(u->why), "not a numeric"
 			    " address and port");
