@@ -129,7 +129,9 @@ probe_cb(int fd, short what, void *arg)
 /*
  * Whether the upstream takes connections to the host itself (the last
  * round of upstream-check.c): an unsafe one is a failure whatever the
- * mode, since the netstack alone cannot hold a name that changes.
+ * mode, since the netstack alone cannot hold a name that changes. One
+ * not known either way is only an item when it stops sandboxes: the
+ * upstream item already says whether it answers.
  */
 static void
 status_upstream_check(struct conn *c, const struct policy *pol)
@@ -156,10 +158,12 @@ status_upstream_check(struct conn *c, const struct policy *pol)
 		    msg, required ? ", so sandboxes are refused" : "");
 		break;
 	default:
-		item(c, required ? GW_STATUS_FAIL : GW_STATUS_WARN,
-		    "upstream check", "%s: %s%s", addr, msg, required ?
-		    "; network.upstream_check is 'required': sandboxes are"
-		    " refused until it is known to be safe" : "");
+		/* Unreachable or no SOCKS5: the upstream item says so. */
+		if (!required)
+			break;
+		item(c, GW_STATUS_FAIL, "upstream check", "%s: %s;"
+		    " network.upstream_check is 'required': sandboxes are"
+		    " refused until it is known to be safe", addr, msg);
 		break;
 	}
 }
