@@ -71,7 +71,7 @@ if ! ss -ltnH 'sport = :43052' | grep -q .; then
 		echo "user.unprivileged: nobody"
 		echo "client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }"
 		for a in 127.0.0.0/8 0.0.0.0/32 ::1/128 ::/128 \
-		    169.254.0.0/16 fe80::/10 ::ffff:0:0/96 \
+		    169.254.0.0/16 fe80::/10 \
 		    $(ip -o addr show | awk '{ print $4 }' |
 		    sed 's,/.*,,; /:/s,$,/128,; /:/!s,$,/32,' | sort -u); do
 			echo "socks block { from: 0.0.0.0/0 to: $a log: connect }"
@@ -151,7 +151,13 @@ hostweb=$!
 trap 'kill $web $hostweb 2>/dev/null; ip netns del "$demo_ns" 2>/dev/null' EXIT
 host_addr=$(ip -o -4 addr show scope global | awk '$2 != "gwdemo0" {
     sub("/.*", "", $4); print $4; exit }')
-sleep 0.5
+i=0
+until ip netns exec "$demo_ns" ss -ltnH "sport = :$port" | grep -q . &&
+    ss -ltnH "sport = :$((port + 1))" | grep -q .; do
+	i=$((i + 1))
+	[ $i -le 100 ] || { echo "setup.sh: the demo servers did not start" >&2; exit 1; }
+	sleep 0.1
+done
 
 echo "--- gw exec as user gwdemo in $project ---"
 runuser -u gwdemo -- sh -c "cd '$project' && gw exec -- bash -c '
