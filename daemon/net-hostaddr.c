@@ -68,7 +68,8 @@ hostset_new(const struct hostaddr *v, size_t n)
 		    v[i].family == AF_INET ? 4 : 16);
 		s->n++;
 	}
-	qsort(s->a, s->n, sizeof(*s->a), hostaddr_cmp);
+	if (s->n > 0)
+		qsort(s->a, s->n, sizeof(*s->a), hostaddr_cmp);
 	return (s);
 }
 
@@ -124,7 +125,7 @@ hostset_match(const struct hostset *s, int family, const void *addr)
 			return ("link-local");
 	} else
 		return (NULL);
-	if (s == NULL)
+	if (s == NULL || s->n == 0)
 		return (NULL);
 	memset(&key, 0, sizeof(key));
 	key.family = family;
@@ -251,7 +252,8 @@ hostsfile_parse(const char *text, size_t len)
 			}
 		}
 	}
-	qsort(h->e, h->n, sizeof(*h->e), hosts_entry_cmp);
+	if (h->n > 0)
+		qsort(h->e, h->n, sizeof(*h->e), hosts_entry_cmp);
 	return (h);
 }
 
