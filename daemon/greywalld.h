@@ -36,6 +36,8 @@ struct gw_config {
 	unsigned int	 max_conn_per_uid;
 	unsigned int	 max_sandboxes_per_uid;
 	const char	*net_user;	/* the netstack helper runs as this */
+	const char	*hosts_file;	/* the host's, for the name check */
+	const char	*resolv_conf;
 	int		 audit_mode;	/* enum audit_mode */
 };
 extern struct gw_config	 gw_conf;
@@ -163,6 +165,10 @@ enum nsmsg_type {
 	NSMSG_EVENT,		/* helper->main: struct nsevent */
 	NSMSG_COUNTERS,		/* helper->main: struct nscounters */
 	NSMSG_LISTEN,		/* a listening socket for an inbound port */
+	NSMSG_HOSTADDRS,	/* the host's interface addresses: nstr of
+				   struct hostaddr (net.h) follow */
+	NSMSG_HOSTS,		/* the host's hosts file, as the fd (or none) */
+	NSMSG_RESOLV,		/* the host's resolv.conf, as the fd (or none) */
 };
 
 /*
@@ -228,6 +234,13 @@ enum cwd_mode {
 enum allow_cwd {
 	ALLOW_CWD_HOME = 0,
 	ALLOW_CWD_ROOT,
+};
+
+/* network.upstream_check, in its enums order. */
+enum upstream_check_mode {
+	UPSTREAM_CHECK_REQUIRED = 0,
+	UPSTREAM_CHECK_WARN,
+	UPSTREAM_CHECK_OFF,
 };
 
 /* hardening.landlock, in policy_keys[PK_HARDENING_LANDLOCK].enums order. */
@@ -382,6 +395,7 @@ enum policy_key {
 	PK_DEFAULT,
 	PK_NET_UPSTREAM,		/* "none" or "socks5" */
 	PK_NET_UPSTREAM_SOCKS5,
+	PK_NET_UPSTREAM_CHECK,
 	PK_NET_DNS_MODE,
 	PK_NET_DNS_SERVER,
 	PK_NET_DOMAINS_ALLOW,
@@ -703,6 +717,38 @@ void		 net_lwip_detach(uint32_t);
 int		 net_lwip_listen(uint32_t, uint16_t, int);
 int		 net_lwip_input(uint32_t, const void *, size_t);
 void		 net_lwip_timers(void);
+
+/* upstream-check.c: whether each upstream takes connections to the host */
+enum uc_verdict {
+	UC_PENDING,		/* not checked yet */
+	UC_SAFE,		/* refused every probe */
+	UC_UNSAFE,		/* connected to a probe listener */
+	UC_UNKNOWN,		/* unreachable, or no clear answer */
+};
+int		 upstream_check_init(void);
+void		 upstream_check_run(void);
+void		 upstream_check_stop(void);
+enum uc_verdict	 upstream_check_verdict(const char *, char *, size_t);
+
+/* net-hostcheck.c: in the helper, whether a destination is the host */
+enum hc_result {
+	HC_CLEAR,		/* not the host (or no such name) */
+	HC_HOST,		/* an address the host would give it is its own */
+	HC_UNKNOWN,		/* could not be checked */
+	HC_PENDING,		/* asking the host's resolver */
+};
+struct hostaddr;
+struct hostcheck;
+typedef void	(*hostcheck_cb)(void *, enum hc_result, const char *,
+		    const struct hostaddr *);
+int		 hostcheck_set_addrs(const struct hostaddr *, size_t);
+int		 hostcheck_set_hosts(int);
+int		 hostcheck_set_resolv(int);
+void		 hostcheck_counts(size_t *, size_t *, size_t *);
+const char	*hostcheck_addr(int, const void *);
+enum hc_result	 hostcheck_name(const char *, hostcheck_cb, void *,
+		    struct hostcheck **, const char **, struct hostaddr *);
+void		 hostcheck_cancel(struct hostcheck *);
 
 /* events.c */
 int		 events_sandbox_init(struct sandbox *, const struct policy *,

@@ -50,6 +50,11 @@ int		 dns_query_parse(const uint8_t *, size_t, struct dns_query *);
 ssize_t		 dns_reply(const uint8_t *, size_t, const struct dns_query *,
 		    int, const void *, int, uint8_t *, size_t);
 ssize_t		 dns_tcp_frame(const uint8_t *, size_t);
+ssize_t		 dns_query_build(uint8_t *, size_t, uint16_t, const char *,
+		    uint16_t);
+struct hostaddr;
+int		 dns_answer_addrs(const uint8_t *, size_t, uint16_t, uint16_t,
+		    struct hostaddr *, size_t, size_t *);
 
 /*
  * net-fakeip.c: synthetic addresses, one slot per name holding both an
@@ -92,5 +97,33 @@ int		 net_rules_addr(const struct net_rules *, int, const void *,
 		    const char **);
 int		 net_domain_covers(const char *, const char *);
 int		 net_cidr_covers(const char *, const char *);
+
+/*
+ * net-hostaddr.c: the host's own addresses, and its hosts file and
+ * nameservers. struct hostaddr is also the wire form of NSMSG_HOSTADDRS.
+ */
+struct hostaddr {
+	uint8_t		family;		/* AF_INET or AF_INET6 */
+	uint8_t		reserved[3];
+	uint8_t		addr[16];	/* AF_INET: the first 4 bytes */
+};
+#define HOSTADDR_MAX		2048	/* interface addresses sent */
+#define RESOLV_NS_MAX		3	/* nameservers used, as glibc */
+
+struct hostset;
+struct hostsfile;
+struct sockaddr_storage;
+
+struct hostset	*hostset_new(const struct hostaddr *, size_t);
+void		 hostset_free(struct hostset *);
+size_t		 hostset_count(const struct hostset *);
+const char	*hostset_match(const struct hostset *, int, const void *);
+struct hostsfile *hostsfile_parse(const char *, size_t);
+void		 hostsfile_free(struct hostsfile *);
+size_t		 hostsfile_find(const struct hostsfile *, const char *,
+		    struct hostaddr *, size_t);
+size_t		 hostsfile_count(const struct hostsfile *);
+size_t		 resolv_parse(const char *, size_t, struct sockaddr_storage *,
+		    size_t);
 
 #endif /* GW_NET_H */
