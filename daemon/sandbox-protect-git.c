@@ -477,6 +477,9 @@ config_key(const char *section, const char *key, const char *value,
 		if (strcasecmp(key, "fsmonitor") == 0 &&
 		    strspn(value, "tfyesnorualn01") == strlen(value))
 			return;
+		/* Relative: from each work tree, held with the repository. */
+		if (c->wt == NULL && value[0] != '/' && value[0] != '~')
+			return;
 		if (join(p, sizeof(p), c->wt, value) == -1)
 			sandbox_init_fail(errno, "filesystem.protected: '%s'"
 			    " names '%s'", c->file, value);
@@ -698,8 +701,21 @@ git_entry(const struct gfound *f)
 	_cleanup_close_ int	 fd = -1;
 	struct stat		 st;
 	char			 line[PATH_MAX], base[PATH_MAX], p[PATH_MAX];
+	ssize_t			 n;
 
-	if ((fd = open_in(f->git, O_PATH)) == -1 || fstat(fd, &st) == -1)
+	if ((fd = open_in(f->git, O_PATH)) == -1) {
+		/* A link to nothing yet: keep its target from appearing. */
+		dir_of(base, sizeof(base), f->git);
+		if (errno == ENOENT && (fd = open_in(base, O_PATH |
+		    O_DIRECTORY)) != -1 && (n = readlinkat(fd, ".git", line,
+		    sizeof(line) - 1)) > 0) {
+			line[n] = '\0';
+			if (join(p, sizeof(p), base, line) == 0)
+				protect_path(p);
+		}
+		return;
+	}
+	if (fstat(fd, &st) == -1)
 		return;
 	if (S_ISDIR(st.st_mode)) {
 		git_unit(f->git, f->wt, 0);
@@ -723,10 +739,22 @@ void
 sandbox_protect_git_apply(int root, const char *home)
 {
 	size_t	i;
+	char	p[PATH_MAX];
 
 	g.root = root;
 	g.home = home;
 	qsort(g.old, g.nold, sizeof(*g.old), cmp_u64);
+	/*
+	 * The user's own configuration, where the sandbox sees the home:
+	 * it applies to every repository. The XDG file is held as a
+	 * repository's config is, and the absolute hook paths and includes
+	 * of both files too (~/.gitconfig is held as a protected name).
+	 */
+	cat(p, sizeof(p), home, ".config/git/config");
+	protect_path(p);
+	config_file(p, NULL, 0);
+	cat(p, sizeof(p), home, ".gitconfig");
+	config_file(p, NULL, 0);
 	for (i = 0; i < g.nfound; i++) {
 		git_entry(&g.found[i]);
 		free(g.found[i].wt);

@@ -12,7 +12,7 @@ require_root
 setup_user
 setup_dirs
 
-plan 47
+plan 41
 
 cat >"$POLICY/00-test.yaml" <<Y
 default: true
@@ -118,6 +118,11 @@ chmod +x nn/.git/hooks/pre-commit && $(ren nn nested)"
 is "a nested repository's .git, and the directory holding it, neither" \
     "$out" "EPERM
 EPERM"
+run sh -c 'cd repo && { ln .git/config c2 || echo r1; } && { ln ../wt/.git g2 || echo r2; } && { ln .git/modules/mod/config m2 || echo r3; }' 2>/dev/null
+is "no hard link to a config or a .git file, to write it under another name" \
+    "$out" "r1
+r2
+r3"
 host_commit "$R" 1
 host_commit "$R/sub/nested" 1
 host_commit "$C" 1
