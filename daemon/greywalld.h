@@ -657,6 +657,21 @@ int		 sandbox_protect_listener(int);
 void		 sandbox_protect_supervise_init(const struct sandbox_spec *);
 void		 sandbox_protect_serve(int);
 
+/* sandbox-protect-git.c */
+struct stat;
+void		 sandbox_protect_git_olddir(const char *);
+void		 sandbox_protect_git_found(const char *, const char *);
+int		 sandbox_protect_git_is_gitdir(int, const char *);
+void		 sandbox_protect_git_apply(int, const char *);
+int		 sandbox_protect_git_refused(const struct stat *, const char *,
+		    const char *);
+int		 sandbox_protect_git_old_path(const char *, const char *);
+int		 sandbox_protect_git_move(int, const char *, const char *, int,
+		    const char *, const char *, unsigned int);
+void		 sandbox_protect_git_config(const char *, size_t,
+		    void (*)(const char *, const char *, const char *, void *),
+		    void *);
+
 /* sandbox-creds.c */
 void		 sandbox_creds_drop(const struct sandbox_spec *);
 
