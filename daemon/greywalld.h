@@ -727,6 +727,7 @@ const char	*events_kind_name(uint32_t);
 struct guard_match {
 	const char	*prefix;	/* the entry that matched */
 	int		 builtin;	/* from the built-in list */
+	int		 limit;		/* refused: past the guard's limits */
 	char		 command[256];	/* the command it matched, as words */
 };
 int		 command_guard_check(char *const *, char *const *,
