@@ -748,6 +748,8 @@ const char	*audit_ll_action(const char *);
 
 /* events-parse.c: pure, for the unit test and the fuzzer */
 int		 nsmsg_in_parse(const void *, size_t, union nsmsg_in *);
+int		 init_event_parse(const struct init_msg *, const char **,
+		    const char **, const char **);
 
 /* sandbox-init.c */
 void		 sandbox_init_sigset(sigset_t *);
