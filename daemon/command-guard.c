@@ -9,7 +9,8 @@
  * full paths, "sh -c" strings split into their commands (";", "&", "&&",
  * "||", "|", newlines, subshells, $(...) and backquotes), nested shells,
  * VAR=value prefixes, wrappers (env, command, exec, nohup, nice, time,
- * timeout, xargs, stdbuf, setsid, busybox) and git's global options.
+ * timeout, xargs, stdbuf, setsid, ionice, chrt, sudo, doas, busybox) with
+ * their options, and git's global options.
  * Pure: strings in, a verdict out, for the unit test and the fuzzer.
  *
  * The input is any user's (gw exec -c STRING) and this runs in the root
@@ -250,10 +251,15 @@ skip_wrapper(const char *w, char *const *v, size_t i, size_t n)
 		{ "xargs", "-P" }, { "xargs", "-d" }, { "xargs", "-E" },
 		{ "xargs", "-s" }, { "xargs", "-a" }, { "stdbuf", "-i" },
 		{ "stdbuf", "-o" }, { "stdbuf", "-e" }, { "time", "-f" },
-		{ "time", "-o" }, { NULL, NULL }
+		{ "time", "-o" }, { "ionice", "-c" }, { "ionice", "-n" },
+		{ "sudo", "-u" }, { "sudo", "-g" }, { "sudo", "-C" },
+		{ "sudo", "-D" }, { "sudo", "-p" }, { "sudo", "-r" },
+		{ "sudo", "-t" }, { "sudo", "-U" }, { "sudo", "-T" },
+		{ "doas", "-u" }, { "doas", "-C" }, { NULL, NULL }
 	};
 	size_t	k;
-	int	dur = strcmp(w, "timeout") == 0;
+	/* timeout's first operand is a duration, chrt's a priority. */
+	int	dur = strcmp(w, "timeout") == 0 || strcmp(w, "chrt") == 0;
 
 	for (i++; i < n; i++) {
 		if (strcmp(v[i], "--") == 0)
@@ -262,7 +268,6 @@ skip_wrapper(const char *w, char *const *v, size_t i, size_t n)
 		    strcmp(v[i], "-") == 0))
 			continue;
 		if (v[i][0] != '-' || v[i][1] == '\0') {
-			/* timeout's first operand is the duration. */
 			if (dur) {
 				dur = 0;
 				continue;
@@ -288,10 +293,12 @@ static int
 guard_words(struct guard *g, char **v, size_t n)
 {
 	static const char *const keywords[] = { "if", "then", "else", "elif",
-	    "fi", "do", "done", "while", "until", "!", "{", "}", "time",
+	    "fi", "do", "done", "while", "until", "!", "{", "}",
 	    "exec", "command", "builtin", "nohup", "setsid", NULL };
+	/* time is the shell's keyword and /usr/bin/time: options either way. */
 	static const char *const wrappers[] = { "env", "nice", "timeout",
-	    "xargs", "stdbuf", "ionice", "chrt", "doas", "sudo", NULL };
+	    "xargs", "stdbuf", "ionice", "chrt", "doas", "sudo", "time",
+	    NULL };
 	const char	*hit, *w;
 	size_t		 i = 0, k, j;
 

@@ -276,6 +276,11 @@ main(int argc, char **argv0)
 		"nice -n 5 git push", "timeout 10 git push",
 		"exec git push", "if true; then git push; fi",
 		"{ git push; }", "busybox sh -c 'git push'",
+		"time -p git push", "/usr/bin/time -f %e git push",
+		"time -o t.txt -v git push", "ionice -c 3 git push",
+		"ionice -c3 -n 7 git push", "chrt -f 10 git push",
+		"chrt 0 git push", "sudo -u me git push",
+		"doas -u me git push", "nice -n 5 ionice -c 3 git push",
 		"sh -c \"sh -c 'git push'\"", "echo \"$(git push)\"",
 		"git  push", "git pu\\sh",
 		/* the defaults, including the two the peers never matched */
