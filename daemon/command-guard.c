@@ -359,7 +359,8 @@ guard_words(struct guard *g, char **v, size_t n)
 	/* git's global options come before the subcommand. */
 	if (strcmp(v[0], "git") == 0) {
 		for (k = 1; k < n && v[k][0] == '-'; ) {
-			if (strcmp(v[k], "-C") == 0 || strcmp(v[k], "-c") == 0 ||
+			if (strcmp(v[k], "-C") == 0 ||
+			    strcmp(v[k], "-c") == 0 ||
 			    strcmp(v[k], "--git-dir") == 0 ||
 			    strcmp(v[k], "--work-tree") == 0 ||
 			    strcmp(v[k], "--namespace") == 0)
@@ -448,7 +449,7 @@ guard_string(struct guard *g, const char *s)
 				if (text_put(&t, *++s) == -1)
 					goto limit;
 			} else if (*s == '`' || (*s == '$' && s[1] == '(')) {
-				/* A command inside the quotes: read on as one. */
+				/* A command inside quotes: read on as one. */
 				q = 0;
 				goto sep;
 			} else if (text_put(&t, *s) == -1)

@@ -74,8 +74,8 @@ bad:
 /*
  * An INIT_MSG_EVENT from a sandbox's init, which runs as the user: its
  * kind and action in range, and its three strings (an absolute path, the
- * command name, the pid: one or more digits) each ending inside text. Returns 0 with
- * pointers into m, or -1 with errno EPROTO.
+ * command name, the pid: one or more digits) each ending inside text.
+ * Returns 0 with pointers into m, or -1 with errno EPROTO.
  */
 int
 init_event_parse(const struct init_msg *m, const char **path,
