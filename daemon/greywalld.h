@@ -788,6 +788,7 @@ const char	*events_kind_name(uint32_t);
 struct guard_match {
 	const char	*prefix;	/* the entry that matched */
 	int		 builtin;	/* from the built-in list */
+	int		 limit;		/* refused: past the guard's limits */
 	char		 command[256];	/* the command it matched, as words */
 };
 int		 command_guard_check(char *const *, char *const *,
@@ -808,6 +809,8 @@ const char	*audit_ll_action(const char *);
 
 /* events-parse.c: pure, for the unit test and the fuzzer */
 int		 nsmsg_in_parse(const void *, size_t, union nsmsg_in *);
+int		 init_event_parse(const struct init_msg *, const char **,
+		    const char **, const char **);
 
 /* sandbox-init.c */
 void		 sandbox_init_sigset(sigset_t *);

@@ -603,6 +603,19 @@ sandbox_guard(struct conn *c, struct sandbox *sb, const struct policy *pol,
 	    pol->e[PK_COMMAND_DEFAULTS].one.num, &m);
 	if (r == 0)
 		return (0);
+	if (m.limit) {
+		/* Fail closed: what it cannot check might be denied. */
+		sb->conn = c;
+		events_emit(sb, GW_EV_COMMAND, 0, NULL, "run", m.command,
+		    "command.deny", "(the guard's limits)", m.prefix);
+		sb->conn = NULL;
+		log_info("uid %u: command refused, too complex for the"
+		    " command guard (%s)", (unsigned)sb->uid, m.prefix);
+		control_send_error(c, GW_ERR_DENIED, "command refused: too"
+		    " complex for the command.deny guard (%s), so it cannot"
+		    " be checked; not run", m.prefix);
+		return (1);
+	}
 	if (!m.builtin)
 		rule = events_rule_find(sb, PK_COMMAND_DENY, m.prefix);
 	if (rule != NULL)
