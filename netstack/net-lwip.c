@@ -162,7 +162,7 @@ static struct tcp_pcb		*listeners[65536];
 static struct udp_pcb		*dns_pcb;
 static struct event		*ev_lwip, *ev_sweep, *ev_counters;
 
-/* The channel to greywalld (net-helper.c); -1 in the tests and fuzzers. */
+/* The channel to greywalld (netstack.c); -1 in the tests and fuzzers. */
 int				 net_event_fd = -1;
 struct event_base		*net_base;
 

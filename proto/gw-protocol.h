@@ -396,7 +396,7 @@ enum nsmsg_type {
 /*
  * A denial seen by the netstack. The helper is untrusted: greywalld
  * checks the size, the kind, that every string ends inside its array
- * and that the sandbox exists (events-parse.c, then netstack.c).
+ * and that the sandbox exists (nsmsg.c, then daemon/netstack.c).
  */
 struct nsevent {
 	uint32_t	type;		/* NSMSG_EVENT */

@@ -1,5 +1,5 @@
 /*
- * Tests for the git-config(1) reader of daemon/sandbox-protect-git.c:
+ * Tests for the git-config(1) reader of sandbox/sandbox-protect-git.c:
  * the keys it reports are the ones git reads, so that the include files,
  * hook directories and fsmonitor hooks that a repository's configuration
  * names are all found (a key missed is a path the sandbox could write).
