@@ -10,8 +10,7 @@
 #include <stdio.h>
 
 #include "gw-protocol.h"
-#include "msg.h"
-#include "util.h"
+#include "common.h"
 
 /* gw's own failures, as in env(1) and timeout(1). */
 #define GW_EXIT_TIMEOUT		124	/* limits.wall_time ran out */

@@ -13,7 +13,7 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "log.h"
+#include "common.h"
 
 static int	log_to_stderr = 1;
 static int	log_journal;

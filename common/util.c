@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "common.h"
 
 void
 freep(void *p)
@@ -173,6 +173,7 @@ fd_recvmsg(int sock, void *buf, size_t len, int *fd, int flags)
 {
 	union {
 		struct cmsghdr	hdr;
+		/* Room for two fds so a second one is seen and closed. */
 		char		buf[CMSG_SPACE(2 * sizeof(int))];
 	}		 cbuf;
 	struct msghdr	 mh;
@@ -190,18 +191,24 @@ fd_recvmsg(int sock, void *buf, size_t len, int *fd, int flags)
 	mh.msg_iovlen = 1;
 	mh.msg_control = cbuf.buf;
 	mh.msg_controllen = sizeof(cbuf.buf);
-	if ((n = recvmsg(sock, &mh, flags | MSG_CMSG_CLOEXEC)) <= 0)
-		return (n);
+	do {
+		n = recvmsg(sock, &mh, flags | MSG_CMSG_CLOEXEC);
+	} while (n == -1 && errno == EINTR);
+	if (n == -1)
+		return (-1);
 	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm)) {
+		/* A credential or any other ancillary message: malformed. */
 		if (cm->cmsg_level != SOL_SOCKET ||
-		    cm->cmsg_type != SCM_RIGHTS)
+		    cm->cmsg_type != SCM_RIGHTS) {
+			bad = 1;
 			continue;
+		}
 		nfds = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
 		if (nfds > nitems(fds))
 			nfds = nitems(fds);
 		memcpy(fds, CMSG_DATA(cm), nfds * sizeof(int));
 		for (i = 0; i < nfds; i++) {
-			if (*fd == -1)
+			if (*fd == -1 && !bad)
 				*fd = fds[i];
 			else {
 				close(fds[i]);
@@ -209,7 +216,9 @@ fd_recvmsg(int sock, void *buf, size_t len, int *fd, int flags)
 			}
 		}
 	}
-	if (bad || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+	/* An fd on an empty message would be lost by a caller seeing EOF. */
+	if (bad || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) ||
+	    (n == 0 && *fd != -1)) {
 		if (*fd != -1)
 			close(*fd);
 		*fd = -1;

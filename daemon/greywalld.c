@@ -33,6 +33,7 @@ struct gw_config	 gw_conf = {
 	.max_conn_per_uid = 16,
 	.max_sandboxes_per_uid = 8,
 	.net_user = GW_NET_USER,
+	.netstack_path = GW_NETSTACK_PATH,
 	.hosts_file = "/etc/hosts",
 	.resolv_conf = "/etc/resolv.conf",
 };
@@ -44,6 +45,7 @@ usage(FILE *f)
 	    "usage: greywalld [-fdv] [-s socket] [-P dir]\n"
 	    "                 [--admin-group group] [--max-connections n]\n"
 	    "                 [--max-sandboxes n] [--net-user user]\n"
+	    "                 [--netstack path]\n"
 	    "                 [--audit auto|enable|off]\n"
 	    "                 [--hosts-file path] [--resolv-conf path]\n"
 	    "       greywalld -n [-P dir] [-u user]\n"
@@ -61,6 +63,8 @@ usage(FILE *f)
 	    "      --max-sandboxes N   live sandboxes per uid (default 8)\n"
 	    "      --net-user USER     the netstack helper's user (default "
 	    GW_NET_USER ")\n"
+	    "      --netstack PATH     the netstack helper program (default\n"
+	    "                          " GW_NETSTACK_PATH ")\n"
 	    "      --audit MODE        kernel audit records as events: auto"
 	    " (read\n"
 	    "                          them if audit is on), enable (turn it"
@@ -104,16 +108,6 @@ policy_warn_unenforced(void)
 	if (policyset_unenforced(&gw_policy, buf, sizeof(buf)) > 0)
 		log_warnx("policy keys this greywalld does not enforce yet:"
 		    " %s", buf);
-}
-
-void
-policy_error_format(const struct policy_error *err, char *buf, size_t len)
-{
-	if (err->line > 0)
-		snprintf(buf, len, "%s:%u:%u: %s", err->file, err->line,
-		    err->col, err->msg);
-	else
-		snprintf(buf, len, "%s: %s", err->file, err->msg);
 }
 
 /*
@@ -241,6 +235,7 @@ main(int argc, char *argv[])
 		{ "max-connections", required_argument, NULL, 'C' },
 		{ "max-sandboxes", required_argument, NULL, 'M' },
 		{ "net-user", required_argument, NULL, 'N' },
+		{ "netstack", required_argument, NULL, 'X' },
 		{ "hosts-file", required_argument, NULL, 'H' },
 		{ "resolv-conf", required_argument, NULL, 'R' },
 		{ "audit", required_argument, NULL, 'a' },
@@ -296,6 +291,9 @@ main(int argc, char *argv[])
 		case 'N':
 			gw_conf.net_user = optarg;
 			break;
+		case 'X':
+			gw_conf.netstack_path = optarg;
+			break;
 		case 'H':
 			gw_conf.hosts_file = optarg;
 			break;
@@ -342,6 +340,8 @@ main(int argc, char *argv[])
 		close(fd);
 
 	log_init(foreground, verbose);
+	gw_conf.log_stderr = foreground;
+	gw_conf.log_verbose = verbose;
 	status_init();
 	if (geteuid() != 0)
 		fatalx("must run as root: it creates namespaces and mounts");

@@ -3,7 +3,7 @@
  * dies (its sandboxes' connections reset; none gets any other network),
  * hand it each sandbox's TUN fd with the sandbox's network settings, and
  * hand out the address slots. It also keeps the helper's picture of the
- * host current (net-hostcheck.c): the interface addresses, pushed on
+ * host current (netstack/net-hostcheck.c): the interface addresses, pushed on
  * every rtnetlink address change (the helper's seccomp filter allows no
  * netlink socket, and a poll would leave a new address open until the
  * next round), and the hosts file and resolv.conf, as fds, whenever a
@@ -11,6 +11,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -26,13 +27,13 @@
 #include <ifaddrs.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "greywalld.h"
-#include "net.h"
 
 #define FILES_INTERVAL		5	/* s between stats of the two files */
 #define RESTART_BURST		5	/* restarts allowed ... */
@@ -392,6 +393,59 @@ netstack_exit_cb(int fd __unused, short ev __unused, void *arg __unused)
 		netstack_attach(sb);
 }
 
+/*
+ * In the child, between fork and exec: the helper gets its socket as fd
+ * 3, stderr for its log and nothing else; an environment with only what
+ * logging needs; default signals. It holds no copy of greywalld's memory
+ * once the exec is done. Never returns.
+ */
+static void __attribute__((noreturn))
+netstack_exec(int sock)
+{
+	static const int	 keep[] = { 2, 3 };
+	char			 uid[16], gid[16];
+	char			*argv[10], *envp[2];
+	const char		*journal;
+	char			 jbuf[64];
+	sigset_t		 none;
+	size_t			 n = 0;
+	int			 sig;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (sock != 3) {
+		if (dup2(sock, 3) == -1)
+			_exit(127);
+	} else if (fcntl(3, F_SETFD, 0) == -1)
+		_exit(127);
+	if (fd_close_except(keep, nitems(keep)) == -1)
+		_exit(127);
+	snprintf(uid, sizeof(uid), "%u", (unsigned)ns_uid);
+	snprintf(gid, sizeof(gid), "%u", (unsigned)ns_gid);
+	argv[n++] = (char *)"gw-netstack";
+	argv[n++] = (char *)"--uid";
+	argv[n++] = uid;
+	argv[n++] = (char *)"--gid";
+	argv[n++] = gid;
+	if (gw_conf.log_stderr)
+		argv[n++] = (char *)"--stderr";
+	if (gw_conf.log_verbose)
+		argv[n++] = (char *)"--verbose";
+	argv[n] = NULL;
+	n = 0;
+	if ((journal = getenv("JOURNAL_STREAM")) != NULL &&
+	    (size_t)snprintf(jbuf, sizeof(jbuf), "JOURNAL_STREAM=%s",
+	    journal) < sizeof(jbuf))
+		envp[n++] = jbuf;
+	envp[n] = NULL;
+	execve(gw_conf.netstack_path, argv, envp);
+	log_warn("netstack: cannot execute '%s'", gw_conf.netstack_path);
+	_exit(127);
+}
+
 static int
 netstack_spawn(void)
 {
@@ -405,10 +459,8 @@ netstack_spawn(void)
 		close(sp[1]);
 		return (-1);
 	}
-	if (pid == 0) {
-		close(sp[0]);
-		net_helper_main(sp[1], ns_uid, ns_gid);
-	}
+	if (pid == 0)
+		netstack_exec(sp[1]);
 	close(sp[1]);
 	ns_pid = pid;
 	ns_fd = sp[0];
@@ -436,6 +488,30 @@ netstack_spawn(void)
 	return (0);
 }
 
+/*
+ * The helper starts as root (it confines itself before it drops to its
+ * user): only a root-owned program nobody else can write may be run so.
+ */
+static int
+netstack_check_program(const char *path)
+{
+	struct stat	st;
+
+	if (stat(path, &st) == -1) {
+		log_warn("the netstack helper '%s'", path);
+		return (-1);
+	}
+	if (!S_ISREG(st.st_mode) || st.st_uid != 0 ||
+	    (st.st_mode & (S_IWGRP | S_IWOTH)) != 0 ||
+	    (st.st_mode & S_IXUSR) == 0) {
+		log_warnx("the netstack helper '%s' must be a root-owned"
+		    " executable file that only root can write", path);
+		errno = EPERM;
+		return (-1);
+	}
+	return (0);
+}
+
 /* At startup: a missing user is a configuration error, not a fallback. */
 int
 netstack_start(void)
@@ -457,6 +533,8 @@ netstack_start(void)
 	}
 	ns_uid = pw->pw_uid;
 	ns_gid = pw->pw_gid;
+	if (netstack_check_program(gw_conf.netstack_path) == -1)
+		return (-1);
 	/* Watch first: no address change between the list and the watch. */
 	if (netstack_watch() == -1) {
 		log_warn("cannot watch the host's addresses");

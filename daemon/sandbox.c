@@ -859,6 +859,7 @@ sandbox_start(struct conn *c, struct request *r)
 	spec.mask = mask;
 	spec.protect = protect;
 	spec.home = home;
+	spec.policy_dir = gw_conf.policy_dir;
 	spec.umask = r->umask;
 	spec.seccomp_extra = scfilter != NULL ? &scextra : NULL;
 	spec.net_slot = sb->net_slot;

@@ -14,7 +14,15 @@
 #ifndef GW_PROTOCOL_H
 #define GW_PROTOCOL_H
 
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+
+#include <stddef.h>
 #include <stdint.h>
+
+#include "common.h"
 
 #define GW_PROTO_VERSION	9
 
@@ -300,5 +308,177 @@ struct gw_sandbox_stats {
 };	/* then 1 string: the policy files that apply, space-separated */
 _Static_assert(sizeof(struct gw_sandbox_stats) == 32,
     "gw_sandbox_stats size");
+
+/*
+ * Framing, fd passing and validation (msg.c). Does not log: every
+ * function returns -1 with errno set (EPROTO for a malformed message) and
+ * the caller decides what to say.
+ */
+#define GW_MSG_NSTR_MAX	6
+
+/* Which side a message type may travel to. */
+enum gw_msgdir {
+	GW_DIR_TO_DAEMON = 1,
+	GW_DIR_TO_CLIENT = 2,
+};
+
+struct gw_msg {
+	struct gw_hdr	 hdr;
+	uint8_t		*data;		/* payload, hdr.len bytes, in buf */
+	int		 fd;		/* received fd or -1 */
+	size_t		 nstr;
+	const char	*str[GW_MSG_NSTR_MAX];	/* set by gw_msg_validate */
+	uint8_t		 buf[GW_MSG_MAX];
+};
+
+void	 gw_msg_init(struct gw_msg *);
+void	 gw_msg_clear(struct gw_msg *);
+int	 gw_msg_recv(int, struct gw_msg *);
+int	 gw_msg_parse(struct gw_msg *, size_t, int);
+int	 gw_msg_validate(struct gw_msg *, enum gw_msgdir);
+int	 gw_msg_build(uint32_t, uint32_t, const void *, size_t,
+	    const char *const *, size_t, uint8_t **, size_t *);
+int	 gw_msg_sendbuf(int, const uint8_t *, size_t, int);
+int	 gw_msg_send(int, uint32_t, uint32_t, const void *, size_t,
+	    const char *const *, size_t, int);
+const char *gw_msg_typename(uint32_t);
+const char *gw_event_kindname(uint32_t);
+
+
+/*
+ * greywalld <-> netstack helper: the address plan both sides share, and
+ * the messages on their socketpair. Internal: not part of the client
+ * wire, so GW_PROTOCOL_VERSION does not cover it.
+ */
+/*
+ * The sandbox network. Each sandbox with network gets one TUN device,
+ * NET_TUN_NAME, with an address unique to its slot (1..NET_SLOTS) so that
+ * one lwIP stack can route replies to many sandboxes. The resolver and
+ * the host loopback alias are in the fake-IP infrastructure range below.
+ */
+#define SANDBOX_HOSTNAME	"greywall"
+#define NET_TUN_NAME		"gw0"
+#define NET_TUN_MTU		1500
+#define NET_SLOTS		254	/* lwIP numbers netifs with a u8 */
+#define NET_SANDBOX4_BASE	0x0a590000U	/* 10.89.0.SLOT/32 */
+#define NET_SANDBOX4_MASK	0xffff0000U
+/* fd67:7779:6600::/48; a sandbox is fd67:7779:6600:SLOT::2/128. */
+#define NET_SANDBOX6_PREFIX	{ 0xfd, 0x67, 0x77, 0x79, 0x66, 0x00 }
+
+
+/*
+ * The fake-IP infrastructure: the first 256 addresses of the netstack's
+ * synthetic ranges (198.18.0.0/24 and fd67:7779:6661::/120) are never
+ * given to a name. Pool slots start above them (netstack/net-fakeip.c).
+ */
+#define FAKEIP_INFRA4_NET	0xc6120000u	/* 198.18.0.0/24 */
+#define FAKEIP_INFRA6_NET	{ 0xfd, 0x67, 0x77, 0x79, 0x66, 0x61, \
+				  0, 0, 0, 0, 0, 0 }	/* fd67:7779:6661::/96 */
+enum fakeip_infra {
+	FAKEIP_SANDBOX = 1,	/* the sandbox's own TUN address */
+	FAKEIP_HOST = 2,	/* the host loopback alias (allow_ports) */
+	FAKEIP_RESOLVER = 53,	/* the resolver in resolv.conf */
+};
+
+/* Messages between greywalld and its netstack helper. */
+enum nsmsg_type {
+	NSMSG_ATTACH = 1,	/* a sandbox's TUN fd and network settings */
+	NSMSG_DETACH,		/* the sandbox is gone */
+	NSMSG_EVENT,		/* helper->main: struct nsevent */
+	NSMSG_COUNTERS,		/* helper->main: struct nscounters */
+	NSMSG_LISTEN,		/* a listening socket for an inbound port */
+	NSMSG_HOSTADDRS,	/* the host's interface addresses: nstr of
+				   struct hostaddr follow */
+	NSMSG_HOSTS,		/* the host's hosts file, as the fd (or none) */
+	NSMSG_RESOLV,		/* the host's resolv.conf, as the fd (or none) */
+};
+
+/*
+ * A denial seen by the netstack. The helper is untrusted: greywalld
+ * checks the size, the kind, that every string ends inside its array
+ * and that the sandbox exists (nsmsg.c, then daemon/netstack.c).
+ */
+struct nsevent {
+	uint32_t	type;		/* NSMSG_EVENT */
+	uint32_t	id;		/* sandbox id */
+	uint32_t	kind;		/* GW_EV_DNS .. GW_EV_ICMP */
+	uint32_t	dropped;	/* this sandbox's events not sent before */
+	char		target[272];	/* name, host:port */
+	char		rule[272];	/* pattern that matched, or "default" */
+	char		note[128];	/* why, for upstream failures */
+};
+
+/* Bytes relayed for a sandbox, sent about once a second while it moves. */
+struct nscounters {
+	uint32_t	type;		/* NSMSG_COUNTERS */
+	uint32_t	id;
+	uint32_t	reserved;
+	uint32_t	dropped;	/* events the helper could not send */
+	uint64_t	bytes_out;	/* from the sandbox to the proxy */
+	uint64_t	bytes_in;
+};
+
+union nsmsg_in {
+	struct nsevent		ev;
+	struct nscounters	cnt;
+};
+
+#define NS_IPV6			0x01	/* the sandbox has IPv6 */
+#define NS_DNS_UPSTREAM		0x02	/* forward DNS, no fake IPs */
+
+/*
+ * NSMSG_ATTACH is this header, then nstr NUL-terminated strings, each
+ * prefixed by a letter: 'A' allowed domain pattern, 'D' denied one, 'C'
+ * allowed CIDR, 'P' host loopback port.
+ */
+struct nsmsg {
+	uint32_t	type;
+	uint32_t	id;		/* sandbox id */
+	uint32_t	slot;
+	uint32_t	flags;		/* NS_* */
+	uint32_t	uid;
+	uint32_t	nstr;
+	uint32_t	port;		/* NSMSG_LISTEN: the fd's port */
+	struct sockaddr_storage upstream;	/* SOCKS5 proxy */
+	struct sockaddr_storage dns;		/* NS_DNS_UPSTREAM resolver */
+	char		user[256];	/* SOCKS5 username: user/id/command */
+};
+#define NSMSG_MAX		65536
+
+/*
+ * NSMSG_HOSTADDRS: the header with nstr = count, then nstr of these. The
+ * helper checks the length is exactly sizeof(struct nsmsg) + nstr * 20.
+ */
+struct hostaddr {
+	uint8_t		family;		/* AF_INET or AF_INET6 */
+	uint8_t		reserved[3];
+	uint8_t		addr[16];	/* AF_INET: the first 4 bytes */
+};
+#define HOSTADDR_MAX		2048	/* interface addresses sent */
+
+/* net-addr.c: the address plan, pure */
+void		 net_sandbox_addr4(int, struct in_addr *);
+void		 net_sandbox_addr6(int, struct in6_addr *);
+void		 fakeip_infra_addr(enum fakeip_infra, int, void *);
+
+/*
+ * net-socks5.c: SOCKS5 client messages, pure. The upstream's protocol,
+ * spoken by the helper for every flow and by greywalld's upstream check.
+ */
+#define SOCKS5_METHOD_NONE	0x00
+#define SOCKS5_METHOD_USERPASS	0x02
+#define SOCKS5_METHOD_REFUSED	0xff
+size_t		 socks5_greeting(uint8_t *);
+int		 socks5_method(const uint8_t *);
+ssize_t		 socks5_auth(uint8_t *, size_t, const char *, const char *);
+int		 socks5_auth_status(const uint8_t *);
+ssize_t		 socks5_connect(uint8_t *, size_t, const char *, int,
+		    const void *, uint16_t);
+ssize_t		 socks5_reply_len(const uint8_t *);
+int		 socks5_reply_code(const uint8_t *, size_t);
+const char	*socks5_strerror(int);
+
+/* nsmsg.c: what greywalld accepts from the helper; pure */
+int		 nsmsg_in_parse(const void *, size_t, union nsmsg_in *);
 
 #endif /* GW_PROTOCOL_H */

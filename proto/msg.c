@@ -16,7 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "msg.h"
+#include "gw-protocol.h"
 
 struct gw_msgspec {
 	uint32_t	 type;
@@ -166,63 +166,13 @@ bad:
 int
 gw_msg_recv(int sock, struct gw_msg *m)
 {
-	union {
-		struct cmsghdr	hdr;
-		/* Room for two fds so a second one is seen and closed. */
-		char		buf[CMSG_SPACE(2 * sizeof(int))];
-	}		 cbuf;
-	struct msghdr	 msg;
-	struct iovec	 iov;
-	struct cmsghdr	*cmsg;
-	ssize_t		 n;
-	int		 fd = -1, bad = 0;
-	size_t		 nfds, i;
-	int		 fds[2];
+	ssize_t	n;
+	int	fd;
 
 	gw_msg_init(m);
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = m->buf;
-	iov.iov_len = sizeof(m->buf);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cbuf.buf;
-	msg.msg_controllen = sizeof(cbuf.buf);
-
-	do {
-		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	} while (n == -1 && errno == EINTR);
-	if (n == -1)
+	if ((n = fd_recvmsg(sock, m->buf, sizeof(m->buf), &fd, 0)) == -1)
 		return (-1);
-
-	for (cmsg = CMSG_FIRSTHDR(&msg); cmsg != NULL;
-	    cmsg = CMSG_NXTHDR(&msg, cmsg)) {
-		if (cmsg->cmsg_level != SOL_SOCKET ||
-		    cmsg->cmsg_type != SCM_RIGHTS) {
-			bad = 1;
-			continue;
-		}
-		nfds = (cmsg->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		if (nfds > 2)
-			nfds = 2;
-		memcpy(fds, CMSG_DATA(cmsg), nfds * sizeof(int));
-		for (i = 0; i < nfds; i++) {
-			if (fd == -1 && !bad)
-				fd = fds[i];
-			else {
-				close(fds[i]);
-				bad = 1;
-			}
-		}
-	}
-	if (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))
-		bad = 1;
-	if (bad) {
-		if (fd >= 0)
-			close(fd);
-		errno = EPROTO;
-		return (-1);
-	}
-	if (n == 0 && fd == -1)
+	if (n == 0)
 		return (0);
 	if (gw_msg_parse(m, n, fd) == -1)
 		return (-1);
@@ -312,34 +262,9 @@ gw_msg_build(uint32_t type, uint32_t id, const void *payload, size_t len,
 int
 gw_msg_sendbuf(int sock, const uint8_t *buf, size_t len, int fd)
 {
-	union {
-		struct cmsghdr	hdr;
-		char		buf[CMSG_SPACE(sizeof(int))];
-	}		 cbuf;
-	struct msghdr	 msg;
-	struct iovec	 iov;
-	struct cmsghdr	*cmsg;
-	ssize_t		 n;
+	ssize_t	n;
 
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = (void *)buf;
-	iov.iov_len = len;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	if (fd >= 0) {
-		memset(&cbuf, 0, sizeof(cbuf));
-		msg.msg_control = cbuf.buf;
-		msg.msg_controllen = sizeof(cbuf.buf);
-		cmsg = CMSG_FIRSTHDR(&msg);
-		cmsg->cmsg_level = SOL_SOCKET;
-		cmsg->cmsg_type = SCM_RIGHTS;
-		cmsg->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
-	}
-	do {
-		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
-	} while (n == -1 && errno == EINTR);
-	if (n == -1)
+	if ((n = fd_sendmsg(sock, buf, len, fd)) == -1)
 		return (-1);
 	if ((size_t)n != len) {
 		errno = EMSGSIZE;

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "greywalld.h"
+#include "sandbox.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

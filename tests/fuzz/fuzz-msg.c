@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "msg.h"
+#include "gw-protocol.h"
 
 /*
  * The input goes into a large static buffer, where ASan cannot see a read

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "greywalld.h"
+#include "gw-protocol.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

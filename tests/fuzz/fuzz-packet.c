@@ -21,19 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "greywalld.h"
-
-struct event_base	*gw_base;
-struct gw_config	 gw_conf;
-struct sandboxlist	 sandboxes = TAILQ_HEAD_INITIALIZER(sandboxes);
+#include "netstack.h"
 
 #define SLOT	7
-
-void
-sandbox_init_fail(int err __unused, const char *fmt __unused, ...)
-{
-	abort();
-}
 
 static uint32_t
 sum16(const uint8_t *p, size_t len, uint32_t sum)
@@ -149,7 +139,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (!ready) {
 		log_init(1, 0);
-		if ((gw_base = event_base_new()) == NULL || net_lwip_init() == -1)
+		if ((net_base = event_base_new()) == NULL || net_lwip_init() == -1)
 			abort();
 		attach();
 		ready = 1;
@@ -172,6 +162,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	net_lwip_input(1, pkt, len);
 	/* Let lwIP's timers run as they would between packets. */
 	net_lwip_timers();
-	event_base_loop(gw_base, EVLOOP_NONBLOCK);
+	event_base_loop(net_base, EVLOOP_NONBLOCK);
 	return (0);
 }

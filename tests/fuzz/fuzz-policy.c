@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "greywalld.h"
+#include "policy.h"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 

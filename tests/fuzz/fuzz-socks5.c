@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "greywalld.h"
+#include "netstack.h"
 
 #define HS_MAX	600	/* struct flow's hs[] in net-lwip.c */
 

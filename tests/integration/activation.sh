@@ -38,7 +38,7 @@ wait_for "notify socket" test -S "$T/notify.sock"
 setpriv --bounding-set=-all,"$(unit_caps)" --inh-caps=-all \
     systemd-socket-activate --seqpacket -l "$SOCK" \
     -E NOTIFY_SOCKET="$T/notify.sock" \
-    "$GREYWALLD" -d -P "$POLICY" >>"$T/daemon.log" 2>&1 &
+    "$GREYWALLD" -d -P "$POLICY" --netstack "$NETSTACK" >>"$T/daemon.log" 2>&1 &
 daemon_pid=$!
 wait_for "socket" test -S "$SOCK"
 chmod 666 "$SOCK"
@@ -62,7 +62,7 @@ ok "it did not remove a socket it did not create" test -S "$SOCK"
 # Without activation and with a live daemon on the socket, a second one
 # refuses to start and leaves the socket alone.
 start_daemon
-timeout 5 "$GREYWALLD" -f -s "$SOCK" -P "$POLICY" >"$T/second.log" 2>&1
+timeout 5 "$GREYWALLD" -f -s "$SOCK" -P "$POLICY" --netstack "$NETSTACK" >"$T/second.log" 2>&1
 rc=$?
 ok "a second greywalld on the same socket refuses to start ($rc)" \
     grep -q 'another greywalld is listening' "$T/second.log"

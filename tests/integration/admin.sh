@@ -80,7 +80,7 @@ stop_daemon
 # at the root of a hierarchy, then lacks the capability to remove them.)
 sh -c 'for c in $0; do echo $$ >"$c/cgroup.procs" || exit 1; done
     exec "$@"' "$DAEMON_CGROUPS" \
-    "$GREYWALLD" -f -s "$T/plain.sock" -P "$POLICY" >>"$T/daemon.log" 2>&1 &
+    "$GREYWALLD" -f -s "$T/plain.sock" -P "$POLICY" --netstack "$NETSTACK" >>"$T/daemon.log" 2>&1 &
 plain=$!
 wait_for "plain daemon" test -S "$T/plain.sock"
 caps=$(grep -E '^Cap(Eff|Prm|Bnd)' "/proc/$plain/status" | awk '{print $2}' |

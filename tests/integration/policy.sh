@@ -19,7 +19,7 @@ filesystem:
   cwd: rw
   deny_reed: ["~/.ssh"]
 Y
-err=$("$GREYWALLD" -f -s "$SOCK" -P "$POLICY" 2>&1)
+err=$("$GREYWALLD" -f -s "$SOCK" -P "$POLICY" --netstack "$NETSTACK" 2>&1)
 is "a typo'd key stops greywalld from starting" $? 1
 contains "with FILE:LINE:COLUMN naming the key" "$err" \
     "$POLICY/10-typo.yaml:4:3: unknown key 'filesystem.deny_reed'"

@@ -8,6 +8,7 @@ set -u
 GREYWALLD=$GW_BUILDDIR/daemon/greywalld
 GW=$GW_BUILDDIR/client/gw
 GWCTL=$GW_BUILDDIR/client/gwctl
+NETSTACK=$GW_BUILDDIR/netstack/gw-netstack
 
 # The system python, not a per-user shim the test user cannot read.
 PYTHON=/usr/bin/python3
@@ -212,7 +213,7 @@ start_daemon() {
 	    exec "$@"' "$DAEMON_CGROUPS" \
 	    setpriv --bounding-set=-all,"$caps" --inh-caps=-all \
 	    ${DAEMON_WRAPPER:+"$DAEMON_WRAPPER"} \
-	    "$GREYWALLD" -d -s "$SOCK" -P "$POLICY" \
+	    "$GREYWALLD" -d -s "$SOCK" -P "$POLICY" --netstack "$NETSTACK" \
 	    --hosts-file "$HOST_HOSTS" --resolv-conf "$HOST_RESOLV" "$@" \
 	    >>"$T/daemon.log" 2>&1 &
 	daemon_pid=$!

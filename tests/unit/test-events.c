@@ -1,5 +1,5 @@
 /*
- * Tests for events-parse.c: what greywalld accepts from the netstack
+ * Tests for proto/nsmsg.c: what greywalld accepts from the netstack
  * helper. Every message must have the exact size of its type, a network
  * event kind, and strings that end inside their arrays; anything else is
  * refused with EPROTO, and random bytes never get through malformed.
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "greywalld.h"
+#include "sandbox.h"
 #include "tap.h"
 
 static uint8_t	buf[sizeof(union nsmsg_in) + 64];

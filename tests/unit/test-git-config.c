@@ -1,5 +1,5 @@
 /*
- * Tests for the git-config(1) reader of daemon/sandbox-protect-git.c:
+ * Tests for the git-config(1) reader of sandbox/sandbox-protect-git.c:
  * the keys it reports are the ones git reads, so that the include files,
  * hook directories and fsmonitor hooks that a repository's configuration
  * names are all found (a key missed is a path the sandbox could write).
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "greywalld.h"
+#include "sandbox.h"
 #include "tap.h"
 
 /* The rest of the file is not used here; it runs in a sandbox's init. */

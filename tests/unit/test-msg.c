@@ -21,8 +21,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "msg.h"
-#include "util.h"
+#include "gw-protocol.h"
+#include "common.h"
 #include "tap.h"
 
 /* Socketpair ends: sv[C] plays the client, sv[D] the daemon. */

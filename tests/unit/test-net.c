@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net.h"
+#include "netstack.h"
 #include "tap.h"
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))

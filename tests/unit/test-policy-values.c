@@ -1,5 +1,5 @@
 /*
- * Tests for daemon/policy-schema.c: the key table, and one value of every
+ * Tests for policy/policy-schema.c: the key table, and one value of every
  * type accepted into its canonical text and number, or refused with a
  * message that says why.
  */
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "greywalld.h"
+#include "policy.h"
 #include "tap.h"
 
 struct accept {

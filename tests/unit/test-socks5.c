@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "greywalld.h"
+#include "netstack.h"
 #include "tap.h"
 
 static int

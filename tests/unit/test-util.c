@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "util.h"
+#include "common.h"
 #include "tap.h"
 
 static const struct {

@@ -1,0 +1,267 @@
+/*
+ * Reading /etc/greywall/policy.d: every *.yaml file in lexical order, each
+ * root-owned and writable by nobody else, in a directory with the same
+ * properties. All or nothing: one bad file rejects the whole set, so a
+ * caller can keep its last good one.
+ */
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "policy.h"
+
+#define POLICY_FILE_MAX	(1024 * 1024)
+
+static int
+dir_error(struct policy_error *err, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int
+dir_error(struct policy_error *err, const char *path, const char *fmt, ...)
+{
+	va_list	ap;
+
+	memset(err, 0, sizeof(*err));
+	snprintf(err->file, sizeof(err->file), "%s", path);
+	va_start(ap, fmt);
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	return (-1);
+}
+
+/* Root-owned and not writable by group or others, or say why not. */
+static int
+check_owner(struct policy_error *err, const char *path, const struct stat *st)
+{
+	if (st->st_uid != 0)
+		return (dir_error(err, path, "refusing it: owned by uid %u,"
+		    " not root", (unsigned)st->st_uid));
+	if (st->st_mode & (S_IWGRP | S_IWOTH))
+		return (dir_error(err, path, "refusing it: writable by %s"
+		    " (mode %04o); fix with chmod go-w",
+		    (st->st_mode & S_IWOTH) ? "others" : "its group",
+		    (unsigned)(st->st_mode & 07777)));
+	return (0);
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return (strcmp(*(char *const *)a, *(char *const *)b));
+}
+
+static int
+is_policy_name(const char *name)
+{
+	size_t	l = strlen(name);
+
+	return (name[0] != '.' && l > 5 && strcmp(name + l - 5, ".yaml") == 0);
+}
+
+void
+policyset_clear(struct policyset *set)
+{
+	size_t	i;
+
+	for (i = 0; i < set->n; i++) {
+		policy_clear(&set->v[i].pol);
+		free(set->v[i].path);
+	}
+	free(set->v);
+	memset(set, 0, sizeof(*set));
+}
+
+/* Read and parse one file, opened without following symlinks. */
+static int
+load_file(int dfd, const char *name, struct policyfile *pf,
+    struct policy_error *err)
+{
+	_cleanup_close_ int	 fd = -1;
+	_cleanup_free_ char	*buf = NULL;
+	struct stat		 st;
+	size_t			 off = 0;
+	ssize_t			 r;
+
+	fd = openat(dfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd == -1)
+		return (dir_error(err, pf->path, "cannot open it: %s%s",
+		    strerror(errno), errno == ELOOP ? " (symlinks are not"
+		    " followed in the policy directory)" : ""));
+	if (fstat(fd, &st) == -1)
+		return (dir_error(err, pf->path, "stat: %s", strerror(errno)));
+	if (!S_ISREG(st.st_mode))
+		return (dir_error(err, pf->path, "refusing it: not a regular"
+		    " file"));
+	if (check_owner(err, pf->path, &st) == -1)
+		return (-1);
+	if (st.st_size > POLICY_FILE_MAX)
+		return (dir_error(err, pf->path, "refusing it: larger than"
+		    " %d bytes", POLICY_FILE_MAX));
+	if ((buf = malloc(st.st_size + 1)) == NULL)
+		return (dir_error(err, pf->path, "out of memory"));
+	while (off < (size_t)st.st_size) {
+		r = read(fd, buf + off, st.st_size - off);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return (dir_error(err, pf->path, "read: %s",
+			    r == 0 ? "file shrank" : strerror(errno)));
+		off += r;
+	}
+	buf[off] = '\0';
+	return (policy_parse(pf->path, buf, off, 0, &pf->pol, err));
+}
+
+/*
+ * Load every policy file under dir into set. On failure set is left
+ * empty and err says which file, and where, and why.
+ */
+int
+policyset_load(const char *dir, struct policyset *set,
+    struct policy_error *err)
+{
+	_cleanup_close_ int	 dfd = -1;
+	struct stat		 st;
+	struct dirent		*de;
+	DIR			*d;
+	char			**names = NULL, **nn;
+	size_t			 n = 0, i;
+	int			 r = -1;
+
+	memset(set, 0, sizeof(*set));
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	if (dfd == -1)
+		return (dir_error(err, dir, "cannot open the policy"
+		    " directory: %s", strerror(errno)));
+	if (fstat(dfd, &st) == -1)
+		return (dir_error(err, dir, "stat: %s", strerror(errno)));
+	if (check_owner(err, dir, &st) == -1)
+		return (-1);
+
+	if ((d = fdopendir(fcntl(dfd, F_DUPFD_CLOEXEC, 3))) == NULL)
+		return (dir_error(err, dir, "cannot read the policy"
+		    " directory: %s", strerror(errno)));
+	while ((de = readdir(d)) != NULL) {
+		if (!is_policy_name(de->d_name))
+			continue;
+		if ((nn = reallocarray(names, n + 1, sizeof(*nn))) == NULL)
+			goto oom;
+		names = nn;
+		if ((names[n] = strdup(de->d_name)) == NULL)
+			goto oom;
+		n++;
+	}
+	closedir(d);
+	d = NULL;
+	/* Lexical order by byte value, whatever the locale. */
+	qsort(names, n, sizeof(*names), name_cmp);
+
+	if (n > 0 && (set->v = calloc(n, sizeof(*set->v))) == NULL)
+		goto oom;
+	for (i = 0; i < n; i++) {
+		if (asprintf(&set->v[i].path, "%s/%s", dir, names[i]) == -1) {
+			set->v[i].path = NULL;
+			goto oom;
+		}
+		set->n++;
+		if (load_file(dfd, names[i], &set->v[i], err) == -1)
+			goto out;
+	}
+	r = 0;
+	goto out;
+oom:
+	dir_error(err, dir, "out of memory");
+out:
+	if (d != NULL)
+		closedir(d);
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	if (r == -1)
+		policyset_clear(set);
+	return (r);
+}
+
+/*
+ * The effective policy for a peer: built-in defaults, then every file
+ * whose selector picks the user or one of its groups, in order.
+ */
+int
+policyset_effective(const struct policyset *set, const char *user,
+    char *const *groups, size_t ngroups, struct policy *out)
+{
+	size_t	i;
+
+	memset(out, 0, sizeof(*out));
+	if (policy_defaults(out) == -1)
+		goto fail;
+	for (i = 0; i < set->n; i++)
+		if (policy_selects(&set->v[i].pol, user, groups, ngroups) &&
+		    policy_merge(out, &set->v[i].pol) == -1)
+			goto fail;
+	policy_finish(out);
+	return (0);
+fail:
+	policy_clear(out);
+	return (-1);
+}
+
+/*
+ * The names of the groups a user is in, primary and supplementary, from
+ * the system's group database (what groups: selectors match).
+ */
+int
+policy_user_groups(const struct passwd *pw, char ***ret, size_t *ret_n)
+{
+	gid_t		*gids = NULL, *ng;
+	struct group	*gr;
+	char		**names;
+	int		 n = 32, i;
+	size_t		 k = 0;
+
+	for (;;) {
+		if ((ng = reallocarray(gids, n, sizeof(*gids))) == NULL) {
+			free(gids);
+			return (-1);
+		}
+		gids = ng;
+		if (getgrouplist(pw->pw_name, pw->pw_gid, gids, &n) != -1)
+			break;
+		if (n > 65536) {
+			free(gids);
+			errno = E2BIG;
+			return (-1);
+		}
+	}
+	if ((names = calloc(n + 1, sizeof(*names))) == NULL) {
+		free(gids);
+		return (-1);
+	}
+	for (i = 0; i < n; i++) {
+		if ((gr = getgrgid(gids[i])) == NULL)
+			continue;
+		if ((names[k] = strdup(gr->gr_name)) == NULL) {
+			while (k > 0)
+				free(names[--k]);
+			free(names);
+			free(gids);
+			return (-1);
+		}
+		k++;
+	}
+	free(gids);
+	*ret = names;
+	*ret_n = k;
+	return (0);
+}

@@ -1,0 +1,94 @@
+/*
+ * Namespaces: fork the sandbox's init into new mount, pid, net, ipc, uts
+ * and cgroup namespaces, and give the new uts and net namespaces their
+ * only settings (a hostname, loopback up).
+ *
+ * The daemon forks as root without a user namespace, so every namespace
+ * is owned by the initial user namespace: the user's other processes
+ * cannot setns() into them or ptrace their init.
+ */
+
+#include <sys/types.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+
+#include <linux/sched.h>
+#include <net/if.h>
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+
+
+/*
+ * clone3 with CLONE_PIDFD: the daemon watches the pidfd instead of
+ * handling SIGCHLD, and signals through it so a recycled pid can never be
+ * hit. With CLONE_INTO_CGROUP the child starts in its own cgroup, which
+ * becomes the root of its new cgroup namespace. When init must first be
+ * put into v1 cgroups (spec->cgroup_hold), it unshares its cgroup
+ * namespace itself once it is there. Returns the child's pid in the
+ * parent; the child never returns.
+ */
+pid_t
+sandbox_ns_spawn(struct sandbox_spec *spec, int *ret_pidfd)
+{
+	struct clone_args	args;
+	sigset_t		set, old;
+	int			pidfd = -1, saved_errno;
+	long			pid;
+
+	memset(&args, 0, sizeof(args));
+	args.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
+	    CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_PIDFD;
+	if (spec->cgroup_hold)
+		args.flags &= ~(uint64_t)CLONE_NEWCGROUP;
+	if (spec->cgroupfd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = spec->cgroupfd;
+	}
+	args.pidfd = (uint64_t)(uintptr_t)&pidfd;
+	args.exit_signal = SIGCHLD;
+
+	/* The child inherits this mask; see sandbox_init_sigset(). */
+	sandbox_init_sigset(&set);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	pid = syscall(SYS_clone3, &args, sizeof(args));
+	if (pid == 0)
+		sandbox_init_run(spec);
+	saved_errno = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid == -1) {
+		errno = saved_errno;
+		return (-1);
+	}
+	*ret_pidfd = pidfd;
+	return (pid);
+}
+
+/* Hostname and loopback for the new uts and net namespaces. */
+void
+sandbox_ns_setup(void)
+{
+	_cleanup_close_ int	 s = -1;
+	struct ifreq		 ifr;
+
+	if (sethostname(SANDBOX_HOSTNAME, strlen(SANDBOX_HOSTNAME)) == -1)
+		sandbox_init_fail(errno, "set the hostname");
+
+	/* Loopback only: no other interface exists in this namespace. */
+	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
+		sandbox_init_fail(errno, "bring up loopback: socket");
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) == -1)
+		sandbox_init_fail(errno, "bring up loopback: SIOCGIFFLAGS");
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	if (ioctl(s, SIOCSIFFLAGS, &ifr) == -1)
+		sandbox_init_fail(errno, "bring up loopback: SIOCSIFFLAGS");
+}
