@@ -323,10 +323,11 @@ main(int argc, char *argv[])
 	if (fd > 2)
 		close(fd);
 
-	log_init(foreground, verbose);
-	status_init();
+	/* Before log_init: without -f, the journal would get it, not you. */
 	if (geteuid() != 0)
 		fatalx("must run as root: it creates namespaces and mounts");
+	log_init(foreground, verbose);
+	status_init();
 	umask(022);
 
 	if ((gr = getgrnam(gw_conf.admin_group)) != NULL) {
