@@ -264,7 +264,8 @@ sstat() { ps -o stat= -p "$(pgrep -f "^sleep $1")" | cut -c1; }
 send "$PGW -- sleep 31403"
 wait_for "sleep 31403" running 'sleep 31403'
 key C-z
-wait_screen 'Stopped +setpriv'
+# (The screen shows an earlier "Stopped" already: wait for the states.)
+wait_for "gw to stop" sh -c "ps -o stat= -p $(gw_pid) | grep -q '^T'"
 is "Ctrl-Z: the command in the sandbox stops" "$(sstat 31403)" T
 ok "and gw stops" sh -c "ps -o stat= -p $(gw_pid) | grep -q '^T'"
 send "echo SHELL=\$((30 + 3))"
@@ -284,7 +285,9 @@ is "Ctrl-C then ends it: gw exits 130" "$(value RC12)" 130
 # Inside an interactive shell, Ctrl-Z is the shell's: at its prompt it
 # does nothing (bash ignores SIGTSTP), and gw keeps running.
 send "$PGW -- bash --norc -i"
-wait_screen '^bash-[0-9.]+\$ '
+# A prompt of its own: the screen still shows the earlier shells' prompts.
+send "PS1='ZIN\$ '"
+wait_screen '^ZIN\$ $'
 key C-z
 send "echo ZSHELL=\$((50 + 5))"
 wait_screen '^ZSHELL=55'
