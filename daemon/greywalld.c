@@ -339,12 +339,13 @@ main(int argc, char *argv[])
 	if (fd > 2)
 		close(fd);
 
+	/* Before log_init: without -f, the journal would get it, not you. */
+	if (geteuid() != 0)
+		fatalx("must run as root: it creates namespaces and mounts");
 	log_init(foreground, verbose);
 	gw_conf.log_stderr = foreground;
 	gw_conf.log_verbose = verbose;
 	status_init();
-	if (geteuid() != 0)
-		fatalx("must run as root: it creates namespaces and mounts");
 	umask(022);
 
 	if ((gr = getgrnam(gw_conf.admin_group)) != NULL) {
