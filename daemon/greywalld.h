@@ -74,45 +74,17 @@ struct request {
 	uint32_t	 nports;
 };
 
-struct outmsg {
-	TAILQ_ENTRY(outmsg)	 entry;
-	size_t			 len;
-	uint8_t			*buf;
-	int			 fd;		/* sent with it, or -1 */
-	int			 event;		/* counts in conn.ev_queued */
-};
-TAILQ_HEAD(outq, outmsg);
+/* A client connection; only control.c sees inside (control_* below). */
+struct conn;
 
-enum conn_state {
-	CONN_NEW,		/* waiting for HELLO */
-	CONN_READY,		/* HELLO done */
-	CONN_OPENING,		/* SANDBOX_OPEN seen, collecting */
-	CONN_RUNNING,		/* sandbox started */
-	CONN_DONE,		/* flushing output, then close */
-	CONN_MONITOR,		/* gwctl monitor: events only */
+/*
+ * An error for the client, composed where it happened (GW_ERR_* and the
+ * text), sent by the caller through control_send_error().
+ */
+struct client_err {
+	uint32_t	 code;
+	char		 text[1024];
 };
-
-struct sandbox;
-
-struct conn {
-	TAILQ_ENTRY(conn)	 entry;
-	int			 fd;
-	struct event		*ev_read;
-	struct event		*ev_write;
-	struct event		*ev_close;
-	struct peer		 peer;
-	uint32_t		 kind;		/* enum gw_client_kind */
-	enum conn_state		 state;
-	struct outq		 outq;
-	size_t			 outq_bytes;
-	struct request		*req;
-	struct sandbox		*sb;
-	/* Events queued and not yet written; missed since the last drain. */
-	uint32_t		 ev_queued;
-	uint32_t		 ev_dropped;
-	struct gw_monitor	 mon;		/* CONN_MONITOR */
-};
-TAILQ_HEAD(connlist, conn);
 
 
 /* The controllers greywalld uses for limits and accounting. */
@@ -236,6 +208,18 @@ void		 control_event(struct sandbox *, const struct gw_event *,
 		    const char *const *);
 void		 control_flush_dropped(struct conn *);
 void		 control_event_dropped(struct sandbox *, uint32_t);
+void		 control_violation(struct conn *, const struct gw_msg *,
+		    const char *);
+const struct peer *control_peer(const struct conn *);
+void		 control_attach(struct conn *, struct sandbox *);
+int		 control_monitor(struct conn *, const struct gw_monitor *);
+
+void		 client_err_set(struct client_err *, uint32_t, const char *,
+		    ...) __attribute__((format(printf, 3, 4)));
+
+/* admin.c: gwctl's requests (list, kill, reload, monitor, status, policy) */
+int		 admin_dispatch(struct conn *, struct gw_msg *);
+void		 admin_policy_show(struct conn *, const char *);
 
 /* status.c */
 void		 status_init(void);
@@ -284,8 +268,8 @@ int		 sandbox_net_config(const struct policy *, uint32_t,
 int		 sandbox_net_addr(const char *, struct sockaddr_storage *);
 
 /* sandbox-inbound.c */
-int		 sandbox_inbound_bind(struct conn *, const struct policy *,
-		    int, const struct request *, int *);
+int		 sandbox_inbound_bind(uid_t, const struct policy *, int,
+		    const struct request *, int *, struct client_err *);
 void		 sandbox_inbound_close(struct sandbox *);
 
 /* netstack.c: the helper process, seen from greywalld; main */

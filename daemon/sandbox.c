@@ -347,7 +347,7 @@ sandbox_free(struct sandbox *sb)
 {
 	TAILQ_REMOVE(&sandboxes, sb, entry);
 	if (sb->conn != NULL)
-		sb->conn->sb = NULL;
+		control_attach(sb->conn, NULL);
 	sandbox_release(sb);
 }
 
@@ -396,7 +396,7 @@ sandbox_policy(struct conn *c, const struct passwd *pw, struct request *r,
 	if (policy_user_groups(pw, &groups, &ngroups) == -1 ||
 	    policyset_effective(&gw_policy, pw->pw_name, groups, ngroups,
 	    eff) == -1) {
-		log_warn("uid %u: effective policy", (unsigned)c->peer.uid);
+		log_warn("uid %u: effective policy", (unsigned)control_peer(c)->uid);
 		control_send_error(c, GW_ERR_INTERNAL, "cannot compute the"
 		    " policy: %s", strerror(errno));
 		goto out;
@@ -407,7 +407,7 @@ sandbox_policy(struct conn *c, const struct passwd *pw, struct request *r,
 		    &err) == -1 || policy_narrow(eff, &ov, &err) == -1) {
 			policy_error_format(&err, buf, sizeof(buf));
 			log_info("uid %u: policy overlay refused: %s",
-			    (unsigned)c->peer.uid, buf);
+			    (unsigned)control_peer(c)->uid, buf);
 			control_send_error(c, GW_ERR_DENIED, "%s", buf);
 			goto fail;
 		}
@@ -557,7 +557,7 @@ sandbox_landlock_check(struct conn *c, const struct policy *pol, int *without)
 		snprintf(where, sizeof(where), v->src.file[0] == '(' ? "%s" :
 		    "(%s)", v->src.file);
 	log_warnx("uid %u: refusing a sandbox: no Landlock, and"
-	    " hardening.landlock is 'required' %s", (unsigned)c->peer.uid,
+	    " hardening.landlock is 'required' %s", (unsigned)control_peer(c)->uid,
 	    where);
 	control_send_error(c, GW_ERR_SETUP, "sandbox setup failed: Landlock"
 	    " is not available on this kernel, and 'hardening.landlock:"
@@ -670,6 +670,7 @@ sandbox_start(struct conn *c, struct request *r)
 	struct timeval		 tv;
 	const char		*why;
 	char			 cwd[PATH_MAX], msg[512], ucmsg[600];
+	struct client_err	 cerr;
 	enum uc_verdict		 uc;
 	int			 sp[2], pidfd = -1, saved_errno, refused = 0;
 	int			 inbound[GW_PORTS_MAX];
@@ -679,11 +680,11 @@ sandbox_start(struct conn *c, struct request *r)
 
 	/* Identity is the peer's, from SO_PEERCRED: never the payload. */
 	errno = 0;
-	if ((pw = getpwuid(c->peer.uid)) == NULL) {
+	if ((pw = getpwuid(control_peer(c)->uid)) == NULL) {
 		log_warnx("uid %u has no passwd entry, refusing",
-		    (unsigned)c->peer.uid);
+		    (unsigned)control_peer(c)->uid);
 		control_send_error(c, GW_ERR_DENIED, "uid %u has no entry in"
-		    " the password database", (unsigned)c->peer.uid);
+		    " the password database", (unsigned)control_peer(c)->uid);
 		return (-1);
 	}
 	/* pw points into getpw*()'s buffer, which the policy code reuses. */
@@ -705,7 +706,7 @@ sandbox_start(struct conn *c, struct request *r)
 	}
 	if ((cwdtree = sandbox_mount_cwd_tree(r->fds[GW_FD_CWD])) == -1) {
 		log_warn("uid %u: cannot clone the mount of '%s'",
-		    (unsigned)c->peer.uid, cwd);
+		    (unsigned)control_peer(c)->uid, cwd);
 		control_send_error(c, GW_ERR_SETUP, "cannot bind the working"
 		    " directory '%s' (%s): is gw running in another mount"
 		    " namespace?", cwd, strerror(errno));
@@ -777,7 +778,9 @@ sandbox_start(struct conn *c, struct request *r)
 		net_ipv6 = (net->flags & NS_IPV6) != 0;
 	}
 	/* gw exec -p: bound now, so a busy port means nothing starts. */
-	if (sandbox_inbound_bind(c, &pol, net != NULL, r, inbound) == -1) {
+	if (sandbox_inbound_bind(control_peer(c)->uid, &pol, net != NULL, r,
+	    inbound, &cerr) == -1) {
+		control_send_error(c, cerr.code, "%s", cerr.text);
 		netstack_slot_put(net_slot);
 		sandbox_cgroup_destroy(&cg);
 		policy_clear(&pol);
@@ -814,7 +817,7 @@ sandbox_start(struct conn *c, struct request *r)
 		goto fail;
 	}
 	sb->id = id;
-	sb->uid = c->peer.uid;
+	sb->uid = control_peer(c)->uid;
 	/* gw -m, where the administrator lets events go to the client. */
 	sb->ev.stream = (r->flags & GW_OPEN_EVENTS) &&
 	    pol.e[PK_MONITOR_STREAM].one.num;
@@ -846,10 +849,10 @@ sandbox_start(struct conn *c, struct request *r)
 	memcpy(spec.fds, r->fds, sizeof(spec.fds));
 	spec.statusfd = child_end;
 	spec.cwdtree = cwdtree;
-	spec.uid = c->peer.uid;
-	spec.gid = c->peer.gid;
-	spec.groups = c->peer.groups;
-	spec.ngroups = c->peer.ngroups;
+	spec.uid = control_peer(c)->uid;
+	spec.gid = control_peer(c)->gid;
+	spec.groups = control_peer(c)->groups;
+	spec.ngroups = control_peer(c)->ngroups;
 	spec.cwd = cwd;
 	spec.cwd_mode = cwd_mode;
 	spec.read = rd;
@@ -880,13 +883,13 @@ sandbox_start(struct conn *c, struct request *r)
 	}
 	sb->pid = pid;
 	sb->pidfd = pidfd;
-	sb->uid = c->peer.uid;
+	sb->uid = control_peer(c)->uid;
 	sb->start_time = time(NULL);
 	sb->conn = c;
 	sb->cg = cg;
 	cg.name[0] = '\0';	/* sb owns it now */
 	sb->wall_time = wall_time;
-	c->sb = sb;
+	control_attach(c, sb);
 	TAILQ_INSERT_TAIL(&sandboxes, sb, entry);
 
 	/* Anything that fails now means it must not run. */
@@ -932,7 +935,7 @@ kill:
 	log_warnx("sandbox %u: %s, killing it", sb->id, why);
 	sandbox_kill(sb);
 	waitpid(pid, NULL, 0);
-	c->sb = NULL;
+	control_attach(c, NULL);
 	sandbox_free(sb);
 	control_send_error(c, GW_ERR_INTERNAL, "cannot start the sandbox: %s",
 	    why);

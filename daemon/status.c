@@ -384,10 +384,10 @@ status_send(struct conn *c, int admin)
 		}
 	/* gwctl: the policy of users no file names; gw: the user's own. */
 	if (!admin) {
-		if ((pw = getpwuid(c->peer.uid)) == NULL) {
+		if ((pw = getpwuid(control_peer(c)->uid)) == NULL) {
 			control_send_error(c, GW_ERR_DENIED, "uid %u has no"
 			    " entry in the password database",
-			    (unsigned)c->peer.uid);
+			    (unsigned)control_peer(c)->uid);
 			return;
 		}
 		if ((user = strdup(pw->pw_name)) == NULL ||
@@ -405,7 +405,7 @@ status_send(struct conn *c, int admin)
 		    (long long)up / 86400, (long long)up / 3600 % 24,
 		    (long long)up / 60 % 60, (long long)up % 60);
 	TAILQ_FOREACH(sb, &sandboxes, entry)
-		if (admin || sb->uid == c->peer.uid)
+		if (admin || sb->uid == control_peer(c)->uid)
 			n++;
 	if (admin)
 		item(c, GW_STATUS_INFO, "sandboxes", "%u running", n);
