@@ -134,7 +134,7 @@ admin_dispatch(struct conn *c, struct gw_msg *m)
 		admin_list(c);
 		break;
 	case GW_MSG_STATUS:
-		status_send(c, 1);
+		control_status(c, 1);
 		break;
 	case GW_MSG_ADMIN_KILL_USER:
 		memcpy(&ku, m->data, sizeof(ku));

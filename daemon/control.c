@@ -422,7 +422,7 @@ control_flush_dropped(struct conn *c)
 }
 
 /* n events of sb were lost before they reached greywalld. */
-void
+static void
 control_event_dropped(struct sandbox *sb, uint32_t n)
 {
 	struct conn	*c;
@@ -444,7 +444,7 @@ control_event_dropped(struct sandbox *sb, uint32_t n)
  * An event of sandbox sb: to its gw if that asked for events (gw -m), and
  * to every gwctl monitor that follows sb's user.
  */
-void
+static void
 control_event(struct sandbox *sb, const struct gw_event *ev,
     const char *const *strs)
 {
@@ -489,6 +489,56 @@ control_send_error(struct conn *c, uint32_t code, const char *fmt, ...)
 	va_end(ap);
 	e.code = code;
 	return (control_send(c, GW_MSG_ERROR, 0, &e, sizeof(e), strs, 1));
+}
+
+static void
+control_status_item(void *arg, int level, const char *name,
+    const char *value)
+{
+	struct gw_status_item	 it;
+	const char		*strs[2] = { name, value };
+
+	memset(&it, 0, sizeof(it));
+	it.level = level;
+	control_send(arg, GW_MSG_STATUS_ITEM, 0, &it, sizeof(it), strs, 2);
+}
+
+static void
+control_status_end(void *arg)
+{
+	control_send(arg, GW_MSG_OK, 0, NULL, 0, NULL, 0);
+}
+
+static void
+control_status_error(void *arg, uint32_t code, const char *text)
+{
+	control_send_error(arg, code, "%s", text);
+}
+
+/*
+ * gwctl status (admin) or gw doctor: status.c composes the items, which
+ * come back here to be sent; the list ends with OK or an error.
+ */
+void
+control_status(struct conn *c, int admin)
+{
+	struct status_out	out;
+
+	out.item = control_status_item;
+	out.end = control_status_end;
+	out.error = control_status_error;
+	out.arg = c;
+	out.uid = c->peer.uid;
+	status_send(&out, admin);
+}
+
+/* gw exec -d: one line of sandbox-debug.c's, to the client (arg). */
+void
+control_debug_line(void *arg, uint32_t id, const char *line)
+{
+	const char	*strs[1] = { line };
+
+	control_send(arg, GW_MSG_SANDBOX_DEBUG, id, NULL, 0, strs, 1);
 }
 
 /* Compose an error for the client; control_send_error() sends it. */
@@ -695,8 +745,8 @@ dispatch_start(struct conn *c, struct gw_msg *m)
 		return (-1);
 	}
 	if ((r->flags & GW_OPEN_PTY) && npty == 0) {
-		control_violation(c, m, "a pty asked for, but no stdio role left"
-		    " for it");
+		control_violation(c, m, "a pty asked for, but no stdio role"
+		    " left for it");
 		return (-1);
 	}
 	if (sandbox_count_uid(c->peer.uid) >= gw_conf.max_sandboxes_per_uid) {
@@ -790,7 +840,7 @@ conn_dispatch(struct conn *c, struct gw_msg *m)
 		/* gwctl status is an admin's; gw doctor anyone's own. */
 		if (c->kind == GW_CLIENT_CTL)
 			return (dispatch_admin(c, m));
-		status_send(c, 0);
+		control_status(c, 0);
 		return (0);
 	case GW_MSG_SANDBOX_POLICY:
 		if (c->state != CONN_OPENING)
@@ -917,7 +967,7 @@ static void
 conn_free(struct conn *c)
 {
 	TAILQ_REMOVE(&conns, c, entry);
-	status_conn_gone(c);
+	status_gone(c);
 	if (c->sb != NULL)
 		sandbox_detach(c->sb);
 	request_free(c->req);
@@ -1012,6 +1062,7 @@ accept_cb(int fd, short ev __unused, void *arg __unused)
 int
 control_init(int fd)
 {
+	events_sink(control_event, control_event_dropped);
 	listen_fd = fd;
 	ev_accept = event_new(gw_base, fd, EV_READ | EV_PERSIST, accept_cb,
 	    NULL);

@@ -204,15 +204,14 @@ int		 control_send_fd(struct conn *, uint32_t, uint32_t,
 int		 control_send_error(struct conn *, uint32_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 void		 control_finish(struct conn *);
-void		 control_event(struct sandbox *, const struct gw_event *,
-		    const char *const *);
 void		 control_flush_dropped(struct conn *);
-void		 control_event_dropped(struct sandbox *, uint32_t);
 void		 control_violation(struct conn *, const struct gw_msg *,
 		    const char *);
 const struct peer *control_peer(const struct conn *);
 void		 control_attach(struct conn *, struct sandbox *);
 int		 control_monitor(struct conn *, const struct gw_monitor *);
+void		 control_status(struct conn *, int);
+void		 control_debug_line(void *, uint32_t, const char *);
 
 void		 client_err_set(struct client_err *, uint32_t, const char *,
 		    ...) __attribute__((format(printf, 3, 4)));
@@ -221,10 +220,20 @@ void		 client_err_set(struct client_err *, uint32_t, const char *,
 int		 admin_dispatch(struct conn *, struct gw_msg *);
 void		 admin_policy_show(struct conn *, const char *);
 
-/* status.c */
+/*
+ * status.c: the items go out through out (control.c's functions, arg the
+ * connection), which status.c keeps while its upstream probe runs.
+ */
+struct status_out {
+	void		(*item)(void *, int, const char *, const char *);
+	void		(*end)(void *);
+	void		(*error)(void *, uint32_t, const char *);
+	void		 *arg;
+	uid_t		  uid;		/* who asks, from the kernel */
+};
 void		 status_init(void);
-void		 status_send(struct conn *, int);
-void		 status_conn_gone(struct conn *);
+void		 status_send(const struct status_out *, int);
+void		 status_gone(const void *);
 unsigned int	 control_count_uid(uid_t);
 
 /* sandbox.c */
@@ -256,8 +265,12 @@ int		 sandbox_env_allowed(const char *);
 char		**sandbox_env_build(char *const *, size_t,
 		    const struct policy_entry *);
 
-/* sandbox-debug.c */
-void		 sandbox_debug(struct conn *, const struct sandbox *,
+/* sandbox-debug.c: lines out through line(arg, sandbox id, text) */
+struct debug_out {
+	void		(*line)(void *, uint32_t, const char *);
+	void		 *arg;
+};
+void		 sandbox_debug(const struct debug_out *, const struct sandbox *,
 		    const struct policy *, const char *, char *const *, size_t,
 		    int);
 
@@ -311,6 +324,10 @@ const struct event_rule *events_rule_path(const struct sandbox *,
 void		 events_from_net(struct sandbox *, const struct nsevent *);
 void		 events_from_init(struct sandbox *, const struct init_msg *);
 const char	*events_kind_name(uint32_t);
+/* Where events go (control.c's subscribers): set once at start. */
+void		 events_sink(void (*)(struct sandbox *, const struct gw_event *,
+		    const char *const *), void (*)(struct sandbox *, uint32_t));
+void		 events_dropped(struct sandbox *, uint32_t);
 
 /* command-guard.c: pure, for the unit test and the fuzzer */
 struct guard_match {

@@ -101,7 +101,7 @@ netstack_read_cb(int fd, short ev __unused, void *arg __unused)
 		/* Same offset in both: events the helper could not send. */
 		if (m.ev.dropped > 0) {
 			sb->ev.count += m.ev.dropped;
-			control_event_dropped(sb, m.ev.dropped);
+			events_dropped(sb, m.ev.dropped);
 		}
 		if (type == NSMSG_EVENT)
 			events_from_net(sb, &m.ev);

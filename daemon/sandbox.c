@@ -396,7 +396,8 @@ sandbox_policy(struct conn *c, const struct passwd *pw, struct request *r,
 	if (policy_user_groups(pw, &groups, &ngroups) == -1 ||
 	    policyset_effective(&gw_policy, pw->pw_name, groups, ngroups,
 	    eff) == -1) {
-		log_warn("uid %u: effective policy", (unsigned)control_peer(c)->uid);
+		log_warn("uid %u: effective policy",
+		    (unsigned)control_peer(c)->uid);
 		control_send_error(c, GW_ERR_INTERNAL, "cannot compute the"
 		    " policy: %s", strerror(errno));
 		goto out;
@@ -557,8 +558,8 @@ sandbox_landlock_check(struct conn *c, const struct policy *pol, int *without)
 		snprintf(where, sizeof(where), v->src.file[0] == '(' ? "%s" :
 		    "(%s)", v->src.file);
 	log_warnx("uid %u: refusing a sandbox: no Landlock, and"
-	    " hardening.landlock is 'required' %s", (unsigned)control_peer(c)->uid,
-	    where);
+	    " hardening.landlock is 'required' %s",
+	    (unsigned)control_peer(c)->uid, where);
 	control_send_error(c, GW_ERR_SETUP, "sandbox setup failed: Landlock"
 	    " is not available on this kernel, and 'hardening.landlock:"
 	    " required' %s refuses to run without it", where);
@@ -671,6 +672,7 @@ sandbox_start(struct conn *c, struct request *r)
 	const char		*why;
 	char			 cwd[PATH_MAX], msg[512], ucmsg[600];
 	struct client_err	 cerr;
+	struct debug_out	 dout;
 	enum uc_verdict		 uc;
 	int			 sp[2], pidfd = -1, saved_errno, refused = 0;
 	int			 inbound[GW_PORTS_MAX];
@@ -830,8 +832,12 @@ sandbox_start(struct conn *c, struct request *r)
 	sb->netlen = netlen;
 	sb->net_slot = net_slot;
 	net_slot = 0;
-	if (r->flags & GW_OPEN_DEBUG)
-		sandbox_debug(c, sb, &pol, cwd, r->envp, r->nenv, no_landlock);
+	if (r->flags & GW_OPEN_DEBUG) {
+		dout.line = control_debug_line;
+		dout.arg = c;
+		sandbox_debug(&dout, sb, &pol, cwd, r->envp, r->nenv,
+		    no_landlock);
+	}
 	policy_clear(&pol);
 	/* For logs and gwctl only; the mount uses the real path. */
 	str_sanitize(sb->cwd);
