@@ -147,7 +147,7 @@ admin_dispatch(struct conn *c, struct gw_msg *m)
 	case GW_MSG_ADMIN_RELOAD:
 		log_info("uid %u asked for a policy reload",
 		    (unsigned)p->uid);
-		if (policy_reload(buf, sizeof(buf)) == -1)
+		if (admin_reload(buf, sizeof(buf)) == -1)
 			control_send_error(c, GW_ERR_SETUP, "policy not"
 			    " reloaded, keeping the last good one: %s", buf);
 		else
@@ -245,4 +245,42 @@ out:
 	for (i = 0; i < ngroups; i++)
 		free(groups[i]);
 	free(groups);
+}
+
+/* Say loudly what the policy asks for that this version cannot do yet. */
+void
+admin_warn_unenforced(void)
+{
+	char	buf[2048];
+
+	if (policyset_unenforced(&gw_policy, buf, sizeof(buf)) > 0)
+		log_warnx("policy keys this greywalld does not enforce yet:"
+		    " %s", buf);
+}
+
+/*
+ * Re-read the policy directory. A new set replaces the old one only if
+ * every file in it is good; otherwise the last good set stays and the
+ * error is logged and returned in buf.
+ */
+int
+admin_reload(char *buf, size_t len)
+{
+	struct policyset	set;
+	struct policy_error	err;
+
+	if (policyset_load(gw_conf.policy_dir, &set, &err) == -1) {
+		policy_error_format(&err, buf, len);
+		log_warnx("policy not reloaded, keeping the last good one: %s",
+		    buf);
+		return (-1);
+	}
+	policyset_clear(&gw_policy);
+	gw_policy = set;
+	log_info("policy reloaded from %s (%zu files)", gw_conf.policy_dir,
+	    set.n);
+	admin_warn_unenforced();
+	/* The upstreams may have changed, or been fixed: check again. */
+	upstream_check_run();
+	return (0);
 }

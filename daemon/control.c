@@ -541,18 +541,6 @@ control_debug_line(void *arg, uint32_t id, const char *line)
 	control_send(arg, GW_MSG_SANDBOX_DEBUG, id, NULL, 0, strs, 1);
 }
 
-/* Compose an error for the client; control_send_error() sends it. */
-void
-client_err_set(struct client_err *e, uint32_t code, const char *fmt, ...)
-{
-	va_list	ap;
-
-	e->code = code;
-	va_start(ap, fmt);
-	vsnprintf(e->text, sizeof(e->text), fmt, ap);
-	va_end(ap);
-}
-
 /* Log a protocol violation once, tell the client, and hang up. */
 void
 control_violation(struct conn *c, const struct gw_msg *m, const char *why)

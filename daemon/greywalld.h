@@ -188,7 +188,6 @@ extern struct sandboxlist	 sandboxes;
 
 /* greywalld.c */
 extern struct policyset	 gw_policy;
-int		 policy_reload(char *, size_t);
 
 /* caps.c */
 int		 caps_restrict(void);
@@ -213,11 +212,10 @@ int		 control_monitor(struct conn *, const struct gw_monitor *);
 void		 control_status(struct conn *, int);
 void		 control_debug_line(void *, uint32_t, const char *);
 
-void		 client_err_set(struct client_err *, uint32_t, const char *,
-		    ...) __attribute__((format(printf, 3, 4)));
-
 /* admin.c: gwctl's requests (list, kill, reload, monitor, status, policy) */
 int		 admin_dispatch(struct conn *, struct gw_msg *);
+int		 admin_reload(char *, size_t);
+void		 admin_warn_unenforced(void);
 void		 admin_policy_show(struct conn *, const char *);
 
 /*
