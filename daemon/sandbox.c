@@ -209,27 +209,19 @@ static int
 sandbox_read_status(struct sandbox *sb, int max)
 {
 	struct init_msg	m;
-	ssize_t		n;
-	int		fd, i;
+	int		fd, i, r;
 
 	for (i = 0; i < max; i++) {
-		n = fd_recvmsg(sb->statusfd, &m, sizeof(m), &fd, MSG_DONTWAIT);
-		if (n == 0)
+		r = init_msg_recv(sb->statusfd, &m, &fd, MSG_DONTWAIT);
+		if (r == 0)
 			return (-1);
-		if (n == -1 && errno == EPROTO) {
+		if (r == -1 && errno == EPROTO) {
 			log_warnx("sandbox %u: bad status message, ignoring",
 			    sb->id);
 			continue;
 		}
-		if (n == -1)
+		if (r == -1)
 			return (errno == EAGAIN || errno == EINTR ? 0 : -1);
-		if ((size_t)n != sizeof(m)) {
-			log_warnx("sandbox %u: bad status message, ignoring",
-			    sb->id);
-			if (fd != -1)
-				close(fd);
-			continue;
-		}
 		if (fd >= 0 && m.type != INIT_MSG_PTY &&
 		    m.type != INIT_MSG_TUN) {
 			close(fd);
@@ -503,7 +495,7 @@ sandbox_place(struct sandbox *sb)
 		return (-1);
 	memset(&m, 0, sizeof(m));
 	m.type = INIT_MSG_PLACED;
-	if (send(sb->statusfd, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m)) {
+	if (init_msg_send(sb->statusfd, &m, -1, 0) == -1) {
 		log_warn("sandbox %u: status socket", sb->id);
 		return (-1);
 	}

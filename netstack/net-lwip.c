@@ -323,14 +323,11 @@ lport_allowed(const struct nsb *sb, u16_t port)
 	return (0);
 }
 
-static void
-net_send(const void *m, size_t len)
+/* One message to greywalld, never waiting: 0, or -1 (counted dropped). */
+static int
+net_send(uint32_t type, uint32_t id, const void *m, size_t len)
 {
-	ssize_t	n;
-
-	do {
-		n = send(net_event_fd, m, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-	} while (n == -1 && errno == EINTR);
+	return (frame_send(net_event_fd, type, id, m, len, -1, MSG_DONTWAIT));
 }
 
 /*
@@ -344,7 +341,6 @@ net_event(struct nsb *sb, uint32_t kind, const char *target,
 {
 	struct nsevent	m;
 	time_t		now;
-	ssize_t		n;
 
 	if (net_event_fd == -1)
 		return;
@@ -372,11 +368,7 @@ net_event(struct nsb *sb, uint32_t kind, const char *target,
 	snprintf(m.rule, sizeof(m.rule), "%s", rule != NULL ? rule :
 	    "default");
 	snprintf(m.note, sizeof(m.note), "%s", note != NULL ? note : "");
-	do {
-		n = send(net_event_fd, &m, sizeof(m), MSG_DONTWAIT |
-		    MSG_NOSIGNAL);
-	} while (n == -1 && errno == EINTR);
-	if (n == (ssize_t)sizeof(m))
+	if (net_send(m.type, m.id, &m, sizeof(m)) == 0)
 		sb->ev_dropped = 0;
 	else {
 		sb->ev_dropped++;
@@ -402,7 +394,7 @@ counters_cb(int fd __unused, short ev __unused, void *arg __unused)
 		m.dropped = sb->ev_dropped;
 		m.bytes_out = sb->bytes_out;
 		m.bytes_in = sb->bytes_in;
-		net_send(&m, sizeof(m));
+		net_send(m.type, m.id, &m, sizeof(m));
 		sb->counters_dirty = 0;
 		sb->ev_dropped = 0;
 	}

@@ -47,11 +47,7 @@ static const int init_signals[] = {
 static void
 init_send(const struct init_msg *m)
 {
-	ssize_t	n;
-
-	do {
-		n = send(init_statusfd, m, sizeof(*m), MSG_NOSIGNAL);
-	} while (n == -1 && errno == EINTR);
+	init_msg_send(init_statusfd, m, -1, 0);
 }
 
 /* Hand the TUN device to the daemon, which passes it to the netstack. */
@@ -62,7 +58,7 @@ init_send_tun(int fd)
 
 	memset(&m, 0, sizeof(m));
 	m.type = INIT_MSG_TUN;
-	if (fd_sendmsg(init_statusfd, &m, sizeof(m), fd) != sizeof(m))
+	if (init_msg_send(init_statusfd, &m, fd, 0) == -1)
 		sandbox_init_fail(errno, "hand the TUN device to greywalld");
 }
 
@@ -309,13 +305,11 @@ static void
 init_wait_placed(void)
 {
 	struct init_msg	m;
-	ssize_t		n;
+	int		fd;
 
-	do {
-		n = recv(init_statusfd, &m, sizeof(m), 0);
-	} while (n == -1 && errno == EINTR);
 	/* The daemon gave up on this sandbox and reports why itself. */
-	if (n != sizeof(m) || m.type != INIT_MSG_PLACED)
+	if (init_msg_recv(init_statusfd, &m, &fd, 0) != 1 || fd != -1 ||
+	    m.type != INIT_MSG_PLACED)
 		_exit(1);
 	if (unshare(CLONE_NEWCGROUP) == -1)
 		sandbox_init_fail(errno, "unshare the cgroup namespace");
