@@ -242,7 +242,6 @@ int		 sandbox_kill_id(uint32_t);
 void		 sandbox_detach(struct sandbox *);
 void		 sandbox_kill_all(void);
 unsigned int	 sandbox_count_uid(uid_t);
-struct sandbox	*sandbox_find(uint32_t);
 
 /* sandbox-cgroup.c */
 void		 sandbox_cgroup_init(void);

@@ -117,7 +117,7 @@ sandbox_debug(const struct debug_out *c, const struct sandbox *sb,
 	if (sb->net == NULL)
 		debug_send(c, id, "network: none (only a loopback interface)");
 	else {
-		net_sandbox_addr4(sb->net_slot, &a4);
+		net_addr_sandbox4(sb->net_slot, &a4);
 		inet_ntop(AF_INET, &a4, addr, sizeof(addr));
 		debug_send(c, id, "network: %s %s, to SOCKS5 %s; DNS %s%s%s;"
 		    " IPv6 %s", NET_TUN_NAME, addr,

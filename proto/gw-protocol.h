@@ -463,9 +463,9 @@ struct hostaddr {
 #define HOSTADDR_MAX		2048	/* interface addresses sent */
 
 /* net-addr.c: the address plan, pure */
-void		 net_sandbox_addr4(int, struct in_addr *);
-void		 net_sandbox_addr6(int, struct in6_addr *);
-void		 fakeip_infra_addr(enum fakeip_infra, int, void *);
+void		 net_addr_sandbox4(int, struct in_addr *);
+void		 net_addr_sandbox6(int, struct in6_addr *);
+void		 net_addr_fakeip_infra(enum fakeip_infra, int, void *);
 
 /*
  * net-socks5.c: SOCKS5 client messages, pure. The upstream's protocol,

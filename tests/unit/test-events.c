@@ -1,8 +1,10 @@
 /*
  * Tests for proto/nsmsg.c: what greywalld accepts from the netstack
- * helper, through the common framing (proto/frame.c). Every message must have the exact size of its type, a network
- * event kind, and strings that end inside their arrays; anything else is
- * refused with EPROTO, and random bytes never get through malformed.
+ * helper, through the common framing (proto/frame.c). Every message
+ * must have the exact size of its type, the frame's type and id, a
+ * network event kind, and strings that end inside their arrays; anything
+ * else is refused with EPROTO, and random bytes never get through
+ * malformed.
  */
 
 #include <sys/types.h>

@@ -556,8 +556,8 @@ test_bad_framing(void)
 	    0);
 	expect_recv_eproto("datagram of GW_MSG_MAX + 1 bytes with an fd",
 	    GW_MSG_MAX + 1, 1);
-	mkraw(GW_MSG_SANDBOX_ARG, GW_MSG_MAX - sizeof(struct frame_hdr), 0, NULL,
-	    0);
+	mkraw(GW_MSG_SANDBOX_ARG, GW_MSG_MAX - sizeof(struct frame_hdr), 0,
+	    NULL, 0);
 	raw[GW_MSG_MAX - 1] = '\0';
 	expect_recv_eproto("GW_MSG_MAX + 1 bytes, valid if cut at GW_MSG_MAX",
 	    GW_MSG_MAX + 1, 0);
@@ -890,7 +890,8 @@ static void
 test_build(void)
 {
 	uint8_t		*big, *out = NULL;
-	size_t		 out_len = 0, max = GW_MSG_MAX - sizeof(struct frame_hdr);
+	size_t		 out_len = 0;
+	size_t		 max = GW_MSG_MAX - sizeof(struct frame_hdr);
 	char		*s;
 	const char	*strs[2];
 	struct frame_hdr	 hdr;
