@@ -860,6 +860,12 @@ dispatch_start(struct conn *c, struct gw_msg *m)
 		return (0);
 	}
 	c->req = NULL;
+	if (gw_conf.timing) {
+		uint64_t t[MARK__MAX];
+
+		sandbox_mark(t, MARK_REQUEST);
+		c->t_request = t[MARK_REQUEST];
+	}
 	if (sandbox_start(c, r) == -1) {
 		request_free(r);
 		control_finish(c);
@@ -1084,8 +1090,12 @@ accept_cb(int fd, short ev __unused, void *arg __unused)
 	struct timeval	 tv = { 1, 0 };
 	struct conn	*c;
 	struct peer	 p;
+	uint64_t	 t[MARK__MAX];
 	int		 s;
 
+	t[MARK_ACCEPT] = 0;
+	if (gw_conf.timing)
+		sandbox_mark(t, MARK_ACCEPT);
 	s = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (s == -1) {
 		if (errno == EMFILE || errno == ENFILE) {
@@ -1132,6 +1142,7 @@ accept_cb(int fd, short ev __unused, void *arg __unused)
 	c->fd = s;
 	c->peer = p;
 	c->state = CONN_NEW;
+	c->t_accept = t[MARK_ACCEPT];
 	TAILQ_INIT(&c->outq);
 	c->ev_read = event_new(gw_base, s, EV_READ | EV_PERSIST, conn_read_cb,
 	    c);

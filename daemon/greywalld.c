@@ -44,7 +44,7 @@ usage(FILE *f)
 	    "                 [--admin-group group] [--max-connections n]\n"
 	    "                 [--max-sandboxes n] [--net-user user]\n"
 	    "                 [--netstack path]\n"
-	    "                 [--audit auto|enable|off]\n"
+	    "                 [--audit auto|enable|off] [--timing]\n"
 	    "       greywalld -n [-P dir] [-u user]\n"
 	    "  -f, --foreground        do not detach; log to stderr\n"
 	    "  -d, --debug             foreground and verbose\n"
@@ -66,6 +66,8 @@ usage(FILE *f)
 	    " (read\n"
 	    "                          them if audit is on), enable (turn it"
 	    " on), off\n"
+	    "      --timing            log when each sandbox start passed each"
+	    " step\n"
 	    "      --version           print the version and exit\n",
 	    GW_SOCKET_PATH, GW_SYSCONFDIR "/greywall/policy.d");
 }
@@ -227,6 +229,7 @@ main(int argc, char *argv[])
 		{ "net-user", required_argument, NULL, 'N' },
 		{ "netstack", required_argument, NULL, 'X' },
 		{ "audit", required_argument, NULL, 'a' },
+		{ "timing", no_argument, NULL, 'T' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -292,6 +295,9 @@ main(int argc, char *argv[])
 			else
 				fatalx("--audit: '%s' is not auto, enable or"
 				    " off", optarg);
+			break;
+		case 'T':
+			gw_conf.timing = 1;
 			break;
 		case 'V':
 			printf("greywalld %s (protocol %u)\n", GW_VERSION,

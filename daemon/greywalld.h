@@ -41,6 +41,7 @@ struct gw_config {
 	const char	*netstack_path;	/* the helper program, gw-netstack */
 	int		 log_stderr;	/* -f: passed on to the helper */
 	int		 log_verbose;
+	int		 timing;	/* --timing: log each start's steps */
 	int		 audit_mode;	/* enum audit_mode */
 };
 extern struct gw_config	 gw_conf;
@@ -109,6 +110,8 @@ struct conn {
 	uint32_t		 ev_queued;
 	uint32_t		 ev_dropped;
 	struct gw_monitor	 mon;		/* CONN_MONITOR */
+	uint64_t		 t_accept;	/* --timing: CLOCK_MONOTONIC ns */
+	uint64_t		 t_request;
 };
 TAILQ_HEAD(connlist, conn);
 
@@ -208,6 +211,7 @@ struct sandbox {
 	uint16_t		 inbound_port[GW_PORTS_MAX];
 	size_t			 ninbound;
 	struct sandbox_events	 ev;
+	uint64_t		*marks;		/* --timing: a shared page */
 };
 TAILQ_HEAD(sandboxlist, sandbox);
 extern struct sandboxlist	 sandboxes;

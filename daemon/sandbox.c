@@ -9,6 +9,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -32,11 +33,51 @@
 #include "greywalld.h"
 
 #define CMDLINE_MAX	1024
+#define MARKS_SIZE	4096
 
 struct sandboxlist	 sandboxes = TAILQ_HEAD_INITIALIZER(sandboxes);
 static uint32_t		 next_id = 1;
 
 static void	sandbox_free(struct sandbox *);
+
+/*
+ * greywalld --timing: one line per sandbox with the CLOCK_MONOTONIC ns
+ * of each step (enum sandbox_mark order, 0 if not reached), for
+ * bench/startup-profile.
+ */
+static void
+sandbox_timing_log(struct sandbox *sb)
+{
+	char	buf[MARK__MAX * 24];
+	size_t	len = 0;
+	int	i;
+
+	sandbox_mark(sb->marks, MARK_FREED);
+	buf[0] = '\0';
+	for (i = 0; i < MARK__MAX && len < sizeof(buf); i++)
+		len += snprintf(buf + len, sizeof(buf) - len, " %llu",
+		    (unsigned long long)sb->marks[i]);
+	log_info("sandbox %u timing:%s", sb->id, buf);
+	munmap(sb->marks, MARKS_SIZE);
+	sb->marks = NULL;
+}
+
+/* A page init and the command child write their marks into. */
+static uint64_t *
+sandbox_timing_new(const struct conn *c)
+{
+	uint64_t	*m;
+
+	if (!gw_conf.timing)
+		return (NULL);
+	m = mmap(NULL, MARKS_SIZE, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return (NULL);
+	m[MARK_ACCEPT] = c->t_accept;
+	m[MARK_REQUEST] = c->t_request;
+	return (m);
+}
 
 unsigned int
 sandbox_count_uid(uid_t uid)
@@ -246,6 +287,7 @@ sandbox_read_status(struct sandbox *sb, int max)
 		case INIT_MSG_EXITED:
 			if (m.how < GW_EXIT_CODE || m.how > GW_EXIT_EXEC)
 				break;
+			sandbox_mark(sb->marks, MARK_EXITED);
 			sb->exit.how = m.how;
 			sb->exit.code = m.code;
 			sb->have_exit = 1;
@@ -301,12 +343,14 @@ sandbox_pid_cb(int fd __unused, short ev __unused, void *arg)
 	r = waitpid(sb->pid, &wstatus, WNOHANG);
 	if (r == 0)
 		return;
+	sandbox_mark(sb->marks, MARK_PIDFD);
 	if (r == -1 && errno != ECHILD)
 		log_warn("sandbox %u: waitpid", sb->id);
 	sandbox_read_status(sb, INT_MAX);
 	audit_sandbox_end(sb);
 	log_debug("sandbox %u ended (status 0x%x)", sb->id, wstatus);
 	sandbox_report(sb, wstatus);
+	sandbox_mark(sb->marks, MARK_REPORTED);
 	sandbox_free(sb);
 }
 
@@ -339,6 +383,8 @@ sandbox_release(struct sandbox *sb)
 	free(sb->cmdline);
 	free(sb->cwd);
 	free(sb->failure);
+	if (sb->marks != NULL)
+		sandbox_timing_log(sb);
 	free(sb);
 }
 
@@ -773,6 +819,7 @@ sandbox_start(struct conn *c, struct request *r)
 	}
 	/* Before anything can fail: the fail path closes what is >= 0. */
 	sb->pidfd = sb->statusfd = sb->tunfd = -1;
+	sb->marks = sandbox_timing_new(c);
 	for (i = 0; i < r->nports; i++) {
 		sb->inbound_fd[i] = TAKE_FD(inbound[i]);
 		sb->inbound_port[i] = r->ports[i];
@@ -803,6 +850,7 @@ sandbox_start(struct conn *c, struct request *r)
 	if (r->flags & GW_OPEN_DEBUG)
 		sandbox_debug(c, sb, &pol, cwd, r->envp, r->nenv, no_landlock);
 	policy_clear(&pol);
+	sandbox_mark(sb->marks, MARK_DECIDED);
 	/* For logs and gwctl only; the mount uses the real path. */
 	str_sanitize(sb->cwd);
 	sb->id = id;
@@ -846,11 +894,14 @@ sandbox_start(struct conn *c, struct request *r)
 	spec.winsize = r->winsize;
 	spec.cgroupfd = cg.fd[0];
 	spec.cgroup_hold = sandbox_cgroup_hold(&cg);
+	spec.marks = sb->marks;
+	sandbox_mark(sb->marks, MARK_CREATED);
 
 	if ((pid = sandbox_ns_spawn(&spec, &pidfd)) == -1) {
 		log_warn("%s: clone", __func__);
 		goto fail;
 	}
+	sandbox_mark(sb->marks, MARK_CLONED);
 	sb->pid = pid;
 	sb->pidfd = pidfd;
 	sb->uid = c->peer.uid;
@@ -899,6 +950,7 @@ sandbox_start(struct conn *c, struct request *r)
 		st.flags |= GW_STARTED_NO_EVENTS;
 	control_send(c, GW_MSG_SANDBOX_STARTED, sb->id, &st, sizeof(st),
 	    NULL, 0);
+	sandbox_mark(sb->marks, MARK_REGISTERED);
 	return (0);
 
 kill:

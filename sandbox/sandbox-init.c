@@ -32,11 +32,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sandbox.h"
 
 static int	init_statusfd = -1;
+
+/* greywalld --timing only: marks is NULL otherwise. */
+void
+sandbox_mark(uint64_t *marks, enum sandbox_mark m)
+{
+	struct timespec	ts;
+
+	if (marks == NULL || m >= MARK__MAX)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	marks[m] = (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 /* Signals init forwards to the command; SIGCHLD tells it to reap. */
 static const int init_signals[] = {
@@ -235,6 +248,7 @@ init_exec_command(struct sandbox_spec *spec, int errfd, int protfd)
 			goto fail;
 		close(protfd);
 	}
+	sandbox_mark(spec->marks, MARK_CHILD_EXEC);
 	errno = init_execvpe(spec->argv, spec->envp);
 fail:
 	err = errno;
@@ -245,7 +259,8 @@ fail:
 }
 
 static void __attribute__((noreturn))
-init_loop(pid_t cmd, int sigfd, int exec_failed, int listener)
+init_loop(pid_t cmd, int sigfd, int exec_failed, int listener,
+    uint64_t *marks)
 {
 	struct signalfd_siginfo	 si;
 	struct pollfd		 pfd[3];
@@ -288,6 +303,7 @@ init_loop(pid_t cmd, int sigfd, int exec_failed, int listener)
 		while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0) {
 			if (pid != cmd)
 				continue;
+			sandbox_mark(marks, MARK_INIT_CMDEXIT);
 			if (!exec_failed) {
 				if (WIFSIGNALED(wstatus))
 					init_report_exit(GW_EXIT_SIGNAL,
@@ -332,6 +348,7 @@ sandbox_init_run(struct sandbox_spec *spec)
 	ssize_t			 n;
 	pid_t			 cmd;
 
+	sandbox_mark(spec->marks, MARK_INIT);
 	init_statusfd = spec->statusfd;
 	spec->ptyslave = -1;
 	sandbox_init_sigset(&set);
@@ -355,6 +372,7 @@ sandbox_init_run(struct sandbox_spec *spec)
 		if (dup2(devnull, i) == -1)
 			sandbox_init_fail(errno, "dup2 /dev/null");
 	close(devnull);
+	sandbox_mark(spec->marks, MARK_INIT_PLACED);
 
 	/*
 	 * The peer's groups count in every lookup made as the peer while the
@@ -370,14 +388,18 @@ sandbox_init_run(struct sandbox_spec *spec)
 		init_send_tun(tun);
 		close(tun);
 	}
+	sandbox_mark(spec->marks, MARK_INIT_TUN);
 
 	sandbox_mount_setup(spec);
 	close(spec->cwdtree);
+	sandbox_mark(spec->marks, MARK_INIT_MOUNT);
 	sandbox_ns_setup();
 	sandbox_creds_drop(spec);
+	sandbox_mark(spec->marks, MARK_INIT_CREDS);
 	/* Needs no_new_privs, set just above; before seccomp, which is last. */
 	if (spec->landlock)
 		sandbox_landlock_apply(spec);
+	sandbox_mark(spec->marks, MARK_INIT_LANDLOCK);
 	/* A session keyring of its own, not the daemon's. */
 	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) == -1)
 		sandbox_init_fail(errno, "join a new session keyring");
@@ -401,6 +423,7 @@ sandbox_init_run(struct sandbox_spec *spec)
 
 	/* Last: init and the command both run under the filter. */
 	sandbox_seccomp_apply(spec);
+	sandbox_mark(spec->marks, MARK_INIT_SECCOMP);
 
 	if (pipe2(errpipe, O_CLOEXEC) == -1)
 		sandbox_init_fail(errno, "pipe");
@@ -443,5 +466,6 @@ sandbox_init_run(struct sandbox_spec *spec)
 	close(errpipe[0]);
 	if (n == sizeof(err))
 		init_report_exit(GW_EXIT_EXEC, err);
-	init_loop(cmd, sigfd, n == sizeof(err), listener);
+	sandbox_mark(spec->marks, MARK_INIT_EXECOK);
+	init_loop(cmd, sigfd, n == sizeof(err), listener, spec->marks);
 }

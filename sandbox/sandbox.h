@@ -57,6 +57,36 @@ struct init_msg {
 };
 
 
+/*
+ * greywalld --timing: the CLOCK_MONOTONIC time (ns) at which one start
+ * passed each step, written by greywalld, init and the command child
+ * into one shared page and logged when the sandbox is freed
+ * (bench/startup-profile reads the log). Never on without the flag.
+ */
+enum sandbox_mark {
+	MARK_ACCEPT,		/* main: the connection accepted */
+	MARK_REQUEST,		/* main: the request complete */
+	MARK_DECIDED,		/* main: policy, cwd, paths, guard done */
+	MARK_CREATED,		/* main: cgroup, net config, socketpair */
+	MARK_CLONED,		/* main: clone3 returned */
+	MARK_REGISTERED,	/* main: events armed, placed, STARTED sent */
+	MARK_INIT,		/* init: first instruction */
+	MARK_INIT_PLACED,	/* init: in its cgroups, fds closed */
+	MARK_INIT_TUN,		/* init: TUN created and sent */
+	MARK_INIT_MOUNT,	/* init: mount tree built, pivoted */
+	MARK_INIT_CREDS,	/* init: hostname, loopback, the peer's creds */
+	MARK_INIT_LANDLOCK,	/* init: Landlock enforced */
+	MARK_INIT_SECCOMP,	/* init: keyring, signals, pty, seccomp */
+	MARK_CHILD_EXEC,	/* the command child: just before execve */
+	MARK_INIT_EXECOK,	/* init: the exec succeeded (errpipe EOF) */
+	MARK_INIT_CMDEXIT,	/* init: the command reaped */
+	MARK_EXITED,		/* main: INIT_MSG_EXITED read */
+	MARK_PIDFD,		/* main: init's pidfd readable */
+	MARK_REPORTED,		/* main: SANDBOX_EXITED queued to gw */
+	MARK_FREED,		/* main: everything released */
+	MARK__MAX
+};
+
 /* Everything the forked sandbox needs; filled in before clone. */
 struct sandbox_spec {
 	char		**argv;
@@ -91,6 +121,7 @@ struct sandbox_spec {
 	int		  cgroupfd;	/* CLONE_INTO_CGROUP, or -1 */
 	int		  cgroup_hold;	/* wait for INIT_MSG_PLACED */
 	const char	 *policy_dir;	/* hidden inside the sandbox */
+	uint64_t	 *marks;	/* greywalld --timing, or NULL */
 };
 
 
@@ -167,6 +198,8 @@ void		 sandbox_seccomp_apply(const struct sandbox_spec *);
 int		 sandbox_tun_create(int, int);		/* init, as root */
 
 /* sandbox-init.c */
+/* main, init, the command child */
+void		 sandbox_mark(uint64_t *, enum sandbox_mark);
 /* main, init */
 void		 sandbox_init_sigset(sigset_t *);
 /* init, as root */
