@@ -489,12 +489,6 @@ paths_free(char **v)
 	free(v);
 }
 
-static void
-paths_freep(char ***v)
-{
-	paths_free(*v);
-}
-
 /*
  * Expand a policy path list for the mount tree: "~" with the peer's home,
  * relative paths against the cwd (globs never get here: the policy
@@ -675,39 +669,51 @@ sandbox_guard(struct conn *c, struct sandbox *sb, const struct policy *pol,
 }
 
 /*
- * Start a sandbox for a complete request. On failure the error has been
- * sent to the client and -1 is returned; the request stays the caller's.
+ * What sandbox_decide() worked out for one request: who, where, and the
+ * effective policy, expanded for the mount tree. Owned by
+ * sandbox_start(), released by plan_free().
  */
-int
-sandbox_start(struct conn *c, struct request *r)
-{
-	struct sandbox_spec	 spec;
-	struct sandbox		*sb = NULL;
-	struct passwd		*pw;
+struct plan {
 	struct policy		 pol;
-	struct gw_sandbox_started st;
-	struct group		*gr;
-	_cleanup_free_ char	**envp = NULL;
-	_cleanup_free_ char	*user = NULL, *home = NULL;
-	_cleanup_(paths_freep) char **rd = NULL, **wr = NULL, **dr = NULL;
-	_cleanup_(paths_freep) char **dw = NULL, **mask = NULL;
-	int			 cwd_mode, net_slot = 0, net_ipv6 = 0;
-	_cleanup_free_ struct nsmsg *net = NULL;
-	_cleanup_free_ struct sock_filter *scfilter = NULL;
-	struct sock_fprog	 scextra;
-	size_t			 netlen = 0;
-	uint32_t		 id;
-	int			 no_landlock, protect;
-	_cleanup_close_ int	 cwdtree = -1, child_end = -1;
-	struct sandbox_cgroup	 cg;
-	struct timeval		 tv;
-	const char		*why;
-	char			 cwd[PATH_MAX], msg[512];
-	int			 sp[2], pidfd = -1, saved_errno, refused = 0;
-	int			 inbound[GW_PORTS_MAX];
-	uint32_t		 i;
-	uint64_t		 wall_time;
-	pid_t			 pid;
+	int			 have_pol;
+	char			*user;
+	char			*home;
+	char			 cwd[PATH_MAX];
+	int			 cwdtree;	/* detached clone of the cwd */
+	char			**rd, **wr, **dr, **dw, **mask;
+	int			 cwd_mode;
+	int			 no_landlock;
+	int			 protect;
+	struct sock_fprog	 scextra;	/* hardening.seccomp_deny */
+};
+
+static void
+plan_free(struct plan *p)
+{
+	if (p->have_pol)
+		policy_clear(&p->pol);
+	p->have_pol = 0;
+	free(p->user);
+	free(p->home);
+	if (p->cwdtree >= 0)
+		close(p->cwdtree);
+	paths_free(p->rd);
+	paths_free(p->wr);
+	paths_free(p->dr);
+	paths_free(p->dw);
+	paths_free(p->mask);
+	free(p->scextra.filter);
+}
+
+/*
+ * Decide: the peer's identity and policy, its cwd, and the paths and
+ * filters derived from them. Nothing is created yet but the detached
+ * clone of the cwd mount. Sends the error and returns -1 on refusal.
+ */
+static int
+sandbox_decide(struct conn *c, struct request *r, struct plan *p)
+{
+	struct passwd	*pw;
 
 	/* Identity is the peer's, from SO_PEERCRED: never the payload. */
 	errno = 0;
@@ -719,69 +725,87 @@ sandbox_start(struct conn *c, struct request *r)
 		return (-1);
 	}
 	/* pw points into getpw*()'s buffer, which the policy code reuses. */
-	if ((user = strdup(pw->pw_name)) == NULL ||
-	    (home = strdup(pw->pw_dir)) == NULL) {
+	if ((p->user = strdup(pw->pw_name)) == NULL ||
+	    (p->home = strdup(pw->pw_dir)) == NULL) {
 		control_send_error(c, GW_ERR_INTERNAL, "out of memory");
 		return (-1);
 	}
-	if (sandbox_policy(c, pw, r, &pol) == -1)
+	if (sandbox_policy(c, pw, r, &p->pol) == -1)
 		return (-1);
-	if (sandbox_check_cwd(c, r->fds[GW_FD_CWD], home, &pol, cwd,
-	    sizeof(cwd)) == -1) {
-		policy_clear(&pol);
+	p->have_pol = 1;
+	if (sandbox_check_cwd(c, r->fds[GW_FD_CWD], p->home, &p->pol, p->cwd,
+	    sizeof(p->cwd)) == -1)
 		return (-1);
-	}
-	if (sandbox_landlock_check(c, &pol, &no_landlock) == -1) {
-		policy_clear(&pol);
+	if (sandbox_landlock_check(c, &p->pol, &p->no_landlock) == -1)
 		return (-1);
-	}
-	if ((cwdtree = sandbox_mount_cwd_tree(r->fds[GW_FD_CWD])) == -1) {
+	if ((p->cwdtree = sandbox_mount_cwd_tree(r->fds[GW_FD_CWD])) == -1) {
 		log_warn("uid %u: cannot clone the mount of '%s'",
-		    (unsigned)c->peer.uid, cwd);
+		    (unsigned)c->peer.uid, p->cwd);
 		control_send_error(c, GW_ERR_SETUP, "cannot bind the working"
 		    " directory '%s' (%s): is gw running in another mount"
-		    " namespace?", cwd, strerror(errno));
-		policy_clear(&pol);
+		    " namespace?", p->cwd, strerror(errno));
 		return (-1);
 	}
-	if (paths_expand(c, &pol.e[PK_FS_READ], "filesystem.read",
-	    home, cwd, &rd) == -1 ||
-	    paths_expand(c, &pol.e[PK_FS_WRITE], "filesystem.write",
-	    home, cwd, &wr) == -1 ||
-	    paths_expand(c, &pol.e[PK_FS_DENY_READ], "filesystem.deny_read",
-	    home, cwd, &dr) == -1 ||
-	    paths_expand(c, &pol.e[PK_FS_DENY_WRITE], "filesystem.deny_write",
-	    home, cwd, &dw) == -1) {
-		policy_clear(&pol);
+	if (paths_expand(c, &p->pol.e[PK_FS_READ], "filesystem.read",
+	    p->home, p->cwd, &p->rd) == -1 ||
+	    paths_expand(c, &p->pol.e[PK_FS_WRITE], "filesystem.write",
+	    p->home, p->cwd, &p->wr) == -1 ||
+	    paths_expand(c, &p->pol.e[PK_FS_DENY_READ],
+	    "filesystem.deny_read", p->home, p->cwd, &p->dr) == -1 ||
+	    paths_expand(c, &p->pol.e[PK_FS_DENY_WRITE],
+	    "filesystem.deny_write", p->home, p->cwd, &p->dw) == -1)
 		return (-1);
-	}
-	if (mask_list(c, &pol.e[PK_FS_MASK], &mask) == -1) {
-		policy_clear(&pol);
+	if (mask_list(c, &p->pol.e[PK_FS_MASK], &p->mask) == -1)
 		return (-1);
-	}
-	protect = pol.e[PK_FS_PROTECTED].one.num == 0;
-	if (sandbox_seccomp_extra(&pol.e[PK_HARDENING_SECCOMP_DENY],
-	    &scextra) == -1) {
+	p->protect = p->pol.e[PK_FS_PROTECTED].one.num == 0;
+	if (sandbox_seccomp_extra(&p->pol.e[PK_HARDENING_SECCOMP_DENY],
+	    &p->scextra) == -1) {
+		p->scextra.filter = NULL;
 		control_send_error(c, GW_ERR_SETUP, "hardening.seccomp_deny:"
 		    " cannot build the filter: %s", strerror(errno));
-		policy_clear(&pol);
 		return (-1);
 	}
-	scfilter = scextra.filter;
+	p->cwd_mode = p->pol.e[PK_FS_CWD].one.num;
+	/*
+	 * "/" (allowed by filesystem.allow_cwd: root) is never bound from
+	 * the host: the command starts in the sandbox's own root.
+	 */
+	if (strcmp(p->cwd, "/") == 0)
+		p->cwd_mode = CWD_NONE;
+	return (0);
+}
+
+/*
+ * Create: the sandbox's cgroup and limits (before anything of it runs),
+ * its network settings and address slot, its inbound ports, environment
+ * and events, the command guard's verdict, and the status socket. On
+ * success *ret holds it (not on the list yet) and *child_end init's end
+ * of the status socket. Sends the error and returns -1 on failure, with
+ * everything created released.
+ */
+static int
+sandbox_create(struct conn *c, struct request *r, struct plan *p,
+    struct sandbox **ret, int *child_end)
+{
+	struct sandbox		*sb = NULL;
+	struct sandbox_cgroup	 cg;
+	_cleanup_free_ struct nsmsg *net = NULL;
+	size_t			 netlen = 0;
+	uint32_t		 id, i;
+	int			 net_slot = 0, sp[2], saved_errno, refused = 0;
+	int			 inbound[GW_PORTS_MAX];
+	char			 msg[512];
+
 	/* Its cgroup and limits exist before anything of it runs. */
 	id = next_id++;
-	if (sandbox_cgroup_create(&cg, id, &pol, msg, sizeof(msg)) == -1) {
+	if (sandbox_cgroup_create(&cg, id, &p->pol, msg, sizeof(msg)) == -1) {
 		control_send_error(c, GW_ERR_SETUP, "%s", msg);
-		policy_clear(&pol);
 		return (-1);
 	}
-	wall_time = pol.e[PK_LIMITS_WALL_TIME].set ?
-	    pol.e[PK_LIMITS_WALL_TIME].one.num : 0;
-	if (sandbox_net_config(&pol, id, user, r->argv[0], &net, &netlen,
-	    msg, sizeof(msg)) == -1) {
+	if (sandbox_net_config(&p->pol, id, p->user, r->argv[0], &net,
+	    &netlen, msg, sizeof(msg)) == -1) {
 		control_send_error(c, GW_ERR_SETUP, "%s", msg);
 		sandbox_cgroup_destroy(&cg);
-		policy_clear(&pol);
 		return (-1);
 	}
 	if (net != NULL) {
@@ -789,30 +813,18 @@ sandbox_start(struct conn *c, struct request *r)
 			control_send_error(c, GW_ERR_SETUP, "too many sandboxes"
 			    " with network (at most %d)", NET_SLOTS);
 			sandbox_cgroup_destroy(&cg);
-			policy_clear(&pol);
 			return (-1);
 		}
 		net->slot = net_slot;
-		net_ipv6 = (net->flags & NS_IPV6) != 0;
 	}
 	/* gw exec -p: bound now, so a busy port means nothing starts. */
-	if (sandbox_inbound_bind(c, &pol, net != NULL, r, inbound) == -1) {
+	if (sandbox_inbound_bind(c, &p->pol, net != NULL, r, inbound) == -1) {
 		netstack_slot_put(net_slot);
 		sandbox_cgroup_destroy(&cg);
-		policy_clear(&pol);
 		return (-1);
 	}
-	envp = sandbox_env_build(r->envp, r->nenv, &pol.e[PK_ENV_STRIP]);
-	cwd_mode = pol.e[PK_FS_CWD].one.num;
-	/*
-	 * "/" (allowed by filesystem.allow_cwd: root) is never bound from
-	 * the host: the command starts in the sandbox's own root.
-	 */
-	if (strcmp(cwd, "/") == 0)
-		cwd_mode = CWD_NONE;
-	if (envp == NULL || (sb = calloc(1, sizeof(*sb))) == NULL) {
+	if ((sb = calloc(1, sizeof(*sb))) == NULL) {
 		log_warn("%s", __func__);
-		policy_clear(&pol);
 		for (i = 0; i < r->nports; i++)
 			close(inbound[i]);
 		goto fail;
@@ -825,21 +837,20 @@ sandbox_start(struct conn *c, struct request *r)
 		sb->inbound_port[i] = r->ports[i];
 	}
 	sb->ninbound = r->nports;
-	if ((sb->user = TAKE_PTR(user)) == NULL ||
+	if ((sb->user = strdup(p->user)) == NULL ||
 	    (sb->cmdline = cmdline_join(r->argv)) == NULL ||
-	    (sb->cwd = strdup(cwd)) == NULL ||
-	    events_sandbox_init(sb, &pol, r->argv, rd, dr, dw) == -1) {
+	    (sb->cwd = strdup(p->cwd)) == NULL ||
+	    events_sandbox_init(sb, &p->pol, r->argv, p->rd, p->dr,
+	    p->dw) == -1) {
 		log_warn("%s", __func__);
-		policy_clear(&pol);
 		goto fail;
 	}
 	sb->id = id;
 	sb->uid = c->peer.uid;
 	/* gw -m, where the administrator lets events go to the client. */
 	sb->ev.stream = (r->flags & GW_OPEN_EVENTS) &&
-	    pol.e[PK_MONITOR_STREAM].one.num;
-	if (sandbox_guard(c, sb, &pol, r->argv) != 0) {
-		policy_clear(&pol);
+	    p->pol.e[PK_MONITOR_STREAM].one.num;
+	if (sandbox_guard(c, sb, &p->pol, r->argv) != 0) {
 		refused = 1;
 		goto fail;
 	}
@@ -848,75 +859,109 @@ sandbox_start(struct conn *c, struct request *r)
 	sb->net_slot = net_slot;
 	net_slot = 0;
 	if (r->flags & GW_OPEN_DEBUG)
-		sandbox_debug(c, sb, &pol, cwd, r->envp, r->nenv, no_landlock);
-	policy_clear(&pol);
+		sandbox_debug(c, sb, &p->pol, p->cwd, r->envp, r->nenv,
+		    p->no_landlock);
 	sandbox_mark(sb->marks, MARK_DECIDED);
 	/* For logs and gwctl only; the mount uses the real path. */
 	str_sanitize(sb->cwd);
-	sb->id = id;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1) {
 		log_warn("%s: socketpair", __func__);
 		goto fail;
 	}
 	sb->statusfd = sp[0];
-	child_end = sp[1];
+	*child_end = sp[1];
+	sb->cg = cg;
+	*ret = sb;
+	return (0);
+
+fail:
+	saved_errno = errno;
+	sandbox_cgroup_destroy(&cg);
+	netstack_slot_put(net_slot);
+	if (sb != NULL)
+		sandbox_release(sb);
+	if (!refused)
+		control_send_error(c, GW_ERR_INTERNAL, "cannot create the"
+		    " sandbox: %s", strerror(saved_errno));
+	return (-1);
+}
+
+/*
+ * Spawn: clone init into its namespaces and cgroup with everything it
+ * needs in spec. Returns init's pid (its pidfd in *pidfd) or -1.
+ */
+static pid_t
+sandbox_spawn(struct conn *c, struct request *r, struct plan *p,
+    struct sandbox *sb, char **envp, int child_end, int *pidfd)
+{
+	struct sandbox_spec	 spec;
+	struct group		*gr;
 
 	memset(&spec, 0, sizeof(spec));
 	spec.argv = r->argv;
 	spec.envp = envp;
 	memcpy(spec.fds, r->fds, sizeof(spec.fds));
 	spec.statusfd = child_end;
-	spec.cwdtree = cwdtree;
+	spec.cwdtree = p->cwdtree;
 	spec.uid = c->peer.uid;
 	spec.gid = c->peer.gid;
 	spec.groups = c->peer.groups;
 	spec.ngroups = c->peer.ngroups;
-	spec.cwd = cwd;
-	spec.cwd_mode = cwd_mode;
-	spec.read = rd;
-	spec.write = wr;
-	spec.deny_read = dr;
-	spec.deny_write = dw;
-	spec.mask = mask;
-	spec.protect = protect;
-	spec.home = home;
+	spec.cwd = p->cwd;
+	spec.cwd_mode = p->cwd_mode;
+	spec.read = p->rd;
+	spec.write = p->wr;
+	spec.deny_read = p->dr;
+	spec.deny_write = p->dw;
+	spec.mask = p->mask;
+	spec.protect = p->protect;
+	spec.home = p->home;
 	spec.policy_dir = gw_conf.policy_dir;
 	spec.umask = r->umask;
-	spec.seccomp_extra = scfilter != NULL ? &scextra : NULL;
+	spec.seccomp_extra = p->scextra.filter != NULL ? &p->scextra : NULL;
 	spec.net_slot = sb->net_slot;
-	spec.net_ipv6 = net_ipv6;
-	spec.landlock = !no_landlock;
+	spec.net_ipv6 = sb->net != NULL && (sb->net->flags & NS_IPV6) != 0;
+	spec.landlock = !p->no_landlock;
 	/* The group of terminals, for the sandbox's devpts. */
 	spec.tty_gid = (gr = getgrnam("tty")) != NULL ? gr->gr_gid :
 	    (gid_t)-1;
 	spec.pty = (r->flags & GW_OPEN_PTY) != 0;
 	spec.pty_utf8 = (r->flags & GW_OPEN_PTY_UTF8) != 0;
 	spec.winsize = r->winsize;
-	spec.cgroupfd = cg.fd[0];
-	spec.cgroup_hold = sandbox_cgroup_hold(&cg);
+	spec.cgroupfd = sb->cg.fd[0];
+	spec.cgroup_hold = sandbox_cgroup_hold(&sb->cg);
 	spec.marks = sb->marks;
 	sandbox_mark(sb->marks, MARK_CREATED);
+	sb->want_pty = spec.pty;
+	return (sandbox_ns_spawn(&spec, pidfd));
+}
 
-	if ((pid = sandbox_ns_spawn(&spec, &pidfd)) == -1) {
-		log_warn("%s: clone", __func__);
-		goto fail;
-	}
-	sandbox_mark(sb->marks, MARK_CLONED);
+/*
+ * Register: the running init on the list, its pidfd and status socket
+ * watched, placed into its v1 cgroups, its wall-time timer armed, and gw
+ * told. Returns -1 (init killed and reaped, error sent) if any fails.
+ */
+static int
+sandbox_register(struct conn *c, struct request *r, struct plan *p,
+    struct sandbox *sb, pid_t pid, int pidfd)
+{
+	struct gw_sandbox_started st;
+	struct timeval		 tv;
+	const char		*why;
+	uint32_t		 i;
+
 	sb->pid = pid;
 	sb->pidfd = pidfd;
-	sb->uid = c->peer.uid;
 	sb->start_time = time(NULL);
 	sb->conn = c;
-	sb->cg = cg;
-	cg.name[0] = '\0';	/* sb owns it now */
-	sb->wall_time = wall_time;
+	sb->wall_time = p->pol.e[PK_LIMITS_WALL_TIME].set ?
+	    p->pol.e[PK_LIMITS_WALL_TIME].one.num : 0;
 	c->sb = sb;
 	TAILQ_INSERT_TAIL(&sandboxes, sb, entry);
 
 	/* Anything that fails now means it must not run. */
 	why = "cannot watch its pidfd";
 	sb->ev_pid = event_new(gw_base, pidfd, EV_READ, sandbox_pid_cb, sb);
-	sb->want_pty = spec.pty;
 	/* Init's TUN device, pty master and events. */
 	sb->ev_status = event_new(gw_base, sb->statusfd,
 	    EV_READ | EV_PERSIST, sandbox_status_cb, sb);
@@ -924,11 +969,11 @@ sandbox_start(struct conn *c, struct request *r)
 	    sb->ev_status == NULL || event_add(sb->ev_status, NULL) == -1)
 		goto kill;
 	why = "cannot put it into its cgroups";
-	if (spec.cgroup_hold && sandbox_place(sb) == -1)
+	if (sandbox_cgroup_hold(&sb->cg) && sandbox_place(sb) == -1)
 		goto kill;
 	why = "cannot arm its limits.wall_time timer";
-	if (wall_time > 0) {
-		tv.tv_sec = wall_time;
+	if (sb->wall_time > 0) {
+		tv.tv_sec = sb->wall_time;
 		tv.tv_usec = 0;
 		if ((sb->ev_wall = evtimer_new(gw_base, sandbox_wall_cb,
 		    sb)) == NULL || evtimer_add(sb->ev_wall, &tv) == -1)
@@ -937,14 +982,14 @@ sandbox_start(struct conn *c, struct request *r)
 
 	log_info("sandbox %u: uid %u (%s) pid %d cwd '%s'%s: %s", sb->id,
 	    (unsigned)sb->uid, sb->user, (int)pid, sb->cwd,
-	    no_landlock ? " without Landlock" : "", sb->cmdline);
+	    p->no_landlock ? " without Landlock" : "", sb->cmdline);
 	for (i = 0; i < sb->ninbound; i++)
 		log_info("sandbox %u: port %u on 127.0.0.1 goes to it", sb->id,
 		    sb->inbound_port[i]);
 	memset(&st, 0, sizeof(st));
 	st.id = sb->id;
 	st.pid = pid;
-	if (no_landlock)
+	if (p->no_landlock)
 		st.flags |= GW_STARTED_NO_LANDLOCK;
 	if ((r->flags & GW_OPEN_EVENTS) && !sb->ev.stream)
 		st.flags |= GW_STARTED_NO_EVENTS;
@@ -962,17 +1007,59 @@ kill:
 	control_send_error(c, GW_ERR_INTERNAL, "cannot start the sandbox: %s",
 	    why);
 	return (-1);
+}
 
-fail:
-	saved_errno = errno;
-	sandbox_cgroup_destroy(&cg);
-	netstack_slot_put(net_slot);
-	if (sb != NULL)
-		sandbox_release(sb);
-	if (!refused)
+/*
+ * Start a sandbox for a complete request: decide, create, spawn,
+ * register. On failure the error has been sent to the client and -1 is
+ * returned; the request stays the caller's.
+ */
+int
+sandbox_start(struct conn *c, struct request *r)
+{
+	struct plan		 p;
+	struct sandbox		*sb = NULL;
+	_cleanup_free_ char	**envp = NULL;
+	_cleanup_close_ int	 child_end = -1;
+	int			 pidfd = -1, saved_errno;
+	pid_t			 pid;
+
+	memset(&p, 0, sizeof(p));
+	p.cwdtree = -1;
+	if (sandbox_decide(c, r, &p) == -1) {
+		plan_free(&p);
+		return (-1);
+	}
+	if ((envp = sandbox_env_build(r->envp, r->nenv,
+	    &p.pol.e[PK_ENV_STRIP])) == NULL) {
+		saved_errno = errno;
+		log_warn("%s", __func__);
+		plan_free(&p);
 		control_send_error(c, GW_ERR_INTERNAL, "cannot create the"
 		    " sandbox: %s", strerror(saved_errno));
-	return (-1);
+		return (-1);
+	}
+	if (sandbox_create(c, r, &p, &sb, &child_end) == -1) {
+		plan_free(&p);
+		return (-1);
+	}
+	if ((pid = sandbox_spawn(c, r, &p, sb, envp, child_end,
+	    &pidfd)) == -1) {
+		saved_errno = errno;
+		log_warn("%s: clone", __func__);
+		sandbox_release(sb);
+		plan_free(&p);
+		control_send_error(c, GW_ERR_INTERNAL, "cannot create the"
+		    " sandbox: %s", strerror(saved_errno));
+		return (-1);
+	}
+	sandbox_mark(sb->marks, MARK_CLONED);
+	if (sandbox_register(c, r, &p, sb, pid, pidfd) == -1) {
+		plan_free(&p);
+		return (-1);
+	}
+	plan_free(&p);
+	return (0);
 }
 
 void
