@@ -850,15 +850,6 @@ dispatch_start(struct conn *c, struct gw_msg *m)
 		    " for it");
 		return (-1);
 	}
-	if (sandbox_count_uid(c->peer.uid) >= gw_conf.max_sandboxes_per_uid) {
-		log_info("uid %u has %u live sandboxes, refusing another",
-		    (unsigned)c->peer.uid, gw_conf.max_sandboxes_per_uid);
-		control_send_error(c, GW_ERR_LIMIT, "limit reached: uid %u"
-		    " already has %u sandboxes running", (unsigned)c->peer.uid,
-		    gw_conf.max_sandboxes_per_uid);
-		control_finish(c);
-		return (0);
-	}
 	c->req = NULL;
 	if (gw_conf.timing) {
 		uint64_t t[MARK__MAX];

@@ -200,6 +200,7 @@ struct sandbox {
 	struct sandbox_cgroup	 cg;
 	struct conn		*conn;
 	int			 have_exit;
+	int			 reported;	/* gw told; conn detached */
 	struct gw_sandbox_exited exit;
 	char			*failure;	/* setup step that failed */
 	int			 tunfd;		/* kept for netstack restarts */

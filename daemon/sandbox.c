@@ -186,6 +186,8 @@ sandbox_report(struct sandbox *sb, int wstatus)
 {
 	struct conn	*c = sb->conn;
 
+	if (sb->reported)
+		return;
 	/* Its ports close before gw hears of the end. */
 	sandbox_inbound_close(sb);
 	if (sb->failure == NULL && !sb->have_exit && WIFSIGNALED(wstatus)) {
@@ -222,6 +224,27 @@ sandbox_report(struct sandbox *sb, int wstatus)
 	control_finish(c);
 }
 
+
+/*
+ * Init reports the command's status only once everything else in the
+ * sandbox is killed and reaped (sandbox-init.c): gw hears it now, and
+ * init's own exit, the namespaces' teardown and the cgroup's removal
+ * come after. The sandbox stays listed until its pidfd reports init's
+ * end.
+ */
+static void
+sandbox_report_early(struct sandbox *sb)
+{
+	struct conn	*c = sb->conn;
+
+	if (c == NULL || sb->failure != NULL || !sb->have_exit)
+		return;
+	audit_sandbox_end(sb);
+	sandbox_report(sb, 0);
+	sb->reported = 1;
+	c->sb = NULL;
+	sb->conn = NULL;
+}
 
 /* Hand the pty master from init to gw; the daemon keeps no copy. */
 static void
@@ -291,6 +314,9 @@ sandbox_read_status(struct sandbox *sb, int max)
 			sb->exit.how = m.how;
 			sb->exit.code = m.code;
 			sb->have_exit = 1;
+			/* Init sends nothing after it. */
+			if (m.how != GW_EXIT_EXEC)
+				sandbox_report_early(sb);
 			break;
 		case INIT_MSG_TUN:
 			/* Once, from init while it is still root. */
@@ -706,6 +732,39 @@ plan_free(struct plan *p)
 }
 
 /*
+ * The per-user limit on running sandboxes: limits.sandboxes of the
+ * peer's policy, else --max-sandboxes. Sends the error and returns -1
+ * when the peer is at it.
+ */
+static int
+sandbox_limit_check(struct conn *c, const struct policy *pol)
+{
+	const struct policy_entry	*e = &pol->e[PK_LIMITS_SANDBOXES];
+	unsigned int			 max, n;
+	char				 where[300];
+
+	max = gw_conf.max_sandboxes_per_uid;
+	snprintf(where, sizeof(where), "greywalld --max-sandboxes");
+	if (e->set) {
+		max = e->one.num;
+		if (e->one.src.line > 0)
+			snprintf(where, sizeof(where), "limits.sandboxes in"
+			    " %s:%u", e->one.src.file, e->one.src.line);
+		else
+			snprintf(where, sizeof(where), "limits.sandboxes %s",
+			    e->one.src.file);
+	}
+	if ((n = sandbox_count_uid(c->peer.uid)) < max)
+		return (0);
+	log_info("uid %u has %u live sandboxes, refusing another (%s)",
+	    (unsigned)c->peer.uid, n, where);
+	control_send_error(c, GW_ERR_LIMIT, "limit reached: uid %u already"
+	    " has %u sandboxes running, the most %s allows",
+	    (unsigned)c->peer.uid, n, where);
+	return (-1);
+}
+
+/*
  * Decide: the peer's identity and policy, its cwd, and the paths and
  * filters derived from them. Nothing is created yet but the detached
  * clone of the cwd mount. Sends the error and returns -1 on refusal.
@@ -733,6 +792,8 @@ sandbox_decide(struct conn *c, struct request *r, struct plan *p)
 	if (sandbox_policy(c, pw, r, &p->pol) == -1)
 		return (-1);
 	p->have_pol = 1;
+	if (sandbox_limit_check(c, &p->pol) == -1)
+		return (-1);
 	if (sandbox_check_cwd(c, r->fds[GW_FD_CWD], p->home, &p->pol, p->cwd,
 	    sizeof(p->cwd)) == -1)
 		return (-1);

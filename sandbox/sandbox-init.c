@@ -258,6 +258,19 @@ fail:
 	_exit(127);
 }
 
+/*
+ * The command is gone: kill and reap everything else in the pid
+ * namespace before reporting, so that when greywalld passes the status
+ * on to gw (at once, sandbox.c), nothing of the sandbox but init is left.
+ */
+static void
+init_kill_rest(void)
+{
+	kill(-1, SIGKILL);
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		;
+}
+
 static void __attribute__((noreturn))
 init_loop(pid_t cmd, int sigfd, int exec_failed, int listener,
     uint64_t *marks)
@@ -304,6 +317,7 @@ init_loop(pid_t cmd, int sigfd, int exec_failed, int listener,
 			if (pid != cmd)
 				continue;
 			sandbox_mark(marks, MARK_INIT_CMDEXIT);
+			init_kill_rest();
 			if (!exec_failed) {
 				if (WIFSIGNALED(wstatus))
 					init_report_exit(GW_EXIT_SIGNAL,
