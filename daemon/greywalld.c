@@ -32,6 +32,7 @@ struct gw_config	 gw_conf = {
 	.admin_group = "greywall-admin",
 	.max_conn_per_uid = 16,
 	.max_sandboxes_per_uid = 8,
+	.netns_pool = 4,
 	.net_user = GW_NET_USER,
 	.netstack_path = GW_NETSTACK_PATH,
 };
@@ -45,6 +46,7 @@ usage(FILE *f)
 	    "                 [--max-sandboxes n] [--net-user user]\n"
 	    "                 [--netstack path]\n"
 	    "                 [--audit auto|enable|off] [--timing]\n"
+	    "                 [--prepared-netns n]\n"
 	    "       greywalld -n [-P dir] [-u user]\n"
 	    "  -f, --foreground        do not detach; log to stderr\n"
 	    "  -d, --debug             foreground and verbose\n"
@@ -66,6 +68,8 @@ usage(FILE *f)
 	    " (read\n"
 	    "                          them if audit is on), enable (turn it"
 	    " on), off\n"
+	    "      --prepared-netns N  network namespaces kept ready, 0 to 32"
+	    " (default 4)\n"
 	    "      --timing            log when each sandbox start passed each"
 	    " step\n"
 	    "      --version           print the version and exit\n",
@@ -230,6 +234,7 @@ main(int argc, char *argv[])
 		{ "netstack", required_argument, NULL, 'X' },
 		{ "audit", required_argument, NULL, 'a' },
 		{ "timing", no_argument, NULL, 'T' },
+		{ "prepared-netns", required_argument, NULL, 'R' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -298,6 +303,12 @@ main(int argc, char *argv[])
 			break;
 		case 'T':
 			gw_conf.timing = 1;
+			break;
+		case 'R':
+			gw_conf.netns_pool = strcmp(optarg, "0") == 0 ? 0 :
+			    parse_count("--prepared-netns", optarg);
+			if (gw_conf.netns_pool > 32)
+				fatalx("--prepared-netns: at most 32");
 			break;
 		case 'V':
 			printf("greywalld %s (protocol %u)\n", GW_VERSION,
@@ -385,6 +396,8 @@ main(int argc, char *argv[])
 	/* No netstack, no network: nothing starts without it. */
 	if (netstack_start() == -1)
 		fatal("cannot start the netstack helper");
+	if (netns_pool_init() == -1)
+		fatal("netns_pool_init");
 	if (control_init(fd) == -1)
 		fatal("control_init");
 	audit_init(gw_conf.audit_mode);
@@ -408,6 +421,7 @@ main(int argc, char *argv[])
 		log_warn("sd_notify STOPPING=1");
 	}
 	sandbox_kill_all();
+	netns_pool_shutdown();
 	audit_shutdown();
 	netstack_stop();
 	sandbox_cgroup_shutdown();

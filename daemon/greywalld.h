@@ -42,6 +42,7 @@ struct gw_config {
 	int		 log_stderr;	/* -f: passed on to the helper */
 	int		 log_verbose;
 	int		 timing;	/* --timing: log each start's steps */
+	unsigned int	 netns_pool;	/* --prepared-netns: pool size */
 	int		 audit_mode;	/* enum audit_mode */
 };
 extern struct gw_config	 gw_conf;
@@ -299,6 +300,12 @@ void		 netstack_detach(struct sandbox *);
 int		 netstack_slot_get(void);
 void		 netstack_slot_put(int);
 void		 netstack_status(pid_t *, unsigned int *);
+
+/* netns-pool.c */
+int		 netns_pool_init(void);
+int		 netns_pool_take(int, int *, int *, int *);
+void		 netns_pool_shutdown(void);
+int		 netns_pool_ready(void);
 
 /* events.c */
 int		 events_sandbox_init(struct sandbox *, const struct policy *,

@@ -216,6 +216,7 @@ sandbox_report(struct sandbox *sb, int wstatus)
 		control_flush_dropped(c);
 		control_send(c, GW_MSG_SANDBOX_EXITED, sb->id, &sb->exit,
 		    sizeof(sb->exit), NULL, 0);
+		sandbox_mark(sb->marks, MARK_REPORTED);
 	} else {
 		control_send_error(c, GW_ERR_INTERNAL, "sandbox init ended"
 		    " with status %d without reporting",
@@ -376,7 +377,6 @@ sandbox_pid_cb(int fd __unused, short ev __unused, void *arg)
 	audit_sandbox_end(sb);
 	log_debug("sandbox %u ended (status 0x%x)", sb->id, wstatus);
 	sandbox_report(sb, wstatus);
-	sandbox_mark(sb->marks, MARK_REPORTED);
 	sandbox_free(sb);
 }
 
@@ -711,6 +711,7 @@ struct plan {
 	int			 no_landlock;
 	int			 protect;
 	struct sock_fprog	 scextra;	/* hardening.seccomp_deny */
+	int			 netnsfd;	/* prepared (netns-pool.c) */
 };
 
 static void
@@ -723,6 +724,8 @@ plan_free(struct plan *p)
 	free(p->home);
 	if (p->cwdtree >= 0)
 		close(p->cwdtree);
+	if (p->netnsfd >= 0)
+		close(p->netnsfd);
 	paths_free(p->rd);
 	paths_free(p->wr);
 	paths_free(p->dr);
@@ -851,6 +854,7 @@ sandbox_create(struct conn *c, struct request *r, struct plan *p,
 	struct sandbox		*sb = NULL;
 	struct sandbox_cgroup	 cg;
 	_cleanup_free_ struct nsmsg *net = NULL;
+	_cleanup_close_ int	 tunfd = -1;
 	size_t			 netlen = 0;
 	uint32_t		 id, i;
 	int			 net_slot = 0, sp[2], saved_errno, refused = 0;
@@ -869,7 +873,11 @@ sandbox_create(struct conn *c, struct request *r, struct plan *p,
 		sandbox_cgroup_destroy(&cg);
 		return (-1);
 	}
-	if (net != NULL) {
+	/* A prepared namespace if one fits, else init makes it. */
+	if (net != NULL && netns_pool_take((net->flags & NS_IPV6) != 0,
+	    &net_slot, &tunfd, &p->netnsfd) == 0)
+		net->slot = net_slot;
+	else if (net != NULL) {
 		if ((net_slot = netstack_slot_get()) == 0) {
 			control_send_error(c, GW_ERR_SETUP, "too many sandboxes"
 			    " with network (at most %d)", NET_SLOTS);
@@ -891,7 +899,8 @@ sandbox_create(struct conn *c, struct request *r, struct plan *p,
 		goto fail;
 	}
 	/* Before anything can fail: the fail path closes what is >= 0. */
-	sb->pidfd = sb->statusfd = sb->tunfd = -1;
+	sb->pidfd = sb->statusfd = -1;
+	sb->tunfd = TAKE_FD(tunfd);
 	sb->marks = sandbox_timing_new(c);
 	for (i = 0; i < r->nports; i++) {
 		sb->inbound_fd[i] = TAKE_FD(inbound[i]);
@@ -981,6 +990,8 @@ sandbox_spawn(struct conn *c, struct request *r, struct plan *p,
 	spec.umask = r->umask;
 	spec.seccomp_extra = p->scextra.filter != NULL ? &p->scextra : NULL;
 	spec.net_slot = sb->net_slot;
+	spec.netnsfd = p->netnsfd;
+	spec.net_prepared = p->netnsfd >= 0;
 	spec.net_ipv6 = sb->net != NULL && (sb->net->flags & NS_IPV6) != 0;
 	spec.landlock = !p->no_landlock;
 	/* The group of terminals, for the sandbox's devpts. */
@@ -1029,6 +1040,9 @@ sandbox_register(struct conn *c, struct request *r, struct plan *p,
 	if (sb->ev_pid == NULL || event_add(sb->ev_pid, NULL) == -1 ||
 	    sb->ev_status == NULL || event_add(sb->ev_status, NULL) == -1)
 		goto kill;
+	/* A prepared namespace's TUN goes to the helper now. */
+	if (sb->tunfd >= 0)
+		netstack_attach(sb);
 	why = "cannot put it into its cgroups";
 	if (sandbox_cgroup_hold(&sb->cg) && sandbox_place(sb) == -1)
 		goto kill;
@@ -1086,7 +1100,7 @@ sandbox_start(struct conn *c, struct request *r)
 	pid_t			 pid;
 
 	memset(&p, 0, sizeof(p));
-	p.cwdtree = -1;
+	p.cwdtree = p.netnsfd = -1;
 	if (sandbox_decide(c, r, &p) == -1) {
 		plan_free(&p);
 		return (-1);

@@ -12,6 +12,7 @@
 
 #include <sys/types.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -271,6 +272,50 @@ init_kill_rest(void)
 		;
 }
 
+struct cmd_arg {
+	struct sandbox_spec	*spec;
+	int			*errpipe;
+	int			*prot;
+};
+
+static int
+init_command_main(void *arg)
+{
+	struct cmd_arg	*a = arg;
+
+	close(a->errpipe[0]);
+	if (a->prot[0] >= 0)
+		close(a->prot[0]);
+	init_exec_command(a->spec, a->errpipe[1], a->prot[1]);
+}
+
+/*
+ * Start the command the way posix_spawn does: a child sharing init's
+ * memory (no copy of its page tables, no copy-on-write faults after),
+ * on a stack of its own, while init waits until it has exec'd or failed.
+ * It has its own fd table and signal handlers. Returns its pid or -1.
+ */
+static pid_t
+init_spawn_command(struct sandbox_spec *spec, int *errpipe, int *prot)
+{
+	struct cmd_arg	 a = { spec, errpipe, prot };
+	const size_t	 len = 256 * 1024;
+	void		*stack;
+	pid_t		 pid;
+	int		 saved;
+
+	stack = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED)
+		return (-1);
+	pid = clone(init_command_main, (char *)stack + len, CLONE_VM |
+	    CLONE_VFORK | SIGCHLD, &a);
+	saved = errno;
+	munmap(stack, len);
+	errno = saved;
+	return (pid);
+}
+
 static void __attribute__((noreturn))
 init_loop(pid_t cmd, int sigfd, int exec_failed, int listener,
     uint64_t *marks)
@@ -333,7 +378,7 @@ init_loop(pid_t cmd, int sigfd, int exec_failed, int listener,
 
 /*
  * Wait until the daemon has put init into its v1 cgroups, then make those
- * the root of a new cgroup namespace. Nothing of the sandbox runs before.
+ * the root of a new cgroup namespace. Nothing runs as the peer before.
  */
 static void
 init_wait_placed(void)
@@ -365,12 +410,18 @@ sandbox_init_run(struct sandbox_spec *spec)
 	sandbox_mark(spec->marks, MARK_INIT);
 	init_statusfd = spec->statusfd;
 	spec->ptyslave = -1;
+	/* A prepared network namespace, its TUN already with greywalld. */
+	if (spec->netnsfd >= 0) {
+		if (setns(spec->netnsfd, CLONE_NEWNET) == -1)
+			sandbox_init_fail(errno, "join the prepared network"
+			    " namespace");
+		close(spec->netnsfd);
+		spec->netnsfd = -1;
+	}
 	sandbox_init_sigset(&set);
 	init_reset_signals(&set);
 	/* If the daemon dies, so does the sandbox. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	if (spec->cgroup_hold)
-		init_wait_placed();
 	init_audit_session(spec->uid);
 
 	/* Keep only what this sandbox needs: no other client's fds. */
@@ -396,7 +447,7 @@ sandbox_init_run(struct sandbox_spec *spec)
 		sandbox_init_fail(errno, "set supplementary groups");
 
 	/* While the host's /dev/net/tun is still in reach. */
-	if (spec->net_slot > 0) {
+	if (spec->net_slot > 0 && !spec->net_prepared) {
 		int tun = sandbox_tun_create(spec->net_slot, spec->net_ipv6);
 
 		init_send_tun(tun);
@@ -406,6 +457,13 @@ sandbox_init_run(struct sandbox_spec *spec)
 
 	sandbox_mount_setup(spec);
 	close(spec->cwdtree);
+	/*
+	 * greywalld puts init into its v1 cgroups while it builds the tree
+	 * (root's work, nothing of the peer's): wait for that now, before
+	 * anything runs as the peer.
+	 */
+	if (spec->cgroup_hold)
+		init_wait_placed();
 	sandbox_mark(spec->marks, MARK_INIT_MOUNT);
 	sandbox_ns_setup();
 	sandbox_creds_drop(spec);
@@ -447,14 +505,8 @@ sandbox_init_run(struct sandbox_spec *spec)
 		    prot) == -1)
 			sandbox_init_fail(errno, "socketpair");
 	}
-	if ((cmd = fork()) == -1)
+	if ((cmd = init_spawn_command(spec, errpipe, prot)) == -1)
 		sandbox_init_fail(errno, "fork the command");
-	if (cmd == 0) {
-		close(errpipe[0]);
-		if (prot[0] >= 0)
-			close(prot[0]);
-		init_exec_command(spec, errpipe[1], prot[1]);
-	}
 	close(errpipe[1]);
 	if (spec->protect) {
 		close(prot[1]);

@@ -122,6 +122,13 @@ struct sandbox_spec {
 	int		  cgroup_hold;	/* wait for INIT_MSG_PLACED */
 	const char	 *policy_dir;	/* hidden inside the sandbox */
 	uint64_t	 *marks;	/* greywalld --timing, or NULL */
+	/*
+	 * A prepared network namespace (its TUN already configured for
+	 * net_slot and with greywalld), which init joins instead of making
+	 * one; -1: init makes its own.
+	 */
+	int		  netnsfd;
+	int		  net_prepared;	/* netnsfd was given: no TUN to make */
 };
 
 
@@ -130,6 +137,8 @@ struct sandbox_spec {
 pid_t		 sandbox_ns_spawn(struct sandbox_spec *, int *);
 /* init, as root */
 void		 sandbox_ns_setup(void);
+/* a child forked by main, as root; never returns */
+void		 sandbox_ns_prepare(int, int, int) __attribute__((noreturn));
 
 /* sandbox-mount.c */
 /* init, as root */

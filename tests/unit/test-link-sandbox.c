@@ -16,6 +16,7 @@
 static const void *const sandbox_api[] = {
 	(const void *)sandbox_ns_spawn,
 	(const void *)sandbox_ns_setup,
+	(const void *)sandbox_ns_prepare,
 	(const void *)sandbox_fsid_set,
 	(const void *)sandbox_mount_ro_self,
 	(const void *)sandbox_mount_cwd_tree,
@@ -42,6 +43,7 @@ static const void *const sandbox_api[] = {
 	(const void *)sandbox_seccomp_apply,
 	(const void *)sandbox_tun_create,
 	(const void *)sandbox_init_sigset,
+	(const void *)sandbox_mark,
 	(const void *)sandbox_init_run,
 	(const void *)sandbox_init_fail,
 };
