@@ -456,7 +456,7 @@ sandbox_init_run(struct sandbox_spec *spec)
 	sandbox_mark(spec->marks, MARK_INIT_TUN);
 
 	sandbox_mount_setup(spec);
-	close(spec->cwdtree);
+	sandbox_mount_close_late(spec->cwdtree);
 	/*
 	 * greywalld puts init into its v1 cgroups while it builds the tree
 	 * (root's work, nothing of the peer's): wait for that now, before

@@ -508,7 +508,7 @@ sandbox_protect_mount(int root, const struct sandbox_spec *spec)
 		if (!nested(tops[i], tops, n, i))
 			walk_top(&w, tops[i]);
 	sandbox_fsid_set(0, 0);
-	close(w.empty);
+	sandbox_mount_close_late(w.empty);
 }
 
 /* ------------------------------------------------------------------ */

@@ -149,6 +149,8 @@ int		 sandbox_mount_ro_self(int);
 int		 sandbox_mount_cwd_tree(int);
 /* init, as root */
 void		 sandbox_mount_setup(const struct sandbox_spec *);
+/* init, as root */
+void		 sandbox_mount_close_late(int);
 /* init; pure */
 const char	*sandbox_mount_system_path(size_t);
 /* init; pure */

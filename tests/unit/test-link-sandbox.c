@@ -21,6 +21,7 @@ static const void *const sandbox_api[] = {
 	(const void *)sandbox_mount_ro_self,
 	(const void *)sandbox_mount_cwd_tree,
 	(const void *)sandbox_mount_setup,
+	(const void *)sandbox_mount_close_late,
 	(const void *)sandbox_mount_system_path,
 	(const void *)sandbox_mount_dev_node,
 	(const void *)sandbox_protect_masked,
