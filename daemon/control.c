@@ -474,6 +474,19 @@ dispatch_hello(struct conn *c, struct gw_msg *m)
 	}
 	c->kind = h.kind;
 	c->state = CONN_READY;
+	/*
+	 * A new connection's hello goes first (accept_cb); after it, only an
+	 * administrator's gwctl keeps going before every other connection's
+	 * next message: it stays answered while hundreds of sandboxes start.
+	 */
+	if ((h.kind != GW_CLIENT_CTL || !peer_is_admin(&c->peer)) &&
+	    (event_del(c->ev_read) == -1 ||
+	    event_priority_set(c->ev_read, 1) == -1 ||
+	    event_priority_set(c->ev_write, 1) == -1 ||
+	    event_add(c->ev_read, NULL) == -1)) {
+		conn_violation(c, m, "cannot set its priority");
+		return (-1);
+	}
 	return (control_send(c, GW_MSG_OK, 0, NULL, 0, NULL, 0));
 }
 
@@ -1141,7 +1154,10 @@ accept_cb(int fd, short ev __unused, void *arg __unused)
 	    conn_write_cb, c);
 	c->ev_close = event_new(gw_base, -1, 0, conn_close_cb, c);
 	TAILQ_INSERT_TAIL(&conns, c, entry);
+	/* Its hello is one small message: before the busy connections. */
 	if (c->ev_read == NULL || c->ev_write == NULL || c->ev_close == NULL ||
+	    event_priority_set(c->ev_read, 0) == -1 ||
+	    event_priority_set(c->ev_write, 0) == -1 ||
 	    event_add(c->ev_read, NULL) == -1) {
 		log_warnx("cannot set up events for a new connection");
 		conn_free(c);
@@ -1158,7 +1174,8 @@ control_init(int fd)
 	ev_accept = event_new(gw_base, fd, EV_READ | EV_PERSIST, accept_cb,
 	    NULL);
 	ev_accept_pause = evtimer_new(gw_base, accept_resume_cb, NULL);
-	if (ev_accept == NULL || ev_accept_pause == NULL)
+	if (ev_accept == NULL || ev_accept_pause == NULL ||
+	    event_priority_set(ev_accept, 0) == -1)
 		return (-1);
 	return (event_add(ev_accept, NULL));
 }

@@ -240,6 +240,8 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 	struct event	*ev_term, *ev_int, *ev_hup;
+	struct event_config	*evcfg;
+	struct timeval		 dispatch_max = { 0, 5000 };
 	struct group		*gr;
 	struct policy_error	 perr;
 	const char		*check_user = NULL;
@@ -382,8 +384,19 @@ main(int argc, char *argv[])
 		fatal("cannot drop the capabilities greywalld does not need");
 
 	signal(SIGPIPE, SIG_IGN);
-	if ((gw_base = event_base_new()) == NULL)
+	/*
+	 * After 5 ms of ordinary callbacks (sandbox starts, status) the
+	 * loop looks again for what is ready, so that a new connection or
+	 * an administrator's request (priority 0) waits for at most that.
+	 */
+	if ((evcfg = event_config_new()) == NULL ||
+	    event_config_set_max_dispatch_interval(evcfg, &dispatch_max, -1,
+	    1) == -1 || (gw_base = event_base_new_with_config(evcfg)) == NULL)
 		fatalx("event_base_new failed");
+	event_config_free(evcfg);
+	/* 0: administrators' requests (control.c); 1: everything else. */
+	if (event_base_priority_init(gw_base, 2) == -1)
+		fatalx("event_base_priority_init failed");
 	ev_term = evsignal_new(gw_base, SIGTERM, shutdown_cb, NULL);
 	ev_int = evsignal_new(gw_base, SIGINT, shutdown_cb, NULL);
 	ev_hup = evsignal_new(gw_base, SIGHUP, hup_cb, NULL);

@@ -263,7 +263,6 @@ void		 sandbox_cgroup_shutdown(void);
 int		 sandbox_cgroup_create(struct sandbox_cgroup *, uint32_t,
 		    const struct policy *, char *, size_t);
 int		 sandbox_cgroup_hold(const struct sandbox_cgroup *);
-int		 sandbox_cgroup_attach(const struct sandbox_cgroup *, pid_t);
 void		 sandbox_cgroup_kill(const struct sandbox_cgroup *);
 void		 sandbox_cgroup_stats(const struct sandbox_cgroup *,
 		    uint64_t *, uint32_t *);

@@ -558,23 +558,6 @@ sandbox_wall_cb(int fd __unused, short ev __unused, void *arg)
 	sandbox_kill(sb);
 }
 
-/* Put the held init into its v1 cgroups, then let it go on. */
-static int
-sandbox_place(struct sandbox *sb)
-{
-	struct init_msg	m;
-
-	if (sandbox_cgroup_attach(&sb->cg, sb->pid) == -1)
-		return (-1);
-	memset(&m, 0, sizeof(m));
-	m.type = INIT_MSG_PLACED;
-	if (send(sb->statusfd, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m)) {
-		log_warn("sandbox %u: status socket", sb->id);
-		return (-1);
-	}
-	return (0);
-}
-
 /* filesystem.mask as a NULL-terminated list of name patterns. */
 static int
 mask_list(struct conn *c, const struct policy_entry *e, char ***ret)
@@ -966,7 +949,10 @@ sandbox_spawn(struct conn *c, struct request *r, struct plan *p,
 {
 	struct sandbox_spec	 spec;
 	struct group		*gr;
+	int			 i;
 
+	_Static_assert(nitems(spec.cgroup_v1) == CG__MAX,
+	    "one v1 directory per controller");
 	memset(&spec, 0, sizeof(spec));
 	spec.argv = r->argv;
 	spec.envp = envp;
@@ -1002,6 +988,8 @@ sandbox_spawn(struct conn *c, struct request *r, struct plan *p,
 	spec.winsize = r->winsize;
 	spec.cgroupfd = sb->cg.fd[0];
 	spec.cgroup_hold = sandbox_cgroup_hold(&sb->cg);
+	for (i = 0; i < CG__MAX; i++)
+		spec.cgroup_v1[i] = sb->cg.fd[1 + i];
 	spec.marks = sb->marks;
 	sandbox_mark(sb->marks, MARK_CREATED);
 	sb->want_pty = spec.pty;
@@ -1043,9 +1031,6 @@ sandbox_register(struct conn *c, struct request *r, struct plan *p,
 	/* A prepared namespace's TUN goes to the helper now. */
 	if (sb->tunfd >= 0)
 		netstack_attach(sb);
-	why = "cannot put it into its cgroups";
-	if (sandbox_cgroup_hold(&sb->cg) && sandbox_place(sb) == -1)
-		goto kill;
 	why = "cannot arm its limits.wall_time timer";
 	if (sb->wall_time > 0) {
 		tv.tv_sec = sb->wall_time;

@@ -377,21 +377,25 @@ init_loop(pid_t cmd, int sigfd, int exec_failed, int listener,
 }
 
 /*
- * Wait until the daemon has put init into its v1 cgroups, then make those
- * the root of a new cgroup namespace. Nothing runs as the peer before.
+ * Init moves itself into its v1 cgroups (the directories greywalld made,
+ * inherited as fds), first thing, then makes those the root of a new
+ * cgroup namespace. The move waits on the kernel's cgroup lock, here in
+ * init rather than in greywalld's loop, where every other start would
+ * wait behind it.
  */
 static void
-init_wait_placed(void)
+init_place_self(const struct sandbox_spec *spec)
 {
-	struct init_msg	m;
-	ssize_t		n;
+	int	i, fd;
 
-	do {
-		n = recv(init_statusfd, &m, sizeof(m), 0);
-	} while (n == -1 && errno == EINTR);
-	/* The daemon gave up on this sandbox and reports why itself. */
-	if (n != sizeof(m) || m.type != INIT_MSG_PLACED)
-		_exit(1);
+	for (i = 0; i < (int)nitems(spec->cgroup_v1); i++) {
+		if (spec->cgroup_v1[i] < 0)
+			continue;
+		if ((fd = openat(spec->cgroup_v1[i], "cgroup.procs",
+		    O_WRONLY | O_CLOEXEC)) == -1 || write(fd, "0", 1) != 1)
+			sandbox_init_fail(errno, "enter its v1 cgroups");
+		close(fd);
+	}
 	if (unshare(CLONE_NEWCGROUP) == -1)
 		sandbox_init_fail(errno, "unshare the cgroup namespace");
 }
@@ -422,6 +426,8 @@ sandbox_init_run(struct sandbox_spec *spec)
 	init_reset_signals(&set);
 	/* If the daemon dies, so does the sandbox. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	if (spec->cgroup_hold)
+		init_place_self(spec);
 	init_audit_session(spec->uid);
 
 	/* Keep only what this sandbox needs: no other client's fds. */
@@ -457,13 +463,6 @@ sandbox_init_run(struct sandbox_spec *spec)
 
 	sandbox_mount_setup(spec);
 	sandbox_mount_close_late(spec->cwdtree);
-	/*
-	 * greywalld puts init into its v1 cgroups while it builds the tree
-	 * (root's work, nothing of the peer's): wait for that now, before
-	 * anything runs as the peer.
-	 */
-	if (spec->cgroup_hold)
-		init_wait_placed();
 	sandbox_mark(spec->marks, MARK_INIT_MOUNT);
 	sandbox_ns_setup();
 	sandbox_creds_drop(spec);

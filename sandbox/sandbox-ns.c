@@ -33,7 +33,7 @@
  * handling SIGCHLD, and signals through it so a recycled pid can never be
  * hit. With CLONE_INTO_CGROUP the child starts in its own cgroup, which
  * becomes the root of its new cgroup namespace. When init must first be
- * put into v1 cgroups (spec->cgroup_hold), it unshares its cgroup
+ * put into v1 cgroups (spec->cgroup_hold), it enters them and unshares its cgroup
  * namespace itself once it is there. Returns the child's pid in the
  * parent; the child never returns.
  */

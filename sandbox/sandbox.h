@@ -28,7 +28,7 @@ enum init_msgtype {
 	INIT_MSG_EXITED,	/* the command ended: how, code */
 	INIT_MSG_TUN,		/* with the TUN fd, created as root */
 	INIT_MSG_PTY,		/* with an fd: the pty master, for gw */
-	INIT_MSG_PLACED,	/* daemon to init: in its cgroups, go on */
+	INIT_MSG_PLACED_UNUSED,	/* was: daemon to init, in its cgroups */
 	INIT_MSG_EVENT,		/* the supervisor refused or saw EROFS */
 };
 
@@ -119,7 +119,8 @@ struct sandbox_spec {
 	gid_t		  tty_gid;	/* devpts gid=, or (gid_t)-1 */
 	int		  ptyslave;	/* in init, once allocated */
 	int		  cgroupfd;	/* CLONE_INTO_CGROUP, or -1 */
-	int		  cgroup_hold;	/* wait for INIT_MSG_PLACED */
+	int		  cgroup_hold;	/* v1: init enters cgroup_v1 itself */
+	int		  cgroup_v1[3];	/* v1 pids, memory, cpu dirs, or -1 */
 	const char	 *policy_dir;	/* hidden inside the sandbox */
 	uint64_t	 *marks;	/* greywalld --timing, or NULL */
 	/*
