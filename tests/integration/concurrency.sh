@@ -35,10 +35,12 @@ run_as() {
 }
 
 # 48 concurrent starts; each leaves "USER RC first-line-of-stderr".
+jobs_=
 for u in $USERS; do
 	for i in $(seq 12); do
 		( err=$(run_as "$u" sh -c 'sleep 0.3' 2>&1 >/dev/null)
 		  echo "$u $? ${err%%$'\n'*}" >"$T/res-$u-$i" ) &
+		jobs_="$jobs_ $!"
 	done
 done
 lists_ok=0
@@ -47,7 +49,8 @@ while [ "$(ls "$T" | grep -c '^res-')" -lt 48 ] && [ $lists -lt 200 ]; do
 	lists=$((lists + 1))
 	"$GWCTL" -S "$SOCK" list >/dev/null && lists_ok=$((lists_ok + 1))
 done
-wait
+# shellcheck disable=SC2086
+wait $jobs_
 is "gwctl list answered every time during the load" "$lists_ok" "$lists"
 ok "it was asked at least once" test "$lists" -gt 0
 bad=$(cat "$T"/res-* | awk '$2 != 0 && !($2 == 125 && /limit reached/)')
