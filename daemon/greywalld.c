@@ -127,6 +127,7 @@ policy_reload(char *buf, size_t len)
 	}
 	policyset_clear(&gw_policy);
 	gw_policy = set;
+	sandbox_ident_flush();
 	log_info("policy reloaded from %s (%zu files)", gw_conf.policy_dir,
 	    set.n);
 	policy_warn_unenforced();
@@ -434,6 +435,7 @@ main(int argc, char *argv[])
 		log_warn("sd_notify STOPPING=1");
 	}
 	sandbox_kill_all();
+	sandbox_ident_flush();
 	netns_pool_shutdown();
 	audit_shutdown();
 	netstack_stop();

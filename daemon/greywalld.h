@@ -248,6 +248,7 @@ void		 status_conn_gone(struct conn *);
 unsigned int	 control_count_uid(uid_t);
 
 /* sandbox.c */
+void		 sandbox_ident_flush(void);
 int		 sandbox_start(struct conn *, struct request *);
 void		 sandbox_signal(struct sandbox *, int);
 void		 sandbox_kill(struct sandbox *);

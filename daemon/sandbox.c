@@ -449,24 +449,114 @@ policy_flag(struct policy *eff, enum policy_key k, const char *value,
 }
 
 /*
+ * Who a uid is (its passwd entry and group names), looked up once and
+ * kept until the next policy reload (sandbox_ident_flush()): otherwise
+ * every start reads /etc/passwd and /etc/group (or asks NSS) again. The
+ * uid is the peer's, from SO_PEERCRED.
+ */
+#define IDENT_CACHE	64
+
+struct ident {
+	int		  used;
+	uid_t		  uid;
+	char		 *name;
+	char		 *home;
+	char		**groups;
+	size_t		  ngroups;
+};
+
+static struct ident	ident_cache[IDENT_CACHE];
+static size_t		ident_next;
+static gid_t		tty_gid = (gid_t)-1;
+static int		tty_gid_known;
+
+static void
+ident_clear(struct ident *id)
+{
+	size_t	i;
+
+	for (i = 0; i < id->ngroups; i++)
+		free(id->groups[i]);
+	free(id->groups);
+	free(id->name);
+	free(id->home);
+	memset(id, 0, sizeof(*id));
+}
+
+/* After a reload: users and groups are looked up afresh. */
+void
+sandbox_ident_flush(void)
+{
+	size_t	i;
+
+	for (i = 0; i < IDENT_CACHE; i++)
+		ident_clear(&ident_cache[i]);
+	ident_next = 0;
+	tty_gid_known = 0;
+}
+
+/* The group of terminals, for the sandbox's devpts, or (gid_t)-1. */
+static gid_t
+sandbox_tty_gid(void)
+{
+	struct group	*gr;
+
+	if (!tty_gid_known) {
+		tty_gid = (gr = getgrnam("tty")) != NULL ? gr->gr_gid :
+		    (gid_t)-1;
+		tty_gid_known = 1;
+	}
+	return (tty_gid);
+}
+
+/* NULL with errno 0 if the uid has no passwd entry. */
+static const struct ident *
+sandbox_ident(uid_t uid)
+{
+	struct passwd	*pw;
+	struct ident	*id;
+	size_t		 i;
+
+	for (i = 0; i < IDENT_CACHE; i++)
+		if (ident_cache[i].used && ident_cache[i].uid == uid)
+			return (&ident_cache[i]);
+	errno = 0;
+	if ((pw = getpwuid(uid)) == NULL)
+		return (NULL);
+	id = &ident_cache[ident_next];
+	ident_next = (ident_next + 1) % IDENT_CACHE;
+	ident_clear(id);
+	id->uid = uid;
+	/* pw points into getpw*()'s buffer, which the group lookup reuses. */
+	if ((id->name = strdup(pw->pw_name)) == NULL ||
+	    (id->home = strdup(pw->pw_dir)) == NULL ||
+	    policy_user_groups(pw, &id->groups, &id->ngroups) == -1) {
+		if (errno == 0)
+			errno = ENOMEM;
+		ident_clear(id);
+		return (NULL);
+	}
+	id->used = 1;
+	return (id);
+}
+
+/*
  * The policy for this request: the peer's effective policy from
  * policy.d, narrowed by the client's overlay and flags. Sends the error
  * and returns -1 if the client asked for more than it may have.
  */
 static int
-sandbox_policy(struct conn *c, const struct passwd *pw, struct request *r,
+sandbox_policy(struct conn *c, const struct ident *id, struct request *r,
     struct policy *eff)
 {
 	struct policy		 ov;
 	struct policy_error	 err;
-	char			**groups = NULL, buf[1024];
-	size_t			 ngroups = 0, i;
+	char			 buf[1024];
 	int			 ret = -1;
 
 	memset(&ov, 0, sizeof(ov));
 	memset(&err, 0, sizeof(err));
-	if (policy_user_groups(pw, &groups, &ngroups) == -1 ||
-	    policyset_effective(&gw_policy, pw->pw_name, groups, ngroups,
+	if (policyset_effective(&gw_policy, id->name, id->groups, id->ngroups,
 	    eff) == -1) {
 		log_warn("uid %u: effective policy", (unsigned)c->peer.uid);
 		control_send_error(c, GW_ERR_INTERNAL, "cannot compute the"
@@ -497,9 +587,6 @@ fail:
 	policy_clear(eff);
 out:
 	policy_clear(&ov);
-	for (i = 0; i < ngroups; i++)
-		free(groups[i]);
-	free(groups);
 	return (ret);
 }
 
@@ -758,24 +845,30 @@ sandbox_limit_check(struct conn *c, const struct policy *pol)
 static int
 sandbox_decide(struct conn *c, struct request *r, struct plan *p)
 {
-	struct passwd	*pw;
+	const struct ident	*id;
 
 	/* Identity is the peer's, from SO_PEERCRED: never the payload. */
-	errno = 0;
-	if ((pw = getpwuid(c->peer.uid)) == NULL) {
+	if ((id = sandbox_ident(c->peer.uid)) == NULL) {
+		if (errno != 0) {
+			log_warn("uid %u: user and groups",
+			    (unsigned)c->peer.uid);
+			control_send_error(c, GW_ERR_INTERNAL, "cannot look up"
+			    " uid %u: %s", (unsigned)c->peer.uid,
+			    strerror(errno));
+			return (-1);
+		}
 		log_warnx("uid %u has no passwd entry, refusing",
 		    (unsigned)c->peer.uid);
 		control_send_error(c, GW_ERR_DENIED, "uid %u has no entry in"
 		    " the password database", (unsigned)c->peer.uid);
 		return (-1);
 	}
-	/* pw points into getpw*()'s buffer, which the policy code reuses. */
-	if ((p->user = strdup(pw->pw_name)) == NULL ||
-	    (p->home = strdup(pw->pw_dir)) == NULL) {
+	if ((p->user = strdup(id->name)) == NULL ||
+	    (p->home = strdup(id->home)) == NULL) {
 		control_send_error(c, GW_ERR_INTERNAL, "out of memory");
 		return (-1);
 	}
-	if (sandbox_policy(c, pw, r, &p->pol) == -1)
+	if (sandbox_policy(c, id, r, &p->pol) == -1)
 		return (-1);
 	p->have_pol = 1;
 	if (sandbox_limit_check(c, &p->pol) == -1)
@@ -948,7 +1041,6 @@ sandbox_spawn(struct conn *c, struct request *r, struct plan *p,
     struct sandbox *sb, char **envp, int child_end, int *pidfd)
 {
 	struct sandbox_spec	 spec;
-	struct group		*gr;
 	int			 i;
 
 	_Static_assert(nitems(spec.cgroup_v1) == CG__MAX,
@@ -980,9 +1072,7 @@ sandbox_spawn(struct conn *c, struct request *r, struct plan *p,
 	spec.net_prepared = p->netnsfd >= 0;
 	spec.net_ipv6 = sb->net != NULL && (sb->net->flags & NS_IPV6) != 0;
 	spec.landlock = !p->no_landlock;
-	/* The group of terminals, for the sandbox's devpts. */
-	spec.tty_gid = (gr = getgrnam("tty")) != NULL ? gr->gr_gid :
-	    (gid_t)-1;
+	spec.tty_gid = sandbox_tty_gid();
 	spec.pty = (r->flags & GW_OPEN_PTY) != 0;
 	spec.pty_utf8 = (r->flags & GW_OPEN_PTY_UTF8) != 0;
 	spec.winsize = r->winsize;
