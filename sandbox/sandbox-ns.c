@@ -114,7 +114,8 @@ sandbox_ns_prepare(int slot, int ipv6, int sock)
 	char	c;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	if (unshare(CLONE_NEWNET) == -1)
+	/* No copy of greywalld's clients', sandboxes' or signal fds. */
+	if (fd_close_except(&sock, 1) == -1 || unshare(CLONE_NEWNET) == -1)
 		_exit(1);
 	/* sandbox_init_fail() in here has no status socket: it exits. */
 	tun = sandbox_tun_create(slot, ipv6);
