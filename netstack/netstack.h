@@ -94,6 +94,15 @@ ssize_t		 socks5_reply_len(const uint8_t *);
 int		 socks5_reply_code(const uint8_t *, size_t);
 const char	*socks5_strerror(int);
 
+/*
+ * net-csum.c: the Internet checksum, for the TUN's checksum offload. A
+ * partial checksum never starts inside the smallest IP header.
+ */
+#define NET_CSUM_MIN_START	20
+uint64_t	 net_csum_add(uint64_t, const void *, size_t);
+uint16_t	 net_csum_fold(uint64_t);
+int		 net_csum_complete(uint8_t *, size_t, size_t, size_t);
+
 /* net-lwip.c */
 struct event_base;
 extern struct event_base *net_base;	/* the helper's own loop */
@@ -106,5 +115,6 @@ int		 net_lwip_input(uint32_t, const void *, size_t);
 void		 net_lwip_timers(void);
 
 /* netstack.c: main() */
+#define NETSTACK_TRIM_THRESHOLD	(4 * 1024 * 1024)
 
 #endif /* GW_NETSTACK_H */
