@@ -868,6 +868,14 @@ flow_big_segments(struct flow *f)
 		return;
 	f->pcb->mss = TUN_BIG_MSS;
 	f->pcb->snd_buf += TUN_SND_EXTRA;
+	/*
+	 * An active open (gw exec -p) set its initial window from the small
+	 * MSS before calling back, and lwIP never sends a segment larger
+	 * than the window: the first big one would wait forever. RFC 3390
+	 * gives two segments of this size.
+	 */
+	if (f->pcb->cwnd < 2 * TUN_BIG_MSS)
+		f->pcb->cwnd = 2 * TUN_BIG_MSS;
 }
 
 static err_t
