@@ -41,7 +41,7 @@ stored(uint16_t v)
 int
 main(void)
 {
-	static uint8_t	 buf[70000];
+	static uint8_t	 buf[70000 + 3];	/* the longest length at offset 2 */
 	size_t		 lens[] = { 0, 1, 2, 3, 15, 16, 17, 63, 1500, 1501,
 			    65535, 69999 };
 	size_t		 i, j;
