@@ -35,6 +35,8 @@ struct gw_config	 gw_conf = {
 	.netns_pool = 4,
 	.net_user = GW_NET_USER,
 	.netstack_path = GW_NETSTACK_PATH,
+	.hosts_file = "/etc/hosts",
+	.resolv_conf = "/etc/resolv.conf",
 };
 
 static void
@@ -46,6 +48,7 @@ usage(FILE *f)
 	    "                 [--max-sandboxes n] [--net-user user]\n"
 	    "                 [--netstack path]\n"
 	    "                 [--audit auto|enable|off] [--timing]\n"
+	    "                 [--hosts-file path] [--resolv-conf path]\n"
 	    "                 [--prepared-netns n]\n"
 	    "       greywalld -n [-P dir] [-u user]\n"
 	    "  -f, --foreground        do not detach; log to stderr\n"
@@ -68,6 +71,11 @@ usage(FILE *f)
 	    " (read\n"
 	    "                          them if audit is on), enable (turn it"
 	    " on), off\n"
+	    "      --hosts-file PATH   the hosts file the netstack checks"
+	    " names\n"
+	    "                          against (default /etc/hosts)\n"
+	    "      --resolv-conf PATH  its nameservers (default"
+	    " /etc/resolv.conf)\n"
 	    "      --prepared-netns N  network namespaces kept ready, 0 to 32"
 	    " (default 4)\n"
 	    "      --timing            log when each sandbox start passed each"
@@ -131,6 +139,8 @@ policy_reload(char *buf, size_t len)
 	log_info("policy reloaded from %s (%zu files)", gw_conf.policy_dir,
 	    set.n);
 	policy_warn_unenforced();
+	/* The upstreams may have changed, or been fixed: check again. */
+	upstream_check_run();
 	return (0);
 }
 
@@ -233,9 +243,11 @@ main(int argc, char *argv[])
 		{ "max-sandboxes", required_argument, NULL, 'M' },
 		{ "net-user", required_argument, NULL, 'N' },
 		{ "netstack", required_argument, NULL, 'X' },
+		{ "hosts-file", required_argument, NULL, 'H' },
+		{ "resolv-conf", required_argument, NULL, 'R' },
 		{ "audit", required_argument, NULL, 'a' },
 		{ "timing", no_argument, NULL, 'T' },
-		{ "prepared-netns", required_argument, NULL, 'R' },
+		{ "prepared-netns", required_argument, NULL, 'W' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
@@ -293,6 +305,12 @@ main(int argc, char *argv[])
 		case 'X':
 			gw_conf.netstack_path = optarg;
 			break;
+		case 'H':
+			gw_conf.hosts_file = optarg;
+			break;
+		case 'R':
+			gw_conf.resolv_conf = optarg;
+			break;
 		case 'a':
 			if (strcmp(optarg, "auto") == 0)
 				gw_conf.audit_mode = AUDIT_MODE_AUTO;
@@ -307,7 +325,7 @@ main(int argc, char *argv[])
 		case 'T':
 			gw_conf.timing = 1;
 			break;
-		case 'R':
+		case 'W':
 			gw_conf.netns_pool = strcmp(optarg, "0") == 0 ? 0 :
 			    parse_count("--prepared-netns", optarg);
 			if (gw_conf.netns_pool > 32)
@@ -341,12 +359,13 @@ main(int argc, char *argv[])
 	if (fd > 2)
 		close(fd);
 
+	/* Before log_init: without -f, the journal would get it, not you. */
+	if (geteuid() != 0)
+		fatalx("must run as root: it creates namespaces and mounts");
 	log_init(foreground, verbose);
 	gw_conf.log_stderr = foreground;
 	gw_conf.log_verbose = verbose;
 	status_init();
-	if (geteuid() != 0)
-		fatalx("must run as root: it creates namespaces and mounts");
 	umask(022);
 
 	if ((gr = getgrnam(gw_conf.admin_group)) != NULL) {
@@ -414,6 +433,8 @@ main(int argc, char *argv[])
 		fatal("netns_pool_init");
 	if (control_init(fd) == -1)
 		fatal("control_init");
+	if (upstream_check_init() == -1)
+		fatal("cannot start the upstream check");
 	audit_init(gw_conf.audit_mode);
 
 	if (bound)
@@ -437,6 +458,7 @@ main(int argc, char *argv[])
 	sandbox_kill_all();
 	sandbox_ident_flush();
 	netns_pool_shutdown();
+	upstream_check_stop();
 	audit_shutdown();
 	netstack_stop();
 	sandbox_cgroup_shutdown();

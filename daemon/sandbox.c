@@ -739,6 +739,19 @@ sandbox_guard(struct conn *c, struct sandbox *sb, const struct policy *pol,
 	    pol->e[PK_COMMAND_DEFAULTS].one.num, &m);
 	if (r == 0)
 		return (0);
+	if (m.limit) {
+		/* Fail closed: what it cannot check might be denied. */
+		sb->conn = c;
+		events_emit(sb, GW_EV_COMMAND, 0, NULL, "run", m.command,
+		    "command.deny", "(the guard's limits)", m.prefix);
+		sb->conn = NULL;
+		log_info("uid %u: command refused, too complex for the"
+		    " command guard (%s)", (unsigned)sb->uid, m.prefix);
+		control_send_error(c, GW_ERR_DENIED, "command refused: too"
+		    " complex for the command.deny guard (%s), so it cannot"
+		    " be checked; not run", m.prefix);
+		return (1);
+	}
 	if (!m.builtin)
 		rule = events_rule_find(sb, PK_COMMAND_DENY, m.prefix);
 	if (rule != NULL)
@@ -935,7 +948,8 @@ sandbox_create(struct conn *c, struct request *r, struct plan *p,
 	uint32_t		 id, i;
 	int			 net_slot = 0, sp[2], saved_errno, refused = 0;
 	int			 inbound[GW_PORTS_MAX];
-	char			 msg[512];
+	char			 msg[512], ucmsg[600];
+	enum uc_verdict		 uc;
 
 	/* Its cgroup and limits exist before anything of it runs. */
 	id = next_id++;
@@ -946,6 +960,19 @@ sandbox_create(struct conn *c, struct request *r, struct plan *p,
 	if (sandbox_net_config(&p->pol, id, p->user, r->argv[0], &net,
 	    &netlen, msg, sizeof(msg)) == -1) {
 		control_send_error(c, GW_ERR_SETUP, "%s", msg);
+		sandbox_cgroup_destroy(&cg);
+		return (-1);
+	}
+	if (net != NULL && (uc = upstream_check_verdict(
+	    p->pol.e[PK_NET_UPSTREAM_SOCKS5].one.str, ucmsg,
+	    sizeof(ucmsg))) != UC_SAFE &&
+	    p->pol.e[PK_NET_UPSTREAM_CHECK].one.num ==
+	    UPSTREAM_CHECK_REQUIRED) {
+		control_send_error(c, GW_ERR_SETUP, "network.upstream_check"
+		    " is 'required' and the upstream %s %s: %s",
+		    p->pol.e[PK_NET_UPSTREAM_SOCKS5].one.str,
+		    uc == UC_UNSAFE ? "is unsafe" : "is not known to be safe",
+		    ucmsg);
 		sandbox_cgroup_destroy(&cg);
 		return (-1);
 	}
