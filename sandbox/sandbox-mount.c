@@ -443,6 +443,28 @@ sandbox_mount_dev_node(size_t i)
 	return (i < nitems(dev_nodes) ? dev_nodes[i] : NULL);
 }
 
+/*
+ * Closing the last fd of a detached mount (an fsmount() or open_tree()
+ * clone not moved anywhere) dissolves it, and the kernel then waits for
+ * an RCU grace period: about as long as the rest of the tree takes to
+ * build. Init keeps such fds (close-on-exec, closed in the command's
+ * child) until it exits, after greywalld has told gw how the command
+ * ended.
+ */
+void
+sandbox_mount_close_late(int fd)
+{
+	static int	late[8];
+	static size_t	nlate;
+
+	if (fd < 0)
+		return;
+	if (nlate < nitems(late))
+		late[nlate++] = fd;
+	else
+		close(fd);
+}
+
 static void
 mount_system(int root)
 {
@@ -954,7 +976,7 @@ sandbox_mount_setup(const struct sandbox_spec *spec)
 	mount_hosts(root, etc);
 	if (spec->net_slot > 0)
 		mount_resolv(root, etc);
-	close(etc);
+	sandbox_mount_close_late(etc);
 	mount_fs(root, "proc", "proc", NULL, MOUNT_ATTR_NOSUID |
 	    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	/* A sysfs of the new net namespace: the host's interfaces vanish. */

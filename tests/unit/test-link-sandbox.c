@@ -16,10 +16,12 @@
 static const void *const sandbox_api[] = {
 	(const void *)sandbox_ns_spawn,
 	(const void *)sandbox_ns_setup,
+	(const void *)sandbox_ns_prepare,
 	(const void *)sandbox_fsid_set,
 	(const void *)sandbox_mount_ro_self,
 	(const void *)sandbox_mount_cwd_tree,
 	(const void *)sandbox_mount_setup,
+	(const void *)sandbox_mount_close_late,
 	(const void *)sandbox_mount_system_path,
 	(const void *)sandbox_mount_dev_node,
 	(const void *)sandbox_protect_masked,
@@ -55,6 +57,7 @@ static const void *const sandbox_api[] = {
 	(const void *)init_msg_send,
 	(const void *)init_msg_recv,
 	(const void *)sandbox_init_sigset,
+	(const void *)sandbox_mark,
 	(const void *)sandbox_init_run,
 	(const void *)sandbox_init_fail,
 };
