@@ -32,6 +32,27 @@
 
 
 /* The keys an event can name, and only those, are kept per sandbox. */
+/* control.c's: every subscriber's queue (set by events_sink). */
+static void	(*sink_event)(struct sandbox *, const struct gw_event *,
+		    const char *const *);
+static void	(*sink_dropped)(struct sandbox *, uint32_t);
+
+void
+events_sink(void (*ev)(struct sandbox *, const struct gw_event *,
+    const char *const *), void (*dropped)(struct sandbox *, uint32_t))
+{
+	sink_event = ev;
+	sink_dropped = dropped;
+}
+
+/* n of the sandbox's events were lost before they reached greywalld. */
+void
+events_dropped(struct sandbox *sb, uint32_t n)
+{
+	if (sink_dropped != NULL)
+		sink_dropped(sb, n);
+}
+
 static const int rule_keys[] = {
 	PK_NET_UPSTREAM, PK_NET_UPSTREAM_SOCKS5, PK_NET_DOMAINS_DENY,
 	PK_NET_HOST_LOOPBACK_PORTS, PK_FS_DENY_READ, PK_FS_DENY_WRITE,
@@ -352,7 +373,8 @@ events_emit(struct sandbox *sb, uint32_t kind, pid_t pid, const char *comm,
 	log_debug("sandbox %u: event %llu: %s %s %s by %s %s", sb->id,
 	    (unsigned long long)ev.seq, events_kind_name(kind), f[1], f[2],
 	    f[3], f[4]);
-	control_event(sb, &ev, strs);
+	if (sink_event != NULL)
+		sink_event(sb, &ev, strs);
 	journal_event(sb, &ev, strs);
 }
 
@@ -429,7 +451,7 @@ events_from_init(struct sandbox *sb, const struct init_msg *m)
 	time_t			 now = time(NULL);
 
 	if (m->dropped > 0)
-		control_event_dropped(sb, m->dropped);
+		events_dropped(sb, m->dropped);
 	if (init_event_parse(m, &path, &comm, &pid) == -1)
 		goto bad;
 	if (now != sb->ev.iwindow) {
@@ -437,7 +459,7 @@ events_from_init(struct sandbox *sb, const struct init_msg *m)
 		sb->ev.icount = 0;
 	}
 	if (++sb->ev.icount > INIT_EVENTS_RATE) {
-		control_event_dropped(sb, 1);
+		events_dropped(sb, 1);
 		return;
 	}
 	if (m->how == INIT_EV_PROTECTED) {

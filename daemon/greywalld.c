@@ -105,45 +105,6 @@ shutdown_cb(int sig, short ev __unused, void *arg __unused)
 	event_base_loopbreak(gw_base);
 }
 
-/* Say loudly what the policy asks for that this version cannot do yet. */
-static void
-policy_warn_unenforced(void)
-{
-	char	buf[2048];
-
-	if (policyset_unenforced(&gw_policy, buf, sizeof(buf)) > 0)
-		log_warnx("policy keys this greywalld does not enforce yet:"
-		    " %s", buf);
-}
-
-/*
- * Re-read the policy directory. A new set replaces the old one only if
- * every file in it is good; otherwise the last good set stays and the
- * error is logged and returned in buf.
- */
-int
-policy_reload(char *buf, size_t len)
-{
-	struct policyset	set;
-	struct policy_error	err;
-
-	if (policyset_load(gw_conf.policy_dir, &set, &err) == -1) {
-		policy_error_format(&err, buf, len);
-		log_warnx("policy not reloaded, keeping the last good one: %s",
-		    buf);
-		return (-1);
-	}
-	policyset_clear(&gw_policy);
-	gw_policy = set;
-	sandbox_ident_flush();
-	log_info("policy reloaded from %s (%zu files)", gw_conf.policy_dir,
-	    set.n);
-	policy_warn_unenforced();
-	/* The upstreams may have changed, or been fixed: check again. */
-	upstream_check_run();
-	return (0);
-}
-
 static void
 hup_cb(int sig __unused, short ev __unused, void *arg __unused)
 {
@@ -154,7 +115,7 @@ hup_cb(int sig __unused, short ev __unused, void *arg __unused)
 		errno = -r;
 		log_warn("sd_notify RELOADING=1");
 	}
-	policy_reload(buf, sizeof(buf));
+	admin_reload(buf, sizeof(buf));
 	sd_notify(0, "READY=1");
 }
 
@@ -388,7 +349,7 @@ main(int argc, char *argv[])
 	}
 	log_info("policy: %zu files from %s", gw_policy.n,
 	    gw_conf.policy_dir);
-	policy_warn_unenforced();
+	admin_warn_unenforced();
 
 	if ((fd = socket_from_systemd()) == -1) {
 		if (control_listen(gw_conf.socket_path, &fd) == -1)

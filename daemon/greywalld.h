@@ -76,47 +76,17 @@ struct request {
 	uint32_t	 nports;
 };
 
-struct outmsg {
-	TAILQ_ENTRY(outmsg)	 entry;
-	size_t			 len;
-	uint8_t			*buf;
-	int			 fd;		/* sent with it, or -1 */
-	int			 event;		/* counts in conn.ev_queued */
-};
-TAILQ_HEAD(outq, outmsg);
+/* A client connection; only control.c sees inside (control_* below). */
+struct conn;
 
-enum conn_state {
-	CONN_NEW,		/* waiting for HELLO */
-	CONN_READY,		/* HELLO done */
-	CONN_OPENING,		/* SANDBOX_OPEN seen, collecting */
-	CONN_RUNNING,		/* sandbox started */
-	CONN_DONE,		/* flushing output, then close */
-	CONN_MONITOR,		/* gwctl monitor: events only */
+/*
+ * An error for the client, composed where it happened (GW_ERR_* and the
+ * text), sent by the caller through control_send_error().
+ */
+struct client_err {
+	uint32_t	 code;
+	char		 text[1024];
 };
-
-struct sandbox;
-
-struct conn {
-	TAILQ_ENTRY(conn)	 entry;
-	int			 fd;
-	struct event		*ev_read;
-	struct event		*ev_write;
-	struct event		*ev_close;
-	struct peer		 peer;
-	uint32_t		 kind;		/* enum gw_client_kind */
-	enum conn_state		 state;
-	struct outq		 outq;
-	size_t			 outq_bytes;
-	struct request		*req;
-	struct sandbox		*sb;
-	/* Events queued and not yet written; missed since the last drain. */
-	uint32_t		 ev_queued;
-	uint32_t		 ev_dropped;
-	struct gw_monitor	 mon;		/* CONN_MONITOR */
-	uint64_t		 t_accept;	/* --timing: CLOCK_MONOTONIC ns */
-	uint64_t		 t_request;
-};
-TAILQ_HEAD(connlist, conn);
 
 
 /* The controllers greywalld uses for limits and accounting. */
@@ -222,7 +192,6 @@ extern struct sandboxlist	 sandboxes;
 
 /* greywalld.c */
 extern struct policyset	 gw_policy;
-int		 policy_reload(char *, size_t);
 
 /* caps.c */
 int		 caps_restrict(void);
@@ -238,15 +207,37 @@ int		 control_send_fd(struct conn *, uint32_t, uint32_t,
 int		 control_send_error(struct conn *, uint32_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 void		 control_finish(struct conn *);
-void		 control_event(struct sandbox *, const struct gw_event *,
-		    const char *const *);
 void		 control_flush_dropped(struct conn *);
-void		 control_event_dropped(struct sandbox *, uint32_t);
+void		 control_violation(struct conn *, const struct gw_msg *,
+		    const char *);
+const struct peer *control_peer(const struct conn *);
+void		 control_attach(struct conn *, struct sandbox *);
+void		 control_times(const struct conn *, uint64_t *, uint64_t *);
+int		 control_monitor(struct conn *, const struct gw_monitor *);
+void		 control_status(struct conn *, int);
+void		 control_debug_line(void *, uint32_t, const char *);
 
-/* status.c */
+/* admin.c: gwctl's requests (list, kill, reload, monitor, status, policy) */
+int		 admin_dispatch(struct conn *, struct gw_msg *);
+int		 admin_reload(char *, size_t);
+int		 admin_allowed(const struct peer *);
+void		 admin_warn_unenforced(void);
+void		 admin_policy_show(struct conn *, const char *);
+
+/*
+ * status.c: the items go out through out (control.c's functions, arg the
+ * connection), which status.c keeps while its upstream probe runs.
+ */
+struct status_out {
+	void		(*item)(void *, int, const char *, const char *);
+	void		(*end)(void *);
+	void		(*error)(void *, uint32_t, const char *);
+	void		 *arg;
+	uid_t		  uid;		/* who asks, from the kernel */
+};
 void		 status_init(void);
-void		 status_send(struct conn *, int);
-void		 status_conn_gone(struct conn *);
+void		 status_send(const struct status_out *, int);
+void		 status_gone(const void *);
 unsigned int	 control_count_uid(uid_t);
 
 /* sandbox.c */
@@ -258,7 +249,6 @@ int		 sandbox_kill_id(uint32_t);
 void		 sandbox_detach(struct sandbox *);
 void		 sandbox_kill_all(void);
 unsigned int	 sandbox_count_uid(uid_t);
-struct sandbox	*sandbox_find(uint32_t);
 
 /* sandbox-cgroup.c */
 void		 sandbox_cgroup_init(void);
@@ -278,8 +268,12 @@ int		 sandbox_env_allowed(const char *);
 char		**sandbox_env_build(char *const *, size_t,
 		    const struct policy_entry *);
 
-/* sandbox-debug.c */
-void		 sandbox_debug(struct conn *, const struct sandbox *,
+/* sandbox-debug.c: lines out through line(arg, sandbox id, text) */
+struct debug_out {
+	void		(*line)(void *, uint32_t, const char *);
+	void		 *arg;
+};
+void		 sandbox_debug(const struct debug_out *, const struct sandbox *,
 		    const struct policy *, const char *, char *const *, size_t,
 		    int);
 
@@ -290,8 +284,8 @@ int		 sandbox_net_config(const struct policy *, uint32_t,
 int		 sandbox_net_addr(const char *, struct sockaddr_storage *);
 
 /* sandbox-inbound.c */
-int		 sandbox_inbound_bind(struct conn *, const struct policy *,
-		    int, const struct request *, int *);
+int		 sandbox_inbound_bind(uid_t, const struct policy *, int,
+		    const struct request *, int *, struct client_err *);
 void		 sandbox_inbound_close(struct sandbox *);
 
 /* netstack.c: the helper process, seen from greywalld; main */
@@ -339,6 +333,10 @@ const struct event_rule *events_rule_path(const struct sandbox *,
 void		 events_from_net(struct sandbox *, const struct nsevent *);
 void		 events_from_init(struct sandbox *, const struct init_msg *);
 const char	*events_kind_name(uint32_t);
+/* Where events go (control.c's subscribers): set once at start. */
+void		 events_sink(void (*)(struct sandbox *, const struct gw_event *,
+		    const char *const *), void (*)(struct sandbox *, uint32_t));
+void		 events_dropped(struct sandbox *, uint32_t);
 
 /* command-guard.c: pure, for the unit test and the fuzzer */
 struct guard_match {

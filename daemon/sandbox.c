@@ -74,8 +74,7 @@ sandbox_timing_new(const struct conn *c)
 	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (m == MAP_FAILED)
 		return (NULL);
-	m[MARK_ACCEPT] = c->t_accept;
-	m[MARK_REQUEST] = c->t_request;
+	control_times(c, &m[MARK_ACCEPT], &m[MARK_REQUEST]);
 	return (m);
 }
 
@@ -243,7 +242,7 @@ sandbox_report_early(struct sandbox *sb)
 	audit_sandbox_end(sb);
 	sandbox_report(sb, 0);
 	sb->reported = 1;
-	c->sb = NULL;
+	control_attach(c, NULL);
 	sb->conn = NULL;
 }
 
@@ -274,27 +273,19 @@ static int
 sandbox_read_status(struct sandbox *sb, int max)
 {
 	struct init_msg	m;
-	ssize_t		n;
-	int		fd, i;
+	int		fd, i, r;
 
 	for (i = 0; i < max; i++) {
-		n = fd_recvmsg(sb->statusfd, &m, sizeof(m), &fd, MSG_DONTWAIT);
-		if (n == 0)
+		r = init_msg_recv(sb->statusfd, &m, &fd, MSG_DONTWAIT);
+		if (r == 0)
 			return (-1);
-		if (n == -1 && errno == EPROTO) {
+		if (r == -1 && errno == EPROTO) {
 			log_warnx("sandbox %u: bad status message, ignoring",
 			    sb->id);
 			continue;
 		}
-		if (n == -1)
+		if (r == -1)
 			return (errno == EAGAIN || errno == EINTR ? 0 : -1);
-		if ((size_t)n != sizeof(m)) {
-			log_warnx("sandbox %u: bad status message, ignoring",
-			    sb->id);
-			if (fd != -1)
-				close(fd);
-			continue;
-		}
 		if (fd >= 0 && m.type != INIT_MSG_PTY &&
 		    m.type != INIT_MSG_TUN) {
 			close(fd);
@@ -419,7 +410,7 @@ sandbox_free(struct sandbox *sb)
 {
 	TAILQ_REMOVE(&sandboxes, sb, entry);
 	if (sb->conn != NULL)
-		sb->conn->sb = NULL;
+		control_attach(sb->conn, NULL);
 	sandbox_release(sb);
 }
 
@@ -558,7 +549,8 @@ sandbox_policy(struct conn *c, const struct ident *id, struct request *r,
 	memset(&err, 0, sizeof(err));
 	if (policyset_effective(&gw_policy, id->name, id->groups, id->ngroups,
 	    eff) == -1) {
-		log_warn("uid %u: effective policy", (unsigned)c->peer.uid);
+		log_warn("uid %u: effective policy",
+		    (unsigned)control_peer(c)->uid);
 		control_send_error(c, GW_ERR_INTERNAL, "cannot compute the"
 		    " policy: %s", strerror(errno));
 		goto out;
@@ -569,7 +561,7 @@ sandbox_policy(struct conn *c, const struct ident *id, struct request *r,
 		    &err) == -1 || policy_narrow(eff, &ov, &err) == -1) {
 			policy_error_format(&err, buf, sizeof(buf));
 			log_info("uid %u: policy overlay refused: %s",
-			    (unsigned)c->peer.uid, buf);
+			    (unsigned)control_peer(c)->uid, buf);
 			control_send_error(c, GW_ERR_DENIED, "%s", buf);
 			goto fail;
 		}
@@ -693,8 +685,8 @@ sandbox_landlock_check(struct conn *c, const struct policy *pol, int *without)
 		snprintf(where, sizeof(where), v->src.file[0] == '(' ? "%s" :
 		    "(%s)", v->src.file);
 	log_warnx("uid %u: refusing a sandbox: no Landlock, and"
-	    " hardening.landlock is 'required' %s", (unsigned)c->peer.uid,
-	    where);
+	    " hardening.landlock is 'required' %s",
+	    (unsigned)control_peer(c)->uid, where);
 	control_send_error(c, GW_ERR_SETUP, "sandbox setup failed: Landlock"
 	    " is not available on this kernel, and 'hardening.landlock:"
 	    " required' %s refuses to run without it", where);
@@ -840,13 +832,13 @@ sandbox_limit_check(struct conn *c, const struct policy *pol)
 			snprintf(where, sizeof(where), "limits.sandboxes %s",
 			    e->one.src.file);
 	}
-	if ((n = sandbox_count_uid(c->peer.uid)) < max)
+	if ((n = sandbox_count_uid(control_peer(c)->uid)) < max)
 		return (0);
 	log_info("uid %u has %u live sandboxes, refusing another (%s)",
-	    (unsigned)c->peer.uid, n, where);
+	    (unsigned)control_peer(c)->uid, n, where);
 	control_send_error(c, GW_ERR_LIMIT, "limit reached: uid %u already"
 	    " has %u sandboxes running, the most %s allows",
-	    (unsigned)c->peer.uid, n, where);
+	    (unsigned)control_peer(c)->uid, n, where);
 	return (-1);
 }
 
@@ -861,19 +853,19 @@ sandbox_decide(struct conn *c, struct request *r, struct plan *p)
 	const struct ident	*id;
 
 	/* Identity is the peer's, from SO_PEERCRED: never the payload. */
-	if ((id = sandbox_ident(c->peer.uid)) == NULL) {
+	if ((id = sandbox_ident(control_peer(c)->uid)) == NULL) {
 		if (errno != 0) {
 			log_warn("uid %u: user and groups",
-			    (unsigned)c->peer.uid);
+			    (unsigned)control_peer(c)->uid);
 			control_send_error(c, GW_ERR_INTERNAL, "cannot look up"
-			    " uid %u: %s", (unsigned)c->peer.uid,
+			    " uid %u: %s", (unsigned)control_peer(c)->uid,
 			    strerror(errno));
 			return (-1);
 		}
 		log_warnx("uid %u has no passwd entry, refusing",
-		    (unsigned)c->peer.uid);
+		    (unsigned)control_peer(c)->uid);
 		control_send_error(c, GW_ERR_DENIED, "uid %u has no entry in"
-		    " the password database", (unsigned)c->peer.uid);
+		    " the password database", (unsigned)control_peer(c)->uid);
 		return (-1);
 	}
 	if ((p->user = strdup(id->name)) == NULL ||
@@ -893,7 +885,7 @@ sandbox_decide(struct conn *c, struct request *r, struct plan *p)
 		return (-1);
 	if ((p->cwdtree = sandbox_mount_cwd_tree(r->fds[GW_FD_CWD])) == -1) {
 		log_warn("uid %u: cannot clone the mount of '%s'",
-		    (unsigned)c->peer.uid, p->cwd);
+		    (unsigned)control_peer(c)->uid, p->cwd);
 		control_send_error(c, GW_ERR_SETUP, "cannot bind the working"
 		    " directory '%s' (%s): is gw running in another mount"
 		    " namespace?", p->cwd, strerror(errno));
@@ -949,6 +941,8 @@ sandbox_create(struct conn *c, struct request *r, struct plan *p,
 	int			 net_slot = 0, sp[2], saved_errno, refused = 0;
 	int			 inbound[GW_PORTS_MAX];
 	char			 msg[512], ucmsg[600];
+	struct client_err	 cerr;
+	struct debug_out	 dout;
 	enum uc_verdict		 uc;
 
 	/* Its cgroup and limits exist before anything of it runs. */
@@ -990,7 +984,9 @@ sandbox_create(struct conn *c, struct request *r, struct plan *p,
 		net->slot = net_slot;
 	}
 	/* gw exec -p: bound now, so a busy port means nothing starts. */
-	if (sandbox_inbound_bind(c, &p->pol, net != NULL, r, inbound) == -1) {
+	if (sandbox_inbound_bind(control_peer(c)->uid, &p->pol, net != NULL,
+	    r, inbound, &cerr) == -1) {
+		control_send_error(c, cerr.code, "%s", cerr.text);
 		netstack_slot_put(net_slot);
 		sandbox_cgroup_destroy(&cg);
 		return (-1);
@@ -1019,7 +1015,7 @@ sandbox_create(struct conn *c, struct request *r, struct plan *p,
 		goto fail;
 	}
 	sb->id = id;
-	sb->uid = c->peer.uid;
+	sb->uid = control_peer(c)->uid;
 	/* gw -m, where the administrator lets events go to the client. */
 	sb->ev.stream = (r->flags & GW_OPEN_EVENTS) &&
 	    p->pol.e[PK_MONITOR_STREAM].one.num;
@@ -1031,9 +1027,12 @@ sandbox_create(struct conn *c, struct request *r, struct plan *p,
 	sb->netlen = netlen;
 	sb->net_slot = net_slot;
 	net_slot = 0;
-	if (r->flags & GW_OPEN_DEBUG)
-		sandbox_debug(c, sb, &p->pol, p->cwd, r->envp, r->nenv,
+	if (r->flags & GW_OPEN_DEBUG) {
+		dout.line = control_debug_line;
+		dout.arg = c;
+		sandbox_debug(&dout, sb, &p->pol, p->cwd, r->envp, r->nenv,
 		    p->no_landlock);
+	}
 	sandbox_mark(sb->marks, MARK_DECIDED);
 	/* For logs and gwctl only; the mount uses the real path. */
 	str_sanitize(sb->cwd);
@@ -1078,10 +1077,10 @@ sandbox_spawn(struct conn *c, struct request *r, struct plan *p,
 	memcpy(spec.fds, r->fds, sizeof(spec.fds));
 	spec.statusfd = child_end;
 	spec.cwdtree = p->cwdtree;
-	spec.uid = c->peer.uid;
-	spec.gid = c->peer.gid;
-	spec.groups = c->peer.groups;
-	spec.ngroups = c->peer.ngroups;
+	spec.uid = control_peer(c)->uid;
+	spec.gid = control_peer(c)->gid;
+	spec.groups = control_peer(c)->groups;
+	spec.ngroups = control_peer(c)->ngroups;
 	spec.cwd = p->cwd;
 	spec.cwd_mode = p->cwd_mode;
 	spec.read = p->rd;
@@ -1133,7 +1132,7 @@ sandbox_register(struct conn *c, struct request *r, struct plan *p,
 	sb->conn = c;
 	sb->wall_time = p->pol.e[PK_LIMITS_WALL_TIME].set ?
 	    p->pol.e[PK_LIMITS_WALL_TIME].one.num : 0;
-	c->sb = sb;
+	control_attach(c, sb);
 	TAILQ_INSERT_TAIL(&sandboxes, sb, entry);
 
 	/* Anything that fails now means it must not run. */
@@ -1179,7 +1178,7 @@ kill:
 	log_warnx("sandbox %u: %s, killing it", sb->id, why);
 	sandbox_kill(sb);
 	waitpid(pid, NULL, 0);
-	c->sb = NULL;
+	control_attach(c, NULL);
 	sandbox_free(sb);
 	control_send_error(c, GW_ERR_INTERNAL, "cannot start the sandbox: %s",
 	    why);

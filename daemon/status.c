@@ -35,7 +35,7 @@
 /* A connect to the upstream for one waiting client. */
 struct probe {
 	TAILQ_ENTRY(probe)	 entry;
-	struct conn		*c;
+	struct status_out	 out;		/* the waiting client */
 	int			 fd;
 	struct event		*ev;
 	struct timespec		 t0;
@@ -53,25 +53,21 @@ status_init(void)
 	started = time(NULL);
 }
 
-static void item(struct conn *, int, const char *, const char *, ...)
+static void item(const struct status_out *, int, const char *,
+    const char *, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void
-item(struct conn *c, int level, const char *name, const char *fmt, ...)
+item(const struct status_out *c, int level, const char *name,
+    const char *fmt, ...)
 {
-	struct gw_status_item	 it;
-	const char		*strs[2];
 	char			 value[1024];
 	va_list			 ap;
 
 	va_start(ap, fmt);
 	vsnprintf(value, sizeof(value), fmt, ap);
 	va_end(ap);
-	memset(&it, 0, sizeof(it));
-	it.level = level;
-	strs[0] = name;
-	strs[1] = value;
-	control_send(c, GW_MSG_STATUS_ITEM, 0, &it, sizeof(it), strs, 2);
+	c->item(c->arg, level, name, value);
 }
 
 static void
@@ -85,15 +81,15 @@ probe_free(struct probe *p)
 	free(p);
 }
 
-/* The client went away: its probe, if any, with it. */
+/* The client (out->arg) went away: its probe, if any, with it. */
 void
-status_conn_gone(struct conn *c)
+status_gone(const void *arg)
 {
 	struct probe	*p, *next;
 
 	for (p = TAILQ_FIRST(&probes); p != NULL; p = next) {
 		next = TAILQ_NEXT(p, entry);
-		if (p->c == c)
+		if (p->out.arg == arg)
 			probe_free(p);
 	}
 }
@@ -111,18 +107,18 @@ probe_cb(int fd, short what, void *arg)
 	ms = (now.tv_sec - p->t0.tv_sec) * 1000 +
 	    (now.tv_nsec - p->t0.tv_nsec) / 1000000;
 	if (what & EV_TIMEOUT)
-		item(p->c, GW_STATUS_WARN, "upstream", "%s: no answer in %d ms:"
-		    " sandboxes' connections will fail", p->addr,
+		item(&p->out, GW_STATUS_WARN, "upstream", "%s: no answer in"
+		    " %d ms: sandboxes' connections will fail", p->addr,
 		    PROBE_TIMEOUT_MS);
 	else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 ||
 	    err != 0)
-		item(p->c, GW_STATUS_WARN, "upstream", "%s: %s: sandboxes'"
+		item(&p->out, GW_STATUS_WARN, "upstream", "%s: %s: sandboxes'"
 		    " connections will fail", p->addr,
 		    strerror(err != 0 ? err : errno));
 	else
-		item(p->c, GW_STATUS_OK, "upstream", "%s: accepts connections"
-		    " (%ld ms)", p->addr, ms);
-	control_send(p->c, GW_MSG_OK, 0, NULL, 0, NULL, 0);
+		item(&p->out, GW_STATUS_OK, "upstream", "%s: accepts"
+		    " connections (%ld ms)", p->addr, ms);
+	p->out.end(p->out.arg);
 	probe_free(p);
 }
 
@@ -134,7 +130,7 @@ probe_cb(int fd, short what, void *arg)
  * upstream item already says whether it answers.
  */
 static void
-status_upstream_check(struct conn *c, const struct policy *pol)
+status_upstream_check(const struct status_out *c, const struct policy *pol)
 {
 	const char	*addr = pol->e[PK_NET_UPSTREAM_SOCKS5].one.str;
 	uint64_t	 mode = pol->e[PK_NET_UPSTREAM_CHECK].one.num;
@@ -170,7 +166,7 @@ status_upstream_check(struct conn *c, const struct policy *pol)
 
 /* The upstream item, and the end of the list, now or once it answers. */
 static void
-status_upstream(struct conn *c, const struct policy *pol)
+status_upstream(const struct status_out *c, const struct policy *pol)
 {
 	struct sockaddr_storage	 ss;
 	struct timeval		 tv = { PROBE_TIMEOUT_MS / 1000,
@@ -197,7 +193,7 @@ status_upstream(struct conn *c, const struct policy *pol)
 	}
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		goto fail;
-	p->c = c;
+	p->out = *c;
 	snprintf(p->addr, sizeof(p->addr), "%s", addr);
 	clock_gettime(CLOCK_MONOTONIC, &p->t0);
 	sl = ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
@@ -231,7 +227,7 @@ fail:
 	item(c, GW_STATUS_WARN, "upstream", "%s: cannot test: %s", addr,
 	    strerror(errno));
 done:
-	control_send(c, GW_MSG_OK, 0, NULL, 0, NULL, 0);
+	c->end(c->arg);
 }
 
 /* Whether kernel.seccomp.actions_logged lists errno. */
@@ -258,7 +254,7 @@ seccomp_logs_errno(void)
  * users, but only admins see pids and counters.
  */
 static void
-status_layers(struct conn *c, const struct policy *pol, int admin)
+status_layers(const struct status_out *c, const struct policy *pol, int admin)
 {
 	struct audit_info	 ai;
 	const char		*cg;
@@ -338,7 +334,7 @@ status_layers(struct conn *c, const struct policy *pol, int admin)
 
 /* gw doctor: which policy files select this user. */
 static void
-status_policy(struct conn *c, const char *user, char **groups,
+status_policy(const struct status_out *c, const char *user, char **groups,
     size_t ngroups)
 {
 	char		 files[1024] = "";
@@ -364,7 +360,7 @@ status_policy(struct conn *c, const char *user, char **groups,
 }
 
 void
-status_send(struct conn *c, int admin)
+status_send(const struct status_out *c, int admin)
 {
 	struct passwd	*pw;
 	struct policy	 pol;
@@ -375,19 +371,20 @@ status_send(struct conn *c, int admin)
 	pid_t		 nspid;
 	time_t		 up = time(NULL) - started;
 	struct probe	*p;
+	char		 buf[128];
 
 	TAILQ_FOREACH(p, &probes, entry)
-		if (p->c == c) {
-			control_send_error(c, GW_ERR_LIMIT, "a status request"
-			    " is under way on this connection");
+		if (p->out.arg == c->arg) {
+			c->error(c->arg, GW_ERR_LIMIT, "a status request is"
+			    " under way on this connection");
 			return;
 		}
 	/* gwctl: the policy of users no file names; gw: the user's own. */
 	if (!admin) {
-		if ((pw = getpwuid(c->peer.uid)) == NULL) {
-			control_send_error(c, GW_ERR_DENIED, "uid %u has no"
-			    " entry in the password database",
-			    (unsigned)c->peer.uid);
+		if ((pw = getpwuid(c->uid)) == NULL) {
+			snprintf(buf, sizeof(buf), "uid %u has no entry in the"
+			    " password database", (unsigned)c->uid);
+			c->error(c->arg, GW_ERR_DENIED, buf);
 			return;
 		}
 		if ((user = strdup(pw->pw_name)) == NULL ||
@@ -405,7 +402,7 @@ status_send(struct conn *c, int admin)
 		    (long long)up / 86400, (long long)up / 3600 % 24,
 		    (long long)up / 60 % 60, (long long)up % 60);
 	TAILQ_FOREACH(sb, &sandboxes, entry)
-		if (admin || sb->uid == c->peer.uid)
+		if (admin || sb->uid == c->uid)
 			n++;
 	if (admin)
 		item(c, GW_STATUS_INFO, "sandboxes", "%u running", n);
@@ -434,7 +431,7 @@ status_send(struct conn *c, int admin)
 	goto out;
 oom:
 	log_warn("%s", __func__);
-	control_send_error(c, GW_ERR_INTERNAL, "cannot compute the status");
+	c->error(c->arg, GW_ERR_INTERNAL, "cannot compute the status");
 out:
 	for (i = 0; i < ngroups; i++)
 		free(groups[i]);

@@ -476,14 +476,11 @@ lport_allowed(const struct nsb *sb, u16_t port)
 	return (0);
 }
 
-static void
-net_send(const void *m, size_t len)
+/* One message to greywalld, never waiting: 0, or -1 (counted dropped). */
+static int
+net_send(uint32_t type, uint32_t id, const void *m, size_t len)
 {
-	ssize_t	n;
-
-	do {
-		n = send(net_event_fd, m, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-	} while (n == -1 && errno == EINTR);
+	return (frame_send(net_event_fd, type, id, m, len, -1, MSG_DONTWAIT));
 }
 
 /*
@@ -497,7 +494,6 @@ net_event(struct nsb *sb, uint32_t kind, const char *target,
 {
 	struct nsevent	m;
 	time_t		now;
-	ssize_t		n;
 
 	if (net_event_fd == -1)
 		return;
@@ -525,11 +521,7 @@ net_event(struct nsb *sb, uint32_t kind, const char *target,
 	snprintf(m.rule, sizeof(m.rule), "%s", rule != NULL ? rule :
 	    "default");
 	snprintf(m.note, sizeof(m.note), "%s", note != NULL ? note : "");
-	do {
-		n = send(net_event_fd, &m, sizeof(m), MSG_DONTWAIT |
-		    MSG_NOSIGNAL);
-	} while (n == -1 && errno == EINTR);
-	if (n == (ssize_t)sizeof(m))
+	if (net_send(m.type, m.id, &m, sizeof(m)) == 0)
 		sb->ev_dropped = 0;
 	else {
 		sb->ev_dropped++;
@@ -555,7 +547,7 @@ counters_cb(int fd __unused, short ev __unused, void *arg __unused)
 		m.dropped = sb->ev_dropped;
 		m.bytes_out = sb->bytes_out;
 		m.bytes_in = sb->bytes_in;
-		net_send(&m, sizeof(m));
+		net_send(m.type, m.id, &m, sizeof(m));
 		sb->counters_dirty = 0;
 		sb->ev_dropped = 0;
 	}
@@ -1324,7 +1316,7 @@ syn_in(struct nsb *sb, struct pbuf *p, int v6, const uint8_t *src,
 	}
 
 	addr_str(&idst, dport, where, sizeof(where));
-	fakeip_infra_addr(FAKEIP_HOST, family, hostlo);
+	net_addr_fakeip_infra(FAKEIP_HOST, family, hostlo);
 	if (dport == 53) {
 		/* DNS over TCP, to any address: answered here, as UDP is. */
 		if (sb->flags & NS_DNS_UPSTREAM) {
@@ -1447,10 +1439,10 @@ bad_dst4(const uint8_t *d, const uint8_t *src)
 		return (1);
 	/* Of the infrastructure range, only the resolver and host alias. */
 	if (d[0] == 198 && d[1] == 18 && d[2] == 0) {
-		fakeip_infra_addr(FAKEIP_RESOLVER, AF_INET, infra);
+		net_addr_fakeip_infra(FAKEIP_RESOLVER, AF_INET, infra);
 		if (memcmp(d, infra, 4) == 0)
 			return (0);
-		fakeip_infra_addr(FAKEIP_HOST, AF_INET, infra);
+		net_addr_fakeip_infra(FAKEIP_HOST, AF_INET, infra);
 		return (memcmp(d, infra, 4) != 0);
 	}
 	return (0);
@@ -1470,11 +1462,11 @@ bad_dst6(const uint8_t *d, const uint8_t *src)
 		return (1);
 	if (memcmp(d, pfx, sizeof(pfx)) == 0)
 		return (1);
-	fakeip_infra_addr(FAKEIP_RESOLVER, AF_INET6, infra);
+	net_addr_fakeip_infra(FAKEIP_RESOLVER, AF_INET6, infra);
 	if (memcmp(d, infra, 15) == 0) {
 		if (memcmp(d, infra, 16) == 0)
 			return (0);
-		fakeip_infra_addr(FAKEIP_HOST, AF_INET6, infra);
+		net_addr_fakeip_infra(FAKEIP_HOST, AF_INET6, infra);
 		return (memcmp(d, infra, 16) != 0);
 	}
 	return (0);
@@ -2044,10 +2036,10 @@ net_lwip_attach(const struct nsmsg *m, size_t len, int tunfd)
 	    (uint64_t)arc4random() << 32 | arc4random())) == NULL)
 		goto out;
 
-	net_sandbox_addr4(sb->slot, &a4);
+	net_addr_sandbox4(sb->slot, &a4);
 	IP_ADDR4(&sb->a4, 0, 0, 0, 0);
 	ip_2_ip4(&sb->a4)->addr = a4.s_addr;
-	net_sandbox_addr6(sb->slot, &a6);
+	net_addr_sandbox6(sb->slot, &a6);
 	IP_ADDR6(&sb->a6, 0, 0, 0, 0);
 	memcpy(ip_2_ip6(&sb->a6)->addr, a6.s6_addr, 16);
 
@@ -2165,7 +2157,7 @@ inbound_open(struct nsb *sb, u16_t port, int fd)
 		flow_abort(f);
 		return;
 	}
-	fakeip_infra_addr(FAKEIP_HOST, AF_INET, a);
+	net_addr_fakeip_infra(FAKEIP_HOST, AF_INET, a);
 	IP_ADDR4(&alias, a[0], a[1], a[2], a[3]);
 	/* Its port may be one a listener for the sandbox later takes. */
 	ip_set_option(pcb, SOF_REUSEADDR);

@@ -61,11 +61,7 @@ static const int init_signals[] = {
 static void
 init_send(const struct init_msg *m)
 {
-	ssize_t	n;
-
-	do {
-		n = send(init_statusfd, m, sizeof(*m), MSG_NOSIGNAL);
-	} while (n == -1 && errno == EINTR);
+	init_msg_send(init_statusfd, m, -1, 0);
 }
 
 /* Hand the TUN device to the daemon, which passes it to the netstack. */
@@ -76,7 +72,7 @@ init_send_tun(int fd)
 
 	memset(&m, 0, sizeof(m));
 	m.type = INIT_MSG_TUN;
-	if (fd_sendmsg(init_statusfd, &m, sizeof(m), fd) != sizeof(m))
+	if (init_msg_send(init_statusfd, &m, fd, 0) == -1)
 		sandbox_init_fail(errno, "hand the TUN device to greywalld");
 }
 

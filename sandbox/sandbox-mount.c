@@ -903,7 +903,7 @@ mount_resolv(int root, int mnt)
 	uint8_t	a[4];
 	int	len;
 
-	fakeip_infra_addr(FAKEIP_RESOLVER, AF_INET, a);
+	net_addr_fakeip_infra(FAKEIP_RESOLVER, AF_INET, a);
 	inet_ntop(AF_INET, a, addr, sizeof(addr));
 	len = snprintf(text, sizeof(text), "# greywall: the sandbox's only"
 	    " resolver is its netstack.\nnameserver %s\n", addr);

@@ -184,14 +184,14 @@ sandbox_tun_create(int slot, int ipv6)
 
 	if (nl_link_up(nl, ifindex, NET_TUN_MTU) == -1)
 		sandbox_init_fail(errno, "bring up " NET_TUN_NAME);
-	net_sandbox_addr4(slot, &a4);
+	net_addr_sandbox4(slot, &a4);
 	if (nl_addr(nl, ifindex, AF_INET, &a4, 32) == -1)
 		sandbox_init_fail(errno, "set the IPv4 address of "
 		    NET_TUN_NAME);
 	if (nl_default_route(nl, ifindex, AF_INET) == -1)
 		sandbox_init_fail(errno, "add the IPv4 default route");
 	if (ipv6) {
-		net_sandbox_addr6(slot, &a6);
+		net_addr_sandbox6(slot, &a6);
 		if (nl_addr(nl, ifindex, AF_INET6, &a6, 128) == -1)
 			sandbox_init_fail(errno, "set the IPv6 address of "
 			    NET_TUN_NAME);

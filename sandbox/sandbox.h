@@ -232,10 +232,18 @@ void		 sandbox_seccomp_apply(const struct sandbox_spec *);
 /* sandbox-tun.c */
 int		 sandbox_tun_create(int, int);		/* init, as root */
 
-/* sandbox-init-parse.c: the daemon's check of init's INIT_MSG_EVENT */
+/*
+ * sandbox-init-parse.c: the status socket's messages in the common
+ * framing, and the daemon's check of init's INIT_MSG_EVENT
+ */
 /* main; pure, for the unit test and the fuzzer */
 int		 init_event_parse(const struct init_msg *, const char **,
 		    const char **, const char **);
+int		 init_msg_parse(const struct frame_hdr *, const void *,
+		    struct init_msg *);
+/* main, init (as root and as the peer), the command child */
+int		 init_msg_send(int, const struct init_msg *, int, int);
+int		 init_msg_recv(int, struct init_msg *, int *, int);
 
 /* sandbox-init.c */
 /* main, init, the command child */
