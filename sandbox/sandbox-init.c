@@ -256,7 +256,7 @@ init_loop(pid_t cmd, int sigfd, int exec_failed, int listener)
 	pfd[0].events = POLLIN;
 	pfd[1].fd = init_statusfd;
 	pfd[1].events = POLLIN;
-	/* The protected paths' supervisor (sandbox-protect.c), or -1. */
+	/* The protected paths' supervisor (sandbox-protect-supervise.c), or -1. */
 	pfd[2].fd = listener;
 	pfd[2].events = POLLIN;
 	for (;;) {

@@ -114,11 +114,24 @@ const char	*sandbox_mount_system_path(size_t);
 /* init; pure */
 const char	*sandbox_mount_dev_node(size_t);
 
-/* sandbox-protect.c */
+/* sandbox-protect-names.c */
 /* main, init; pure */
 int		 sandbox_protect_masked(char *const *, const char *);
+/* init; pure: the names protected in the cwd and home, in git dirs */
+extern const char *const sandbox_protect_root_names[];
+extern const size_t	 sandbox_protect_nroot;
+extern const char *const sandbox_protect_git_names[];
+extern const size_t	 sandbox_protect_ngit;
+/* init; pure */
+size_t		 sandbox_protect_split(char *, char **, size_t);
+/* init; pure */
+int		 sandbox_protect_gitdir_comps(char **, size_t);
+
+/* sandbox-protect-walk.c */
 /* init, as root */
 void		 sandbox_protect_mount(int, const struct sandbox_spec *);
+
+/* sandbox-protect-supervise.c */
 /* main */
 int		 sandbox_protect_prepare(void);
 /* the command child, as the peer */
