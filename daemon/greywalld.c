@@ -34,6 +34,7 @@ struct gw_config	 gw_conf = {
 	.max_sandboxes_per_uid = 8,
 	.net_user = GW_NET_USER,
 	.netstack_path = GW_NETSTACK_PATH,
+	.state_dir = GW_STATEDIR,
 };
 
 static void
@@ -43,7 +44,7 @@ usage(FILE *f)
 	    "usage: greywalld [-fdv] [-s socket] [-P dir]\n"
 	    "                 [--admin-group group] [--max-connections n]\n"
 	    "                 [--max-sandboxes n] [--net-user user]\n"
-	    "                 [--netstack path]\n"
+	    "                 [--netstack path] [--state-dir dir]\n"
 	    "                 [--audit auto|enable|off]\n"
 	    "       greywalld -n [-P dir] [-u user]\n"
 	    "  -f, --foreground        do not detach; log to stderr\n"
@@ -62,6 +63,8 @@ usage(FILE *f)
 	    GW_NET_USER ")\n"
 	    "      --netstack PATH     the netstack helper program (default\n"
 	    "                          " GW_NETSTACK_PATH ")\n"
+	    "      --state-dir DIR     the per-user cache store (default\n"
+	    "                          " GW_STATEDIR ")\n"
 	    "      --audit MODE        kernel audit records as events: auto"
 	    " (read\n"
 	    "                          them if audit is on), enable (turn it"
@@ -226,6 +229,7 @@ main(int argc, char *argv[])
 		{ "max-sandboxes", required_argument, NULL, 'M' },
 		{ "net-user", required_argument, NULL, 'N' },
 		{ "netstack", required_argument, NULL, 'X' },
+		{ "state-dir", required_argument, NULL, 'T' },
 		{ "audit", required_argument, NULL, 'a' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -281,6 +285,11 @@ main(int argc, char *argv[])
 			break;
 		case 'X':
 			gw_conf.netstack_path = optarg;
+			break;
+		case 'T':
+			if (optarg[0] != '/')
+				fatalx("--state-dir must be an absolute path");
+			gw_conf.state_dir = optarg;
 			break;
 		case 'a':
 			if (strcmp(optarg, "auto") == 0)

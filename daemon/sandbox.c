@@ -530,6 +530,101 @@ oom:
 	return (-1);
 }
 
+/* "file:line" of a policy value, for messages made in the sandbox. */
+static char *
+value_src(const struct policy_value *v)
+{
+	char	*s;
+
+	if (v->src.line > 0) {
+		if (asprintf(&s, "%s:%u", v->src.file, v->src.line) == -1)
+			return (NULL);
+		return (s);
+	}
+	return (strdup(v->src.file));
+}
+
+/*
+ * The home's part of the spec: where each write path came from, the
+ * caches (caches.paths below the home, minus those caches.real binds
+ * from the real path, which become write paths), and the store. Sends
+ * the error and returns -1 on failure.
+ */
+static int
+sandbox_home_spec(struct conn *c, const struct policy *pol, const char *home,
+    char ***wr, char ***wsrc, char ***caches, int *storefd, char *store,
+    size_t storelen)
+{
+	const struct policy_entry	*we = &pol->e[PK_FS_WRITE];
+	const struct policy_entry	*ce = &pol->e[PK_CACHES_PATHS];
+	const struct policy_entry	*re = &pol->e[PK_CACHES_REAL];
+	_cleanup_(paths_freep) char	**cv = NULL, **rv = NULL;
+	char				**w, **s;
+	size_t				  nw = 0, i, j, n = 0, l;
+
+	*storefd = -1;
+	while (*wr != NULL && (*wr)[nw] != NULL)
+		nw++;
+	if (paths_expand(c, ce, "caches.paths", home, home, &cv) == -1 ||
+	    paths_expand(c, re, "caches.real", home, home, &rv) == -1)
+		return (-1);
+	if ((w = reallocarray(*wr, nw + re->n + 1, sizeof(*w))) == NULL)
+		goto oom;
+	*wr = w;
+	if ((s = calloc(nw + re->n + 1, sizeof(*s))) == NULL)
+		goto oom;
+	*wsrc = s;
+	for (i = 0; i < nw && i < we->n; i++)
+		if ((s[i] = value_src(&we->v[i])) == NULL)
+			goto oom;
+	for (i = 0; i < re->n; i++) {
+		w[nw + i] = TAKE_PTR(rv[i]);
+		w[nw + i + 1] = NULL;
+		if ((s[nw + i] = value_src(&re->v[i])) == NULL)
+			goto oom;
+	}
+	l = strlen(home);
+	for (i = 0; cv[i] != NULL; i++) {
+		if (strncmp(cv[i], home, l) != 0 || cv[i][l] != '/' ||
+		    strlen(home) < 2) {
+			control_send_error(c, GW_ERR_SETUP, "caches.paths entry"
+			    " '%s' (%s:%u) is not below the home directory",
+			    ce->v[i].str, ce->v[i].src.file,
+			    ce->v[i].src.line);
+			return (-1);
+		}
+		for (j = 0; j < re->n; j++)
+			if (strcmp(cv[i], w[nw + j]) == 0)
+				break;
+		if (j < re->n) {
+			free(cv[i]);
+			continue;
+		}
+		cv[n++] = cv[i];
+	}
+	cv[n] = NULL;
+	if (n > 0 && pol->e[PK_CACHES_STORE].one.num == CACHES_PRIVATE &&
+	    pol->e[PK_FS_HOME].one.num == HOME_PRIVATE) {
+		*storefd = sandbox_home_store_open(gw_conf.state_dir,
+		    c->peer.uid, c->peer.gid);
+		if (*storefd == -1) {
+			log_warn("uid %u: cache store in %s",
+			    (unsigned)c->peer.uid, gw_conf.state_dir);
+			control_send_error(c, GW_ERR_SETUP, "caches.store:"
+			    " cannot open the user's store in %s/users: %s",
+			    gw_conf.state_dir, strerror(errno));
+			return (-1);
+		}
+		snprintf(store, storelen, "%s/users/%u", gw_conf.state_dir,
+		    (unsigned)c->peer.uid);
+		*caches = TAKE_PTR(cv);
+	}
+	return (0);
+oom:
+	control_send_error(c, GW_ERR_INTERNAL, "out of memory");
+	return (-1);
+}
+
 /*
  * Whether this sandbox gets Landlock. Without it in the kernel,
  * hardening.landlock: required refuses the request (the error is sent,
@@ -645,6 +740,10 @@ sandbox_start(struct conn *c, struct request *r)
 	_cleanup_free_ char	*user = NULL, *home = NULL;
 	_cleanup_(paths_freep) char **rd = NULL, **wr = NULL, **dr = NULL;
 	_cleanup_(paths_freep) char **dw = NULL, **mask = NULL;
+	_cleanup_(paths_freep) char **wsrc = NULL, **caches = NULL;
+	_cleanup_close_ int	 storefd = -1, projfd = -1;
+	char			 project[PATH_MAX], store[PATH_MAX];
+	int			 pol_home_mode;
 	int			 cwd_mode, net_slot = 0, net_ipv6 = 0;
 	_cleanup_free_ struct nsmsg *net = NULL;
 	_cleanup_free_ struct sock_filter *scfilter = NULL;
@@ -689,7 +788,16 @@ sandbox_start(struct conn *c, struct request *r)
 		policy_clear(&pol);
 		return (-1);
 	}
-	if ((cwdtree = sandbox_mount_cwd_tree(r->fds[GW_FD_CWD])) == -1) {
+	/* filesystem.project: worktree, the git work tree around the cwd. */
+	snprintf(project, sizeof(project), "%s", cwd);
+	if (pol.e[PK_FS_PROJECT].one.num == PROJECT_WORKTREE &&
+	    pol.e[PK_FS_CWD].one.num != CWD_NONE && strcmp(cwd, "/") != 0)
+		projfd = sandbox_home_project(r->fds[GW_FD_CWD], c->peer.uid,
+		    c->peer.gid, home, project, sizeof(project));
+	if (projfd == -1)
+		snprintf(project, sizeof(project), "%s", cwd);
+	if ((cwdtree = sandbox_mount_cwd_tree(projfd != -1 ? projfd :
+	    r->fds[GW_FD_CWD])) == -1) {
 		log_warn("uid %u: cannot clone the mount of '%s'",
 		    (unsigned)c->peer.uid, cwd);
 		control_send_error(c, GW_ERR_SETUP, "cannot bind the working"
@@ -709,7 +817,9 @@ sandbox_start(struct conn *c, struct request *r)
 		policy_clear(&pol);
 		return (-1);
 	}
-	if (mask_list(c, &pol.e[PK_FS_MASK], &mask) == -1) {
+	if (sandbox_home_spec(c, &pol, home, &wr, &wsrc, &caches,
+	    &storefd, store, sizeof(store)) == -1 ||
+	    mask_list(c, &pol.e[PK_FS_MASK], &mask) == -1) {
 		policy_clear(&pol);
 		return (-1);
 	}
@@ -758,6 +868,7 @@ sandbox_start(struct conn *c, struct request *r)
 	}
 	envp = sandbox_env_build(r->envp, r->nenv, &pol.e[PK_ENV_STRIP]);
 	cwd_mode = pol.e[PK_FS_CWD].one.num;
+	pol_home_mode = pol.e[PK_FS_HOME].one.num;
 	/*
 	 * "/" (allowed by filesystem.allow_cwd: root) is never bound from
 	 * the host: the command starts in the sandbox's own root.
@@ -824,6 +935,7 @@ sandbox_start(struct conn *c, struct request *r)
 	spec.groups = c->peer.groups;
 	spec.ngroups = c->peer.ngroups;
 	spec.cwd = cwd;
+	spec.project = cwd_mode == CWD_NONE ? cwd : project;
 	spec.cwd_mode = cwd_mode;
 	spec.read = rd;
 	spec.write = wr;
@@ -832,6 +944,11 @@ sandbox_start(struct conn *c, struct request *r)
 	spec.mask = mask;
 	spec.protect = protect;
 	spec.home = home;
+	spec.home_mode = pol_home_mode;
+	spec.storefd = storefd;
+	spec.store_path = store;
+	spec.caches = caches;
+	spec.write_src = wsrc;
 	spec.policy_dir = gw_conf.policy_dir;
 	spec.umask = r->umask;
 	spec.seccomp_extra = scfilter != NULL ? &scextra : NULL;

@@ -326,7 +326,7 @@ sandbox_init_run(struct sandbox_spec *spec)
 {
 	struct sigaction	 sa;
 	sigset_t		 set;
-	int			 keep[GW_FD_ROLE_MAX + 2], errpipe[2], sigfd;
+	int			 keep[GW_FD_ROLE_MAX + 3], errpipe[2], sigfd;
 	int			 devnull, i, err, prot[2] = { -1, -1 };
 	int			 listener = -1;
 	ssize_t			 n;
@@ -347,6 +347,7 @@ sandbox_init_run(struct sandbox_spec *spec)
 		keep[i] = spec->fds[i];
 	keep[i++] = spec->statusfd;
 	keep[i++] = spec->cwdtree;
+	keep[i++] = spec->storefd;
 	if (fd_close_except(keep, i) == -1)
 		sandbox_init_fail(errno, "close inherited fds");
 	if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
@@ -373,6 +374,9 @@ sandbox_init_run(struct sandbox_spec *spec)
 
 	sandbox_mount_setup(spec);
 	close(spec->cwdtree);
+	if (spec->storefd >= 0)
+		close(spec->storefd);
+	spec->storefd = -1;
 	sandbox_ns_setup();
 	sandbox_creds_drop(spec);
 	/* Needs no_new_privs, set just above; before seccomp, which is last. */

@@ -209,7 +209,7 @@ sandbox_protect_supervise_init(const struct sandbox_spec *spec)
 {
 	struct stat	st;
 
-	if (spec->cwd_mode != CWD_NONE && stat(spec->cwd, &st) == 0) {
+	if (spec->cwd_mode != CWD_NONE && stat(spec->project, &st) == 0) {
 		sv.cwd_dev = st.st_dev;
 		sv.cwd_ino = st.st_ino;
 		sv.have_cwd = 1;

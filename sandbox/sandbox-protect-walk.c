@@ -335,12 +335,12 @@ sandbox_protect_mount(int root, const struct sandbox_spec *spec)
 	sandbox_fsid_set(peer_uid, peer_gid);
 	if (spec->protect) {
 		if (spec->cwd_mode != CWD_NONE)
-			protect_root(root, spec->cwd);
+			protect_root(root, spec->project);
 		protect_root(root, spec->home);
 	}
 	/* The cwd, the read and the write paths; nested ones once. */
 	if (spec->cwd_mode != CWD_NONE)
-		tops[n++] = (char *)spec->cwd;
+		tops[n++] = (char *)spec->project;
 	for (p = spec->read; p != NULL && *p != NULL && n < nitems(tops); p++)
 		tops[n++] = *p;
 	for (p = spec->write; p != NULL && *p != NULL && n < nitems(tops); p++)

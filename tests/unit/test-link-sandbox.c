@@ -23,6 +23,8 @@ static const void *const sandbox_api[] = {
 	(const void *)sandbox_mount_system_path,
 	(const void *)sandbox_mount_dev_node,
 	(const void *)sandbox_protect_masked,
+	(const void *)sandbox_home_store_open,
+	(const void *)sandbox_home_project,
 	(const void *)sandbox_protect_mount,
 	(const void *)sandbox_protect_prepare,
 	(const void *)sandbox_protect_install,
