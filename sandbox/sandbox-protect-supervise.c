@@ -5,15 +5,18 @@
  * Design. Two mechanisms, each used where it is exact:
  *
  * 1. At start, in the sandbox's tree (sandbox_protect_mount): a walk of
- *    the working directory and the read and write paths, as the peer and
- *    without following symlinks, bounded to WALK_MAX directory entries. A
+ *    the project (the working directory, or its git work tree) and the
+ *    read and write paths, as the peer and without following symlinks,
+ *    but not into the directories of skip_dirs[] (node_modules; objects
+ *    and lfs of a git directory: sandbox-protect-walk.c), so the cost
+ *    does not grow with installed packages; nothing is refused for its
+ *    size. A
  *    file whose name matches a mask pattern gets an empty, read-only,
  *    mode-0444 file bound over it (reads return empty, writes fail with
  *    EROFS, it cannot be removed or renamed: EBUSY); a directory gets an
  *    empty read-only tmpfs. The walk also binds the existing "hooks" and
  *    "config" of every git directory read-only, and the protected names
- *    that exist in the working and home directories. A tree larger than
- *    the bound is refused, never half covered. Only files that exist at
+ *    that exist in the working and home directories. Only files that exist at
  *    start are masked: what the sandbox writes later is its own data, and
  *    the threat is secrets that were there before it. The alternatives
  *    were worse: fanotify permission events can only deny an open, never
