@@ -1168,11 +1168,17 @@ mount_resolv(int root, int mnt)
 
 /*
  * The host's /etc/hosts (root's, read before the pivot) with the
- * sandbox's own host name added, so that a lookup of it stays local.
+ * sandbox's own host name added, so that a lookup of it stays local,
+ * and with a network SANDBOX_HOST_NAME: the address at which the
+ * netstack reaches the host's 127.0.0.1, on the ports of
+ * network.host_loopback.allow_ports.
  */
 static void
-mount_hosts(int root, int mnt)
+mount_hosts(int root, int mnt, int net)
 {
+	char			 host[128], addr[INET_ADDRSTRLEN];
+	uint8_t			 a[4];
+	int			 hlen = 0;
 	_cleanup_free_ char	*text = NULL;
 	_cleanup_close_ int	 fd = -1;
 	static const char	 self[] = "\n# greywall: the sandbox's own"
@@ -1181,7 +1187,13 @@ mount_hosts(int root, int mnt)
 	size_t			 len = 0, max = 256 * 1024;
 	ssize_t			 n;
 
-	if ((text = malloc(max + sizeof(self))) == NULL)
+	if (net) {
+		fakeip_infra_addr(FAKEIP_HOST, AF_INET, a);
+		inet_ntop(AF_INET, a, addr, sizeof(addr));
+		hlen = snprintf(host, sizeof(host), "# greywall: the host's"
+		    " loopback\n%s\t" SANDBOX_HOST_NAME "\n", addr);
+	}
+	if ((text = malloc(max + sizeof(self) + sizeof(host))) == NULL)
 		sandbox_init_fail(ENOMEM, "/etc/hosts");
 	if ((fd = open("/etc/hosts", O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) != -1)
 		while (len < max &&
@@ -1189,6 +1201,8 @@ mount_hosts(int root, int mnt)
 			len += n;
 	memcpy(text + len, self, sizeof(self) - 1);
 	len += sizeof(self) - 1;
+	memcpy(text + len, host, hlen);
+	len += hlen;
 	mount_etc_file(root, mnt, "hosts", text, len);
 }
 
@@ -1229,7 +1243,7 @@ sandbox_mount_setup(const struct sandbox_spec *spec)
 	    MOUNT_ATTR_NODEV);
 	mount_dev(root, spec->tty_gid);
 	etc = etc_files_tmpfs();
-	mount_hosts(root, etc);
+	mount_hosts(root, etc, spec->net_slot > 0);
 	if (spec->net_slot > 0)
 		mount_resolv(root, etc);
 	close(etc);
