@@ -44,6 +44,8 @@ void		 client_event_print(struct client_events *, struct gw_msg *);
 
 /* status.c */
 int		 client_status(int, int);
+/* cache.c */
+int		 client_cache(int, char **);
 
 /* tty.c */
 #define TTY_NPOLL	2

@@ -48,6 +48,7 @@ usage(int status)
 	    "       gw [-S socket] exec [options] -c string\n"
 	    "       gw [-S socket] policy [--json]\n"
 	    "       gw [-S socket] doctor [--json]\n"
+	    "       gw cache [list | clear [PATH ...]]\n"
 	    "       gw --version | --help\n"
 	    "\n"
 	    "  -S, --socket PATH  greywalld socket (default $GREYWALL_SOCKET"
@@ -70,6 +71,8 @@ usage(int status)
 	    "  policy             print your effective policy\n"
 	    "  doctor             check what greywall can do for you here\n"
 	    "                     (exit 1 if a required layer is missing)\n"
+	    "  cache list         your package caches in greywall's store\n"
+	    "  cache clear [PATH] empty them all, or those named (~/.npm)\n"
 	    "\n"
 	    "A second SIGINT or SIGTERM within 2 seconds kills the whole\n"
 	    "sandbox.\n"
@@ -610,6 +613,11 @@ main(int argc, char *argv[])
 	}
 	if (strcmp(argv[0], "doctor") == 0)
 		return (cmd_doctor(client_socket_path(sockopt), argc, argv));
+	if (strcmp(argv[0], "cache") == 0) {
+		if ((i = client_cache(argc, argv)) == -2)
+			usage(1);
+		return (i == 0 ? 0 : GW_EXIT_FAILURE);
+	}
 	warnx("unknown command '%s'", argv[0]);
 	usage(1);
 }

@@ -44,7 +44,7 @@ PORT=$PORT python3 "$GW_SRCDIR/tests/helpers/local-registry.py" "$REG" \
 reg_pid=$!
 wait_for "the local registry" test -s "$T/port"
 
-plan 23
+plan 25
 
 # The real home, as a fresh user's with a git identity and real caches
 # that nothing in a sandbox may touch.
@@ -116,6 +116,14 @@ pip_install >"$T/pip2.log" 2>&1
 is "pip install again" $? 0
 ok "the second time from pip's cache: no download" \
     sh -c "! grep -q '\\.whl' '$T/requests'"
+
+# --- gw cache lists and clears the user's store ------------------------------
+out=$(as_user env GREYWALL_STATE_DIR="$STATE" "$GW" cache list 2>&1)
+contains "gw cache list shows the npm cache" "$out" "~/.npm"
+as_user env GREYWALL_STATE_DIR="$STATE" "$GW" cache clear "~/.npm" \
+    >/dev/null 2>&1
+ok "gw cache clear ~/.npm empties it in the store" \
+    test ! -e "$STATE/users/$TEST_UID/caches/.npm"
 
 # --- git with the identity of ~/.gitconfig; make; from a subdirectory --------
 mkdir -p "$WORK/proj/src"
