@@ -180,6 +180,34 @@ home_find(int cwdfd, const char *hpath, const struct stat *home, char *path,
 }
 
 /*
+ * Whether path exists for uid:gid, looked up as them without following
+ * a final symlink: 1, 0 (ENOENT or ENOTDIR), or -1 with errno.
+ */
+int
+sandbox_home_exists(const char *path, uid_t uid, gid_t gid)
+{
+	struct stat	 st;
+	uid_t		 ou;
+	gid_t		 og;
+	int		 r, saved_errno;
+
+	ou = setfsuid(-1);
+	og = setfsgid(-1);
+	if (home_fsid(uid, gid) == -1) {
+		home_fsid(ou, og);
+		return (-1);
+	}
+	r = lstat(path, &st) == 0 ? 1 : (errno == ENOENT ||
+	    errno == ENOTDIR) ? 0 : -1;
+	saved_errno = errno;
+	if (home_fsid(ou, og) == -1)
+		fatalx("cannot switch the file system ids back to %u:%u",
+		    (unsigned)ou, (unsigned)og);
+	errno = saved_errno;
+	return (r);
+}
+
+/*
  * The top of the git work tree the working directory cwdfd is in, looked
  * up as uid:gid (see the top of this file): its O_PATH fd, its path in
  * path; -1 with errno ENOENT when there is none (or it is the cwd's own

@@ -126,6 +126,8 @@ const char	*sandbox_mount_dev_node(size_t);
 /* main */
 int		 sandbox_home_store_open(const char *, uid_t, gid_t);
 /* main, looking up as the peer (fsuid, fsgid) */
+int		 sandbox_home_exists(const char *, uid_t, gid_t);
+/* main, looking up as the peer (fsuid, fsgid) */
 int		 sandbox_home_project(int, uid_t, gid_t, const char *, char *,
 		    size_t);
 

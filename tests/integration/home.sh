@@ -22,7 +22,7 @@ REG=$T/registry
 reg_pid=
 home_cleanup() {
 	[ -n "$reg_pid" ] && kill "$reg_pid" 2>/dev/null
-	rm -rf "$STATE"
+	rm -rf "$STATE" "${TEST_HOME2:-/nonexistent}/w14"
 	cleanup
 	userdel -r "$TEST_USER" >/dev/null 2>&1
 }
@@ -44,7 +44,7 @@ PORT=$PORT python3 "$GW_SRCDIR/tests/helpers/local-registry.py" "$REG" \
 reg_pid=$!
 wait_for "the local registry" test -s "$T/port"
 
-plan 25
+plan 28
 
 # The real home, as a fresh user's with a git identity and real caches
 # that nothing in a sandbox may touch.
@@ -213,6 +213,25 @@ st=$?
 ok "one outside the home fails the sandbox" test $st -ne 0
 contains "naming the key and its file:line" "$out" \
     "filesystem.write path '$MISSING' ($POLICY/60-write.yaml:3)"
+out=$(as_user "$GW" doctor 2>&1)
+st=$?
+ok "gw doctor exits non-zero for it" test $st -ne 0
+contains "and names it" "$out" \
+    "'$MISSING' ($POLICY/60-write.yaml:3) does not exist"
+# Another user's sandboxes, whose policy does not list it, still start.
+cat >"$POLICY/60-write.yaml" <<EOF
+users: [$TEST_USER]
+filesystem:
+  write: ["$MISSING"]
+EOF
+setup_user2
+mkdir -p "$TEST_HOME2/w14" && chown "$TEST_USER2" "$TEST_HOME2/w14"
+kill -HUP "$daemon_pid"
+sleep 0.3
+out=$(cd "$TEST_HOME2/w14" && setpriv --reuid="$TEST_USER2" --regid="$TEST_USER2" \
+    --init-groups env -i PATH=/usr/bin:/bin HOME="$TEST_HOME2" \
+    GREYWALL_SOCKET="$SOCK" "$GW" exec -c 'echo started' 2>&1)
+is "a user whose policy does not list it is not stopped" "$out" started
 rm -f "$POLICY/60-write.yaml"
 kill -HUP "$daemon_pid"
 

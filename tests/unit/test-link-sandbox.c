@@ -25,6 +25,7 @@ static const void *const sandbox_api[] = {
 	(const void *)sandbox_protect_masked,
 	(const void *)sandbox_home_store_open,
 	(const void *)sandbox_home_project,
+	(const void *)sandbox_home_exists,
 	(const void *)sandbox_protect_mount,
 	(const void *)sandbox_protect_prepare,
 	(const void *)sandbox_protect_install,
