@@ -88,7 +88,7 @@ const struct policy_keyinfo policy_keys[PK__MAX] = {
 	/* The sandbox's home: none narrowest, a private tmpfs widest. */
 	[PK_FS_HOME] = { .name = "filesystem.home",
 	    .type = PT_ENUM, .class = PC_SCALAR,
-	    .enums = { "none", "readonly", "private" }, .dflt = "private" },
+	    .enums = { "none", "readonly", "private" }, .dflt = "none" },
 	[PK_FS_PROJECT] = { .name = "filesystem.project",
 	    .type = PT_ENUM, .class = PC_SCALAR,
 	    .enums = { "cwd", "worktree" }, .dflt = "worktree" },

@@ -311,14 +311,13 @@ sandbox_landlock_apply(const struct sandbox_spec *spec)
 		break;
 	}
 	/*
-	 * The private home and the caches bound into it; what is read-only
+	 * The private home and the caches bound into it (a read-only home
+	 * gets no rule: it cannot even be listed); what is read-only
 	 * below it (a read path, a read-only cwd) stays the mount's job, as
 	 * a read path inside a write path does.
 	 */
 	if (spec->home_mode == HOME_PRIVATE)
 		ll_rule(ruleset, spec->home, LL_READ | LL_WRITE | LL_EXEC);
-	else if (spec->home_mode == HOME_READONLY)
-		ll_rule(ruleset, spec->home, LL_READ);
 	ll_rules(ruleset, spec->read, LL_READ | LL_EXEC);
 	ll_rules(ruleset, spec->write, LL_READ | LL_WRITE | LL_EXEC);
 	ll_rules_stdio(ruleset, spec);

@@ -795,9 +795,14 @@ mount_home(int root, const struct sandbox_spec *spec)
 	char			 uid[16], gid[16], path[PATH_MAX];
 	size_t			 i;
 
+	/*
+	 * An empty directory of the root tmpfs, read-only with it, which
+	 * mount points below it (the cwd) can still be made in.
+	 */
 	if (spec->home_mode == HOME_READONLY) {
-		mount_fs(root, spec->home + 1, "tmpfs", "0555",
-		    MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV);
+		if ((target = open_mkdir_beneath(root, spec->home + 1)) == -1)
+			sandbox_init_fail(errno, "filesystem.home: make '%s'",
+			    spec->home);
 		return;
 	}
 	snprintf(uid, sizeof(uid), "%u", (unsigned)peer_uid);
