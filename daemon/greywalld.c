@@ -35,6 +35,8 @@ struct gw_config	 gw_conf = {
 	.net_user = GW_NET_USER,
 	.netstack_path = GW_NETSTACK_PATH,
 	.state_dir = GW_STATEDIR,
+	.hosts_file = "/etc/hosts",
+	.resolv_conf = "/etc/resolv.conf",
 };
 
 static void
@@ -46,6 +48,7 @@ usage(FILE *f)
 	    "                 [--max-sandboxes n] [--net-user user]\n"
 	    "                 [--netstack path] [--state-dir dir]\n"
 	    "                 [--audit auto|enable|off]\n"
+	    "                 [--hosts-file path] [--resolv-conf path]\n"
 	    "       greywalld -n [-P dir] [-u user]\n"
 	    "  -f, --foreground        do not detach; log to stderr\n"
 	    "  -d, --debug             foreground and verbose\n"
@@ -69,6 +72,11 @@ usage(FILE *f)
 	    " (read\n"
 	    "                          them if audit is on), enable (turn it"
 	    " on), off\n"
+	    "      --hosts-file PATH   the hosts file the netstack checks"
+	    " names\n"
+	    "                          against (default /etc/hosts)\n"
+	    "      --resolv-conf PATH  its nameservers (default"
+	    " /etc/resolv.conf)\n"
 	    "      --version           print the version and exit\n",
 	    GW_SOCKET_PATH, GW_SYSCONFDIR "/greywall/policy.d");
 }
@@ -127,6 +135,8 @@ policy_reload(char *buf, size_t len)
 	log_info("policy reloaded from %s (%zu files)", gw_conf.policy_dir,
 	    set.n);
 	policy_warn_unenforced();
+	/* The upstreams may have changed, or been fixed: check again. */
+	upstream_check_run();
 	return (0);
 }
 
@@ -230,6 +240,8 @@ main(int argc, char *argv[])
 		{ "net-user", required_argument, NULL, 'N' },
 		{ "netstack", required_argument, NULL, 'X' },
 		{ "state-dir", required_argument, NULL, 'T' },
+		{ "hosts-file", required_argument, NULL, 'H' },
+		{ "resolv-conf", required_argument, NULL, 'R' },
 		{ "audit", required_argument, NULL, 'a' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -291,6 +303,12 @@ main(int argc, char *argv[])
 				fatalx("--state-dir must be an absolute path");
 			gw_conf.state_dir = optarg;
 			break;
+		case 'H':
+			gw_conf.hosts_file = optarg;
+			break;
+		case 'R':
+			gw_conf.resolv_conf = optarg;
+			break;
 		case 'a':
 			if (strcmp(optarg, "auto") == 0)
 				gw_conf.audit_mode = AUDIT_MODE_AUTO;
@@ -330,12 +348,13 @@ main(int argc, char *argv[])
 	if (fd > 2)
 		close(fd);
 
+	/* Before log_init: without -f, the journal would get it, not you. */
+	if (geteuid() != 0)
+		fatalx("must run as root: it creates namespaces and mounts");
 	log_init(foreground, verbose);
 	gw_conf.log_stderr = foreground;
 	gw_conf.log_verbose = verbose;
 	status_init();
-	if (geteuid() != 0)
-		fatalx("must run as root: it creates namespaces and mounts");
 	umask(022);
 
 	if ((gr = getgrnam(gw_conf.admin_group)) != NULL) {
@@ -390,6 +409,8 @@ main(int argc, char *argv[])
 		fatal("cannot start the netstack helper");
 	if (control_init(fd) == -1)
 		fatal("control_init");
+	if (upstream_check_init() == -1)
+		fatal("cannot start the upstream check");
 	audit_init(gw_conf.audit_mode);
 
 	if (bound)
@@ -411,6 +432,7 @@ main(int argc, char *argv[])
 		log_warn("sd_notify STOPPING=1");
 	}
 	sandbox_kill_all();
+	upstream_check_stop();
 	audit_shutdown();
 	netstack_stop();
 	sandbox_cgroup_shutdown();

@@ -79,6 +79,7 @@
 #define EVENT_BURST		400
 
 enum flow_state {
+	FL_RESOLVE,		/* asking the host's resolver (net-hostcheck.c) */
 	FL_CONNECT,		/* TCP connect to the proxy in progress */
 	FL_METHOD,		/* greeting sent, waiting for the method */
 	FL_AUTH,		/* username/password sent */
@@ -97,6 +98,8 @@ struct flow {
 	u16_t			 sport, dport;
 	enum flow_state		 state;
 	int			 direct;	/* host loopback, no SOCKS5 */
+	struct sockaddr_storage	 direct_ss;	/* where, if direct */
+	struct hostcheck	*hc;		/* FL_RESOLVE */
 	int			 inbound;	/* from the host (gw exec -p) */
 	int			 dns;		/* DNS over TCP, answered here */
 	uint8_t			*dnsbuf;
@@ -159,7 +162,7 @@ static struct tcp_pcb		*listeners[65536];
 static struct udp_pcb		*dns_pcb;
 static struct event		*ev_lwip, *ev_sweep, *ev_counters;
 
-/* The channel to greywalld (net-helper.c); -1 in the tests and fuzzers. */
+/* The channel to greywalld (netstack.c); -1 in the tests and fuzzers. */
 int				 net_event_fd = -1;
 struct event_base		*net_base;
 
@@ -169,6 +172,8 @@ static ssize_t	dns_answer(struct nsb *, const uint8_t *, size_t, uint8_t *,
 static void	flow_abort(struct flow *);
 static void	flow_admit(struct flow *);
 static void	flow_refuse(struct flow *, const char *);
+static void	flow_read_cb(int, short, void *);
+static void	flow_write_cb(int, short, void *);
 
 /*
  * Debian may change lwipopts.h; the structure sizes this file was built
@@ -441,6 +446,7 @@ flow_free(struct flow *f)
 	struct nsb	*sb = f->sb;
 
 	TAILQ_REMOVE(&sb->flows, f, entry);
+	hostcheck_cancel(f->hc);
 	if (f->pcb != NULL) {
 		tcp_arg(f->pcb, NULL);
 		tcp_recv(f->pcb, NULL);
@@ -948,7 +954,7 @@ flow_read_cb(int fd __unused, short ev __unused, void *arg)
 
 	if (f->state == FL_OPEN)
 		flow_upstream_read(f);
-	else if (f->state < FL_ADMITTED && f->state != FL_CONNECT)
+	else if (f->state > FL_CONNECT && f->state < FL_ADMITTED)
 		flow_handshake(f);
 	net_lwip_timers();
 }
@@ -990,6 +996,114 @@ out:
 }
 
 /*
+ * A destination that is the host itself, refused: the event names the
+ * address the host gives it (for a name) and why it counts as the host.
+ */
+static void
+host_event(struct nsb *sb, const char *target, const struct hostaddr *hit,
+    const char *why)
+{
+	char	a[INET6_ADDRSTRLEN], note[128];
+
+	if (hit != NULL) {
+		inet_ntop(hit->family, hit->addr, a, sizeof(a));
+		snprintf(note, sizeof(note), "the host resolves it to %s, its"
+		    " own (%s): only network.host_loopback.allow_ports", a,
+		    why);
+	} else
+		snprintf(note, sizeof(note), "the host's own address (%s):"
+		    " only network.host_loopback.allow_ports", why);
+	net_event(sb, GW_EV_CONNECT, target, "host", note);
+}
+
+/* A flow that goes to the host itself, at addr, not to the proxy. */
+static void
+flow_direct(struct flow *f, const struct hostaddr *addr)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&f->direct_ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&f->direct_ss;
+
+	f->direct = 1;
+	memset(&f->direct_ss, 0, sizeof(f->direct_ss));
+	if (addr->family == AF_INET) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(f->dport);
+		memcpy(&sin->sin_addr, addr->addr, 4);
+	} else {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(f->dport);
+		memcpy(&sin6->sin6_addr, addr->addr, 16);
+	}
+}
+
+/* Start the TCP connect to the proxy, or to the host if direct. */
+static void
+flow_connect(struct flow *f)
+{
+	struct sockaddr_storage	*ss;
+
+	f->state = FL_CONNECT;
+	ss = f->direct ? &f->direct_ss : &f->sb->upstream;
+	f->fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	f->ev_read = event_new(net_base, f->fd, EV_READ | EV_PERSIST,
+	    flow_read_cb, f);
+	f->ev_write = event_new(net_base, f->fd, EV_WRITE, flow_write_cb, f);
+	if (f->fd == -1 || f->ev_read == NULL || f->ev_write == NULL) {
+		flow_refuse(f, strerror(errno));
+		return;
+	}
+	if (connect(f->fd, (struct sockaddr *)ss, ss->ss_family == AF_INET ?
+	    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6)) == -1 &&
+	    errno != EINPROGRESS) {
+		flow_refuse(f, f->direct ? strerror(errno) :
+		    "the SOCKS5 proxy is unreachable");
+		return;
+	}
+	event_add(f->ev_write, NULL);
+}
+
+/*
+ * What the host's resolver says about a flow's name: a host address
+ * refuses it (unless its port is allowed, which goes there directly), a
+ * resolver that did not answer refuses it too (fail closed), anything
+ * else goes to the proxy.
+ */
+static void
+flow_hostcheck_cb(void *arg, enum hc_result r, const char *why,
+    const struct hostaddr *hit)
+{
+	struct flow	*f = arg;
+
+	f->hc = NULL;
+	switch (r) {
+	case HC_HOST:
+		if (lport_allowed(f->sb, f->dport)) {
+			flow_direct(f, hit);
+			break;
+		}
+		host_event(f->sb, f->target, hit, why);
+		goto refuse;
+	case HC_UNKNOWN:
+		net_event(f->sb, GW_EV_CONNECT, f->target, "host", why);
+		goto refuse;
+	default:
+		break;
+	}
+	flow_connect(f);
+	net_lwip_timers();
+	return;
+refuse:
+	log_debug("sandbox %u: connection to %s refused: %s", f->sb->id,
+	    f->target, why);
+	if (f->syn != NULL)
+		tcp_rst(NULL, 0, f->syn_seq + 1, &f->dst, &f->src, f->dport,
+		    f->sport);
+	flow_free(f);
+	net_lwip_timers();
+}
+
+/*
  * A new connection from the sandbox. Decide where it may go, then hold
  * its SYN while the connection to the proxy (or the allowed host
  * loopback port) is made.
@@ -998,13 +1112,13 @@ static void
 syn_in(struct nsb *sb, struct pbuf *p, int v6, const uint8_t *src,
     const uint8_t *dst, u16_t sport, u16_t dport, u32_t seq)
 {
-	struct sockaddr_storage	 ss;
-	struct sockaddr_in	*sin;
 	struct flow		*f;
+	struct hostaddr		 hit;
 	ip_addr_t		 isrc, idst;
-	const char		*name = NULL, *rule = NULL;
+	const char		*name = NULL, *rule = NULL, *why;
 	uint8_t			 hostlo[16];
 	int			 family = v6 ? AF_INET6 : AF_INET, direct = 0;
+	enum hc_result		 r;
 	char			 where[INET6_ADDRSTRLEN + 8];
 	char			 hostport[DNS_NAME_MAX + 8];
 
@@ -1065,6 +1179,11 @@ syn_in(struct nsb *sb, struct pbuf *p, int v6, const uint8_t *src,
 			    " network.host_loopback.allow_ports");
 			goto refuse;
 		}
+		/* The documented alias of the host's 127.0.0.1. */
+		memset(&hit, 0, sizeof(hit));
+		hit.family = AF_INET;
+		hit.addr[0] = 127;
+		hit.addr[3] = 1;
 		direct = 1;
 	} else if (fakeip_is_pool(family, dst)) {
 		if ((name = fakeip_name(sb->pool, family, dst)) == NULL) {
@@ -1080,6 +1199,16 @@ syn_in(struct nsb *sb, struct pbuf *p, int v6, const uint8_t *src,
 			    " network.domains.allow" : NULL);
 			goto refuse;
 		}
+	} else if ((why = hostcheck_addr(family, dst)) != NULL) {
+		/* The host's own address: as its loopback, by port only. */
+		if (!lport_allowed(sb, dport)) {
+			host_event(sb, where, NULL, why);
+			goto refuse;
+		}
+		memset(&hit, 0, sizeof(hit));
+		hit.family = family;
+		memcpy(hit.addr, dst, v6 ? 16 : 4);
+		direct = 1;
 	} else if (net_rules_addr(sb->rules, family, dst, &rule) != 1) {
 		net_event(sb, GW_EV_CONNECT, where, rule,
 		    rule == NULL || strcmp(rule, "default") == 0 ?
@@ -1096,44 +1225,30 @@ syn_in(struct nsb *sb, struct pbuf *p, int v6, const uint8_t *src,
 	f->sport = sport;
 	f->dport = dport;
 	f->syn_seq = seq;
-	f->direct = direct;
 	f->since = time(NULL);
 	if (name != NULL)
 		snprintf(f->target, sizeof(f->target), "%s:%u", name, dport);
 	else
 		snprintf(f->target, sizeof(f->target), "%s", where);
 	TAILQ_INSERT_TAIL(&sb->flows, f, entry);
-
-	if (direct) {
-		/* The documented alias of the host's 127.0.0.1. */
-		memset(&ss, 0, sizeof(ss));
-		sin = (struct sockaddr_in *)&ss;
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(dport);
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	} else
-		ss = sb->upstream;
-	f->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
-	f->ev_read = event_new(net_base, f->fd, EV_READ | EV_PERSIST,
-	    flow_read_cb, f);
-	f->ev_write = event_new(net_base, f->fd, EV_WRITE, flow_write_cb, f);
-	if (f->fd == -1 || f->ev_read == NULL || f->ev_write == NULL) {
-		f->syn = p;
-		flow_refuse(f, strerror(errno));
-		return;
-	}
 	f->syn = p;
 	if (name != NULL && fakeip_pin(sb->pool, family, dst) == 0)
 		f->pinned = 1;
-	if (connect(f->fd, (struct sockaddr *)&ss, ss.ss_family == AF_INET ?
-	    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6)) == -1 &&
-	    errno != EINPROGRESS) {
-		flow_refuse(f, direct ? strerror(errno) :
-		    "the SOCKS5 proxy is unreachable");
+	if (direct) {
+		flow_direct(f, &hit);
+		flow_connect(f);
 		return;
 	}
-	event_add(f->ev_write, NULL);
+	if (name == NULL) {
+		flow_connect(f);
+		return;
+	}
+	/* By name: would the upstream, asking the host, reach the host? */
+	r = hostcheck_name(name, flow_hostcheck_cb, f, &f->hc, &why, &hit);
+	if (r == HC_PENDING)
+		f->state = FL_RESOLVE;
+	else
+		flow_hostcheck_cb(f, r, why, &hit);
 	return;
 
 refuse:
@@ -1217,7 +1332,9 @@ static void
 ingress(struct nsb *sb, struct pbuf *p)
 {
 	const uint8_t	*h = p->payload, *src, *dst, *l4;
-	size_t		 len = p->tot_len, hl;
+	const char	*why;
+	char		 a[INET6_ADDRSTRLEN], where[INET6_ADDRSTRLEN + 8];
+	size_t		 len = p->tot_len, hl = 40;
 	int		 v6, proto;
 	u16_t		 sport, dport;
 	u32_t		 seq;
@@ -1234,20 +1351,22 @@ ingress(struct nsb *sb, struct pbuf *p)
 			goto drop;
 		src = h + 12;
 		dst = h + 16;
-		if (memcmp(src, &ip_2_ip4(&sb->a4)->addr, 4) != 0 ||
-		    bad_dst4(dst, src))
-			goto drop;
 		proto = h[9];
+		if (memcmp(src, &ip_2_ip4(&sb->a4)->addr, 4) != 0)
+			goto drop;
+		if (bad_dst4(dst, src))
+			goto bad_dst;
 	} else {
 		if (!(sb->flags & NS_IPV6) || len < 48)
 			goto drop;
 		hl = 40;
 		src = h + 8;
 		dst = h + 24;
-		if (memcmp(src, ip_2_ip6(&sb->a6)->addr, 16) != 0 ||
-		    bad_dst6(dst, src))
-			goto drop;
 		proto = h[6];
+		if (memcmp(src, ip_2_ip6(&sb->a6)->addr, 16) != 0)
+			goto drop;
+		if (bad_dst6(dst, src))
+			goto bad_dst;
 	}
 	l4 = h + hl;
 	if (proto == PROTO_TCP) {
@@ -1274,6 +1393,22 @@ ingress(struct nsb *sb, struct pbuf *p)
 	poke(sb, v6, dst);
 	sb->nif.input(p, &sb->nif);
 	return;
+bad_dst:
+	/*
+	 * A connection to the host itself (loopback, 0.0.0.0, a mapped
+	 * form) that the sandbox's kernel let out: say so, then drop it;
+	 * nothing addressed there goes near lwIP.
+	 */
+	l4 = h + (v6 ? 40 : hl);
+	if (proto == PROTO_TCP && (size_t)(l4 - h) + 14 <= len &&
+	    (l4[13] & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN &&
+	    (why = hostcheck_addr(v6 ? AF_INET6 : AF_INET, dst)) != NULL) {
+		dport = l4[2] << 8 | l4[3];
+		inet_ntop(v6 ? AF_INET6 : AF_INET, dst, a, sizeof(a));
+		snprintf(where, sizeof(where), v6 ? "[%s]:%u" : "%s:%u", a,
+		    dport);
+		host_event(sb, where, NULL, why);
+	}
 drop:
 	pbuf_free(p);
 }

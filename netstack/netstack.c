@@ -190,6 +190,28 @@ helper_ctl_cb(int fd, short ev __unused, void *arg __unused)
 	case NSMSG_DETACH:
 		net_lwip_detach(hdr.id);
 		break;
+	case NSMSG_HOSTADDRS:
+		/* The length says how many follow; nstr must agree. */
+		if (hdr.nstr > HOSTADDR_MAX || (size_t)n != sizeof(hdr) +
+		    hdr.nstr * sizeof(struct hostaddr)) {
+			log_warnx("netstack: malformed host address list");
+			break;
+		}
+		if (hostcheck_set_addrs((struct hostaddr *)(helper_buf +
+		    sizeof(hdr)), hdr.nstr) == -1)
+			log_warn("netstack: host addresses");
+		break;
+	/* The files come as fds greywalld opened: the helper opens none. */
+	case NSMSG_HOSTS:
+		if (hostcheck_set_hosts(fd_in) == -1)
+			log_warn("netstack: the host's hosts file");
+		fd_in = -1;
+		break;
+	case NSMSG_RESOLV:
+		if (hostcheck_set_resolv(fd_in) == -1)
+			log_warn("netstack: the host's resolv.conf");
+		fd_in = -1;
+		break;
 	case NSMSG_LISTEN:
 		if (fd_in == -1 || hdr.port == 0 || hdr.port > 65535)
 			break;

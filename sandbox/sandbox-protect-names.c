@@ -24,11 +24,7 @@ const char *const sandbox_protect_root_names[] = {
 	".mcp.json", ".claude", ".ripgreprc",
 };
 
-/* Protected in every git directory that existed at start. */
-const char *const sandbox_protect_git_names[] = { "hooks", "config" };
-
 const size_t sandbox_protect_nroot = nitems(sandbox_protect_root_names);
-const size_t sandbox_protect_ngit = nitems(sandbox_protect_git_names);
 
 /* ------------------------------------------------------------------ */
 /* Name patterns                                                       */
@@ -97,32 +93,4 @@ sandbox_protect_masked(char *const *mask, const char *name)
 			return (1);
 	}
 	return (0);
-}
-
-/* ------------------------------------------------------------------ */
-/* Paths of git directories                                            */
-
-/* The path's components, for the git directory test. */
-size_t
-sandbox_protect_split(char *buf, char **comp, size_t max)
-{
-	size_t	n = 0;
-	char	*p;
-
-	for (p = strtok(buf, "/"); p != NULL && n < max;
-	    p = strtok(NULL, "/"))
-		comp[n++] = p;
-	return (n);
-}
-
-/* Whether comp[0..n-1] names a git directory: .git, .git/modules/X... */
-int
-sandbox_protect_gitdir_comps(char **comp, size_t n)
-{
-	if (n == 0)
-		return (0);
-	if (strcmp(comp[n - 1], ".git") == 0)
-		return (1);
-	return (n >= 3 && strcmp(comp[n - 2], "modules") == 0 &&
-	    sandbox_protect_gitdir_comps(comp, n - 2));
 }

@@ -36,13 +36,15 @@
 
 #include "sandbox.h"
 
-
 /*
  * Directories the walk does not look into, whatever their size, so a
  * project starts as fast with a million installed files as without:
  * what is in them was downloaded, not written by the user, and no secret
  * of the user's is expected there (greywall-policy(5), filesystem.mask).
- *  - "node_modules": packages installed from a registry;
+ *  - "node_modules": packages installed from a registry; no new git
+ *    repository may be made anywhere inside one that existed
+ *    (sandbox_protect_git_oldtree), as the walk did not see its
+ *    directories;
  *  - "objects" and "lfs" inside a git directory: file contents named by
  *    their hash, never ".env" and never hooks or config.
  */
@@ -63,15 +65,6 @@ struct walk {
 	size_t		 seen;
 	const char	*top;		/* for messages */
 };
-
-static int
-gitdir_path(const char *path)
-{
-	char	 buf[PATH_MAX], *comp[PATH_MAX / 2];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	return (sandbox_protect_gitdir_comps(comp, sandbox_protect_split(buf, comp, nitems(comp))));
-}
 
 /* Bind dir/name onto itself, read-only, with everything below it. */
 static void
@@ -125,16 +118,20 @@ mask_entry(struct walk *w, int dir, const char *name, int isdir,
 		    path, name);
 }
 
-static void	walk_dir(struct walk *, int, char *, size_t);
+static void	walk_dir(struct walk *, int, char *, size_t, int);
 
-/* One entry of a directory being walked. */
+/*
+ * One entry of a directory being walked; ingit: the directory is in a
+ * git directory.
+ */
 static void
 walk_entry(struct walk *w, int dir, const char *name, unsigned char type,
-    char *path, size_t len, int gitdir)
+    char *path, size_t len, int ingit)
 {
 	_cleanup_close_ int	 sub = -1;
 	struct open_how		 how;
 	struct stat		 st;
+	char			 entry[PATH_MAX];
 	size_t			 i;
 
 	w->seen++;
@@ -144,6 +141,12 @@ walk_entry(struct walk *w, int dir, const char *name, unsigned char type,
 		type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ?
 		    DT_REG : DT_LNK;
 	}
+	if ((size_t)snprintf(entry, sizeof(entry), "%s/%s", path, name) >=
+	    sizeof(entry))
+		sandbox_init_fail(ENAMETOOLONG, "'%s/%s'", path, name);
+	/* A ".git" of a work tree, whatever its type: git's to find. */
+	if (w->protect && !ingit && strcmp(name, ".git") == 0)
+		sandbox_protect_git_found(path[0] == '\0' ? "/" : path, entry);
 	/* Symlinks: their target is masked, or not, under its own name. */
 	if (type != DT_DIR && type != DT_REG)
 		return;
@@ -151,18 +154,27 @@ walk_entry(struct walk *w, int dir, const char *name, unsigned char type,
 		mask_entry(w, dir, name, type == DT_DIR, path);
 		return;
 	}
-	if (w->protect && gitdir)
-		for (i = 0; i < sandbox_protect_ngit; i++)
-			if (strcmp(name, sandbox_protect_git_names[i]) == 0)
-				bind_ro(dir, name, path);
 	if (type != DT_DIR)
 		return;
 	for (i = 0; i < nitems(skip_dirs); i++)
-		if (strcmp(name, skip_dirs[i]) == 0)
+		if (strcmp(name, skip_dirs[i]) == 0) {
+			/* No new repository inside it (sandbox-protect-git.c). */
+			if (w->protect && !ingit)
+				sandbox_protect_git_oldtree(entry);
 			return;
-	for (i = 0; gitdir && i < nitems(skip_git_dirs); i++)
+		}
+	for (i = 0; ingit && i < nitems(skip_git_dirs); i++)
 		if (strcmp(name, skip_git_dirs[i]) == 0)
 			return;
+	if (w->protect && !ingit) {
+		if (strcmp(name, ".git") == 0)
+			ingit = 1;
+		else if (sandbox_protect_git_is_gitdir(dir, name)) {
+			sandbox_protect_git_found(NULL, entry);
+			ingit = 1;
+		} else
+			sandbox_protect_git_olddir(entry);
+	}
 	memset(&how, 0, sizeof(how));
 	how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW;
 	how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH;
@@ -183,18 +195,17 @@ walk_entry(struct walk *w, int dir, const char *name, unsigned char type,
 		sandbox_init_fail(ENAMETOOLONG, "'%s/%s'", path, name);
 	path[len] = '/';
 	strcpy(path + len + 1, name);
-	walk_dir(w, sub, path, len + 1 + strlen(name));
+	walk_dir(w, sub, path, len + 1 + strlen(name), ingit);
 	path[len] = '\0';
 }
 
 static void
-walk_dir(struct walk *w, int fd, char *path, size_t len)
+walk_dir(struct walk *w, int fd, char *path, size_t len, int ingit)
 {
 	DIR		*d;
 	struct dirent	*de;
-	int		 dfd, gitdir;
+	int		 dfd;
 
-	gitdir = gitdir_path(path);
 	if ((dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1 ||
 	    (d = fdopendir(dfd)) == NULL)
 		sandbox_init_fail(errno, "read the directory '%s'", path);
@@ -205,7 +216,7 @@ walk_dir(struct walk *w, int fd, char *path, size_t len)
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
-		walk_entry(w, fd, de->d_name, de->d_type, path, len, gitdir);
+		walk_entry(w, fd, de->d_name, de->d_type, path, len, ingit);
 	}
 	if (errno != 0)
 		sandbox_init_fail(errno, "read the directory '%s'", path);
@@ -278,7 +289,15 @@ walk_top(struct walk *w, const char *top)
 	    &how, sizeof(how));
 	if (fd == -1)
 		sandbox_init_fail(errno, "filesystem.mask: open '%s'", top);
-	walk_dir(w, fd, path, strlen(path));
+	/* The top itself may be a git directory (a bare repository). */
+	if (w->protect && sandbox_protect_git_is_gitdir(fd, ".")) {
+		sandbox_protect_git_found(NULL, top);
+		walk_dir(w, fd, path, strlen(path), 1);
+		return;
+	}
+	if (w->protect)
+		sandbox_protect_git_olddir(path);
+	walk_dir(w, fd, path, strlen(path), 0);
 }
 
 /* The protected names that exist in dir (the cwd or the home): ro. */
@@ -359,6 +378,8 @@ sandbox_protect_mount(int root, const struct sandbox_spec *spec)
 	for (i = 0; i < n; i++)
 		if (!nested(tops[i], tops, n, i))
 			walk_top(&w, tops[i]);
+	if (spec->protect)
+		sandbox_protect_git_apply(root, spec->home);
 	sandbox_fsid_set(0, 0);
 	close(w.empty);
 }

@@ -134,15 +134,9 @@ int		 sandbox_home_project(int, uid_t, gid_t, const char *, char *,
 /* sandbox-protect-names.c */
 /* main, init; pure */
 int		 sandbox_protect_masked(char *const *, const char *);
-/* init; pure: the names protected in the cwd and home, in git dirs */
+/* init; pure: the names protected in the cwd (project) and the home */
 extern const char *const sandbox_protect_root_names[];
 extern const size_t	 sandbox_protect_nroot;
-extern const char *const sandbox_protect_git_names[];
-extern const size_t	 sandbox_protect_ngit;
-/* init; pure */
-size_t		 sandbox_protect_split(char *, char **, size_t);
-/* init; pure */
-int		 sandbox_protect_gitdir_comps(char **, size_t);
 
 /* sandbox-protect-walk.c */
 /* init, as root */
@@ -159,6 +153,31 @@ int		 sandbox_protect_listener(int);
 void		 sandbox_protect_supervise_init(const struct sandbox_spec *);
 /* init, as the peer */
 void		 sandbox_protect_serve(int);
+
+/* sandbox-protect-git.c: old git repositories held as units */
+struct stat;
+/* init, as root: the walk of sandbox_protect_mount */
+void		 sandbox_protect_git_olddir(const char *);
+/* init, as root: a directory the walk skipped (node_modules) */
+void		 sandbox_protect_git_oldtree(const char *);
+/* init, as root */
+void		 sandbox_protect_git_found(const char *, const char *);
+/* init, as root */
+int		 sandbox_protect_git_is_gitdir(int, const char *);
+/* init, as root */
+void		 sandbox_protect_git_apply(int, const char *);
+/* init, as the peer: the supervisor */
+int		 sandbox_protect_git_refused(const struct stat *, const char *,
+		    const char *);
+/* init, as the peer */
+int		 sandbox_protect_git_old_path(const char *, const char *);
+/* init, as the peer */
+int		 sandbox_protect_git_move(int, const char *, const char *, int,
+		    const char *, const char *, unsigned int);
+/* init, as root; pure, for the unit test */
+void		 sandbox_protect_git_config(const char *, size_t,
+		    void (*)(const char *, const char *, const char *, void *),
+		    void *);
 
 /* sandbox-creds.c */
 /* init, as root */
@@ -195,6 +214,11 @@ void		 sandbox_seccomp_apply(const struct sandbox_spec *);
 
 /* sandbox-tun.c */
 int		 sandbox_tun_create(int, int);		/* init, as root */
+
+/* sandbox-init-parse.c: the daemon's check of init's INIT_MSG_EVENT */
+/* main; pure, for the unit test and the fuzzer */
+int		 init_event_parse(const struct init_msg *, const char **,
+		    const char **, const char **);
 
 /* sandbox-init.c */
 /* main, init */
