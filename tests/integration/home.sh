@@ -126,8 +126,8 @@ ok "gw cache clear ~/.npm empties it in the store" \
     test ! -e "$STATE/users/$TEST_UID/caches/.npm"
 
 # --- git with the identity of ~/.gitconfig; make; from a subdirectory --------
-mkdir -p "$WORK/proj/src"
-cat >"$WORK/proj/Makefile" <<'EOF'
+mkdir -p "$WORK/tmpl/src"
+cat >"$WORK/tmpl/Makefile" <<'EOF'
 all: hello
 hello: src/hello.o src/world.o
 	$(CC) -o $@ src/hello.o src/world.o
@@ -137,13 +137,17 @@ clean:
 	rm -f hello src/*.o
 EOF
 printf '#include <stdio.h>\nconst char *world(void);\nint main(void)'\
-' { printf("hello %%s\\n", world()); return 0; }\n' >"$WORK/proj/src/hello.c"
+' { printf("hello %%s\\n", world()); return 0; }\n' >"$WORK/tmpl/src/hello.c"
 printf 'const char *world(void) { return "world"; }\n' \
-    >"$WORK/proj/src/world.c"
+    >"$WORK/tmpl/src/world.c"
+chown -R "$TEST_USER:" "$WORK/tmpl"
+# git init in a new directory: one that existed may not get a .git
+# (filesystem.protected, Git repositories).
+out=$(gw_exec sh -c 'mkdir proj && cp -r tmpl/. proj/ && cd proj &&
+    git init -q && git add Makefile src && git commit -q -m first &&
+    git log --format=%an' 2>&1)
 printf 'SECRET=1\n' >"$WORK/proj/.env"
-chown -R "$TEST_USER:" "$WORK/proj"
-out=$(gw_exec sh -c 'cd proj && git init -q && git add Makefile src &&
-    git commit -q -m first && git log --format=%an' 2>&1)
+chown "$TEST_USER:" "$WORK/proj/.env"
 is "git init, add, commit with the identity from ~/.gitconfig" "$out" \
     "Grey Tester"
 gw_exec sh -c 'cd proj && make -j2 && make check' >"$T/make.log" 2>&1
