@@ -58,6 +58,8 @@ int		 client_json_print(FILE *, json_t *, size_t);
 
 /* status.c */
 int		 client_status(int, int);
+/* cache.c */
+int		 client_cache(int, char **);
 
 /* tty.c */
 #define TTY_NPOLL	2

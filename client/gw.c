@@ -55,11 +55,13 @@ usage(int status)
 	    "       gw [-S socket] exec [options] -c string\n"
 	    "       gw [-S socket] policy [--json]\n"
 	    "       gw [-S socket] doctor [--json]\n"
+	    "       gw cache [list | clear [PATH ...]]\n"
 	    "       gw --version | --help\n"
 	    "\n"
 	    "  exec      run a command in a sandbox\n"
 	    "  policy    print your effective policy\n"
 	    "  doctor    check what greywall can do for you here\n"
+	    "  cache     list or clear your package caches\n"
 	    "\n"
 	    "  -S, --socket PATH  greywalld socket (default $GREYWALL_SOCKET"
 	    " or %s)\n"
@@ -649,6 +651,37 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 	return (session_loop(sock, sigfd, argv[0]));
 }
 
+static void
+usage_cache(void)
+{
+	printf("usage: gw cache [list]\n"
+	    "       gw cache clear [PATH ...]\n"
+	    "\n"
+	    "List your package caches in greywall's store (caches.paths in\n"
+	    "greywall-policy(5)) with their sizes, or empty them all, or\n"
+	    "those named (~/.npm, .cache/pip). Your real caches are never\n"
+	    "touched.\n"
+	    "\n"
+	    "Exit status: 0, 125 on failure, 2 for a usage error.\n");
+}
+
+/* gw cache [list | clear [PATH...]]: as the user, on the user's store. */
+static int
+cmd_cache(int argc, char **argv)
+{
+	int	r;
+
+	if (argc >= 2 && (strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0)) {
+		usage_cache();
+		return (0);
+	}
+	if ((r = client_cache(argc, argv)) == -2)
+		client_usage_error("gw cache", "expected 'list' or 'clear"
+		    " [PATH ...]'");
+	return (r == 0 ? 0 : GW_EXIT_FAILURE);
+}
+
 /* gw doctor [--json]: 0 all there, 1 a required layer missing. */
 static int
 cmd_doctor(const char *sockpath, int argc, char **argv)
@@ -682,5 +715,7 @@ main(int argc, char *argv[])
 	}
 	if (strcmp(argv[0], "doctor") == 0)
 		return (cmd_doctor(client_socket_path(sockopt), argc, argv));
+	if (strcmp(argv[0], "cache") == 0)
+		return (cmd_cache(argc, argv));
 	client_usage_error("gw", "unknown command '%s'", argv[0]);
 }

@@ -305,7 +305,7 @@ pend_emit(struct pending *p, const char *sysf)
 	}
 	/*
 	 * Init denied while making a call for the command (the protected
-	 * paths' supervisor, sandbox-protect.c): name the command.
+	 * paths' supervisor, sandbox-protect-supervise.c): name the command.
 	 */
 	if ((pid_t)pid == sb->pid) {
 		pid = 0;

@@ -10,6 +10,7 @@
  *   SETPCAP	clear the sandbox's bounding set
  *   SYS_CHROOT	entering the new root
  *   KILL	signal sandboxes that run as other users
+ *   CHOWN	give a user the store directory just made for it
  *   AUDIT_READ	read kernel audit records: Landlock and seccomp denials
  *   AUDIT_CONTROL	read the kernel's audit status, enable it with
  *		--audit enable; lets each sandbox's init set its loginuid
@@ -25,7 +26,7 @@
 
 static const unsigned int keep_caps[] = {
 	CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SETUID, CAP_SETGID, CAP_SETPCAP,
-	CAP_SYS_CHROOT, CAP_KILL, CAP_AUDIT_READ, CAP_AUDIT_CONTROL,
+	CAP_SYS_CHROOT, CAP_KILL, CAP_CHOWN, CAP_AUDIT_READ, CAP_AUDIT_CONTROL,
 };
 
 int

@@ -539,6 +539,7 @@ control_status(struct conn *c, int admin)
 	out.error = control_status_error;
 	out.arg = c;
 	out.uid = c->peer.uid;
+	out.gid = c->peer.gid;
 	status_send(&out, admin);
 }
 

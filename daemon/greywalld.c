@@ -35,6 +35,7 @@ struct gw_config	 gw_conf = {
 	.netns_pool = 4,
 	.net_user = GW_NET_USER,
 	.netstack_path = GW_NETSTACK_PATH,
+	.state_dir = GW_STATEDIR,
 	.hosts_file = "/etc/hosts",
 	.resolv_conf = "/etc/resolv.conf",
 };
@@ -46,7 +47,7 @@ usage(FILE *f)
 	    "usage: greywalld [-fdv] [-s socket] [-P dir]\n"
 	    "                 [--admin-group group] [--max-connections n]\n"
 	    "                 [--max-sandboxes n] [--net-user user]\n"
-	    "                 [--netstack path]\n"
+	    "                 [--netstack path] [--state-dir dir]\n"
 	    "                 [--audit auto|enable|off] [--timing]\n"
 	    "                 [--hosts-file path] [--resolv-conf path]\n"
 	    "                 [--prepared-netns n]\n"
@@ -67,6 +68,8 @@ usage(FILE *f)
 	    GW_NET_USER ")\n"
 	    "      --netstack PATH     the netstack helper program (default\n"
 	    "                          " GW_NETSTACK_PATH ")\n"
+	    "      --state-dir DIR     the per-user cache store (default\n"
+	    "                          " GW_STATEDIR ")\n"
 	    "      --audit MODE        kernel audit records as events: auto"
 	    " (read\n"
 	    "                          them if audit is on), enable (turn it"
@@ -204,10 +207,11 @@ main(int argc, char *argv[])
 		{ "max-sandboxes", required_argument, NULL, 'M' },
 		{ "net-user", required_argument, NULL, 'N' },
 		{ "netstack", required_argument, NULL, 'X' },
+		{ "state-dir", required_argument, NULL, 'T' },
 		{ "hosts-file", required_argument, NULL, 'H' },
 		{ "resolv-conf", required_argument, NULL, 'R' },
 		{ "audit", required_argument, NULL, 'a' },
-		{ "timing", no_argument, NULL, 'T' },
+		{ "timing", no_argument, NULL, 'I' },
 		{ "prepared-netns", required_argument, NULL, 'W' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -266,6 +270,11 @@ main(int argc, char *argv[])
 		case 'X':
 			gw_conf.netstack_path = optarg;
 			break;
+		case 'T':
+			if (optarg[0] != '/')
+				fatalx("--state-dir must be an absolute path");
+			gw_conf.state_dir = optarg;
+			break;
 		case 'H':
 			gw_conf.hosts_file = optarg;
 			break;
@@ -283,7 +292,7 @@ main(int argc, char *argv[])
 				fatalx("--audit: '%s' is not auto, enable or"
 				    " off", optarg);
 			break;
-		case 'T':
+		case 'I':
 			gw_conf.timing = 1;
 			break;
 		case 'W':

@@ -32,6 +32,7 @@ extern struct event_base	*gw_base;
 struct gw_config {
 	const char	*socket_path;
 	const char	*policy_dir;
+	const char	*state_dir;	/* the per-user store's base */
 	const char	*admin_group;
 	gid_t		 admin_gid;
 	int		 have_admin_gid;
@@ -234,6 +235,7 @@ struct status_out {
 	void		(*error)(void *, uint32_t, const char *);
 	void		 *arg;
 	uid_t		  uid;		/* who asks, from the kernel */
+	gid_t		  gid;
 };
 void		 status_init(void);
 void		 status_send(const struct status_out *, int);

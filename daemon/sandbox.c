@@ -594,6 +594,12 @@ paths_free(char **v)
 	free(v);
 }
 
+static void
+paths_freep(char ***v)
+{
+	paths_free(*v);
+}
+
 /*
  * Expand a policy path list for the mount tree: "~" with the peer's home,
  * relative paths against the cwd (globs never get here: the policy
@@ -652,6 +658,101 @@ mask_list(struct conn *c, const struct policy_entry *e, char ***ret)
 			goto oom;
 		}
 	*ret = v;
+	return (0);
+oom:
+	control_send_error(c, GW_ERR_INTERNAL, "out of memory");
+	return (-1);
+}
+
+/* "file:line" of a policy value, for messages made in the sandbox. */
+static char *
+value_src(const struct policy_value *v)
+{
+	char	*s;
+
+	if (v->src.line > 0) {
+		if (asprintf(&s, "%s:%u", v->src.file, v->src.line) == -1)
+			return (NULL);
+		return (s);
+	}
+	return (strdup(v->src.file));
+}
+
+/*
+ * The home's part of the spec: where each write path came from, the
+ * caches (caches.paths below the home, minus those caches.real binds
+ * from the real path, which become write paths), and the store. Sends
+ * the error and returns -1 on failure.
+ */
+static int
+sandbox_home_spec(struct conn *c, const struct policy *pol, const char *home,
+    char ***wr, char ***wsrc, char ***caches, int *storefd, char *store,
+    size_t storelen)
+{
+	const struct policy_entry	*we = &pol->e[PK_FS_WRITE];
+	const struct policy_entry	*ce = &pol->e[PK_CACHES_PATHS];
+	const struct policy_entry	*re = &pol->e[PK_CACHES_REAL];
+	_cleanup_(paths_freep) char	**cv = NULL, **rv = NULL;
+	char				**w, **s;
+	size_t				  nw = 0, i, j, n = 0, l;
+
+	*storefd = -1;
+	while (*wr != NULL && (*wr)[nw] != NULL)
+		nw++;
+	if (paths_expand(c, ce, "caches.paths", home, home, &cv) == -1 ||
+	    paths_expand(c, re, "caches.real", home, home, &rv) == -1)
+		return (-1);
+	if ((w = reallocarray(*wr, nw + re->n + 1, sizeof(*w))) == NULL)
+		goto oom;
+	*wr = w;
+	if ((s = calloc(nw + re->n + 1, sizeof(*s))) == NULL)
+		goto oom;
+	*wsrc = s;
+	for (i = 0; i < nw && i < we->n; i++)
+		if ((s[i] = value_src(&we->v[i])) == NULL)
+			goto oom;
+	for (i = 0; i < re->n; i++) {
+		w[nw + i] = TAKE_PTR(rv[i]);
+		w[nw + i + 1] = NULL;
+		if ((s[nw + i] = value_src(&re->v[i])) == NULL)
+			goto oom;
+	}
+	l = strlen(home);
+	for (i = 0; cv[i] != NULL; i++) {
+		if (strncmp(cv[i], home, l) != 0 || cv[i][l] != '/' ||
+		    strlen(home) < 2) {
+			control_send_error(c, GW_ERR_SETUP, "caches.paths entry"
+			    " '%s' (%s:%u) is not below the home directory",
+			    ce->v[i].str, ce->v[i].src.file,
+			    ce->v[i].src.line);
+			return (-1);
+		}
+		for (j = 0; j < re->n; j++)
+			if (strcmp(cv[i], w[nw + j]) == 0)
+				break;
+		if (j < re->n) {
+			free(cv[i]);
+			continue;
+		}
+		cv[n++] = cv[i];
+	}
+	cv[n] = NULL;
+	if (n > 0 && pol->e[PK_CACHES_STORE].one.num == CACHES_PRIVATE &&
+	    pol->e[PK_FS_HOME].one.num == HOME_PRIVATE) {
+		*storefd = sandbox_home_store_open(gw_conf.state_dir,
+		    control_peer(c)->uid, control_peer(c)->gid);
+		if (*storefd == -1) {
+			log_warn("uid %u: cache store in %s",
+			    (unsigned)control_peer(c)->uid, gw_conf.state_dir);
+			control_send_error(c, GW_ERR_SETUP, "caches.store:"
+			    " cannot open the user's store in %s/users: %s",
+			    gw_conf.state_dir, strerror(errno));
+			return (-1);
+		}
+		snprintf(store, storelen, "%s/users/%u", gw_conf.state_dir,
+		    (unsigned)control_peer(c)->uid);
+		*caches = TAKE_PTR(cv);
+	}
 	return (0);
 oom:
 	control_send_error(c, GW_ERR_INTERNAL, "out of memory");
@@ -787,6 +888,13 @@ struct plan {
 	int			 protect;
 	struct sock_fprog	 scextra;	/* hardening.seccomp_deny */
 	int			 netnsfd;	/* prepared (netns-pool.c) */
+	char			 project[PATH_MAX]; /* the git work tree */
+	int			 projfd;
+	int			 home_mode;
+	char			**wsrc;		/* file:line of each write path */
+	char			**caches;
+	int			 storefd;	/* the user's cache store */
+	char			 store[PATH_MAX];
 };
 
 static void
@@ -801,6 +909,12 @@ plan_free(struct plan *p)
 		close(p->cwdtree);
 	if (p->netnsfd >= 0)
 		close(p->netnsfd);
+	if (p->projfd >= 0)
+		close(p->projfd);
+	if (p->storefd >= 0)
+		close(p->storefd);
+	paths_free(p->wsrc);
+	paths_free(p->caches);
 	paths_free(p->rd);
 	paths_free(p->wr);
 	paths_free(p->dr);
@@ -883,7 +997,18 @@ sandbox_decide(struct conn *c, struct request *r, struct plan *p)
 		return (-1);
 	if (sandbox_landlock_check(c, &p->pol, &p->no_landlock) == -1)
 		return (-1);
-	if ((p->cwdtree = sandbox_mount_cwd_tree(r->fds[GW_FD_CWD])) == -1) {
+	/* filesystem.project: worktree, the git work tree around the cwd. */
+	snprintf(p->project, sizeof(p->project), "%s", p->cwd);
+	if (p->pol.e[PK_FS_PROJECT].one.num == PROJECT_WORKTREE &&
+	    p->pol.e[PK_FS_CWD].one.num != CWD_NONE &&
+	    strcmp(p->cwd, "/") != 0)
+		p->projfd = sandbox_home_project(r->fds[GW_FD_CWD],
+		    control_peer(c)->uid, control_peer(c)->gid, p->home,
+		    p->project, sizeof(p->project));
+	if (p->projfd == -1)
+		snprintf(p->project, sizeof(p->project), "%s", p->cwd);
+	if ((p->cwdtree = sandbox_mount_cwd_tree(p->projfd != -1 ? p->projfd :
+	    r->fds[GW_FD_CWD])) == -1) {
 		log_warn("uid %u: cannot clone the mount of '%s'",
 		    (unsigned)control_peer(c)->uid, p->cwd);
 		control_send_error(c, GW_ERR_SETUP, "cannot bind the working"
@@ -900,7 +1025,9 @@ sandbox_decide(struct conn *c, struct request *r, struct plan *p)
 	    paths_expand(c, &p->pol.e[PK_FS_DENY_WRITE],
 	    "filesystem.deny_write", p->home, p->cwd, &p->dw) == -1)
 		return (-1);
-	if (mask_list(c, &p->pol.e[PK_FS_MASK], &p->mask) == -1)
+	if (sandbox_home_spec(c, &p->pol, p->home, &p->wr, &p->wsrc,
+	    &p->caches, &p->storefd, p->store, sizeof(p->store)) == -1 ||
+	    mask_list(c, &p->pol.e[PK_FS_MASK], &p->mask) == -1)
 		return (-1);
 	p->protect = p->pol.e[PK_FS_PROTECTED].one.num == 0;
 	if (sandbox_seccomp_extra(&p->pol.e[PK_HARDENING_SECCOMP_DENY],
@@ -911,6 +1038,7 @@ sandbox_decide(struct conn *c, struct request *r, struct plan *p)
 		return (-1);
 	}
 	p->cwd_mode = p->pol.e[PK_FS_CWD].one.num;
+	p->home_mode = p->pol.e[PK_FS_HOME].one.num;
 	/*
 	 * "/" (allowed by filesystem.allow_cwd: root) is never bound from
 	 * the host: the command starts in the sandbox's own root.
@@ -1082,6 +1210,7 @@ sandbox_spawn(struct conn *c, struct request *r, struct plan *p,
 	spec.groups = control_peer(c)->groups;
 	spec.ngroups = control_peer(c)->ngroups;
 	spec.cwd = p->cwd;
+	spec.project = p->cwd_mode == CWD_NONE ? p->cwd : p->project;
 	spec.cwd_mode = p->cwd_mode;
 	spec.read = p->rd;
 	spec.write = p->wr;
@@ -1090,6 +1219,11 @@ sandbox_spawn(struct conn *c, struct request *r, struct plan *p,
 	spec.mask = p->mask;
 	spec.protect = p->protect;
 	spec.home = p->home;
+	spec.home_mode = p->home_mode;
+	spec.storefd = p->storefd;
+	spec.store_path = p->store;
+	spec.caches = p->caches;
+	spec.write_src = p->wsrc;
 	spec.policy_dir = gw_conf.policy_dir;
 	spec.umask = r->umask;
 	spec.seccomp_extra = p->scextra.filter != NULL ? &p->scextra : NULL;
@@ -1201,7 +1335,7 @@ sandbox_start(struct conn *c, struct request *r)
 	pid_t			 pid;
 
 	memset(&p, 0, sizeof(p));
-	p.cwdtree = p.netnsfd = -1;
+	p.cwdtree = p.netnsfd = p.projfd = p.storefd = -1;
 	if (sandbox_decide(c, r, &p) == -1) {
 		plan_free(&p);
 		return (-1);

@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -359,13 +360,54 @@ status_policy(const struct status_out *c, const char *user, char **groups,
 		    " you: the built-in defaults apply");
 }
 
+/*
+ * gw doctor: filesystem.write paths that do not exist. One in the home
+ * is made when a sandbox starts; one elsewhere stops every sandbox of
+ * this user, which is a failure. Looked up as the user.
+ */
+static void
+status_write_paths(const struct status_out *c, const struct policy *pol, const char *home)
+{
+	const struct policy_entry	*e = &pol->e[PK_FS_WRITE];
+	char				 path[PATH_MAX];
+	size_t				 i, l = strlen(home);
+	int				 r, bad = 0;
+
+	for (i = 0; i < e->n; i++) {
+		/* Relative to the working directory: not known here. */
+		if (policy_path_expand(e->v[i].str, home, "/", path,
+		    sizeof(path)) == -1 || (e->v[i].str[0] != '/' &&
+		    e->v[i].str[0] != '~'))
+			continue;
+		if ((r = sandbox_home_exists(path, c->uid,
+		    c->gid)) == 1)
+			continue;
+		if (r == 0 && l > 1 && strncmp(path, home, l) == 0 &&
+		    path[l] == '/') {
+			item(c, GW_STATUS_INFO, "filesystem.write", "'%s' (%s:%u)"
+			    " does not exist: made (0700) when a sandbox"
+			    " starts", path, e->v[i].src.file,
+			    e->v[i].src.line);
+			continue;
+		}
+		item(c, GW_STATUS_FAIL, "filesystem.write", "'%s' (%s:%u) %s:"
+		    " your sandboxes cannot start", path, e->v[i].src.file,
+		    e->v[i].src.line, r == 0 ? "does not exist" :
+		    strerror(errno));
+		bad = 1;
+	}
+	if (!bad && e->n > 0)
+		item(c, GW_STATUS_OK, "filesystem.write", "%zu paths there",
+		    e->n);
+}
+
 void
 status_send(const struct status_out *c, int admin)
 {
 	struct passwd	*pw;
 	struct policy	 pol;
 	struct sandbox	*sb;
-	char		**groups = NULL, *user = NULL;
+	char		**groups = NULL, *user = NULL, *home = NULL;
 	size_t		 ngroups = 0, i;
 	unsigned int	 n = 0, restarts;
 	pid_t		 nspid;
@@ -388,6 +430,7 @@ status_send(const struct status_out *c, int admin)
 			return;
 		}
 		if ((user = strdup(pw->pw_name)) == NULL ||
+		    (home = strdup(pw->pw_dir)) == NULL ||
 		    policy_user_groups(pw, &groups, &ngroups) == -1)
 			goto oom;
 	}
@@ -423,8 +466,10 @@ status_send(const struct status_out *c, int admin)
 		    "netstack", "running%s", restarts > 0 ? " (restarted"
 		    " after a failure)" : "");
 	status_layers(c, &pol, admin);
-	if (!admin)
+	if (!admin) {
 		status_policy(c, user, groups, ngroups);
+		status_write_paths(c, &pol, home);
+	}
 	status_upstream_check(c, &pol);
 	status_upstream(c, &pol);
 	policy_clear(&pol);
@@ -437,4 +482,5 @@ out:
 		free(groups[i]);
 	free(groups);
 	free(user);
+	free(home);
 }

@@ -89,6 +89,21 @@ const struct policy_keyinfo policy_keys[PK__MAX] = {
 	[PK_FS_ALLOW_CWD] = { .name = "filesystem.allow_cwd",
 	    .type = PT_ENUM, .class = PC_ALLOW, .list = 1,
 	    .enums = { "home", "root" } },
+	/* The sandbox's home: none narrowest, a private tmpfs widest. */
+	[PK_FS_HOME] = { .name = "filesystem.home",
+	    .type = PT_ENUM, .class = PC_SCALAR,
+	    .enums = { "none", "readonly", "private" }, .dflt = "none" },
+	[PK_FS_PROJECT] = { .name = "filesystem.project",
+	    .type = PT_ENUM, .class = PC_SCALAR,
+	    .enums = { "cwd", "worktree" }, .dflt = "worktree" },
+	[PK_CACHES_STORE] = { .name = "caches.store",
+	    .type = PT_ENUM, .class = PC_SCALAR,
+	    .enums = { "none", "private" }, .dflt = "private" },
+	[PK_CACHES_PATHS] = { .name = "caches.paths",
+	    .type = PT_PATH, .class = PC_ALLOW, .list = 1 },
+	/* Bound from the user's real path: a write path, the admin's. */
+	[PK_CACHES_REAL] = { .name = "caches.real",
+	    .type = PT_PATH, .class = PC_ALLOW, .list = 1 },
 
 	[PK_ENV_STRIP] = { .name = "env.strip",
 	    .type = PT_ENV_GLOB, .class = PC_DENY, .list = 1 },

@@ -396,6 +396,11 @@ policy_key_enforced(enum policy_key k)
 	case PK_FS_MASK:
 	case PK_FS_PROTECTED:
 	case PK_FS_ALLOW_CWD:
+	case PK_FS_HOME:
+	case PK_FS_PROJECT:
+	case PK_CACHES_STORE:
+	case PK_CACHES_PATHS:
+	case PK_CACHES_REAL:
 	case PK_ENV_STRIP:
 	case PK_HARDENING_LANDLOCK:
 	case PK_LIMITS_PIDS:		/* refused where no cgroup can */

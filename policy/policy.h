@@ -27,6 +27,25 @@ enum allow_cwd {
 	ALLOW_CWD_ROOT,
 };
 
+/* filesystem.home, in policy_keys[PK_FS_HOME].enums order. */
+enum home_mode {
+	HOME_NONE = 0,		/* nothing at the home path */
+	HOME_READONLY,		/* an empty read-only directory */
+	HOME_PRIVATE,		/* a private writable tmpfs, discarded */
+};
+
+/* filesystem.project, in policy_keys[PK_FS_PROJECT].enums order. */
+enum project_mode {
+	PROJECT_CWD = 0,	/* the working directory only */
+	PROJECT_WORKTREE,	/* the whole git work tree around it */
+};
+
+/* caches.store, in policy_keys[PK_CACHES_STORE].enums order. */
+enum cache_store {
+	CACHES_NONE = 0,
+	CACHES_PRIVATE,		/* greywall's per-user store */
+};
+
 /* network.upstream_check, in its enums order. */
 enum upstream_check_mode {
 	UPSTREAM_CHECK_REQUIRED = 0,
@@ -70,6 +89,11 @@ enum policy_key {
 	PK_FS_MASK,
 	PK_FS_PROTECTED,
 	PK_FS_ALLOW_CWD,
+	PK_FS_HOME,
+	PK_FS_PROJECT,
+	PK_CACHES_STORE,
+	PK_CACHES_PATHS,
+	PK_CACHES_REAL,
 	PK_ENV_STRIP,
 	PK_COMMAND_DENY,
 	PK_COMMAND_ALLOW,

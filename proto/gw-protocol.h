@@ -363,6 +363,8 @@ const char *gw_event_kindname(uint32_t);
  * the host loopback alias are in the fake-IP infrastructure range below.
  */
 #define SANDBOX_HOSTNAME	"greywall"
+/* Inside a sandbox with network: the host's loopback (host_loopback). */
+#define SANDBOX_HOST_NAME	"host.greywall.internal"
 #define NET_TUN_NAME		"gw0"
 #define NET_TUN_MTU		1500
 #define NET_SLOTS		254	/* lwIP numbers netifs with a u8 */

@@ -325,7 +325,7 @@ init_loop(pid_t cmd, int sigfd, int exec_failed, int listener,
 	pfd[0].events = POLLIN;
 	pfd[1].fd = init_statusfd;
 	pfd[1].events = POLLIN;
-	/* The protected paths' supervisor (sandbox-protect.c), or -1. */
+	/* The protected paths' supervisor (sandbox-protect-supervise.c), or -1. */
 	pfd[2].fd = listener;
 	pfd[2].events = POLLIN;
 	for (;;) {
@@ -401,7 +401,7 @@ sandbox_init_run(struct sandbox_spec *spec)
 {
 	struct sigaction	 sa;
 	sigset_t		 set;
-	int			 keep[GW_FD_ROLE_MAX + 2], errpipe[2], sigfd;
+	int			 keep[GW_FD_ROLE_MAX + 3], errpipe[2], sigfd;
 	int			 devnull, i, err, prot[2] = { -1, -1 };
 	int			 listener = -1;
 	ssize_t			 n;
@@ -431,6 +431,7 @@ sandbox_init_run(struct sandbox_spec *spec)
 		keep[i] = spec->fds[i];
 	keep[i++] = spec->statusfd;
 	keep[i++] = spec->cwdtree;
+	keep[i++] = spec->storefd;
 	if (fd_close_except(keep, i) == -1)
 		sandbox_init_fail(errno, "close inherited fds");
 	if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
@@ -459,6 +460,9 @@ sandbox_init_run(struct sandbox_spec *spec)
 
 	sandbox_mount_setup(spec);
 	sandbox_mount_close_late(spec->cwdtree);
+	if (spec->storefd >= 0)
+		close(spec->storefd);
+	spec->storefd = -1;
 	sandbox_mark(spec->marks, MARK_INIT_MOUNT);
 	sandbox_ns_setup();
 	sandbox_creds_drop(spec);

@@ -299,10 +299,10 @@ sandbox_landlock_apply(const struct sandbox_spec *spec)
 	/* A cwd of "/" is the sandbox's own root: no rule for all of it. */
 	switch (strcmp(spec->cwd, "/") == 0 ? -1 : spec->cwd_mode) {
 	case CWD_RW:
-		ll_rule(ruleset, spec->cwd, LL_READ | LL_WRITE | LL_EXEC);
+		ll_rule(ruleset, spec->project, LL_READ | LL_WRITE | LL_EXEC);
 		break;
 	case CWD_RO:
-		ll_rule(ruleset, spec->cwd, LL_READ | LL_EXEC);
+		ll_rule(ruleset, spec->project, LL_READ | LL_EXEC);
 		break;
 	case CWD_NONE:
 		ll_rule(ruleset, spec->cwd, LL_READ);
@@ -310,6 +310,14 @@ sandbox_landlock_apply(const struct sandbox_spec *spec)
 	default:
 		break;
 	}
+	/*
+	 * The private home and the caches bound into it (a read-only home
+	 * gets no rule: it cannot even be listed); what is read-only
+	 * below it (a read path, a read-only cwd) stays the mount's job, as
+	 * a read path inside a write path does.
+	 */
+	if (spec->home_mode == HOME_PRIVATE)
+		ll_rule(ruleset, spec->home, LL_READ | LL_WRITE | LL_EXEC);
 	ll_rules(ruleset, spec->read, LL_READ | LL_EXEC);
 	ll_rules(ruleset, spec->write, LL_READ | LL_WRITE | LL_EXEC);
 	ll_rules_stdio(ruleset, spec);

@@ -108,6 +108,9 @@ sandbox_mount_cwd_tree(int cwdfd)
  */
 static dev_t	own_dev[8];
 static size_t	own_ndev;
+/* The private home's tmpfs: what is made there is the peer's. */
+static dev_t	home_dev;
+static int	have_home_dev;
 
 static void
 own_add(int fd)
@@ -134,16 +137,24 @@ own_is(int fd)
 	return (0);
 }
 
-/* Make a directory or an empty file on our own tmpfs, as root. */
+/*
+ * Make a directory or an empty file on our own tmpfs, as root; on the
+ * private home as the peer, so that ~/.config or ~/.cache made for a
+ * mount point stays usable for the peer's own files.
+ */
 static int
 own_create(int dir, const char *name, int file)
 {
-	uid_t	ou;
-	gid_t	og;
-	int	r, saved_errno;
+	struct stat	st;
+	uid_t		ou;
+	gid_t		og;
+	int		r, saved_errno;
 
 	fsid_get(&ou, &og);
-	sandbox_fsid_set(0, 0);
+	if (have_home_dev && fstat(dir, &st) == 0 && st.st_dev == home_dev)
+		sandbox_fsid_set(peer_uid, peer_gid);
+	else
+		sandbox_fsid_set(0, 0);
 	if (file)
 		r = openat(dir, name, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC |
 		    O_NOFOLLOW, 0444);
@@ -361,14 +372,14 @@ mount_cwd(int root, const struct sandbox_spec *spec)
 			sandbox_init_fail(errno, "make the working directory"
 			    " '%s' read-only", spec->cwd);
 	}
-	target = open_mkdir_beneath(root, spec->cwd + 1);
+	target = open_mkdir_beneath(root, spec->project + 1);
 	if (target == -1)
 		sandbox_init_fail(errno, "bind the working directory '%s'",
-		    spec->cwd);
+		    spec->project);
 	if (move_mount(spec->cwdtree, "", target, "",
 	    MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) == -1)
 		sandbox_init_fail(errno, "bind the working directory '%s'",
-		    spec->cwd);
+		    spec->project);
 }
 
 /*
@@ -542,6 +553,7 @@ mount_dev(int root, gid_t tty_gid)
 
 /* One bind of the working directory or a policy path, in mount order. */
 enum bind_kind {
+	BIND_HOME,		/* the private or read-only home: first */
 	BIND_WRITE,		/* same depth: first, so it is covered */
 	BIND_CWD,
 	BIND_READ,		/* last, so the narrower read-only one wins */
@@ -601,6 +613,258 @@ paths_count(char *const *paths)
 }
 
 /*
+ * Files of the real home bound read-only into the private home: git's
+ * identity and settings, nothing that holds a token (greywall-policy(5)).
+ * One on the deny_read list, a symlink, or one the peer cannot read is
+ * left out.
+ */
+static const char *const home_files[] = {
+	".gitconfig",
+	".config/git/config",
+	".config/git/ignore",
+	".config/git/attributes",
+};
+
+/* Whether path is, or is below, one of paths. */
+static int
+path_below_any(const char *path, char *const *paths)
+{
+	size_t	l;
+
+	for (; paths != NULL && *paths != NULL; paths++) {
+		l = strlen(*paths);
+		if (strncmp(path, *paths, l) == 0 &&
+		    (path[l] == '\0' || path[l] == '/' || l == 1))
+			return (1);
+	}
+	return (0);
+}
+
+/* The "file:line" a write path came from, for messages. */
+static const char *
+write_src(const struct sandbox_spec *spec, const char *path)
+{
+	size_t	i;
+
+	for (i = 0; spec->write != NULL && spec->write[i] != NULL; i++)
+		if (strcmp(spec->write[i], path) == 0 &&
+		    spec->write_src != NULL && spec->write_src[i] != NULL)
+			return (spec->write_src[i]);
+	return ("the policy");
+}
+
+/*
+ * Create the missing directories of path (absolute, strictly below home)
+ * on the host, as the peer, mode 0700, never through a symlink. Returns
+ * 0, or -1 with errno (ENOENT when path is not below home).
+ */
+static int
+home_mkdirs(const char *home, const char *path)
+{
+	_cleanup_close_ int	 dir = -1;
+	char			 buf[PATH_MAX], *p, *slash;
+	size_t			 l = strlen(home);
+	int			 next, saved_errno, r = -1;
+
+	if (home[0] != '/' || home[1] == '\0' || strncmp(path, home, l) != 0 ||
+	    path[l] != '/' || strlen(path + l + 1) >= sizeof(buf)) {
+		errno = ENOENT;
+		return (-1);
+	}
+	strcpy(buf, path + l + 1);
+	sandbox_fsid_set(peer_uid, peer_gid);
+	if ((dir = openat2_dir(AT_FDCWD, home, RESOLVE_NO_SYMLINKS |
+	    RESOLVE_NO_MAGICLINKS)) == -1)
+		goto out;
+	for (p = buf; *p != '\0'; p = slash) {
+		if ((slash = strchr(p, '/')) != NULL)
+			*slash++ = '\0';
+		else
+			slash = p + strlen(p);
+		if (*p == '\0' || strcmp(p, ".") == 0 || strcmp(p, "..") == 0)
+			continue;
+		if (mkdirat(dir, p, 0700) == -1 && errno != EEXIST)
+			goto out;
+		next = openat2_dir(dir, p, RESOLVE_NO_SYMLINKS |
+		    RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+		if (next == -1)
+			goto out;
+		close(dir);
+		dir = next;
+	}
+	r = 0;
+out:
+	saved_errno = errno;
+	sandbox_fsid_set(0, 0);
+	errno = saved_errno;
+	return (r);
+}
+
+/*
+ * The name of a cache's directory in the store: its path below the home
+ * with '%' as "%25" and '/' as "%2F", so one flat directory holds them.
+ */
+static int
+cache_name(const char *home, const char *path, char *out, size_t len)
+{
+	size_t	l = strlen(home), o = 0;
+	const char *p;
+
+	if (strncmp(path, home, l) != 0 || path[l] != '/' ||
+	    path[l + 1] == '\0')
+		return (-1);
+	for (p = path + l + 1; *p != '\0'; p++) {
+		if (o + 4 > len)
+			return (-1);
+		if (*p == '/' || *p == '%')
+			o += snprintf(out + o, len - o, "%%%02X",
+			    (unsigned char)*p);
+		else
+			out[o++] = *p;
+	}
+	out[o] = '\0';
+	return (o > 0 && o < NAME_MAX ? 0 : -1);
+}
+
+/* Open dir/name as a directory, as the peer, making it 0700 if missing. */
+static int
+store_dir(int dir, const char *name)
+{
+	int	fd;
+
+	fd = openat2_dir(dir, name, RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH |
+	    RESOLVE_NO_MAGICLINKS);
+	if (fd == -1 && errno == ENOENT) {
+		if (mkdirat(dir, name, 0700) == -1 && errno != EEXIST)
+			return (-1);
+		fd = openat2_dir(dir, name, RESOLVE_NO_SYMLINKS |
+		    RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+	}
+	return (fd);
+}
+
+/*
+ * caches.paths: each a directory of the peer's own in greywall's store,
+ * bound at its place in the private home. Everything in the store is
+ * opened as the peer, below the store's fd, without symlinks.
+ */
+static void
+mount_caches(int root, const struct sandbox_spec *spec)
+{
+	_cleanup_close_ int	 caches = -1, store = -1;
+	struct mount_attr	 attr;
+	struct stat		 want, got;
+	char			 name[NAME_MAX + 1];
+	char *const		*p;
+	int			 fd, tree, target;
+
+	if (spec->storefd < 0 || spec->caches == NULL ||
+	    spec->caches[0] == NULL)
+		return;
+	/*
+	 * The fd greywalld opened names a mount of the host's namespace,
+	 * which open_tree() cannot clone here: open the same directory in
+	 * ours, as the peer, and check it is the one greywalld made.
+	 */
+	sandbox_fsid_set(peer_uid, peer_gid);
+	store = openat2_dir(AT_FDCWD, spec->store_path, RESOLVE_NO_SYMLINKS |
+	    RESOLVE_NO_MAGICLINKS);
+	if (store == -1 || fstat(store, &got) == -1 ||
+	    fstat(spec->storefd, &want) == -1)
+		sandbox_init_fail(errno, "caches: open the store '%s'",
+		    spec->store_path);
+	if (got.st_dev != want.st_dev || got.st_ino != want.st_ino)
+		sandbox_init_fail(0, "caches: the store '%s' changed",
+		    spec->store_path);
+	if ((caches = store_dir(store, "caches")) == -1)
+		sandbox_init_fail(errno, "caches: open the store");
+	for (p = spec->caches; *p != NULL; p++) {
+		if (cache_name(spec->home, *p, name, sizeof(name)) == -1)
+			sandbox_init_fail(EINVAL, "caches.paths entry '%s' is"
+			    " not below the home directory", *p);
+		if ((fd = store_dir(caches, name)) == -1)
+			sandbox_init_fail(errno, "caches: open '%s' in the"
+			    " store", name);
+		tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC |
+		    AT_EMPTY_PATH);
+		close(fd);
+		memset(&attr, 0, sizeof(attr));
+		attr.attr_set = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;
+		attr.propagation = MS_PRIVATE;
+		if (tree == -1 || mount_setattr(tree, "", AT_EMPTY_PATH,
+		    &attr, sizeof(attr)) == -1)
+			sandbox_init_fail(errno, "caches: bind '%s'", *p);
+		if ((target = open_mkdir_beneath(root, *p + 1)) == -1 ||
+		    move_mount(tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH |
+		    MOVE_MOUNT_T_EMPTY_PATH) == -1)
+			sandbox_init_fail(errno, "caches: bind '%s'", *p);
+		close(target);
+		close(tree);
+	}
+	sandbox_fsid_set(0, 0);
+}
+
+/*
+ * The home directory: with filesystem.home: private a tmpfs of the
+ * peer's (0700), discarded with the sandbox, holding read-only binds of
+ * home_files[] and the caches; with readonly an empty read-only one.
+ */
+static void
+mount_home(int root, const struct sandbox_spec *spec)
+{
+	_cleanup_close_ int	 fs = -1, mnt = -1, target = -1;
+	struct stat		 st;
+	char			 uid[16], gid[16], path[PATH_MAX];
+	size_t			 i;
+
+	/*
+	 * An empty directory of the root tmpfs, read-only with it, which
+	 * mount points below it (the cwd) can still be made in.
+	 */
+	if (spec->home_mode == HOME_READONLY) {
+		if ((target = open_mkdir_beneath(root, spec->home + 1)) == -1)
+			sandbox_init_fail(errno, "filesystem.home: make '%s'",
+			    spec->home);
+		return;
+	}
+	snprintf(uid, sizeof(uid), "%u", (unsigned)peer_uid);
+	snprintf(gid, sizeof(gid), "%u", (unsigned)peer_gid);
+	if ((fs = fsopen("tmpfs", FSOPEN_CLOEXEC)) == -1 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0700", 0) == -1 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "uid", uid, 0) == -1 ||
+	    fsconfig(fs, FSCONFIG_SET_STRING, "gid", gid, 0) == -1 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == -1 ||
+	    (mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID |
+	    MOUNT_ATTR_NODEV)) == -1)
+		sandbox_init_fail(errno, "filesystem.home: a private home for"
+		    " '%s'", spec->home);
+	if ((target = open_mkdir_beneath(root, spec->home + 1)) == -1 ||
+	    move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH |
+	    MOVE_MOUNT_T_EMPTY_PATH) == -1)
+		sandbox_init_fail(errno, "filesystem.home: mount it on '%s'",
+		    spec->home);
+	if (fstat(mnt, &st) == -1)
+		sandbox_init_fail(errno, "filesystem.home: stat");
+	own_add(mnt);
+	home_dev = st.st_dev;
+	have_home_dev = 1;
+	for (i = 0; i < nitems(home_files); i++) {
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", spec->home,
+		    home_files[i]) >= sizeof(path) ||
+		    path_below_any(path, spec->deny_read))
+			continue;
+		/* Missing, unreadable or a symlink: not there. */
+		if (bind_path(root, path, MOUNT_ATTR_RDONLY |
+		    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+		    0) == -1 && errno != ENOENT && errno != EACCES &&
+		    errno != ELOOP && errno != ENOTDIR)
+			sandbox_init_fail(errno, "filesystem.home: bind '%s'",
+			    path);
+	}
+	mount_caches(root, spec);
+}
+
+/*
  * The working directory and the policy's read (read-only) and write
  * (read/write) paths, outermost first, so a path inside another is
  * mounted on top of it and keeps its own mode: a read path inside a write
@@ -615,20 +879,29 @@ mount_binds(int root, const struct sandbox_spec *spec)
 	_cleanup_free_ struct bind	*v = NULL;
 	unsigned int			 attrs;
 	size_t				 n = 0, i;
-	char				*cwd[2];
+	char				*cwd[2], *home[2];
 
-	cwd[0] = (char *)spec->cwd;
+	cwd[0] = (char *)spec->project;
 	cwd[1] = NULL;
-	v = calloc(paths_count(spec->read) + paths_count(spec->write) + 1,
+	home[0] = (char *)spec->home;
+	home[1] = NULL;
+	v = calloc(paths_count(spec->read) + paths_count(spec->write) + 2,
 	    sizeof(*v));
 	if (v == NULL)
 		sandbox_init_fail(errno, "bind list");
+	if (spec->home_mode != HOME_NONE && home[0][0] == '/' &&
+	    home[0][1] != '\0')
+		n = binds_add(v, n, home, BIND_HOME);
 	n = binds_add(v, n, cwd, BIND_CWD);
 	n = binds_add(v, n, spec->read, BIND_READ);
 	n = binds_add(v, n, spec->write, BIND_WRITE);
 	qsort(v, n, sizeof(*v), bind_cmp);
 
 	for (i = 0; i < n; i++) {
+		if (v[i].kind == BIND_HOME) {
+			mount_home(root, spec);
+			continue;
+		}
 		if (v[i].kind == BIND_CWD) {
 			/* "/" (filesystem.allow_cwd: root): the tree's own. */
 			if (strcmp(spec->cwd, "/") != 0)
@@ -642,6 +915,16 @@ mount_binds(int root, const struct sandbox_spec *spec)
 			continue;
 		if (errno == ENOENT && v[i].kind == BIND_READ)
 			continue;
+		/* A missing write path in the home: made, as the peer. */
+		if (errno == ENOENT && v[i].kind == BIND_WRITE &&
+		    home_mkdirs(spec->home, v[i].path) == 0 &&
+		    bind_path(root, v[i].path, attrs, 0) == 0)
+			continue;
+		if (errno == ENOENT && v[i].kind == BIND_WRITE)
+			sandbox_init_fail(0, "filesystem.write path '%s' (%s)"
+			    " does not exist: create it, or remove it from"
+			    " that policy file", v[i].path,
+			    write_src(spec, v[i].path));
 		sandbox_init_fail(errno, "filesystem.%s path '%s'%s",
 		    v[i].kind == BIND_WRITE ? "write" : "read", v[i].path,
 		    errno == ELOOP ? " goes through a symlink" : "");
@@ -912,11 +1195,17 @@ mount_resolv(int root, int mnt)
 
 /*
  * The host's /etc/hosts (root's, read before the pivot) with the
- * sandbox's own host name added, so that a lookup of it stays local.
+ * sandbox's own host name added, so that a lookup of it stays local,
+ * and with a network SANDBOX_HOST_NAME: the address at which the
+ * netstack reaches the host's 127.0.0.1, on the ports of
+ * network.host_loopback.allow_ports.
  */
 static void
-mount_hosts(int root, int mnt)
+mount_hosts(int root, int mnt, int net)
 {
+	char			 host[128], addr[INET_ADDRSTRLEN];
+	uint8_t			 a[4];
+	int			 hlen = 0;
 	_cleanup_free_ char	*text = NULL;
 	_cleanup_close_ int	 fd = -1;
 	static const char	 self[] = "\n# greywall: the sandbox's own"
@@ -925,7 +1214,13 @@ mount_hosts(int root, int mnt)
 	size_t			 len = 0, max = 256 * 1024;
 	ssize_t			 n;
 
-	if ((text = malloc(max + sizeof(self))) == NULL)
+	if (net) {
+		net_addr_fakeip_infra(FAKEIP_HOST, AF_INET, a);
+		inet_ntop(AF_INET, a, addr, sizeof(addr));
+		hlen = snprintf(host, sizeof(host), "# greywall: the host's"
+		    " loopback\n%s\t" SANDBOX_HOST_NAME "\n", addr);
+	}
+	if ((text = malloc(max + sizeof(self) + sizeof(host))) == NULL)
 		sandbox_init_fail(ENOMEM, "/etc/hosts");
 	if ((fd = open("/etc/hosts", O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) != -1)
 		while (len < max &&
@@ -933,6 +1228,8 @@ mount_hosts(int root, int mnt)
 			len += n;
 	memcpy(text + len, self, sizeof(self) - 1);
 	len += sizeof(self) - 1;
+	memcpy(text + len, host, hlen);
+	len += hlen;
 	mount_etc_file(root, mnt, "hosts", text, len);
 }
 
@@ -973,7 +1270,7 @@ sandbox_mount_setup(const struct sandbox_spec *spec)
 	    MOUNT_ATTR_NODEV);
 	mount_dev(root, spec->tty_gid);
 	etc = etc_files_tmpfs();
-	mount_hosts(root, etc);
+	mount_hosts(root, etc, spec->net_slot > 0);
 	if (spec->net_slot > 0)
 		mount_resolv(root, etc);
 	sandbox_mount_close_late(etc);

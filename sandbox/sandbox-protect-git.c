@@ -109,6 +109,8 @@ static struct {
 	size_t		 nnames, capnames;
 	uint64_t	*old;		/* path hashes of the walked dirs */
 	size_t		 nold, capold;
+	char		**trees;	/* directories the walk skipped */
+	size_t		 ntrees, captrees;
 	struct gfound	*found;
 	size_t		 nfound, capfound;
 } g;
@@ -174,6 +176,35 @@ old_path(const char *dir, const char *name)
 
 /* ------------------------------------------------------------------ */
 /* At start, the walk: what it found                                   */
+
+/*
+ * A directory the walk does not look into (node_modules): what is below
+ * it was not seen, so no new repository (".git", "HEAD") may be made
+ * anywhere in it.
+ */
+void
+sandbox_protect_git_oldtree(const char *path)
+{
+	g.trees = grow(g.trees, &g.captrees, g.ntrees, sizeof(*g.trees));
+	if ((g.trees[g.ntrees] = strdup(path[0] == '\0' ? "/" : path)) == NULL)
+		sandbox_init_fail(ENOMEM, "filesystem.protected: git");
+	g.ntrees++;
+}
+
+/* Whether path is at or below a directory of sandbox_protect_git_oldtree. */
+static int
+old_tree(const char *path)
+{
+	size_t	i, l;
+
+	for (i = 0; i < g.ntrees; i++) {
+		l = strlen(g.trees[i]);
+		if (strncmp(path, g.trees[i], l) == 0 &&
+		    (path[l] == '\0' || path[l] == '/'))
+			return (1);
+	}
+	return (0);
+}
 
 void
 sandbox_protect_git_olddir(const char *path)
@@ -795,7 +826,7 @@ sandbox_protect_git_refused(const struct stat *st, const char *path,
 			return (1);
 	/* A new repository in a directory that was there. */
 	if ((strcmp(name, ".git") == 0 || strcmp(name, "HEAD") == 0) &&
-	    old_path(path, NULL))
+	    (old_path(path, NULL) || old_tree(path)))
 		return (1);
 	return (0);
 }

@@ -99,6 +99,8 @@ struct sandbox_spec {
 	const gid_t	 *groups;
 	int		  ngroups;
 	const char	 *cwd;		/* path of the cwd fd, checked */
+	/* What cwdtree is: cwd, or the git work tree around it. */
+	const char	 *project;
 	int		  cwd_mode;	/* enum cwd_mode */
 	mode_t		  umask;
 	char		**read;		/* policy paths, expanded, or NULL */
@@ -108,6 +110,12 @@ struct sandbox_spec {
 	char		**mask;		/* filesystem.mask patterns, or NULL */
 	int		  protect;	/* filesystem.protected: default */
 	const char	 *home;		/* the peer's, from passwd */
+	int		  home_mode;	/* enum home_mode */
+	/* The peer's directory in greywall's store (O_PATH), or -1. */
+	int		  storefd;
+	const char	 *store_path;	/* its path, opened again in init */
+	char		**caches;	/* caches.paths, below home, or NULL */
+	char		**write_src;	/* "file:line" of each write path */
 	struct sock_fprog *seccomp_extra; /* hardening.seccomp_deny, or NULL */
 	int		  net_slot;	/* 0: no network at all */
 	int		  net_ipv6;
@@ -157,11 +165,27 @@ const char	*sandbox_mount_system_path(size_t);
 /* init; pure */
 const char	*sandbox_mount_dev_node(size_t);
 
-/* sandbox-protect.c */
+/* sandbox-home.c */
+/* main */
+int		 sandbox_home_store_open(const char *, uid_t, gid_t);
+/* main, looking up as the peer (fsuid, fsgid) */
+int		 sandbox_home_exists(const char *, uid_t, gid_t);
+/* main, looking up as the peer (fsuid, fsgid) */
+int		 sandbox_home_project(int, uid_t, gid_t, const char *, char *,
+		    size_t);
+
+/* sandbox-protect-names.c */
 /* main, init; pure */
 int		 sandbox_protect_masked(char *const *, const char *);
+/* init; pure: the names protected in the cwd (project) and the home */
+extern const char *const sandbox_protect_root_names[];
+extern const size_t	 sandbox_protect_nroot;
+
+/* sandbox-protect-walk.c */
 /* init, as root */
 void		 sandbox_protect_mount(int, const struct sandbox_spec *);
+
+/* sandbox-protect-supervise.c */
 /* main */
 int		 sandbox_protect_prepare(void);
 /* the command child, as the peer */
@@ -177,6 +201,8 @@ void		 sandbox_protect_serve(int);
 struct stat;
 /* init, as root: the walk of sandbox_protect_mount */
 void		 sandbox_protect_git_olddir(const char *);
+/* init, as root: a directory the walk skipped (node_modules) */
+void		 sandbox_protect_git_oldtree(const char *);
 /* init, as root */
 void		 sandbox_protect_git_found(const char *, const char *);
 /* init, as root */

@@ -105,8 +105,9 @@ plain=$!
 wait_for "plain daemon" test -S "$T/plain.sock"
 caps=$(grep -E '^Cap(Eff|Prm|Bnd)' "/proc/$plain/status" | awk '{print $2}' |
     sort -u)
-is "greywalld keeps only SYS_ADMIN NET_ADMIN SETUID SETGID SETPCAP" \
-    "$caps" 00000020402411e0
+# CAP_CHOWN (bit 0): the per-user store directory (--state-dir).
+is "greywalld keeps only SYS_ADMIN NET_ADMIN CHOWN SETUID SETGID SETPCAP" \
+    "$caps" 00000020402411e1
 kill "$plain"
 wait "$plain"
 

@@ -257,16 +257,17 @@ is "and the missing path is not there" "$st" 1
 is "nor created on the host" \
     "$(host_has "$TEST_HOME/no-such-read-dir")" absent
 
-# --- a write path that does not exist stops the sandbox -----------------------
+# --- a write path that does not exist outside the home stops the sandbox ------
+# (one in the home is made as the user: tests/integration/home.sh)
 set_policy "users: [$TEST_USER]
 filesystem:
-  write: [\"~/no-such-write-dir\"]"
+  write: [\"/var/tmp/no-such-write-dir-$MARK\"]"
 run sh -c 'echo ran >ran-missing-write'
 is "a missing write path: gw exits 125" "$st" 125
 refusal "naming the path" "no-such-write-dir"
 is "the command did not run" "$(host_has "$WORK/ran-missing-write")" absent
 is "and the path was not created on the host" \
-    "$(host_has "$TEST_HOME/no-such-write-dir")" absent
+    "$(host_has "/var/tmp/no-such-write-dir-$MARK")" absent
 
 # --- a write path through a symlink is refused -------------------------------
 ln -s "$TEST_HOME/rw-data" "$TEST_HOME/linkdir"

@@ -42,6 +42,10 @@ static const struct accept accepts[] = {
 	{ PK_FS_PROTECTED, "none", "none", 1 },
 	{ PK_FS_ALLOW_CWD, "home", "home", 0 },
 	{ PK_FS_ALLOW_CWD, "root", "root", 1 },
+	{ PK_FS_HOME, "none", "none", 0 },
+	{ PK_FS_HOME, "private", "private", 2 },
+	{ PK_FS_PROJECT, "worktree", "worktree", 1 },
+	{ PK_CACHES_STORE, "none", "none", 0 },
 	{ PK_HARDENING_LANDLOCK, "best-effort", "best-effort", 1 },
 	{ PK_HARDENING_SECCOMP, "default", "default", 0 },
 
@@ -491,7 +495,7 @@ test_table(void)
 	i = 0;
 	for (k = 0; k < PK__MAX; k++)
 		i += policy_keys[k].list;
-	ok(i == 17, "17 list keys (%d)", i);
+	ok(i == 19, "19 list keys (%d)", i);
 }
 
 static void

@@ -5,8 +5,12 @@
  * Design. Two mechanisms, each used where it is exact:
  *
  * 1. At start, in the sandbox's tree (sandbox_protect_mount): a walk of
- *    the working directory and the read and write paths, as the peer and
- *    without following symlinks, bounded to WALK_MAX directory entries. A
+ *    the project (the working directory, or its git work tree) and the
+ *    read and write paths, as the peer and without following symlinks,
+ *    but not into the directories of skip_dirs[] (node_modules; objects
+ *    and lfs of a git directory: sandbox-protect-walk.c), so the cost
+ *    does not grow with installed packages; nothing is refused for its
+ *    size. A
  *    file whose name matches a mask pattern gets an empty, read-only,
  *    mode-0444 file bound over it (reads return empty, writes fail with
  *    EROFS, it cannot be removed or renamed: EBUSY); a directory gets an
@@ -14,8 +18,7 @@
  *    ".git" entry, and every other directory it sees, for
  *    sandbox-protect-git.c, which then holds the repositories as units
  *    (see there); and it binds read-only the protected names that exist
- *    in the working and home directories. A tree larger than
- *    the bound is refused, never half covered. Only files that exist at
+ *    in the working and home directories. Only files that exist at
  *    start are masked: what the sandbox writes later is its own data, and
  *    the threat is secrets that were there before it. The alternatives
  *    were worse: fanotify permission events can only deny an open, never
@@ -90,413 +93,7 @@
 
 #include "sandbox.h"
 
-#define WALK_MAX	300000	/* directory entries looked at per sandbox */
 #define FOLLOW_MAX	40	/* symlinks an open follows, as the kernel */
-#define BRACE_ALTS_MAX	64	/* alternatives a mask pattern expands to */
-
-/* Protected in the working directory and in the home directory. */
-static const char *const root_names[] = {
-	".bashrc", ".bash_profile", ".bash_login", ".bash_logout", ".profile",
-	".zshrc", ".zprofile", ".zshenv", ".zlogin", ".zlogout", ".inputrc",
-	".gitconfig", ".gitmodules", ".envrc", ".vscode", ".idea",
-	".mcp.json", ".claude", ".ripgreprc",
-};
-
-/* ------------------------------------------------------------------ */
-/* Name patterns                                                       */
-
-/*
- * Expand the first brace group of pat into its alternatives and match
- * each, recursively; without braces, fnmatch(3) without FNM_PERIOD, so
- * '*' also matches a leading dot. Returns 1 on a match.
- */
-static int
-brace_match(const char *pat, const char *name, int *budget)
-{
-	char		 buf[NAME_MAX * 2 + 1];
-	const char	*open = NULL, *close = NULL, *p, *alt;
-	int		 depth = 0, inbr = 0;
-
-	for (p = pat; *p != '\0' && close == NULL; p++) {
-		if (inbr) {
-			if (*p == ']')
-				inbr = 0;
-		} else if (*p == '[') {
-			inbr = 1;
-			if (p[1] == '!' || p[1] == '^')
-				p++;
-			if (p[1] == ']')
-				p++;
-		} else if (*p == '{') {
-			if (depth++ == 0)
-				open = p;
-		} else if (*p == '}' && depth > 0 && --depth == 0)
-			close = p;
-	}
-	if (open == NULL || close == NULL)
-		return (fnmatch(pat, name, 0) == 0);
-	/* Each alternative, split at the group's own commas. */
-	depth = 0;
-	for (alt = p = open + 1; p <= close; p++) {
-		if (*p == '{')
-			depth++;
-		else if (*p == '}' && p != close)
-			depth--;
-		else if ((*p == ',' && depth == 0) || p == close) {
-			if (--(*budget) < 0)
-				return (0);
-			if (snprintf(buf, sizeof(buf), "%.*s%.*s%s",
-			    (int)(open - pat), pat, (int)(p - alt), alt,
-			    close + 1) >= (int)sizeof(buf))
-				return (0);
-			if (brace_match(buf, name, budget))
-				return (1);
-			alt = p + 1;
-		}
-	}
-	return (0);
-}
-
-/* Whether name matches one of the mask patterns. */
-int
-sandbox_protect_masked(char *const *mask, const char *name)
-{
-	int	budget;
-
-	for (; mask != NULL && *mask != NULL; mask++) {
-		budget = BRACE_ALTS_MAX;
-		if (brace_match(*mask, name, &budget))
-			return (1);
-	}
-	return (0);
-}
-
-/* ------------------------------------------------------------------ */
-/* At start: the walk and its mounts                                   */
-
-static uid_t	peer_uid;
-static gid_t	peer_gid;
-
-struct walk {
-	int		 root;		/* the new tree */
-	int		 empty;		/* tmpfs holding the empty file */
-	char *const	*mask;
-	int		 protect;
-	size_t		 seen;
-	const char	*top;		/* for messages */
-};
-
-/* Bind dir/name onto itself, read-only, with everything below it. */
-static void
-bind_ro(int dir, const char *name, const char *path)
-{
-	_cleanup_close_ int	 fd = -1;
-	struct open_how		 how;
-
-	memset(&how, 0, sizeof(how));
-	how.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW;
-	how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH;
-	if ((fd = syscall(SYS_openat2, dir, name, &how, sizeof(how))) == -1)
-		sandbox_init_fail(errno, "filesystem.protected: open '%s/%s'",
-		    path, name);
-	if (sandbox_mount_ro_self(fd) == -1)
-		sandbox_init_fail(errno, "filesystem.protected: make '%s/%s'"
-		    " read-only", path, name);
-}
-
-/* Cover dir/name with the empty file, or an empty directory. */
-static void
-mask_entry(struct walk *w, int dir, const char *name, int isdir,
-    const char *path)
-{
-	_cleanup_close_ int	 fd = -1, src = -1, fs = -1;
-	struct open_how		 how;
-
-	memset(&how, 0, sizeof(how));
-	how.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW;
-	how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH;
-	if ((fd = syscall(SYS_openat2, dir, name, &how, sizeof(how))) == -1)
-		sandbox_init_fail(errno, "filesystem.mask: open '%s/%s'", path,
-		    name);
-	if (isdir) {
-		if ((fs = fsopen("tmpfs", FSOPEN_CLOEXEC)) == -1 ||
-		    fsconfig(fs, FSCONFIG_SET_STRING, "mode", "0555",
-		    0) == -1 ||
-		    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == -1 ||
-		    (src = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY |
-		    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV |
-		    MOUNT_ATTR_NOEXEC)) == -1)
-			sandbox_init_fail(errno, "filesystem.mask: an empty"
-			    " directory for '%s/%s'", path, name);
-	} else if ((src = open_tree(w->empty, "empty", OPEN_TREE_CLONE |
-	    OPEN_TREE_CLOEXEC)) == -1)
-		sandbox_init_fail(errno, "filesystem.mask: clone the empty"
-		    " file");
-	if (move_mount(src, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH |
-	    MOVE_MOUNT_T_EMPTY_PATH) == -1)
-		sandbox_init_fail(errno, "filesystem.mask: cover '%s/%s'",
-		    path, name);
-}
-
-static void	walk_dir(struct walk *, int, char *, size_t, int);
-
-/*
- * One entry of a directory being walked; ingit: the directory is in a
- * git directory.
- */
-static void
-walk_entry(struct walk *w, int dir, const char *name, unsigned char type,
-    char *path, size_t len, int ingit)
-{
-	_cleanup_close_ int	 sub = -1;
-	struct open_how		 how;
-	struct stat		 st;
-	char			 entry[PATH_MAX];
-
-	if (++w->seen > WALK_MAX)
-		sandbox_init_fail(0, "filesystem.mask and protected: '%s' holds"
-		    " more than %d files and directories, too many to look"
-		    " through at start; run in a smaller directory, or ask the"
-		    " administrator to narrow the policy's read and write"
-		    " paths", w->top, WALK_MAX);
-	if (type == DT_UNKNOWN) {
-		if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
-			sandbox_init_fail(errno, "stat '%s/%s'", path, name);
-		type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ?
-		    DT_REG : DT_LNK;
-	}
-	if ((size_t)snprintf(entry, sizeof(entry), "%s/%s", path, name) >=
-	    sizeof(entry))
-		sandbox_init_fail(ENAMETOOLONG, "'%s/%s'", path, name);
-	/* A ".git" of a work tree, whatever its type: git's to find. */
-	if (w->protect && !ingit && strcmp(name, ".git") == 0)
-		sandbox_protect_git_found(path[0] == '\0' ? "/" : path, entry);
-	/* Symlinks: their target is masked, or not, under its own name. */
-	if (type != DT_DIR && type != DT_REG)
-		return;
-	if (sandbox_protect_masked(w->mask, name)) {
-		mask_entry(w, dir, name, type == DT_DIR, path);
-		return;
-	}
-	if (type != DT_DIR)
-		return;
-	if (w->protect && !ingit) {
-		if (strcmp(name, ".git") == 0)
-			ingit = 1;
-		else if (sandbox_protect_git_is_gitdir(dir, name)) {
-			sandbox_protect_git_found(NULL, entry);
-			ingit = 1;
-		} else
-			sandbox_protect_git_olddir(entry);
-	}
-	memset(&how, 0, sizeof(how));
-	how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW;
-	how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH;
-	sub = syscall(SYS_openat2, dir, name, &how, sizeof(how));
-	if (sub == -1 && errno == EACCES) {
-		/* Its owner could open it up later: refuse, not skip. */
-		if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-		    st.st_uid != peer_uid)
-			return;
-		sandbox_init_fail(EACCES, "filesystem.mask and protected:"
-		    " cannot look into '%s/%s', which the user could open up"
-		    " later", path, name);
-	}
-	if (sub == -1)
-		sandbox_init_fail(errno, "filesystem.mask and protected: open"
-		    " '%s/%s'", path, name);
-	if (len + 1 + strlen(name) >= PATH_MAX)
-		sandbox_init_fail(ENAMETOOLONG, "'%s/%s'", path, name);
-	path[len] = '/';
-	strcpy(path + len + 1, name);
-	walk_dir(w, sub, path, len + 1 + strlen(name), ingit);
-	path[len] = '\0';
-}
-
-static void
-walk_dir(struct walk *w, int fd, char *path, size_t len, int ingit)
-{
-	DIR		*d;
-	struct dirent	*de;
-	int		 dfd;
-
-	if ((dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1 ||
-	    (d = fdopendir(dfd)) == NULL)
-		sandbox_init_fail(errno, "read the directory '%s'", path);
-	for (;;) {
-		errno = 0;
-		if ((de = readdir(d)) == NULL)
-			break;
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
-			continue;
-		walk_entry(w, fd, de->d_name, de->d_type, path, len, ingit);
-	}
-	if (errno != 0)
-		sandbox_init_fail(errno, "read the directory '%s'", path);
-	closedir(d);
-}
-
-/* Whether path is below (or is) one of v[0..n-1] other than skip. */
-static int
-nested(const char *path, char *const *v, size_t n, size_t skip)
-{
-	size_t	i, l;
-
-	for (i = 0; i < n; i++) {
-		if (i == skip)
-			continue;
-		if (strcmp(path, v[i]) == 0) {
-			/* The same path twice: walk the first. */
-			if (i < skip)
-				return (1);
-			continue;
-		}
-		l = strlen(v[i]);
-		if (strcmp(v[i], "/") == 0 ||
-		    (strncmp(path, v[i], l) == 0 && path[l] == '/'))
-			return (1);
-	}
-	return (0);
-}
-
-/* Walk one top directory (or mask one top file) of the tree. */
-static void
-walk_top(struct walk *w, const char *top)
-{
-	_cleanup_close_ int	 fd = -1, parent = -1;
-	struct open_how		 how;
-	struct stat		 st;
-	char			 path[PATH_MAX], pdir[PATH_MAX], *slash;
-
-	memset(&how, 0, sizeof(how));
-	how.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW;
-	how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_IN_ROOT;
-	fd = syscall(SYS_openat2, w->root, top[1] == '\0' ? "." : top + 1,
-	    &how, sizeof(how));
-	/* Not in the tree (a missing read path): nothing to look at. */
-	if (fd == -1 && (errno == ENOENT || errno == EACCES))
-		return;
-	if (fd == -1 || fstat(fd, &st) == -1)
-		sandbox_init_fail(errno, "filesystem.mask: open '%s'", top);
-	w->top = top;
-	snprintf(path, sizeof(path), "%s", strcmp(top, "/") == 0 ? "" : top);
-	/* The top itself may be a masked name. */
-	snprintf(pdir, sizeof(pdir), "%s", top);
-	if ((slash = strrchr(pdir, '/')) != NULL && slash[1] != '\0' &&
-	    (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) &&
-	    sandbox_protect_masked(w->mask, slash + 1)) {
-		*slash = '\0';
-		parent = syscall(SYS_openat2, w->root, pdir[0] == '\0' ? "." :
-		    pdir + 1, &how, sizeof(how));
-		if (parent == -1)
-			sandbox_init_fail(errno, "filesystem.mask: open '%s'",
-			    pdir);
-		mask_entry(w, parent, slash + 1, S_ISDIR(st.st_mode), pdir);
-		return;
-	}
-	if (!S_ISDIR(st.st_mode))
-		return;
-	close(fd);
-	how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW;
-	fd = syscall(SYS_openat2, w->root, top[1] == '\0' ? "." : top + 1,
-	    &how, sizeof(how));
-	if (fd == -1)
-		sandbox_init_fail(errno, "filesystem.mask: open '%s'", top);
-	/* The top itself may be a git directory (a bare repository). */
-	if (w->protect && sandbox_protect_git_is_gitdir(fd, ".")) {
-		sandbox_protect_git_found(NULL, top);
-		walk_dir(w, fd, path, strlen(path), 1);
-		return;
-	}
-	if (w->protect)
-		sandbox_protect_git_olddir(path);
-	walk_dir(w, fd, path, strlen(path), 0);
-}
-
-/* The protected names that exist in dir (the cwd or the home): ro. */
-static void
-protect_root(int root, const char *dir)
-{
-	_cleanup_close_ int	 fd = -1;
-	struct open_how		 how;
-	struct stat		 st;
-	size_t			 i;
-
-	memset(&how, 0, sizeof(how));
-	how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
-	how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_IN_ROOT;
-	fd = syscall(SYS_openat2, root, dir[1] == '\0' ? "." : dir + 1, &how,
-	    sizeof(how));
-	if (fd == -1)
-		return;
-	for (i = 0; i < nitems(root_names); i++) {
-		if (fstatat(fd, root_names[i], &st, AT_SYMLINK_NOFOLLOW) == -1)
-			continue;
-		/* A link is followed, hop by hop, by the supervisor. */
-		if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
-			bind_ro(fd, root_names[i], dir);
-	}
-}
-
-/*
- * In init, in the new tree before pivot_root: mask and protect what
- * exists (see the top of this file). root is the tree's root.
- */
-void
-sandbox_protect_mount(int root, const struct sandbox_spec *spec)
-{
-	_cleanup_close_ int	 fs = -1, efd = -1;
-	struct walk		 w;
-	struct mount_attr	 attr;
-	char			*tops[PATH_MAX / 2];
-	size_t			 n = 0, i;
-	char *const		*p;
-
-	if ((spec->mask == NULL || spec->mask[0] == NULL) && !spec->protect)
-		return;
-	peer_uid = spec->uid;
-	peer_gid = spec->gid;
-	memset(&w, 0, sizeof(w));
-	w.root = root;
-	w.mask = spec->mask;
-	w.protect = spec->protect;
-	w.empty = -1;
-	/* The empty file every masked file shows: 0444, root's, read-only. */
-	if ((fs = fsopen("tmpfs", FSOPEN_CLOEXEC)) == -1 ||
-	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == -1 ||
-	    (w.empty = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID |
-	    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) == -1 ||
-	    (efd = openat(w.empty, "empty", O_RDONLY | O_CREAT | O_EXCL |
-	    O_CLOEXEC, 0444)) == -1)
-		sandbox_init_fail(errno, "filesystem.mask: make the empty file");
-	memset(&attr, 0, sizeof(attr));
-	attr.attr_set = MOUNT_ATTR_RDONLY;
-	if (mount_setattr(w.empty, "", AT_EMPTY_PATH, &attr,
-	    sizeof(attr)) == -1)
-		sandbox_init_fail(errno, "filesystem.mask: make it read-only");
-
-	sandbox_fsid_set(peer_uid, peer_gid);
-	if (spec->protect) {
-		if (spec->cwd_mode != CWD_NONE)
-			protect_root(root, spec->cwd);
-		protect_root(root, spec->home);
-	}
-	/* The cwd, the read and the write paths; nested ones once. */
-	if (spec->cwd_mode != CWD_NONE)
-		tops[n++] = (char *)spec->cwd;
-	for (p = spec->read; p != NULL && *p != NULL && n < nitems(tops); p++)
-		tops[n++] = *p;
-	for (p = spec->write; p != NULL && *p != NULL && n < nitems(tops); p++)
-		tops[n++] = *p;
-	for (i = 0; i < n; i++)
-		if (!nested(tops[i], tops, n, i))
-			walk_top(&w, tops[i]);
-	if (spec->protect)
-		sandbox_protect_git_apply(root, spec->home);
-	sandbox_fsid_set(0, 0);
-	sandbox_mount_close_late(w.empty);
-}
 
 /* ------------------------------------------------------------------ */
 /* The filter and the supervisor                                       */
@@ -614,7 +211,7 @@ sandbox_protect_supervise_init(const struct sandbox_spec *spec)
 {
 	struct stat	st;
 
-	if (spec->cwd_mode != CWD_NONE && stat(spec->cwd, &st) == 0) {
+	if (spec->cwd_mode != CWD_NONE && stat(spec->project, &st) == 0) {
 		sv.cwd_dev = st.st_dev;
 		sv.cwd_ino = st.st_ino;
 		sv.have_cwd = 1;
@@ -659,8 +256,8 @@ protected_at(int dir, const char *name)
 	if ((sv.have_cwd && st.st_dev == sv.cwd_dev &&
 	    st.st_ino == sv.cwd_ino) || (sv.have_home &&
 	    st.st_dev == sv.home_dev && st.st_ino == sv.home_ino))
-		for (i = 0; i < nitems(root_names); i++)
-			if (strcmp(name, root_names[i]) == 0)
+		for (i = 0; i < sandbox_protect_nroot; i++)
+			if (strcmp(name, sandbox_protect_root_names[i]) == 0)
 				return (1);
 	if (dir_path(dir, path, sizeof(path)) == -1)
 		return (1);
