@@ -157,6 +157,24 @@ struct audit_info {
 	const char	*why;		/* why not reading */
 };
 
+/*
+ * One event, as its sources describe it (events_emit()). The rule is
+ * named by rule (a rule of the sandbox's policy) or, if rule is NULL, by
+ * key and file; neither means "default". comm NULL or "" means the
+ * sandbox's command, pid 0 that it is not known.
+ */
+struct event_spec {
+	uint32_t		 kind;		/* enum gw_event_kind */
+	pid_t			 pid;
+	const char		*comm;
+	const char		*action;	/* "read", "connect", ... */
+	const char		*target;	/* path, host:port, syscall */
+	const struct event_rule	*rule;
+	const char		*key;		/* "built-in", a policy key */
+	const char		*file;		/* the policy file, or "" */
+	const char		*note;
+};
+
 /* What events.c keeps per sandbox. */
 struct sandbox_events {
 	char			*comm;		/* argv[0]'s base name */
@@ -300,12 +318,7 @@ int		 events_sandbox_init(struct sandbox *, const struct policy *,
 		    char *const *, char *const *, char *const *,
 		    char *const *);
 void		 events_sandbox_free(struct sandbox *);
-void		 events_emit(struct sandbox *, uint32_t, pid_t, const char *,
-		    const char *, const char *, const char *, const char *,
-		    const char *);
-void		 events_emit_rule(struct sandbox *, uint32_t, pid_t,
-		    const char *, const char *, const char *,
-		    const struct event_rule *, const char *);
+void		 events_emit(struct sandbox *, const struct event_spec *);
 const struct event_rule *events_rule_find(const struct sandbox *, int,
 		    const char *);
 const struct event_rule *events_rule_path(const struct sandbox *,

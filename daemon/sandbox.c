@@ -614,11 +614,14 @@ sandbox_guard(struct conn *c, struct sandbox *sb, const struct policy *pol,
 	/* The event goes to this gw too: it is not attached yet. */
 	sb->conn = c;
 	if (rule != NULL)
-		events_emit_rule(sb, GW_EV_COMMAND, 0, NULL, "run", m.command,
-		    rule, "the command guard");
+		events_emit(sb, &(struct event_spec){ .kind = GW_EV_COMMAND,
+		    .action = "run", .target = m.command, .rule = rule,
+		    .note = "the command guard" });
 	else
-		events_emit(sb, GW_EV_COMMAND, 0, NULL, "run", m.command,
-		    "command.defaults", "(built-in)", m.prefix);
+		events_emit(sb, &(struct event_spec){ .kind = GW_EV_COMMAND,
+		    .action = "run", .target = m.command,
+		    .key = "command.defaults", .file = "(built-in)",
+		    .note = m.prefix });
 	sb->conn = NULL;
 	log_info("uid %u: command '%s' blocked by %s", (unsigned)sb->uid,
 	    m.command, where);
