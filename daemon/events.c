@@ -116,7 +116,8 @@ files_add(struct sandbox_events *e, const char *file)
  */
 int
 events_sandbox_init(struct sandbox *sb, const struct policy *pol,
-    char *const *argv, char *const *rd, char *const *dr, char *const *dw)
+    const char *home, char *const *argv, char *const *rd, char *const *dr,
+    char *const *dw)
 {
 	struct sandbox_events		*e = &sb->ev;
 	const struct policy_entry	*pe;
@@ -124,7 +125,8 @@ events_sandbox_init(struct sandbox *sb, const struct policy *pol,
 	size_t				 i, k;
 	int				 key;
 
-	if ((e->comm = strdup(base_name(argv[0]))) == NULL)
+	if ((e->comm = strdup(base_name(argv[0]))) == NULL ||
+	    (e->home = strdup(home)) == NULL)
 		return (-1);
 	str_sanitize(e->comm);
 	for (k = 0; k < PK__MAX; k++) {
@@ -195,6 +197,8 @@ events_sandbox_free(struct sandbox *sb)
 	size_t			 i;
 
 	journal_suppressed(sb);
+	denials_sandbox_end(sb);
+	free(e->home);
 	for (i = 0; i < e->nrules; i++) {
 		free(e->rules[i].value);
 		free(e->rules[i].file);
@@ -251,8 +255,8 @@ events_rule_path(const struct sandbox *sb, const char *path)
  * pattern its name matches, a read path above it; NULL for the rest of
  * the tree (system paths, the sandbox's root).
  */
-static const struct event_rule *
-rule_readonly(const struct sandbox *sb, const char *path)
+const struct event_rule *
+events_rule_readonly(const struct sandbox *sb, const char *path)
 {
 	const struct event_rule	*r;
 	const char		*name = strrchr(path, '/');
@@ -317,18 +321,47 @@ field_copy(char *dst, const char *src)
 	str_sanitize(dst);
 }
 
+/* Actions that filesystem.read would allow; the rest need write. */
+static char
+access_class(uint32_t kind, const char *action)
+{
+	static const char *const reads[] = { "read", "stat", "execute",
+	    "list", "open" };
+	size_t	i;
+
+	if (kind == GW_EV_SYSCALL)
+		return ('c');
+	for (i = 0; action != NULL && i < nitems(reads); i++)
+		if (strncmp(action, reads[i], strlen(reads[i])) == 0)
+			return ('r');
+	return ('w');
+}
+
 /*
  * One event: numbered, sent to the subscribers and the journal. Every
- * string is bounded and sanitized here.
+ * string is bounded and sanitized here. A file system or system call
+ * denial is sent once per sandbox, path (as the user knows it: ~/x) and
+ * access, whichever source saw it first.
  */
 void
 events_emit(struct sandbox *sb, const struct event_spec *es)
 {
 	static char		 f[6][GW_EVENT_STR_MAX];
 	const char		*strs[6], *key = es->key, *file = es->file;
+	const char		*target = es->target;
+	char			 shown[GW_EVENT_STR_MAX];
 	struct gw_event		 ev;
 	struct timespec		 ts;
 	size_t			 i;
+
+	if (es->kind == GW_EV_FS && target != NULL && target[0] == '/') {
+		denials_display(sb, target, shown, sizeof(shown));
+		target = shown;
+	}
+	if (!es->deduped && (es->kind == GW_EV_FS ||
+	    es->kind == GW_EV_SYSCALL) && target != NULL &&
+	    !denials_seen_add(sb, access_class(es->kind, es->action), target))
+		return;
 
 	if (es->rule != NULL) {
 		key = policy_keys[es->rule->key].name;
@@ -348,7 +381,7 @@ events_emit(struct sandbox *sb, const struct event_spec *es)
 	field_copy(f[0], es->comm != NULL && *es->comm != '\0' ? es->comm :
 	    sb->ev.comm);
 	field_copy(f[1], es->action);
-	field_copy(f[2], es->target);
+	field_copy(f[2], target);
 	field_copy(f[3], key);
 	field_copy(f[4], file);
 	field_copy(f[5], es->note);
@@ -454,7 +487,12 @@ events_from_init(struct sandbox *sb, const struct init_msg *m)
 		    .file = rule != NULL ? rule->file : "", .note = note });
 		return;
 	}
-	rule = rule_readonly(sb, path);
+	rule = events_rule_readonly(sb, path);
+	if (rule == NULL || rule->key == PK_FS_READ) {
+		/* Explained with the key that would allow it. */
+		denials_from_init(sb, comm, actions[m->code], path);
+		return;
+	}
 	snprintf(note, sizeof(note), "read-only in the sandbox (pid %s in"
 	    " the sandbox)", pid);
 	events_emit(sb, &(struct event_spec){ .kind = GW_EV_FS, .comm = comm,

@@ -382,6 +382,8 @@ main(int argc, char *argv[])
 	if (control_init(fd) == -1)
 		fatal("control_init");
 	audit_init(gw_conf.audit_mode);
+	/* Without it greywalld runs on; gw doctor says why. */
+	(void)denials_init();
 
 	if (bound)
 		log_info("listening on %s (protocol %u)", gw_conf.socket_path,
@@ -403,6 +405,7 @@ main(int argc, char *argv[])
 	}
 	sandbox_kill_all();
 	audit_shutdown();
+	denials_shutdown();
 	netstack_stop();
 	sandbox_cgroup_shutdown();
 	control_shutdown();

@@ -173,6 +173,7 @@ struct event_spec {
 	const char		*key;		/* "built-in", a policy key */
 	const char		*file;		/* the policy file, or "" */
 	const char		*note;
+	int			 deduped;	/* once per sandbox already */
 };
 
 /* What events.c keeps per sandbox. */
@@ -192,6 +193,19 @@ struct sandbox_events {
 	time_t			 jwindow;	/* journal rate limit window */
 	unsigned int		 jcount;
 	uint64_t		 jsuppressed;
+	/* denials.c */
+	char			*home;		/* the user's, for ~/ */
+	gid_t			 gid;		/* host checks run with these */
+	gid_t			 groups[64];
+	int			 ngroups;
+	uint64_t		 cgid;		/* its cgroup, watched by BPF */
+	uint64_t		 bpf_dropped;	/* reported so far */
+	uint64_t		 dn_drops;	/* not yet reported */
+	uint64_t		*seen;		/* (access, path) hashes */
+	size_t			 seen_n, seen_size;
+	unsigned int		 checks;	/* host checks out */
+	int			 draining;	/* ended; waits for checks */
+	struct event		*drain_timer;
 };
 
 struct sandbox {
@@ -226,6 +240,7 @@ struct sandbox {
 	uint16_t		 inbound_port[GW_PORTS_MAX];
 	size_t			 ninbound;
 	struct sandbox_events	 ev;
+	int			 wstatus;	/* init's, once reaped */
 };
 TAILQ_HEAD(sandboxlist, sandbox);
 extern struct sandboxlist	 sandboxes;
@@ -268,6 +283,7 @@ void		 sandbox_detach(struct sandbox *);
 void		 sandbox_kill_all(void);
 unsigned int	 sandbox_count_uid(uid_t);
 struct sandbox	*sandbox_find(uint32_t);
+void		 sandbox_ended(struct sandbox *);
 
 /* sandbox-cgroup.c */
 void		 sandbox_cgroup_init(void);
@@ -313,15 +329,32 @@ int		 netstack_slot_get(void);
 void		 netstack_slot_put(int);
 void		 netstack_status(pid_t *, unsigned int *);
 
+/* denials.c */
+int		 denials_init(void);
+void		 denials_shutdown(void);
+const char	*denials_status(int *);
+void		 denials_counters(uint64_t *, uint64_t *, uint64_t *);
+int		 denials_sandbox_start(struct sandbox *, int,
+		    const struct peer *);
+void		 denials_sandbox_end(struct sandbox *);
+int		 denials_sandbox_drain(struct sandbox *);
+int		 denials_seen_add(struct sandbox *, char, const char *);
+void		 denials_from_init(struct sandbox *, const char *,
+		    const char *, const char *);
+void		 denials_display(const struct sandbox *, const char *, char *,
+		    size_t);
+
 /* events.c */
 int		 events_sandbox_init(struct sandbox *, const struct policy *,
-		    char *const *, char *const *, char *const *,
+		    const char *, char *const *, char *const *, char *const *,
 		    char *const *);
 void		 events_sandbox_free(struct sandbox *);
 void		 events_emit(struct sandbox *, const struct event_spec *);
 const struct event_rule *events_rule_find(const struct sandbox *, int,
 		    const char *);
 const struct event_rule *events_rule_path(const struct sandbox *,
+		    const char *);
+const struct event_rule *events_rule_readonly(const struct sandbox *,
 		    const char *);
 void		 events_from_net(struct sandbox *, const struct nsevent *);
 void		 events_from_init(struct sandbox *, const struct init_msg *);

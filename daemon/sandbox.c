@@ -305,8 +305,19 @@ sandbox_pid_cb(int fd __unused, short ev __unused, void *arg)
 		log_warn("sandbox %u: waitpid", sb->id);
 	sandbox_read_status(sb, INT_MAX);
 	audit_sandbox_end(sb);
-	log_debug("sandbox %u ended (status 0x%x)", sb->id, wstatus);
-	sandbox_report(sb, wstatus);
+	sb->wstatus = wstatus;
+	/* Every denial it raised goes out before its end does. */
+	if (denials_sandbox_drain(sb) == 1)
+		return;
+	sandbox_ended(sb);
+}
+
+/* Report the end of a reaped sandbox and free it. */
+void
+sandbox_ended(struct sandbox *sb)
+{
+	log_debug("sandbox %u ended (status 0x%x)", sb->id, sb->wstatus);
+	sandbox_report(sb, sb->wstatus);
 	sandbox_free(sb);
 }
 
@@ -784,7 +795,7 @@ sandbox_start(struct conn *c, struct request *r)
 	if ((sb->user = TAKE_PTR(user)) == NULL ||
 	    (sb->cmdline = cmdline_join(r->argv)) == NULL ||
 	    (sb->cwd = strdup(cwd)) == NULL ||
-	    events_sandbox_init(sb, &pol, r->argv, rd, dr, dw) == -1) {
+	    events_sandbox_init(sb, &pol, home, r->argv, rd, dr, dw) == -1) {
 		log_warn("%s", __func__);
 		policy_clear(&pol);
 		goto fail;
@@ -850,6 +861,9 @@ sandbox_start(struct conn *c, struct request *r)
 	spec.cgroupfd = cg.fd[0];
 	spec.cgroup_hold = sandbox_cgroup_hold(&cg);
 
+	/* Its denials are watched from its first system call. */
+	if (denials_sandbox_start(sb, cg.fd[0], &c->peer) == -1)
+		goto fail;
 	if ((pid = sandbox_ns_spawn(&spec, &pidfd)) == -1) {
 		log_warn("%s: clone", __func__);
 		goto fail;
