@@ -25,6 +25,7 @@ struct client_events {
 	const char	*prefix;	/* before each human line */
 	int		 monitor;	/* gwctl monitor: time, sandbox, uid */
 	int		 crlf;		/* the terminal is in raw mode */
+	int		 learn;		/* gw exec --learn collects them */
 	uint64_t	 events;
 	uint64_t	 dropped;
 };
@@ -41,6 +42,11 @@ int		 client_recv(int, struct gw_msg *);
 const char	*client_error_text(const struct gw_msg *);
 void		 client_json_string(FILE *, const char *);
 void		 client_event_print(struct client_events *, struct gw_msg *);
+
+/* learn.c */
+void		 learn_event(uint32_t, const char *const *);
+void		 learn_seed(const char *);
+int		 learn_finish(const char *, const char *, const char *);
 
 /* status.c */
 int		 client_status(int, int);

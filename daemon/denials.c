@@ -433,11 +433,16 @@ denial_emit(struct sandbox *sb, pid_t pid, const char *comm, int op,
 	    "read-only in the sandbox" : err == EPERM ? "refused" :
 	    "refused by Landlock";
 	/* Creating, removing and renaming need the directory writable. */
-	if (op == DENIALS_OP_CREATE || op == DENIALS_OP_DELETE ||
-	    op == DENIALS_OP_RENAME) {
-		dir_of(path, dir, sizeof(dir));
+	/*
+	 * Never the home or the root itself: a new name right there asks
+	 * for itself (mkdir ~/.cache: "~/.cache").
+	 */
+	dir_of(path, dir, sizeof(dir));
+	if ((op == DENIALS_OP_CREATE || op == DENIALS_OP_DELETE ||
+	    op == DENIALS_OP_RENAME) && strcmp(dir, "/") != 0 &&
+	    (sb->ev.home == NULL || strcmp(dir, sb->ev.home) != 0))
 		denials_display(sb, dir, allow, sizeof(allow));
-	} else
+	else
 		snprintf(allow, sizeof(allow), "%s", shown);
 	if (write)
 		rule = events_rule_readonly(sb, path);

@@ -11,7 +11,7 @@ setup_user
 setup_user2
 setup_dirs
 
-plan 16
+plan 22
 
 cat >"$POLICY/00-test.yaml" <<P
 default: true
@@ -68,9 +68,9 @@ ok "a path missing on the host too is no event" \
     grep -q "nonexistent"'
 
 # 9: --json carries the same event.
-gw_exec --json -- sh -c 'cat ~/.ssh/id_rsa; exit 0' >"$T/json.err" 2>&1
+gw_exec --json - -- sh -c 'cat ~/.ssh/id_rsa; exit 0' >"$T/json.err" 2>&1
 contains "--json names ~/.ssh/id_rsa" "$(cat "$T/json.err")" \
-    '"target":"~/.ssh/id_rsa"'
+    '"target": "~/.ssh/id_rsa"'
 
 # 10: no lost events: 40 runs of a refused write, 40 events.
 got=0
@@ -108,7 +108,47 @@ diag "flood took $(($(date +%s) - start)) s"
 contains "gwctl status reports the eBPF source" \
     "$("$GWCTL" -S "$SOCK" status 2>&1)" "eBPF"
 
-# 16: the journal has the hidden-path event (when journald runs).
+# 16-21: --learn: a command that stops at its first denial reaches a
+# working policy in three runs, each adding to the last; applied with
+# --policy it runs with no event, and its output reached the host.
+"$GWCTL" -S "$SOCK" reload >/dev/null 2>&1
+cat >"$POLICY/00-test.yaml" <<P
+default: true
+filesystem:
+  deny_read: ["~/.ssh"]
+client_may: { add_read: true, add_write: true }
+P
+"$GWCTL" -S "$SOCK" reload >/dev/null || bail "gwctl reload"
+mkdir -p "$TEST_HOME/.cache"
+chown "$TEST_USER" "$TEST_HOME/.cache"
+rm -rf "$TEST_HOME/.cache/gwapp"
+cat >"$WORK/app.sh" <<'S'
+set -e
+cat ~/.config/gwapp/config.toml >/dev/null
+cat ~/.ssh/id_rsa >/dev/null 2>&1 || true
+mkdir -p ~/.cache/gwapp
+echo learned >~/.cache/gwapp/out
+S
+gw_exec --learn --learn-out "$WORK/l1.yaml" -- sh app.sh >/dev/null 2>&1
+gw_exec --learn --policy "$WORK/l1.yaml" --learn-out "$WORK/l2.yaml" \
+    -- sh app.sh >/dev/null 2>&1
+gw_exec --learn --policy "$WORK/l2.yaml" --learn-out "$WORK/l3.yaml" \
+    -- sh app.sh >/dev/null 2>"$T/l3.err"
+entries=$(grep '^ *- "' "$WORK/l3.yaml" | sed 's/^ *- "\([^"]*\)".*/\1/' |
+    tr '\n' ' ')
+is "the learned policy is minimal" "$entries" "~/.config/gwapp ~/.cache "
+ok "never the deny_read path" eval '! grep -q "^ *- .*ssh" "$WORK/l3.yaml"'
+contains "the deny_read denial is left to the administrator" \
+    "$(cat "$WORK/l3.yaml")" "#   cat: read ~/.ssh/id_rsa, by filesystem.deny_read"
+rm -rf "$TEST_HOME/.cache/gwapp"
+gw_exec -m --policy "$WORK/l3.yaml" -- sh app.sh >/dev/null 2>"$T/apply.err"
+is "applied, the command succeeds" "$?" 0
+is "and its output is on the host" "$(cat "$TEST_HOME/.cache/gwapp/out" \
+    2>/dev/null)" learned
+contains "the administrator's file selects the user" \
+    "$(cat "$WORK/l3.policy.d.yaml")" "users: [$TEST_USER]"
+
+# 22: the journal has the hidden-path event (when journald runs).
 if journalctl -n 1 >/dev/null 2>&1 && pgrep -x systemd-journal >/dev/null
 then
 	ok "the journal has the ~/.ssh/id_rsa event" eval \
