@@ -14,7 +14,7 @@
  *   AUDIT_CONTROL	read the kernel's audit status, enable it with
  *		--audit enable; lets each sandbox's init set its loginuid
  *   BPF, PERFMON	load the denials program and attach it to the
- *		sys_enter/sys_exit tracepoints (denials.c)
+ *		sys_exit tracepoint (denials.c)
  *
  * No CAP_DAC_*: paths are opened with the peer's identity instead.
  */

@@ -2,15 +2,17 @@
 /*
  * Denials, in the kernel: the system calls of sandboxed processes that
  * fail with ENOENT, EACCES, EROFS or EPERM, sent to greywalld through a
- * ring buffer. Runs on the raw sys_enter and sys_exit tracepoints (no
+ * ring buffer. Runs on the raw sys_exit tracepoint (no
  * tracefs, no kernel audit needed). Processes outside a sandbox's cgroup
  * cost one map lookup per call and are never recorded; nothing here
  * waits for user space.
  *
- * sys_enter keeps, per thread, which path a call of the path family was
- * given; sys_exit sends a record if the call failed with one of those
- * errors. A call the seccomp filter refused never reaches sys_enter: an
- * EPERM from a call on the seccomp map is sent as such.
+ * Only sys_exit is traced: a call of the path family that failed with
+ * one of those errors still has its arguments in its registers and its
+ * path in its memory, including calls the seccomp filter or the protected
+ * paths' supervisor (seccomp user notification) answered, which never
+ * reach sys_enter. An EPERM from a call on the seccomp map is a seccomp
+ * refusal.
  *
  * x86_64 only: the system call numbers and pt_regs layout below.
  */
@@ -41,7 +43,7 @@ struct regs {
 	unsigned long	ax, cx, dx, si, di, orig_ax, ip, cs, flags, sp, ss;
 };
 
-/* What sys_enter saw, for its sys_exit. */
+/* The call, from its registers. */
 struct pending {
 	int		nr;
 	int		op;
@@ -57,13 +59,6 @@ struct {
 	__type(key, __u64);
 	__type(value, struct denials_cg);
 } sandboxes SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, struct pending);
-} pending SEC(".maps");
 
 /* Non-zero for system calls the seccomp filter refuses with EPERM. */
 struct {
@@ -198,26 +193,6 @@ classify(struct pending *p, int nr, const struct regs *r)
 	return (0);
 }
 
-SEC("raw_tp/sys_enter")
-int
-denials_enter(struct bpf_raw_tracepoint_args *ctx)
-{
-	struct regs	 r;
-	struct pending	 p;
-	__u64		 cgid = bpf_get_current_cgroup_id();
-	__u64		 id;
-
-	if (bpf_map_lookup_elem(&sandboxes, &cgid) == NULL)
-		return (0);
-	if (bpf_probe_read_kernel(&r, sizeof(r), (void *)ctx->args[0]) != 0)
-		return (0);
-	if (!classify(&p, (int)ctx->args[1], &r))
-		return (0);
-	id = bpf_get_current_pid_tgid();
-	bpf_map_update_elem(&pending, &id, &p, BPF_ANY);
-	return (0);
-}
-
 /* Within the sandbox's rate? Counts what it refuses. */
 static __always_inline int
 rate_ok(struct denials_cg *cg)
@@ -242,32 +217,29 @@ denials_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct denials_cg	*cg;
 	struct denials_rec	*rec;
-	struct pending		*p, seen;
+	struct pending		 seen;
 	struct regs		 r;
 	__u64			 cgid = bpf_get_current_cgroup_id();
 	__u64			 id;
 	long			 ret = (long)ctx->args[1];
 	unsigned long		 path;
 	__u32			 nr, *sc;
-	int			 err = (int)-ret, n, have = 0;
+	int			 err = (int)-ret, n;
 
 	if ((cg = bpf_map_lookup_elem(&sandboxes, &cgid)) == NULL)
 		return (0);
-	id = bpf_get_current_pid_tgid();
-	if ((p = bpf_map_lookup_elem(&pending, &id)) != NULL) {
-		seen = *p;
-		have = 1;
-		bpf_map_delete_elem(&pending, &id);
-	}
 	if (err != ENOENT && err != EACCES && err != EROFS && err != EPERM)
 		return (0);
 	if (bpf_probe_read_kernel(&r, sizeof(r), (void *)ctx->args[0]) != 0)
 		return (0);
+	id = bpf_get_current_pid_tgid();
 	nr = (__u32)r.orig_ax;
-	if (have && seen.nr != (int)nr)
-		have = 0;
-	if (!have) {
-		/* Never entered: the seccomp filter refused it. */
+	/*
+	 * The argument registers are as the call got them, and its path
+	 * is still in the caller's memory: a failed call changed neither.
+	 */
+	if (!classify(&seen, (int)nr, &r)) {
+		/* Not of the path family: the seccomp filter's refusals. */
 		if (err != EPERM || (sc = bpf_map_lookup_elem(&seccomp_nrs,
 		    &nr)) == NULL || *sc == 0)
 			return (0);

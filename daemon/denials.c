@@ -269,13 +269,15 @@ drops_flush(void)
 		}
 }
 
-/* FNV-1a over the access class and the path. */
+/* FNV-1a over the access and the path. */
 static uint64_t
-seen_hash(char class, const char *path)
+seen_hash(const char *access, const char *path)
 {
 	uint64_t	h = 0xcbf29ce484222325ULL;
 
-	h = (h ^ (unsigned char)class) * 0x100000001b3ULL;
+	for (; *access != '\0'; access++)
+		h = (h ^ (unsigned char)*access) * 0x100000001b3ULL;
+	h = (h ^ 0xff) * 0x100000001b3ULL;
 	for (; *path != '\0'; path++)
 		h = (h ^ (unsigned char)*path) * 0x100000001b3ULL;
 	return (h != 0 ? h : 1);
@@ -286,10 +288,10 @@ seen_hash(char class, const char *path)
  * before or the table is full (then counted as dropped).
  */
 int
-denials_seen_add(struct sandbox *sb, char class, const char *path)
+denials_seen_add(struct sandbox *sb, const char *access, const char *path)
 {
 	struct sandbox_events	*e = &sb->ev;
-	uint64_t		 h = seen_hash(class, path), *n;
+	uint64_t		 h = seen_hash(access, path), *n;
 	size_t			 i, size, j;
 
 	if (e->seen_n * 2 >= e->seen_size) {
@@ -427,7 +429,7 @@ denial_emit(struct sandbox *sb, pid_t pid, const char *comm, int op,
 	int			 write = op_is_write(op);
 
 	denials_display(sb, path, shown, sizeof(shown));
-	if (!denials_seen_add(sb, write ? 'w' : 'r', shown))
+	if (!denials_seen_add(sb, op_names[op], shown))
 		return;
 	how = err == ENOENT ? "not in the sandbox" : err == EROFS ?
 	    "read-only in the sandbox" : err == EPERM ? "refused" :
@@ -615,7 +617,7 @@ record_syscall(struct sandbox *sb, const struct denials_rec *rec)
 
 	name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_NATIVE, rec->nr);
 	snprintf(num, sizeof(num), "syscall %d", rec->nr);
-	if (denials_seen_add(sb, 'c', name != NULL ? name : num)) {
+	if (denials_seen_add(sb, "call", name != NULL ? name : num)) {
 		snprintf(note, sizeof(note), "refused by the seccomp filter"
 		    " (EPERM): only the administrator can allow this");
 		st_events++;
@@ -635,7 +637,7 @@ ring_cb(void *ctx __unused, void *data, size_t len)
 {
 	struct denials_rec	 rec;
 	struct sandbox		*sb;
-	char			*path, shown[PATH_MAX];
+	char			*path, shown[PATH_MAX], check_key[32];
 
 	if (len < sizeof(rec))
 		return (0);
@@ -676,8 +678,9 @@ ring_cb(void *ctx __unused, void *data, size_t len)
 	 * mark it seen now so a loop of the same call asks only once.
 	 */
 	denials_display(sb, path, shown, sizeof(shown));
-	if (!denials_seen_add(sb, op_is_write((int)rec.op) ? 'W' : 'R',
-	    shown)) {
+	snprintf(check_key, sizeof(check_key), "?%d:%s", rec.err,
+	    op_names[rec.op]);
+	if (!denials_seen_add(sb, check_key, shown)) {
 		free(path);
 		return (0);
 	}
@@ -693,6 +696,9 @@ ring_read_cb(int fd __unused, short what __unused, void *arg __unused)
 	drops_flush();
 }
 
+/* libbpf's messages, to the debug log; its format is its own. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
 static int
 libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -705,6 +711,7 @@ libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 	log_debug("libbpf: %s", buf);
 	return (0);
 }
+#pragma GCC diagnostic pop
 
 static int
 check_start(void)
@@ -758,7 +765,7 @@ denials_init(void)
 	}
 	if (denials_bpf__attach(skel) != 0) {
 		snprintf(why_not, sizeof(why_not), "cannot attach to the"
-		    " sys_enter/sys_exit tracepoints: %s", strerror(errno));
+		    " the sys_exit tracepoint: %s", strerror(errno));
 		goto fail;
 	}
 	if ((ring = ring_buffer__new(bpf_map__fd(skel->maps.ring), ring_cb,
@@ -780,7 +787,7 @@ denials_init(void)
 		goto fail;
 	}
 	why_not[0] = '\0';
-	log_info("denials: eBPF on sys_enter/sys_exit (no kernel audit"
+	log_info("denials: eBPF on sys_exit (no kernel audit"
 	    " needed)");
 	return (0);
 fail:

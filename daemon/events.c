@@ -321,22 +321,6 @@ field_copy(char *dst, const char *src)
 	str_sanitize(dst);
 }
 
-/* Actions that filesystem.read would allow; the rest need write. */
-static char
-access_class(uint32_t kind, const char *action)
-{
-	static const char *const reads[] = { "read", "stat", "execute",
-	    "list", "open" };
-	size_t	i;
-
-	if (kind == GW_EV_SYSCALL)
-		return ('c');
-	for (i = 0; action != NULL && i < nitems(reads); i++)
-		if (strncmp(action, reads[i], strlen(reads[i])) == 0)
-			return ('r');
-	return ('w');
-}
-
 /*
  * One event: numbered, sent to the subscribers and the journal. Every
  * string is bounded and sanitized here. A file system or system call
@@ -360,7 +344,8 @@ events_emit(struct sandbox *sb, const struct event_spec *es)
 	}
 	if (!es->deduped && (es->kind == GW_EV_FS ||
 	    es->kind == GW_EV_SYSCALL) && target != NULL &&
-	    !denials_seen_add(sb, access_class(es->kind, es->action), target))
+	    !denials_seen_add(sb, es->action != NULL ? es->action : "",
+	    target))
 		return;
 
 	if (es->rule != NULL) {
@@ -488,7 +473,7 @@ events_from_init(struct sandbox *sb, const struct init_msg *m)
 		return;
 	}
 	rule = events_rule_readonly(sb, path);
-	if (rule == NULL || rule->key == PK_FS_READ) {
+	if (rule == NULL) {
 		/* Explained with the key that would allow it. */
 		denials_from_init(sb, comm, actions[m->code], path);
 		return;

@@ -338,7 +338,8 @@ int		 denials_sandbox_start(struct sandbox *, int,
 		    const struct peer *);
 void		 denials_sandbox_end(struct sandbox *);
 int		 denials_sandbox_drain(struct sandbox *);
-int		 denials_seen_add(struct sandbox *, char, const char *);
+int		 denials_seen_add(struct sandbox *, const char *,
+		    const char *);
 void		 denials_from_init(struct sandbox *, const char *,
 		    const char *, const char *);
 void		 denials_display(const struct sandbox *, const char *, char *,
