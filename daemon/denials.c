@@ -356,7 +356,7 @@ path_clean(char *path)
 /*
  * The absolute path in the sandbox's tree: relative ones against the
  * process's working directory or dfd, as /proc shows them from its own
- * root. NULL if that is gone.
+ * root. NULL if that is gone (counted as dropped by the caller).
  */
 static char *
 path_absolute(const struct sandbox *sb, const struct denials_rec *rec)
@@ -373,11 +373,11 @@ path_absolute(const struct sandbox *sb, const struct denials_rec *rec)
 		else
 			snprintf(link, sizeof(link), "/proc/%u/fd/%d",
 			    rec->tgid, rec->dfd);
+		/*
+		 * Never a guess: a process that is gone (or changed its
+		 * directory since) may have meant another one.
+		 */
 		n = readlink(link, base, sizeof(base) - 1);
-		if (n <= 0 && rec->dfd == -100 && sb->cwd != NULL) {
-			snprintf(base, sizeof(base), "%s", sb->cwd);
-			n = (ssize_t)strlen(base);
-		}
 		if (n <= 0 || base[0] != '/')
 			return (NULL);
 		base[n] = '\0';
@@ -662,14 +662,18 @@ ring_cb(void *ctx __unused, void *data, size_t len)
 	if (rec.op == DENIALS_OP_NONE || rec.op >= DENIALS_OP__MAX ||
 	    rec.path[0] == '\0' || rec.truncated)
 		return (0);
-	if ((path = path_absolute(sb, &rec)) == NULL || path_ignored(path)) {
-		free(path);
+	if ((path = path_absolute(sb, &rec)) == NULL) {
+		drop(sb, 1);
 		return (0);
 	}
 	if (rec.err == EROFS || rec.err == EPERM ||
 	    (rec.err == EACCES && op_is_write((int)rec.op))) {
 		denial_emit(sb, (pid_t)rec.tgid, rec.comm, (int)rec.op,
 		    rec.err, path);
+		free(path);
+		return (0);
+	}
+	if (path_ignored(path)) {
 		free(path);
 		return (0);
 	}
