@@ -359,7 +359,7 @@ path_clean(char *path)
  * root. NULL if that is gone (counted as dropped by the caller).
  */
 static char *
-path_absolute(const struct sandbox *sb, const struct denials_rec *rec)
+path_absolute(const struct denials_rec *rec)
 {
 	char	link[64], base[PATH_MAX], *out;
 	ssize_t	n;
@@ -662,7 +662,7 @@ ring_cb(void *ctx __unused, void *data, size_t len)
 	if (rec.op == DENIALS_OP_NONE || rec.op >= DENIALS_OP__MAX ||
 	    rec.path[0] == '\0' || rec.truncated)
 		return (0);
-	if ((path = path_absolute(sb, &rec)) == NULL) {
+	if ((path = path_absolute(&rec)) == NULL) {
 		drop(sb, 1);
 		return (0);
 	}
