@@ -21,18 +21,76 @@ getent group greywall-admin >/dev/null || groupadd --system greywall-admin
 id _greywall >/dev/null 2>&1 || useradd --system --no-create-home \
     --home-dir /nonexistent --shell /usr/sbin/nologin _greywall
 
+# The demo's "remote" web server lives where a real one would: in a
+# network namespace of its own, behind a veth, on a test address
+# (198.51.100.0/24, TEST-NET-2, never routed).
+demo_ns=gwdemo demo_host=198.51.100.1 demo_addr=198.51.100.2
+ip netns del "$demo_ns" 2>/dev/null || true
+ip link del gwdemo0 2>/dev/null || true
+ip netns add "$demo_ns"
+ip link add gwdemo0 type veth peer name gwdemo1
+ip link set gwdemo1 netns "$demo_ns"
+ip addr add "$demo_host/24" dev gwdemo0
+ip link set gwdemo0 up
+ip -n "$demo_ns" addr add "$demo_addr/24" dev gwdemo1
+ip -n "$demo_ns" link set gwdemo1 up
+ip -n "$demo_ns" link set lo up
+
 # The SOCKS5 proxy sandboxes use (GreyProxy's address). If nothing listens
-# there, start Debian's microsocks; its own /etc/hosts knows the demo name.
-proxy_pidfile=/run/greywall/setup-microsocks.pid
+# there, start Debian's dante, with rules that refuse loopback and every
+# address this host has (a proxy that connects there hands sandboxes the
+# host's services; greywalld checks for that, see gwctl status). Its own
+# /etc/hosts knows the demo names. A microsocks an older setup.sh started
+# is replaced: it connects anywhere.
 mkdir -p /run/greywall
+old=/run/greywall/setup-microsocks.pid
+if [ -f "$old" ]; then
+	pid=$(cat "$old")
+	if [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = microsocks ]; then
+		kill "$pid"
+		while kill -0 "$pid" 2>/dev/null; do sleep 0.1; done
+	fi
+	rm -f "$old"
+fi
+proxy_pidfile=/run/greywall/setup-danted.pid
 if ! ss -ltnH 'sport = :43052' | grep -q .; then
-	{ cat /etc/hosts; echo "127.0.0.1 demo.greywall.test"; } \
+	{ cat /etc/hosts
+	  echo "$demo_addr demo.greywall.test"
+	  echo "127.0.0.1 demo-loopback.greywall.test"; } \
 	    >/run/greywall/demo-hosts
+	{
+		echo "# Written by greywall's setup.sh for its demo."
+		echo "logoutput: /var/log/greywall-danted.log"
+		echo "internal: 127.0.0.1 port = 43052"
+		ip -o addr show | awk '$2 != "lo" { print "external: " $2 }' |
+		    sed 's/@.*//' | sort -u
+		echo "external.rotation: route"
+		echo "clientmethod: none"
+		echo "socksmethod: none"
+		echo "user.privileged: root"
+		echo "user.unprivileged: nobody"
+		echo "client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }"
+		for a in 127.0.0.0/8 0.0.0.0/32 ::1/128 ::/128 \
+		    169.254.0.0/16 fe80::/10 \
+		    $(ip -o addr show | awk '{ print $4 }' |
+		    sed 's,/.*,,; /:/s,$,/128,; /:/!s,$,/32,' | sort -u); do
+			echo "socks block { from: 0.0.0.0/0 to: $a log: connect }"
+		done
+		echo "socks pass { from: 0.0.0.0/0 to: 0.0.0.0/0 }"
+		echo "socks pass { from: 0.0.0.0/0 to: ::/0 }"
+	} >/run/greywall/demo-danted.conf
 	nohup unshare -m sh -c 'mount --bind /run/greywall/demo-hosts \
-	    /etc/hosts && exec microsocks -i 127.0.0.1 -p 43052' \
-	    >>/var/log/greywall-microsocks.log 2>&1 &
+	    /etc/hosts && exec danted -f /run/greywall/demo-danted.conf \
+	    -p /run/greywall/danted.pid -N 2' \
+	    >>/var/log/greywall-danted.log 2>&1 &
 	echo $! >"$proxy_pidfile"
-	echo "microsocks started on 127.0.0.1:43052 (pid $!)"
+	i=0
+	until ss -ltnH 'sport = :43052' | grep -q .; do
+		i=$((i + 1))
+		[ $i -le 50 ] || { tail /var/log/greywall-danted.log; exit 1; }
+		sleep 0.1
+	done
+	echo "dante started on 127.0.0.1:43052 (pid $!), refusing this host's addresses"
 fi
 
 sock=/run/greywall/greywall.sock
@@ -66,8 +124,10 @@ else
 fi
 
 # The demo: an unprivileged user runs a command in a sandbox from a
-# project directory. A web server on the host's 127.0.0.1 is reached by
-# name through the proxy, never directly.
+# project directory. The web server in the demo namespace is reached by
+# name through the proxy; the host's own services are not, neither
+# directly, nor by a name the host resolves to 127.0.0.1, nor at the
+# host's own address.
 id gwdemo >/dev/null 2>&1 || useradd -m -s /bin/bash gwdemo
 home=$(getent passwd gwdemo | cut -d: -f6)
 project=$home/demo-project
@@ -78,11 +138,26 @@ rm -f "$project/written-in-sandbox.txt" "$home/.escape"
 port=18765
 mkdir -p /run/greywall/demo-www
 echo "hello through the proxy" >/run/greywall/demo-www/index.html
-python3 -m http.server --directory /run/greywall/demo-www \
-    --bind 127.0.0.1 "$port" >/dev/null 2>&1 &
+mkdir -p /run/greywall/demo-host
+echo "a host service" >/run/greywall/demo-host/demo-host.html
+ip netns exec "$demo_ns" python3 -m http.server \
+    --directory /run/greywall/demo-www --bind "$demo_addr" "$port" \
+    >/dev/null 2>&1 &
 web=$!
-trap 'kill $web 2>/dev/null' EXIT
-sleep 0.3
+# A host service on every address: nothing in a sandbox may reach it.
+python3 -m http.server --directory /run/greywall/demo-host --bind 0.0.0.0 \
+    $((port + 1)) >/dev/null 2>&1 &
+hostweb=$!
+trap 'kill $web $hostweb 2>/dev/null; ip netns del "$demo_ns" 2>/dev/null' EXIT
+host_addr=$(ip -o -4 addr show scope global | awk '$2 != "gwdemo0" {
+    sub("/.*", "", $4); print $4; exit }')
+i=0
+until ip netns exec "$demo_ns" ss -ltnH "sport = :$port" | grep -q . &&
+    ss -ltnH "sport = :$((port + 1))" | grep -q .; do
+	i=$((i + 1))
+	[ $i -le 100 ] || { echo "setup.sh: the demo servers did not start" >&2; exit 1; }
+	sleep 0.1
+done
 
 echo "--- gw exec as user gwdemo in $project ---"
 runuser -u gwdemo -- sh -c "cd '$project' && gw exec -- bash -c '
@@ -95,12 +170,30 @@ runuser -u gwdemo -- sh -c "cd '$project' && gw exec -- bash -c '
 	    echo \"home read:  ~/.bashrc not visible (deny by default)\"
 	echo \"interfaces: \$(ls /sys/class/net | tr \"\\n\" \" \")\"
 	echo \"download:   \$(curl -sS -m 10 http://demo.greywall.test:$port/ 2>&1)\"
-	(exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null &&
-	    echo \"direct:     host 127.0.0.1:$port REACHABLE\" ||
-	    echo \"direct:     host 127.0.0.1:$port refused (only the proxy is reachable)\"
-'"
+	(exec 3<>/dev/tcp/127.0.0.1/$((port + 1))) 2>/dev/null &&
+	    echo \"direct:     host 127.0.0.1:$((port + 1)) REACHABLE\" ||
+	    echo \"direct:     host 127.0.0.1:$((port + 1)) refused (only the proxy is reachable)\"
+	curl -s -m 10 -o /dev/null http://demo-loopback.greywall.test:$((port + 1))/demo-host.html &&
+	    echo \"by name:    a name for host 127.0.0.1 REACHABLE\" ||
+	    echo \"by name:    a name for host 127.0.0.1 refused (by the proxy)\"
+	if [ -n \"$host_addr\" ]; then
+		curl -s -m 10 -o /dev/null http://$host_addr:$((port + 1))/demo-host.html &&
+		    echo \"host addr:  $host_addr:$((port + 1)) REACHABLE\" ||
+		    echo \"host addr:  $host_addr:$((port + 1)) refused (an address of the host)\"
+	fi
+'" | tee /run/greywall/demo.out
 echo "--- checked on the host ---"
 ok=1
+if grep -q "^download:   hello through the proxy" /run/greywall/demo.out; then
+	echo "the demo server was reached through the proxy, by name"
+else
+	echo "FAIL: the demo server was not reached"; ok=0
+fi
+if grep -q REACHABLE /run/greywall/demo.out; then
+	echo "FAIL: the sandbox reached a host service"; ok=0
+else
+	echo "no host service was reachable from the sandbox"
+fi
 if [ -s "$project/written-in-sandbox.txt" ]; then
 	echo "the project file was written: $project/written-in-sandbox.txt"
 else

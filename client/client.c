@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,41 @@
 
 #include "config.h"
 #include "client.h"
+
+/*
+ * A usage error: one line naming the problem, one pointing at the help
+ * of the command concerned ("gw exec"), and exit 2.
+ */
+void
+client_usage_error(const char *cmd, const char *fmt, ...)
+{
+	va_list	ap;
+
+	fprintf(stderr, "%s: ", program_invocation_short_name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\ntry '%s --help'\n", cmd);
+	exit(CLIENT_EXIT_USAGE);
+}
+
+/*
+ * What getopt_long() found wrong, with opterr = 0 and an optstring that
+ * starts with ':' (or "+:"): ch is '?' or ':'.
+ */
+void
+client_getopt_error(const char *cmd, int ch, char **argv)
+{
+	const char	*arg = argv[optind - 1];
+
+	if (ch == ':')
+		client_usage_error(cmd, "option '%s' needs an argument",
+		    arg);
+	/* An unknown short option may be inside a group such as -xq. */
+	if (optopt != 0)
+		client_usage_error(cmd, "unknown option '-%c'", optopt);
+	client_usage_error(cmd, "unknown option '%s'", arg);
+}
 
 /*
  * Parse the options gw and gwctl share (-S/--socket, --version, --help)
@@ -39,7 +75,9 @@ client_global_opts(int argc, char **argv, const char *prog,
 	int	ch;
 
 	*sockopt = NULL;
-	while ((ch = getopt_long(argc, argv, "+S:h", longopts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:S:h", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'S':
 			*sockopt = optarg;
@@ -52,12 +90,11 @@ client_global_opts(int argc, char **argv, const char *prog,
 			usage(0);
 			break;
 		default:
-			usage(1);
-			break;
+			client_getopt_error(prog, ch, argv);
 		}
 	}
 	if (optind == argc)
-		usage(1);
+		client_usage_error(prog, "no command given");
 	return (optind);
 }
 
@@ -187,19 +224,22 @@ client_connect(const char *path, uint32_t kind)
 	}
 }
 
-static void	json_escape(FILE *, const char *);
-
 /*
  * Print an effective policy: the caller's own (user "") or, for an admin,
- * another user's. Returns 0, or -1 after a message.
+ * another user's. With json, one object {"user": ..., "policy": the YAML
+ * text}. Returns 0, or -1 after a message.
  */
 int
 client_policy_show(const char *path, uint32_t kind, const char *user,
     int json)
 {
 	_cleanup_close_ int	 fd = -1;
+	_cleanup_free_ char	*text = NULL;
 	static struct gw_msg	 m;
 	const char		*strs[1] = { user };
+	size_t			 len = 0, n;
+	char			*p;
+	json_t			*j;
 
 	if ((fd = client_connect(path, kind)) == -1)
 		return (-1);
@@ -207,12 +247,6 @@ client_policy_show(const char *path, uint32_t kind, const char *user,
 	    -1) == -1) {
 		warn("cannot send to greywalld");
 		return (-1);
-	}
-	/* JSON: {"user": "...", "policy": "the YAML"}, "" for oneself. */
-	if (json) {
-		fputs("{\"user\": ", stdout);
-		client_json_string(stdout, user);
-		fputs(", \"policy\": \"", stdout);
 	}
 	for (;;) {
 		if (client_expect(fd, &m) == -1)
@@ -224,52 +258,30 @@ client_policy_show(const char *path, uint32_t kind, const char *user,
 			    gw_msg_typename(m.hdr.type));
 			return (-1);
 		}
-		if (json)
-			json_escape(stdout, m.str[0]);
-		else
+		if (!json) {
 			fputs(m.str[0], stdout);
-	}
-	if (json)
-		fputs("\"}\n", stdout);
-	return (0);
-}
-
-/* s inside a JSON string: quotes and control characters escaped. */
-static void
-json_escape(FILE *f, const char *s)
-{
-	const unsigned char	*p;
-
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		switch (*p) {
-		case '"':
-			fputs("\\\"", f);
-			break;
-		case '\\':
-			fputs("\\\\", f);
-			break;
-		case '\n':
-			fputs("\\n", f);
-			break;
-		case '\t':
-			fputs("\\t", f);
-			break;
-		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(f, "\\u%04x", *p);
-			else
-				fputc(*p, f);
+			continue;
 		}
+		/* The text comes in pieces: one JSON string for all. */
+		n = strlen(m.str[0]);
+		if ((p = realloc(text, len + n + 1)) == NULL) {
+			warn("malloc");
+			return (-1);
+		}
+		text = p;
+		memcpy(text + len, m.str[0], n + 1);
+		len += n;
 	}
-}
-
-/* s as a JSON string. */
-void
-client_json_string(FILE *f, const char *s)
-{
-	fputc('"', f);
-	json_escape(f, s);
-	fputc('"', f);
+	if (!json)
+		return (0);
+	if ((j = json_object()) == NULL) {
+		warn("malloc");
+		return (-1);
+	}
+	client_json_set(j, "user", client_json_str(user));
+	client_json_set(j, "policy", client_json_str(text != NULL ? text :
+	    ""));
+	return (client_json_print(stdout, j, 0));
 }
 
 static void
@@ -296,6 +308,8 @@ client_event_print(struct client_events *o, struct gw_msg *m)
 	struct gw_events_dropped	 d;
 	const char			*s[6], *eol;
 	char				 when[40], pid[32];
+	char				*raw[6] = { NULL };
+	json_t				*j;
 	size_t				 i;
 
 	eol = o->crlf ? "\r\n" : "\n";
@@ -305,12 +319,16 @@ client_event_print(struct client_events *o, struct gw_msg *m)
 		if (o->human != NULL)
 			fprintf(o->human, "%s%u events dropped (read too"
 			    " slowly)%s", o->prefix, d.count, eol);
-		if (o->json != NULL)
-			fprintf(o->json, "{\"dropped\": %u}\n", d.count);
+		if (o->json != NULL && (j = json_object()) != NULL) {
+			client_json_set(j, "dropped", json_integer(d.count));
+			client_json_print(o->json, j, 0);
+		}
 		goto out;
 	}
 	memcpy(&ev, m->data, sizeof(ev));
 	for (i = 0; i < 6; i++) {
+		if (o->json != NULL && (raw[i] = strdup(m->str[i])) == NULL)
+			warn("malloc");
 		str_sanitize((char *)m->str[i]);
 		s[i] = m->str[i];
 	}
@@ -332,23 +350,26 @@ client_event_print(struct client_events *o, struct gw_msg *m)
 		    s[5][0] != '\0' ? ": " : "", s[5], eol);
 	}
 	if (o->json != NULL) {
-		fprintf(o->json, "{\"time\": \"%s\", \"sandbox\": %u,"
-		    " \"seq\": %" PRIu64 ", \"uid\": %u, \"pid\": %u,"
-		    " \"comm\": ", when, ev.sandbox, ev.seq, ev.uid, ev.pid);
-		client_json_string(o->json, s[0]);
-		fprintf(o->json, ", \"kind\": \"%s\", \"action\": ",
-		    gw_event_kindname(ev.kind));
-		client_json_string(o->json, s[1]);
-		fputs(", \"target\": ", o->json);
-		client_json_string(o->json, s[2]);
-		fputs(", \"rule\": ", o->json);
-		client_json_string(o->json, s[3]);
-		fputs(", \"file\": ", o->json);
-		client_json_string(o->json, s[4]);
-		fputs(", \"note\": ", o->json);
-		client_json_string(o->json, s[5]);
-		fputs("}\n", o->json);
+		/* Unsanitized: JSON escapes control characters itself. */
+		if ((j = json_object()) == NULL)
+			warn("malloc");
+		client_json_set(j, "time", json_string(when));
+		client_json_set(j, "sandbox", json_integer(ev.sandbox));
+		client_json_set(j, "seq", json_integer(ev.seq));
+		client_json_set(j, "uid", json_integer(ev.uid));
+		client_json_set(j, "pid", json_integer(ev.pid));
+		client_json_set(j, "comm", client_json_str(raw[0]));
+		client_json_set(j, "kind",
+		    json_string(gw_event_kindname(ev.kind)));
+		client_json_set(j, "action", client_json_str(raw[1]));
+		client_json_set(j, "target", client_json_str(raw[2]));
+		client_json_set(j, "rule", client_json_str(raw[3]));
+		client_json_set(j, "file", client_json_str(raw[4]));
+		client_json_set(j, "note", client_json_str(raw[5]));
+		client_json_print(o->json, j, 0);
 	}
+	for (i = 0; i < 6; i++)
+		free(raw[i]);
 out:
 	if (o->human != NULL)
 		fflush(o->human);

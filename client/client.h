@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "gw-protocol.h"
 #include "common.h"
 
@@ -17,6 +19,9 @@
 #define GW_EXIT_FAILURE		125
 #define GW_EXIT_CANNOT_EXEC	126
 #define GW_EXIT_NOT_FOUND	127
+
+/* A usage error, for gw and gwctl alike. */
+#define CLIENT_EXIT_USAGE	2
 
 /* Where and how violation events are printed. */
 struct client_events {
@@ -31,6 +36,10 @@ struct client_events {
 };
 
 /* client.c */
+void		 client_usage_error(const char *, const char *, ...)
+		    __attribute__((noreturn, format(printf, 2, 3)));
+void		 client_getopt_error(const char *, int, char **)
+		    __attribute__((noreturn));
 int		 client_global_opts(int, char **, const char *, void (*)(int),
 		    const char **);
 const char	*client_socket_path(const char *);
@@ -40,8 +49,13 @@ int		 client_policy_show(const char *, uint32_t, const char *,
 int		 client_connect(const char *, uint32_t);
 int		 client_recv(int, struct gw_msg *);
 const char	*client_error_text(const struct gw_msg *);
-void		 client_json_string(FILE *, const char *);
 void		 client_event_print(struct client_events *, struct gw_msg *);
+
+/* json.c */
+json_t		*client_json_str(const char *);
+void		 client_json_set(json_t *, const char *, json_t *);
+void		 client_json_append(json_t *, json_t *);
+int		 client_json_print(FILE *, json_t *, size_t);
 
 /* learn.c */
 void		 learn_event(uint32_t, const char *const *);

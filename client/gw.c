@@ -40,49 +40,130 @@ static struct gw_msg	msg;
 static struct client_events	evout = { .prefix = "[greywall] " };
 static int			want_events;
 
+static const char gw_exit_help[] =
+    "Exit status: the command's, 128+N if it died of signal N, 124 if it\n"
+    "ran past limits.wall_time, 125 if gw or greywalld failed, 126 if the\n"
+    "command cannot be executed, 127 if it was not found; 2 for a usage\n"
+    "error, which gw reports before anything runs.\n";
+
+/* gw --help: every command in a line. */
 static void __attribute__((noreturn))
 usage(int status)
 {
-	fprintf(status == 0 ? stdout : stderr,
-	    "usage: gw [-S socket] exec [options] [--] command [arg ...]\n"
+	(void)status;
+	printf("usage: gw [-S socket] exec [options] [--] command [arg ...]\n"
 	    "       gw [-S socket] exec [options] -c string\n"
 	    "       gw [-S socket] policy [--json]\n"
 	    "       gw [-S socket] doctor [--json]\n"
 	    "       gw --version | --help\n"
 	    "\n"
+	    "  exec      run a command in a sandbox\n"
+	    "  policy    print your effective policy\n"
+	    "  doctor    check what greywall can do for you here\n"
+	    "\n"
 	    "  -S, --socket PATH  greywalld socket (default $GREYWALL_SOCKET"
 	    " or %s)\n"
-	    "  exec -- CMD ARGS   run CMD with ARGS in a sandbox\n"
-	    "  exec -c STRING     run /bin/sh -c STRING in a sandbox\n"
-	    "  exec options, which can only narrow your policy:\n"
-	    "    --policy FILE    a YAML overlay (see greywall-policy(5))\n"
-	    "    --no-network     no network at all\n"
-	    "    --ro             the working directory read-only\n"
-	    "    -p, --publish PORT  make the sandbox's TCP PORT reachable\n"
-	    "                     from this host at 127.0.0.1:PORT (if\n"
+	    "\n"
+	    "'gw COMMAND --help' describes each command.\n", GW_SOCKET_PATH);
+	exit(0);
+}
+
+static void __attribute__((noreturn))
+usage_exec(void)
+{
+	printf("usage: gw [-S socket] exec [options] [--] command [arg ...]\n"
+	    "       gw [-S socket] exec [options] -c string\n"
+	    "\n"
+	    "Run a command in a sandbox, under your policy (see 'gw policy').\n"
+	    "The options can only narrow it:\n"
+	    "\n"
+	    "  -c STRING          run /bin/sh -c STRING\n"
+	    "  --policy FILE      a YAML overlay (see greywall-policy(5))\n"
+	    "  --no-network       no network at all\n"
+	    "  --ro               the working directory read-only\n"
+	    "  -p, --publish PORT make the sandbox's TCP PORT reachable from\n"
+	    "                     this host at 127.0.0.1:PORT (if\n"
 	    "                     network.inbound.allow_ports lists it)\n"
-	    "    -m, --monitor    print what the sandbox is denied on stderr\n"
-	    "    -d, --debug      print the policy files, file system,\n"
+	    "  -m, --monitor      print what the sandbox is denied on stderr\n"
+	    "  -d, --debug        print the policy files, file system,\n"
 	    "                     environment, network and limits the\n"
 	    "                     sandbox gets, before it starts\n"
-	    "    --learn          -m, and at the end print and save the\n"
+	    "  --learn            -m, and at the end print and save the\n"
 	    "                     policy that would allow what was denied\n"
 	    "                     (~/.config/greywall/learned/)\n"
-	    "    --learn-out FILE save it as FILE (and FILE.policy.d.yaml)\n"
-	    "    --json FILE      the same as JSON lines to FILE ('-' is"
-	    " stdout)\n"
-	    "  policy             print your effective policy\n"
-	    "  doctor             check what greywall can do for you here\n"
-	    "                     (exit 1 if a required layer is missing)\n"
+	    "  --learn-out FILE   save it as FILE (and FILE.policy.d.yaml)\n"
+	    "  --json FILE        the denials as JSON lines to FILE ('-' is\n"
+	    "                     stdout)\n"
 	    "\n"
 	    "A second SIGINT or SIGTERM within 2 seconds kills the whole\n"
-	    "sandbox.\n"
+	    "sandbox. On a terminal, the suspend key (Ctrl-Z) stops the\n"
+	    "command and gw; 'fg' resumes both.\n"
+	    "\n%s", gw_exit_help);
+	exit(0);
+}
+
+static void __attribute__((noreturn))
+usage_policy(void)
+{
+	printf("usage: gw [-S socket] policy [--json]\n"
 	    "\n"
-	    "Exit status: the command's, 128+N if it died of signal N,\n"
-	    "124 if it ran past limits.wall_time, 125 if gw or greywalld\n"
-	    "failed, 126 if the command cannot be executed, 127 if it was\n"
-	    "not found.\n", GW_SOCKET_PATH);
-	exit(status == 0 ? 0 : GW_EXIT_FAILURE);
+	    "Print your effective policy as YAML, each value with the policy\n"
+	    "file and line it came from.\n"
+	    "\n"
+	    "  --json   print {\"user\": \"\", \"policy\": the YAML text}\n"
+	    "\n"
+	    "Exit status: 0, 125 if gw or greywalld failed, 2 for a usage\n"
+	    "error.\n");
+	exit(0);
+}
+
+static void __attribute__((noreturn))
+usage_doctor(void)
+{
+	printf("usage: gw [-S socket] doctor [--json]\n"
+	    "\n"
+	    "Check what greywall can do for you here: greywalld, Landlock,\n"
+	    "seccomp, cgroups, events, your policy files and its upstream.\n"
+	    "\n"
+	    "  --json   one JSON object {\"items\": [...], \"ok\": ...}\n"
+	    "\n"
+	    "Exit status: 0, 1 if a layer your policy requires is missing,\n"
+	    "125 if gw or greywalld failed, 2 for a usage error.\n");
+	exit(0);
+}
+
+/*
+ * gw policy and gw doctor: only --json and --help. Returns whether
+ * --json was given.
+ */
+static int
+json_opt(int argc, char **argv, const char *cmd, void (*help)(void))
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int	ch, json = 0;
+
+	optind = 0;	/* glibc: 0 also resets the scan order */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			help();
+			break;
+		case 'j':
+			json = 1;
+			break;
+		default:
+			client_getopt_error(cmd, ch, argv);
+		}
+	}
+	if (optind < argc)
+		client_usage_error(cmd, "unexpected argument '%s'",
+		    argv[optind]);
+	return (json);
 }
 
 /* Send a stdio fd; if gw itself has none there, send /dev/null. */
@@ -135,28 +216,23 @@ read_overlay(const char *path)
 }
 
 /* gw exec -p: what may be published, and each port once. */
-static int
+static void
 add_port(uint16_t *ports, size_t *nports, const char *arg)
 {
 	uint16_t	port;
 	size_t		i;
 
-	if (port_parse(arg, &port) == -1) {
-		warnx("-p '%s': not a port number from 1 to 65535", arg);
-		return (-1);
-	}
-	for (i = 0; i < *nports; i++) {
-		if (ports[i] == port) {
-			warnx("-p %u: given twice", port);
-			return (-1);
-		}
-	}
-	if (*nports == GW_PORTS_MAX) {
-		warnx("-p: at most %d ports", GW_PORTS_MAX);
-		return (-1);
-	}
+	if (port_parse(arg, &port) == -1)
+		client_usage_error("gw exec", "-p '%s': not a port number"
+		    " from 1 to 65535", arg);
+	for (i = 0; i < *nports; i++)
+		if (ports[i] == port)
+			client_usage_error("gw exec", "-p %u: given twice",
+			    port);
+	if (*nports == GW_PORTS_MAX)
+		client_usage_error("gw exec", "-p: at most %d ports",
+		    GW_PORTS_MAX);
 	ports[(*nports)++] = port;
-	return (0);
 }
 
 static int
@@ -288,12 +364,10 @@ events_summary(void)
 		    " (%" PRIu64 " dropped)\n", evout.events + evout.dropped,
 		    evout.events + evout.dropped == 1 ? "" : "s",
 		    evout.dropped);
-	if (evout.json != NULL) {
-		fprintf(evout.json, "{\"summary\": {\"events\": %" PRIu64
-		    ", \"dropped\": %" PRIu64 "}}\n",
-		    evout.events + evout.dropped, evout.dropped);
-		fflush(evout.json);
-	}
+	if (evout.json != NULL)
+		client_json_print(evout.json, json_pack("{s:{s:I,s:I}}",
+		    "summary", "events", (json_int_t)(evout.events +
+		    evout.dropped), "dropped", (json_int_t)evout.dropped), 0);
 }
 
 static int64_t
@@ -479,8 +553,9 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 	size_t			 i;
 	int			 ch, ttyroles, utf8, r;
 
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "+c:dhmp:", longopts,
+	optind = 0;	/* glibc: 0 also resets the scan order */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:c:dhmp:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'c':
@@ -490,8 +565,7 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 			policy_path = optarg;
 			break;
 		case 'p':
-			if (add_port(ports, &nports, optarg) == -1)
-				return (GW_EXIT_FAILURE);
+			add_port(ports, &nports, optarg);
 			break;
 		case 'N':
 			flags |= GW_OPEN_NO_NETWORK;
@@ -516,16 +590,17 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 			learn_out = optarg;
 			break;
 		case 'h':
-			usage(0);
+			usage_exec();
 		default:
-			usage(1);
+			client_getopt_error("gw exec", ch, argv);
 		}
 	}
 	argc -= optind;
 	argv += optind;
 	if (shcmd != NULL) {
 		if (argc != 0)
-			usage(1);
+			client_usage_error("gw exec", "-c takes one string;"
+			    " unexpected argument '%s'", argv[0]);
 		shargv[0] = (char *)"/bin/sh";
 		shargv[1] = (char *)"-c";
 		shargv[2] = (char *)shcmd;
@@ -534,7 +609,7 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 		argc = 3;
 	}
 	if (argc == 0)
-		usage(1);
+		client_usage_error("gw exec", "no command given");
 	if (json_path != NULL) {
 		/* Opened as the user, before the sandbox: not the daemon. */
 		if (strcmp(json_path, "-") == 0)
@@ -607,11 +682,9 @@ static int
 cmd_doctor(const char *sockpath, int argc, char **argv)
 {
 	_cleanup_close_ int	 sock = -1;
-	int			 json = 0, r;
+	int			 json, r;
 
-	if (argc > 2 || (argc == 2 && strcmp(argv[1], "--json") != 0))
-		usage(1);
-	json = argc == 2;
+	json = json_opt(argc, argv, "gw doctor", usage_doctor);
 	if ((sock = client_connect(sockpath, GW_CLIENT_GW)) == -1)
 		return (GW_EXIT_FAILURE);
 	if ((r = client_status(sock, json)) == -1)
@@ -631,13 +704,11 @@ main(int argc, char *argv[])
 	if (strcmp(argv[0], "exec") == 0)
 		return (cmd_exec(client_socket_path(sockopt), argc, argv));
 	if (strcmp(argv[0], "policy") == 0) {
-		if (argc > 2 || (argc == 2 && strcmp(argv[1], "--json") != 0))
-			usage(1);
+		i = json_opt(argc, argv, "gw policy", usage_policy);
 		return (client_policy_show(client_socket_path(sockopt),
-		    GW_CLIENT_GW, "", argc == 2) == 0 ? 0 : GW_EXIT_FAILURE);
+		    GW_CLIENT_GW, "", i) == 0 ? 0 : GW_EXIT_FAILURE);
 	}
 	if (strcmp(argv[0], "doctor") == 0)
 		return (cmd_doctor(client_socket_path(sockopt), argc, argv));
-	warnx("unknown command '%s'", argv[0]);
-	usage(1);
+	client_usage_error("gw", "unknown command '%s'", argv[0]);
 }

@@ -6,7 +6,9 @@
 #include <sys/types.h>
 
 #include <err.h>
+#include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -18,39 +20,83 @@
 #include "client.h"
 
 #define GWCTL_EXIT_ERROR	1
-#define GWCTL_EXIT_USAGE	2
+#define GWCTL_EXIT_USAGE	CLIENT_EXIT_USAGE
 #define GWCTL_EXIT_MISSING	3	/* status: a required layer missing */
 
 static struct gw_msg	msg;
 
+/* Each command's synopsis and help, for --help and usage errors. */
+static const struct gwctl_cmd {
+	const char	*name;
+	const char	*synopsis;
+	const char	*help;
+} gwctl_cmds[] = {
+	{ "list", "list [--json]",
+	    "List the running sandboxes: id, user, pid, start time, memory,\n"
+	    "tasks, command and working directory, then a line with its\n"
+	    "events, bytes sent and received and policy files.\n"
+	    "\n"
+	    "  --json   one JSON array of objects instead\n" },
+	{ "monitor", "monitor [--user USER] [--json]",
+	    "Follow the violation events of every sandbox until interrupted.\n"
+	    "\n"
+	    "  --user USER  only the sandboxes of USER\n"
+	    "  --json       one JSON object per line, as 'gw exec --json'\n" },
+	{ "kill", "kill ID | --user USER [--json]",
+	    "Kill sandbox ID (see 'gwctl list'), or every sandbox of USER:\n"
+	    "every process in it gets SIGKILL.\n"
+	    "\n"
+	    "  --user USER  every sandbox of USER\n"
+	    "  --json       print {\"killed\": [ID, ...]}\n" },
+	{ "policy", "policy USER [--json]",
+	    "Print the effective policy of USER as YAML, each value with the\n"
+	    "policy file and line it came from.\n"
+	    "\n"
+	    "  --json   print {\"user\": USER, \"policy\": the YAML text}\n" },
+	{ "reload", "reload [--json]",
+	    "Make greywalld re-read its policy files; on an error it keeps\n"
+	    "the policy it has, and the error is printed.\n"
+	    "\n"
+	    "  --json   print {\"reloaded\": true} on success\n" },
+	{ "status", "status [--json]",
+	    "Print what greywalld and the kernel provide, one line per item\n"
+	    "(exit 3 if a layer that a policy requires is missing).\n"
+	    "\n"
+	    "  --json   one JSON object {\"items\": [...], \"ok\": ...}\n" },
+};
+
+static const char gwctl_exit_help[] =
+    "Exit status: 0 success, 1 an error (greywalld not running, a refused\n"
+    "request, an unknown sandbox id, a policy not reloaded), 2 a usage\n"
+    "error (unknown user included), 3 status: a required layer missing.\n";
+
 static void __attribute__((noreturn))
 usage(int status)
 {
-	fprintf(status == 0 ? stdout : stderr,
-	    "usage: gwctl [-S socket] command\n"
+	size_t	i;
+
+	(void)status;
+	printf("usage: gwctl [-S socket] command [options]\n"
+	    "       gwctl --version | --help\n"
 	    "\n"
-	    "commands:\n"
-	    "  list [--json]   list running sandboxes\n"
-	    "  monitor [--user USER] [--json]\n"
-	    "                  follow every sandbox's violation events\n"
-	    "  kill ID|--user USER [--json]\n"
-	    "                  kill sandbox ID, or every sandbox of USER\n"
-	    "  policy USER [--json]\n"
-	    "                  print USER's effective policy\n"
-	    "  reload [--json] re-read the policy files\n"
-	    "  status [--json] what greywalld and the kernel provide (exit"
-	    " 3\n"
-	    "                  if a required layer is missing)\n"
-	    "\n"
+	    "commands:\n");
+	for (i = 0; i < nitems(gwctl_cmds); i++)
+		printf("  gwctl %s\n", gwctl_cmds[i].synopsis);
+	printf("\n"
 	    "  -S, --socket PATH  greywalld socket (default $GREYWALL_SOCKET"
-	    " or %s)\n", GW_SOCKET_PATH);
-	exit(status == 0 ? 0 : GWCTL_EXIT_USAGE);
+	    " or %s)\n"
+	    "\n"
+	    "'gwctl COMMAND --help' describes each command.\n"
+	    "\n%s", GW_SOCKET_PATH, gwctl_exit_help);
+	exit(0);
 }
 
-static void
-json_string(const char *s)
+static void __attribute__((noreturn))
+usage_cmd(const struct gwctl_cmd *c)
 {
-	client_json_string(stdout, s);
+	printf("usage: gwctl [-S socket] %s\n\n%s\n%s", c->synopsis,
+	    c->help, gwctl_exit_help);
+	exit(0);
 }
 
 /* "12.3M": bytes in binary units, as limits.memory writes them. */
@@ -75,14 +121,63 @@ fmt_bytes(char *buf, size_t len, uint64_t b)
 		snprintf(buf, len, "%.1f%c", v, units[u]);
 }
 
+/* One sandbox of gwctl list --json, from its GW_MSG_ADMIN_LIST_ENTRY. */
+static json_t *
+list_json_entry(const struct gw_sandbox_info *info, const struct gw_msg *m)
+{
+	json_t	*o;
+
+	if ((o = json_object()) == NULL)
+		return (NULL);
+	client_json_set(o, "id", json_integer(info->id));
+	client_json_set(o, "uid", json_integer(info->uid));
+	client_json_set(o, "user", client_json_str(m->str[0]));
+	client_json_set(o, "pid", json_integer(info->pid));
+	client_json_set(o, "start_time", json_integer(info->start_time));
+	/* null where the host has no controller for it */
+	client_json_set(o, "memory", info->memory == UINT64_MAX ?
+	    json_null() : json_integer(info->memory));
+	client_json_set(o, "tasks", info->tasks == UINT32_MAX ?
+	    json_null() : json_integer(info->tasks));
+	client_json_set(o, "command", client_json_str(m->str[1]));
+	client_json_set(o, "cwd", client_json_str(m->str[2]));
+	return (o);
+}
+
+static void
+list_print_entry(const struct gw_sandbox_info *info, struct gw_msg *m)
+{
+	struct tm	tm;
+	time_t		t;
+	char		when[32], user[64], mem[32], tasks[16];
+
+	t = info->start_time;
+	localtime_r(&t, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	/* The daemon's strings are not trusted either. */
+	str_sanitize((char *)m->str[0]);
+	str_sanitize((char *)m->str[1]);
+	str_sanitize((char *)m->str[2]);
+	snprintf(user, sizeof(user), "%s(%u)", m->str[0], info->uid);
+	fmt_bytes(mem, sizeof(mem), info->memory);
+	if (info->tasks == UINT32_MAX)
+		snprintf(tasks, sizeof(tasks), "-");
+	else
+		snprintf(tasks, sizeof(tasks), "%u", info->tasks);
+	printf("%-6u %-20s %-8u %-19s %7s %5s %-30s %s\n", info->id, user,
+	    info->pid, when, mem, tasks, m->str[1], m->str[2]);
+}
+
+/*
+ * The header is printed with the first reply, so that a refused request
+ * prints only the error.
+ */
 static int
 cmd_list(int sock, int json)
 {
 	struct gw_sandbox_info	 info;
 	struct gw_sandbox_stats	 stats;
-	struct tm		 tm;
-	time_t			 t;
-	char			 when[32], user[64], mem[32], tasks[16];
+	json_t			*arr = NULL, *cur = NULL;
 	int			 n = 0;
 
 	if (gw_msg_send(sock, GW_MSG_ADMIN_LIST, 0, NULL, 0, NULL, 0,
@@ -90,106 +185,73 @@ cmd_list(int sock, int json)
 		warn("cannot send to greywalld");
 		return (GWCTL_EXIT_ERROR);
 	}
-	if (json)
-		printf("[");
-	else
-		printf("%-6s %-20s %-8s %-19s %7s %5s %-30s %s\n", "ID",
-		    "USER", "PID", "STARTED", "MEM", "TASKS", "COMMAND",
-		    "CWD");
+	if (json && (arr = json_array()) == NULL) {
+		warn("malloc");
+		return (GWCTL_EXIT_ERROR);
+	}
 	for (;;) {
-		if (client_expect(sock, &msg) == -1)
+		if (client_expect(sock, &msg) == -1) {
+			json_decref(arr);
 			return (GWCTL_EXIT_ERROR);
+		}
+		if (!json && n == 0)
+			printf("%-6s %-20s %-8s %-19s %7s %5s %-30s %s\n",
+			    "ID", "USER", "PID", "STARTED", "MEM", "TASKS",
+			    "COMMAND", "CWD");
 		if (msg.hdr.type == GW_MSG_ADMIN_LIST_END)
 			break;
 		if (msg.hdr.type == GW_MSG_ADMIN_LIST_STATS) {
 			memcpy(&stats, msg.data, sizeof(stats));
-			if (stats.id != info.id || n == 0)
+			if (n == 0 || stats.id != info.id)
 				continue;
-			str_sanitize((char *)msg.str[0]);
 			if (json) {
-				printf(", \"events\": %" PRIu64 ", \"bytes_out\":"
-				    " %" PRIu64 ", \"bytes_in\": %" PRIu64
-				    ", \"policy_files\": ", stats.events,
-				    stats.bytes_out, stats.bytes_in);
-				json_string(msg.str[0]);
-			} else
-				printf("  events %" PRIu64 ", sent %" PRIu64
-				    " bytes, received %" PRIu64 " bytes,"
-				    " policy: %s\n", stats.events,
-				    stats.bytes_out, stats.bytes_in,
-				    msg.str[0][0] != '\0' ? msg.str[0] :
-				    "(built-in)");
+				client_json_set(cur, "events",
+				    json_integer(stats.events));
+				client_json_set(cur, "bytes_out",
+				    json_integer(stats.bytes_out));
+				client_json_set(cur, "bytes_in",
+				    json_integer(stats.bytes_in));
+				client_json_set(cur, "policy_files",
+				    client_json_str(msg.str[0]));
+				continue;
+			}
+			str_sanitize((char *)msg.str[0]);
+			printf("  events %" PRIu64 ", sent %" PRIu64
+			    " bytes, received %" PRIu64 " bytes,"
+			    " policy: %s\n", stats.events, stats.bytes_out,
+			    stats.bytes_in, msg.str[0][0] != '\0' ?
+			    msg.str[0] : "(built-in)");
 			continue;
 		}
 		if (msg.hdr.type != GW_MSG_ADMIN_LIST_ENTRY) {
 			warnx("unexpected %s from greywalld",
 			    gw_msg_typename(msg.hdr.type));
+			json_decref(arr);
 			return (GWCTL_EXIT_ERROR);
 		}
-		if (json && n > 0)
-			printf("}");
 		memcpy(&info, msg.data, sizeof(info));
 		if (json) {
-			printf("%s\n  {\"id\": %u, \"uid\": %u, \"user\": ",
-			    n > 0 ? "," : "", info.id, info.uid);
-			json_string(msg.str[0]);
-			printf(", \"pid\": %u, \"start_time\": %" PRId64,
-			    info.pid, info.start_time);
-			/* null where the host has no controller for it */
-			if (info.memory == UINT64_MAX)
-				printf(", \"memory\": null");
-			else
-				printf(", \"memory\": %" PRIu64, info.memory);
-			if (info.tasks == UINT32_MAX)
-				printf(", \"tasks\": null");
-			else
-				printf(", \"tasks\": %u", info.tasks);
-			printf(", \"command\": ");
-			json_string(msg.str[1]);
-			printf(", \"cwd\": ");
-			json_string(msg.str[2]);
-		} else {
-			t = info.start_time;
-			localtime_r(&t, &tm);
-			strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
-			/* The daemon's strings are not trusted either. */
-			str_sanitize((char *)msg.str[0]);
-			str_sanitize((char *)msg.str[1]);
-			str_sanitize((char *)msg.str[2]);
-			snprintf(user, sizeof(user), "%s(%u)", msg.str[0],
-			    info.uid);
-			fmt_bytes(mem, sizeof(mem), info.memory);
-			if (info.tasks == UINT32_MAX)
-				snprintf(tasks, sizeof(tasks), "-");
-			else
-				snprintf(tasks, sizeof(tasks), "%u",
-				    info.tasks);
-			printf("%-6u %-20s %-8u %-19s %7s %5s %-30s %s\n",
-			    info.id, user, info.pid, when, mem, tasks,
-			    msg.str[1], msg.str[2]);
-		}
+			cur = list_json_entry(&info, &msg);
+			client_json_append(arr, cur);
+		} else
+			list_print_entry(&info, &msg);
 		n++;
 	}
-	if (json)
-		printf("%s]\n", n > 0 ? "}\n" : "");
+	if (json && client_json_print(stdout, arr, JSON_INDENT(2)) == -1)
+		return (GWCTL_EXIT_ERROR);
 	return (0);
 }
 
 static int
-cmd_monitor(int sock, const char *user, int json)
+cmd_monitor(int sock, const uid_t *uid, int json)
 {
 	struct client_events	 o = { .prefix = "" };
 	struct gw_monitor	 mon;
-	struct passwd		*pw;
 
 	memset(&mon, 0, sizeof(mon));
-	if (user != NULL) {
-		if ((pw = getpwnam(user)) == NULL) {
-			warnx("no user '%s'", user);
-			return (GWCTL_EXIT_USAGE);
-		}
+	if (uid != NULL) {
 		mon.flags = GW_MONITOR_UID;
-		mon.uid = pw->pw_uid;
+		mon.uid = *uid;
 	}
 	if (json)
 		o.json = stdout;
@@ -220,65 +282,61 @@ cmd_monitor(int sock, const char *user, int json)
 
 /* gwctl kill --user: the killed sandboxes come as list entries. */
 static int
-cmd_kill_user(int sock, const char *user, int json)
+cmd_kill_user(int sock, uid_t uid, int json)
 {
 	struct gw_kill_user	 ku;
 	struct gw_sandbox_info	 info;
-	struct passwd		*pw;
-	int			 n = 0;
+	json_t			*j = NULL, *ids = NULL;
 
-	if ((pw = getpwnam(user)) == NULL) {
-		warnx("no user '%s'", user);
-		return (GWCTL_EXIT_USAGE);
-	}
 	memset(&ku, 0, sizeof(ku));
-	ku.uid = pw->pw_uid;
+	ku.uid = uid;
 	if (gw_msg_send(sock, GW_MSG_ADMIN_KILL_USER, 0, &ku, sizeof(ku),
 	    NULL, 0, -1) == -1) {
 		warn("cannot send to greywalld");
 		return (GWCTL_EXIT_ERROR);
 	}
-	if (json)
-		printf("{\"killed\": [");
+	if (json && ((j = json_object()) == NULL ||
+	    (ids = json_array()) == NULL)) {
+		warn("malloc");
+		json_decref(j);
+		return (GWCTL_EXIT_ERROR);
+	}
 	for (;;) {
 		if (client_expect(sock, &msg) == -1)
-			return (GWCTL_EXIT_ERROR);
+			goto fail;
 		if (msg.hdr.type == GW_MSG_ADMIN_LIST_END)
 			break;
 		if (msg.hdr.type != GW_MSG_ADMIN_LIST_ENTRY) {
 			warnx("unexpected %s from greywalld",
 			    gw_msg_typename(msg.hdr.type));
-			return (GWCTL_EXIT_ERROR);
+			goto fail;
 		}
 		memcpy(&info, msg.data, sizeof(info));
 		str_sanitize((char *)msg.str[1]);
 		if (json)
-			printf("%s%u", n > 0 ? ", " : "", info.id);
+			client_json_append(ids, json_integer(info.id));
 		else
 			printf("killed sandbox %u (pid %u): %s\n", info.id,
 			    info.pid, msg.str[1]);
-		n++;
 	}
-	if (json)
-		printf("]}\n");
+	if (json) {
+		client_json_set(j, "killed", ids);
+		if (client_json_print(stdout, j, 0) == -1)
+			return (GWCTL_EXIT_ERROR);
+	}
 	return (0);
+fail:
+	json_decref(j);
+	json_decref(ids);
+	return (GWCTL_EXIT_ERROR);
 }
 
 static int
-cmd_kill(int sock, const char *arg, int json)
+cmd_kill(int sock, uint32_t id, int json)
 {
 	struct gw_sandbox_id	 sid;
-	char			*end;
-	unsigned long		 v;
 
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno != 0 || *arg == '\0' || *end != '\0' || v == 0 ||
-	    v > UINT32_MAX) {
-		warnx("'%s' is not a sandbox id", arg);
-		return (GWCTL_EXIT_USAGE);
-	}
-	sid.id = v;
+	sid.id = id;
 	if (gw_msg_send(sock, GW_MSG_ADMIN_KILL, 0, &sid, sizeof(sid), NULL,
 	    0, -1) == -1) {
 		warn("cannot send to greywalld");
@@ -287,7 +345,9 @@ cmd_kill(int sock, const char *arg, int json)
 	if (client_expect(sock, &msg) == -1)
 		return (GWCTL_EXIT_ERROR);
 	if (json)
-		printf("{\"killed\": [%u]}\n", sid.id);
+		return (client_json_print(stdout, json_pack("{s:[i]}",
+		    "killed", (json_int_t)sid.id), 0) == 0 ? 0 :
+		    GWCTL_EXIT_ERROR);
 	return (0);
 }
 
@@ -302,7 +362,8 @@ cmd_reload(int sock, int json)
 	if (client_expect(sock, &msg) == -1)
 		return (GWCTL_EXIT_ERROR);
 	if (json)
-		printf("{\"reloaded\": true}\n");
+		return (client_json_print(stdout, json_pack("{s:b}",
+		    "reloaded", 1), 0) == 0 ? 0 : GWCTL_EXIT_ERROR);
 	return (0);
 }
 
@@ -316,85 +377,120 @@ cmd_status(int sock, int json)
 	return (r > 0 ? GWCTL_EXIT_MISSING : 0);
 }
 
-/* Every argument after the command word, where only --json may be. */
-static int
-json_only(int argc, char **argv, int from)
+/* A login name given on the command line, or exit 2 naming it. */
+static uid_t
+user_lookup(const char *cmd, const char *user)
 {
-	int	k, json = 0;
+	struct passwd	*pw;
 
-	for (k = from; k < argc; k++) {
-		if (strcmp(argv[k], "--json") != 0)
-			usage(1);
-		json = 1;
-	}
-	return (json);
+	errno = 0;
+	if (user[0] == '\0' || (pw = getpwnam(user)) == NULL)
+		client_usage_error(cmd, "no user '%s'%s%s", user,
+		    errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
+	return (pw->pw_uid);
 }
 
 int
 main(int argc, char *argv[])
 {
-	const char	*sockopt;
-	const char	*user = NULL, *id = NULL;
-	int		 i, sock, json = 0, r, k;
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "user", required_argument, NULL, 'u' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const struct gwctl_cmd	*c = NULL;
+	const char		*sockopt, *user = NULL, *id = NULL;
+	char			 cmd[32], *end;
+	unsigned long		 v = 0;
+	uid_t			 uid = 0;
+	size_t			 k;
+	int			 i, sock, json = 0, ch, r;
 
 	i = client_global_opts(argc, argv, "gwctl", usage, &sockopt);
 	argc -= i;
 	argv += i;
+	for (k = 0; k < nitems(gwctl_cmds); k++)
+		if (strcmp(argv[0], gwctl_cmds[k].name) == 0)
+			c = &gwctl_cmds[k];
+	if (c == NULL)
+		client_usage_error("gwctl", "unknown command '%s'", argv[0]);
+	snprintf(cmd, sizeof(cmd), "gwctl %s", c->name);
 
-	if (strcmp(argv[0], "list") == 0 || strcmp(argv[0], "status") == 0 ||
-	    strcmp(argv[0], "reload") == 0) {
-		json = json_only(argc, argv, 1);
-	} else if (strcmp(argv[0], "monitor") == 0) {
-		for (k = 1; k < argc; k++) {
-			if (strcmp(argv[k], "--json") == 0)
-				json = 1;
-			else if (strcmp(argv[k], "--user") == 0 &&
-			    k + 1 < argc)
-				user = argv[++k];
-			else
-				usage(1);
+	/* Options anywhere after the command word, as in git. */
+	optind = 0;	/* glibc: 0 also resets the scan order */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'h':
+			usage_cmd(c);
+		case 'j':
+			json = 1;
+			break;
+		case 'u':
+			if (strcmp(c->name, "monitor") != 0 &&
+			    strcmp(c->name, "kill") != 0)
+				client_usage_error(cmd, "unknown option"
+				    " '--user'");
+			if (user != NULL)
+				client_usage_error(cmd, "--user given twice");
+			user = optarg;
+			break;
+		default:
+			client_getopt_error(cmd, ch, argv);
 		}
-	} else if (strcmp(argv[0], "kill") == 0) {
-		for (k = 1; k < argc; k++) {
-			if (strcmp(argv[k], "--json") == 0)
-				json = 1;
-			else if (strcmp(argv[k], "--user") == 0 &&
-			    k + 1 < argc && user == NULL && id == NULL)
-				user = argv[++k];
-			else if (argv[k][0] != '-' && user == NULL &&
-			    id == NULL)
-				id = argv[k];
-			else
-				usage(1);
-		}
-		if (user == NULL && id == NULL)
-			usage(1);
-	} else if (strcmp(argv[0], "policy") == 0) {
-		if (argc < 2 || argv[1][0] == '\0' || argv[1][0] == '-')
-			usage(1);
-		json = json_only(argc, argv, 2);
-		return (client_policy_show(client_socket_path(sockopt),
-		    GW_CLIENT_CTL, argv[1], json) == 0 ? 0 :
-		    GWCTL_EXIT_ERROR);
-	} else {
-		warnx("unknown command '%s'", argv[0]);
-		usage(1);
+	}
+	argc -= optind;
+	argv += optind;
+
+	if (strcmp(c->name, "kill") == 0) {
+		if (argc > 1)
+			client_usage_error(cmd, "unexpected argument '%s'",
+			    argv[1]);
+		if (user != NULL && argc == 1)
+			client_usage_error(cmd, "give a sandbox id or --user,"
+			    " not both");
+		if (user == NULL && argc == 0)
+			client_usage_error(cmd, "no sandbox id or --user"
+			    " given");
+		id = argc == 1 ? argv[0] : NULL;
+	} else if (strcmp(c->name, "policy") == 0) {
+		if (argc == 0)
+			client_usage_error(cmd, "no user given");
+		if (argc > 1)
+			client_usage_error(cmd, "unexpected argument '%s'",
+			    argv[1]);
+		user = argv[0];
+	} else if (argc > 0)
+		client_usage_error(cmd, "unexpected argument '%s'", argv[0]);
+	if (user != NULL)
+		uid = user_lookup(cmd, user);
+	if (id != NULL) {
+		errno = 0;
+		v = strtoul(id, &end, 10);
+		if (errno != 0 || !isdigit((unsigned char)*id) ||
+		    *end != '\0' || v == 0 || v > UINT32_MAX)
+			client_usage_error(cmd, "'%s' is not a sandbox id",
+			    id);
 	}
 
+	if (strcmp(c->name, "policy") == 0)
+		return (client_policy_show(client_socket_path(sockopt),
+		    GW_CLIENT_CTL, user, json) == 0 ? 0 : GWCTL_EXIT_ERROR);
 	if ((sock = client_connect(client_socket_path(sockopt),
 	    GW_CLIENT_CTL)) == -1)
 		return (GWCTL_EXIT_ERROR);
-	if (strcmp(argv[0], "monitor") == 0)
-		r = cmd_monitor(sock, user, json);
-	else if (strcmp(argv[0], "list") == 0)
+	if (strcmp(c->name, "monitor") == 0)
+		r = cmd_monitor(sock, user != NULL ? &uid : NULL, json);
+	else if (strcmp(c->name, "list") == 0)
 		r = cmd_list(sock, json);
-	else if (strcmp(argv[0], "reload") == 0)
+	else if (strcmp(c->name, "reload") == 0)
 		r = cmd_reload(sock, json);
-	else if (strcmp(argv[0], "status") == 0)
+	else if (strcmp(c->name, "status") == 0)
 		r = cmd_status(sock, json);
 	else if (user != NULL)
-		r = cmd_kill_user(sock, user, json);
+		r = cmd_kill_user(sock, uid, json);
 	else
-		r = cmd_kill(sock, id, json);
+		r = cmd_kill(sock, v, json);
 	return (r);
 }

@@ -25,44 +25,59 @@ client_status(int sock, int json)
 	static struct gw_msg	 m;
 	struct gw_status_item	 it;
 	const char		*lv;
-	int			 nfail = 0, n = 0;
+	json_t			*j = NULL, *items = NULL, *item;
+	int			 nfail = 0;
 
 	if (gw_msg_send(sock, GW_MSG_STATUS, 0, NULL, 0, NULL, 0, -1) == -1) {
 		warn("cannot send to greywalld");
 		return (-1);
 	}
-	if (json)
-		printf("{\"items\": [");
+	if (json && ((j = json_object()) == NULL ||
+	    (items = json_array()) == NULL)) {
+		json_decref(j);
+		warn("malloc");
+		return (-1);
+	}
 	for (;;) {
 		if (client_expect(sock, &m) == -1)
-			return (-1);
+			goto fail;
 		if (m.hdr.type == GW_MSG_OK)
 			break;
 		if (m.hdr.type != GW_MSG_STATUS_ITEM) {
 			warnx("unexpected %s from greywalld",
 			    gw_msg_typename(m.hdr.type));
-			return (-1);
+			goto fail;
 		}
 		memcpy(&it, m.data, sizeof(it));
 		lv = it.level < nitems(levels) ? levels[it.level] : "?";
 		if (it.level == GW_STATUS_FAIL)
 			nfail++;
-		str_sanitize((char *)m.str[0]);
-		str_sanitize((char *)m.str[1]);
 		if (json) {
-			printf("%s\n  {\"name\": ", n > 0 ? "," : "");
-			client_json_string(stdout, m.str[0]);
-			printf(", \"level\": \"%s\", \"value\": ",
-			    it.level == GW_STATUS_FAIL ? "fail" : lv);
-			client_json_string(stdout, m.str[1]);
-			printf("}");
-		} else
+			item = json_object();
+			client_json_set(item, "name",
+			    client_json_str(m.str[0]));
+			client_json_set(item, "level", json_string(
+			    it.level == GW_STATUS_FAIL ? "fail" : lv));
+			client_json_set(item, "value",
+			    client_json_str(m.str[1]));
+			client_json_append(items, item);
+		} else {
+			str_sanitize((char *)m.str[0]);
+			str_sanitize((char *)m.str[1]);
 			printf("%-15s %-5s %s\n", m.str[0], lv, m.str[1]);
-		n++;
+		}
 		gw_msg_clear(&m);
 	}
-	if (json)
-		printf("\n], \"ok\": %s}\n", nfail > 0 ? "false" : "true");
+	if (json) {
+		client_json_set(j, "items", items);
+		client_json_set(j, "ok", json_boolean(nfail == 0));
+		if (client_json_print(stdout, j, JSON_INDENT(2)) == -1)
+			return (-1);
+	}
 	fflush(stdout);
 	return (nfail);
+fail:
+	json_decref(j);
+	json_decref(items);
+	return (-1);
 }

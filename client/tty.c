@@ -5,7 +5,9 @@
  * the terminal in raw mode so that every key (Ctrl-C, Ctrl-Z, Ctrl-\)
  * reaches the line discipline inside, where the command's own job
  * control acts on it. Window size changes go to the master, which makes
- * the kernel signal the command's foreground group.
+ * the kernel signal the command's foreground group. The suspend key is
+ * the one exception (tty_keys): the kernel does not stop the command
+ * itself, only jobs below a shell, so gw does, and stops too.
  *
  * The terminal's mode is restored on every way out: the end of the
  * session, the daemon going away, errors (atexit), and SIGTERM or SIGHUP,
@@ -41,10 +43,13 @@ static struct {
 	int		 in_eof;
 	int		 master_eof;
 	int		 hungup;	/* tty_hangup() ran: no relay again */
+	pid_t		 stopped;	/* the job gw stopped, for SIGCONT */
 	struct termios	 saved;
 	size_t		 inlen, inoff;
 	char		 inbuf[TTY_BUFSZ];
 } tty = { .termfd = -1, .infd = -1, .outfd = -1, .master = -1 };
+
+static void	tty_continue_job(void);
 
 static void
 tty_atexit(void)
@@ -199,6 +204,8 @@ tty_cont(void)
 	else
 		tty.raw = tty.relay_in = 0;
 	tty_winch();
+	/* After the mode: a resumed editor redraws into the relay. */
+	tty_continue_job();
 }
 
 void
@@ -317,6 +324,107 @@ tty_pollfds(struct pollfd *pfd)
 	return (n);
 }
 
+/*
+ * Whether pid handles SIGTSTP itself, ignoring it (an interactive shell)
+ * or catching it (an editor that restores the screen first).
+ */
+static int
+tty_catches_tstp(pid_t pid)
+{
+	unsigned long long	 mask;
+	char			 path[64], line[128];
+	FILE			*f;
+	int			 r = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return (0);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if ((strncmp(line, "SigIgn:", 7) == 0 ||
+		    strncmp(line, "SigCgt:", 7) == 0) &&
+		    sscanf(line + 7, "%llx", &mask) == 1 &&
+		    (mask & 1ULL << (SIGTSTP - 1)))
+			r = 1;
+	}
+	fclose(f);
+	return (r);
+}
+
+/*
+ * The pty's foreground job, if it is one that the suspend key cannot
+ * stop: the group of the session's leader, the command itself. Its
+ * parent is the sandbox's init, outside the session, so the kernel
+ * counts the group as orphaned and drops a SIGTSTP from the terminal
+ * (POSIX job control). Below a job-control shell, the foreground job is
+ * a group of its own, the kernel stops it, and the shell takes over, as
+ * on any terminal. Returns the group, or 0.
+ */
+static pid_t
+tty_unstoppable_job(void)
+{
+	pid_t	pg, sid;
+
+	if (ioctl(tty.master, TIOCGPGRP, &pg) == -1 ||
+	    ioctl(tty.master, TIOCGSID, &sid) == -1 || pg <= 0 || pg != sid)
+		return (0);
+	return (tty_catches_tstp(pg) ? 0 : pg);
+}
+
+/*
+ * Stop the command's job the way the suspend key stops a command on a
+ * terminal, and then gw, which gives the terminal back to the shell.
+ * SIGSTOP, since the kernel would drop SIGTSTP; gw runs as the same user
+ * as the sandbox's processes.
+ */
+static void
+tty_stop_job(pid_t pg)
+{
+	if (kill(-pg, SIGSTOP) == 0)
+		tty.stopped = pg;
+	tty_restore();
+	kill(getpid(), SIGSTOP);
+}
+
+/* The job gw stopped goes on (SIGCONT, or a hangup that must reach it). */
+static void
+tty_continue_job(void)
+{
+	if (tty.stopped != 0)
+		kill(-tty.stopped, SIGCONT);
+	tty.stopped = 0;
+}
+
+/*
+ * Keys from the terminal. The suspend key (Ctrl-Z) goes through the pty
+ * like any other, except when its foreground job is one the kernel would
+ * not stop (tty_unstoppable_job): then gw stops it, echoes the key as
+ * the terminal would, drops what was typed after it (as the terminal's
+ * line discipline flushes its input), and stops itself.
+ */
+static void
+tty_keys(ssize_t n)
+{
+	struct termios	 tio;
+	char		*z;
+	pid_t		 pg;
+
+	tty.inoff = 0;
+	tty.inlen = n;
+	if (tcgetattr(tty.master, &tio) == -1 || !(tio.c_lflag & ISIG) ||
+	    tio.c_cc[VSUSP] == _POSIX_VDISABLE ||
+	    (z = memchr(tty.inbuf, tio.c_cc[VSUSP], n)) == NULL ||
+	    (pg = tty_unstoppable_job()) == 0) {
+		tty_to_master();
+		return;
+	}
+	tty.inlen = z - tty.inbuf;
+	tty_to_master();
+	tty.inoff = tty.inlen = 0;
+	if ((tio.c_lflag & (ECHO | ECHOCTL)) == (ECHO | ECHOCTL))
+		tty_output("^Z", 2);
+	tty_stop_job(pg);
+}
+
 void
 tty_handle(const struct pollfd *pfd, int n)
 {
@@ -334,11 +442,9 @@ tty_handle(const struct pollfd *pfd, int n)
 			continue;
 		}
 		r = read(tty.infd, tty.inbuf, sizeof(tty.inbuf));
-		if (r > 0) {
-			tty.inoff = 0;
-			tty.inlen = r;
-			tty_to_master();
-		} else if (r == 0 || (errno != EINTR && errno != EAGAIN))
+		if (r > 0)
+			tty_keys(r);
+		else if (r == 0 || (errno != EINTR && errno != EAGAIN))
 			tty.in_eof = 1;
 	}
 }
@@ -366,12 +472,21 @@ tty_finish(int timeout_ms)
 }
 
 /*
- * SIGTSTP sent to gw (its own suspend key goes to the command): give the
- * terminal back and stop; SIGCONT brings the relay back (tty_cont).
+ * SIGTSTP sent to gw (its own suspend key goes to the command): stop the
+ * command's job if the kernel would not, give the terminal back and
+ * stop; SIGCONT brings the relay back (tty_cont).
  */
 void
 tty_suspend(void)
 {
+	pid_t	pg = 0;
+
+	if (tty.master != -1)
+		pg = tty_unstoppable_job();
+	if (pg != 0) {
+		tty_stop_job(pg);
+		return;
+	}
 	tty_restore();
 	kill(getpid(), SIGSTOP);
 }
@@ -385,6 +500,8 @@ void
 tty_hangup(void)
 {
 	tty.hungup = 1;
+	/* A stopped job would not see the hangup or the signal. */
+	tty_continue_job();
 	if (tty.master == -1)
 		return;
 	tty_restore();

@@ -9,8 +9,16 @@
  * full paths, "sh -c" strings split into their commands (";", "&", "&&",
  * "||", "|", newlines, subshells, $(...) and backquotes), nested shells,
  * VAR=value prefixes, wrappers (env, command, exec, nohup, nice, time,
- * timeout, xargs, stdbuf, setsid, busybox) and git's global options.
+ * timeout, xargs, stdbuf, setsid, ionice, chrt, sudo, doas, busybox) with
+ * their options, and git's global options.
  * Pure: strings in, a verdict out, for the unit test and the fuzzer.
+ *
+ * The input is any user's (gw exec -c STRING) and this runs in the root
+ * daemon, so it is written to hold for any bytes: every write into an
+ * array goes through text_put() or words_add(), which check the bound,
+ * and the arrays are sized from the input with the explicit caps below.
+ * Past a cap the command is refused as too complex to check (fail
+ * closed, greywall-policy(5)), never truncated into a pass.
  */
 
 #include <sys/types.h>
@@ -22,8 +30,9 @@
 
 #include "greywalld.h"
 
-#define GUARD_DEPTH	8	/* nested shells */
-#define GUARD_TOKENS	256	/* words per command looked at */
+#define GUARD_DEPTH	8		/* nested shells' -c strings */
+#define GUARD_WORDS	16384		/* words in one simple command */
+#define GUARD_BYTES	(4 * 1024 * 1024) /* the argv's strings together */
 
 /* The peers' list, with "dd if=" and the docker entries made to match. */
 static const char *const guard_defaults[] = {
@@ -43,7 +52,89 @@ struct guard {
 	int		  depth;
 };
 
+/* A byte buffer of cap bytes: every write into it is text_put's. */
+struct text {
+	char	*p;
+	size_t	 len;
+	size_t	 cap;
+};
+
+/* An array of cap word pointers: every store into it is words_add's. */
+struct words {
+	char	**v;
+	size_t	  n;
+	size_t	  cap;
+};
+
 static int	guard_string(struct guard *, const char *);
+
+static int
+text_put(struct text *t, char c)
+{
+	if (t->len >= t->cap) {
+		errno = E2BIG;
+		return (-1);
+	}
+	t->p[t->len++] = c;
+	return (0);
+}
+
+/* Append s, keeping the last reserve bytes free; -1 if s was cut. */
+static int
+text_cat(struct text *t, const char *s, size_t reserve)
+{
+	for (; *s != '\0'; s++)
+		if (t->len + reserve >= t->cap || text_put(t, *s) == -1)
+			return (-1);
+	return (0);
+}
+
+static int
+words_add(struct words *w, char *p)
+{
+	if (w->n >= w->cap) {
+		errno = E2BIG;
+		return (-1);
+	}
+	w->v[w->n++] = p;
+	return (0);
+}
+
+/*
+ * m->command: the string s, or else words v[0..n) joined by spaces. Cut
+ * to fit, and a cut is marked "...".
+ */
+static void
+guard_describe(struct guard_match *m, const char *s, char *const *v,
+    size_t n)
+{
+	struct text	t = { m->command, 0, sizeof(m->command) };
+	size_t		k;
+	int		cut = 0;
+
+	if (s != NULL)
+		cut = text_cat(&t, s, 4) == -1;
+	for (k = 0; s == NULL && k < n && !cut; k++)
+		cut = (k > 0 && text_cat(&t, " ", 4) == -1) ||
+		    text_cat(&t, v[k], 4) == -1;
+	if (cut)
+		(void)text_cat(&t, "...", 1);
+	(void)text_put(&t, '\0');
+}
+
+/*
+ * Refuse what the guard cannot check, whatever it is: past a limit, or
+ * out of memory. why says which, for the client.
+ */
+static int
+guard_limit(struct guard *g, const char *why, const char *s)
+{
+	g->m->prefix = why;
+	g->m->builtin = 1;
+	g->m->limit = 1;
+	guard_describe(g->m, s, NULL, 0);
+	return (1);
+}
 
 static const char *
 base(const char *s)
@@ -80,34 +171,54 @@ is_assignment(const char *w)
 	return (*p == '=');
 }
 
+/* Is word v the len bytes at w? */
+static int
+word_is(const char *v, const char *w, size_t len)
+{
+	return (strncmp(v, w, len) == 0 && v[len] == '\0');
+}
+
 /*
  * Does the prefix "w1 w2 ..." match words v[0..n)? Words compare whole,
  * except a last prefix word ending in '=', ':' or '/', which matches the
- * start of a word ("dd if=" matches "dd if=/dev/sda").
+ * start of a word ("dd if=" matches "dd if=/dev/sda"). The first prefix
+ * word compares without its directory, as v[0] comes. The prefix is read
+ * in place, whatever its length.
  */
 static int
-prefix_match(const char *prefix, char **v, size_t n)
+prefix_match(const char *prefix, char *const *v, size_t n)
 {
-	char		 buf[1024], *save = NULL, *w;
-	size_t		 i = 0, len;
+	const char	*w = prefix, *e, *b;
+	size_t		 i, len;
+	char		 c;
 
-	if (snprintf(buf, sizeof(buf), "%s", prefix) >= (int)sizeof(buf))
-		return (0);
-	for (w = strtok_r(buf, " ", &save); w != NULL;
-	    w = strtok_r(NULL, " ", &save), i++) {
+	for (i = 0; ; i++, w = e) {
+		while (*w == ' ')
+			w++;
+		if (*w == '\0')
+			break;
+		for (e = w; *e != '\0' && *e != ' '; e++)
+			;
+		len = e - w;
 		if (i >= n)
 			return (0);
-		len = strlen(w);
 		if (i == 0) {
-			if (strcmp(base(w), v[0]) != 0)
+			/* base(): after the last '/', unless it ends it. */
+			for (b = e - 1; b > w && *b != '/'; b--)
+				;
+			if (*b == '/' && b + 1 < e)
+				w = b + 1;
+			if (!word_is(v[0], w, e - w))
 				return (0);
 			continue;
 		}
-		if (strcmp(w, v[i]) == 0)
+		if (word_is(v[i], w, len))
 			continue;
-		if (len > 0 && strchr("=:/", w[len - 1]) != NULL &&
-		    strncmp(w, v[i], len) == 0 && save != NULL &&
-		    *save == '\0')
+		c = w[len - 1];
+		for (b = e; *b == ' '; b++)
+			;
+		if ((c == '=' || c == ':' || c == '/') && *b == '\0' &&
+		    strncmp(w, v[i], len) == 0)
 			continue;
 		return (0);
 	}
@@ -115,7 +226,7 @@ prefix_match(const char *prefix, char **v, size_t n)
 }
 
 static const char *
-list_match(char *const *list, char **v, size_t n)
+list_match(char *const *list, char *const *v, size_t n)
 {
 	size_t	i;
 
@@ -127,18 +238,28 @@ list_match(char *const *list, char **v, size_t n)
 
 /* Skip a wrapper's own options; returns the index of its command. */
 static size_t
-skip_wrapper(const char *w, char **v, size_t i, size_t n)
+skip_wrapper(const char *w, char *const *v, size_t i, size_t n)
 {
 	/* Options of these wrappers that take a separate value. */
-	static const char *const valued[] = {
-		"env:-u", "env:-C", "env:-S", "nice:-n", "timeout:-s",
-		"timeout:-k", "xargs:-I", "xargs:-n", "xargs:-L", "xargs:-P",
-		"xargs:-d", "xargs:-E", "xargs:-s", "xargs:-a", "stdbuf:-i",
-		"stdbuf:-o", "stdbuf:-e", "time:-f", "time:-o", NULL
+	static const struct {
+		const char	*cmd;
+		const char	*opt;
+	} valued[] = {
+		{ "env", "-u" }, { "env", "-C" }, { "env", "-S" },
+		{ "nice", "-n" }, { "timeout", "-s" }, { "timeout", "-k" },
+		{ "xargs", "-I" }, { "xargs", "-n" }, { "xargs", "-L" },
+		{ "xargs", "-P" }, { "xargs", "-d" }, { "xargs", "-E" },
+		{ "xargs", "-s" }, { "xargs", "-a" }, { "stdbuf", "-i" },
+		{ "stdbuf", "-o" }, { "stdbuf", "-e" }, { "time", "-f" },
+		{ "time", "-o" }, { "ionice", "-c" }, { "ionice", "-n" },
+		{ "sudo", "-u" }, { "sudo", "-g" }, { "sudo", "-C" },
+		{ "sudo", "-D" }, { "sudo", "-p" }, { "sudo", "-r" },
+		{ "sudo", "-t" }, { "sudo", "-U" }, { "sudo", "-T" },
+		{ "doas", "-u" }, { "doas", "-C" }, { NULL, NULL }
 	};
-	char	key[64];
 	size_t	k;
-	int	dur = strcmp(w, "timeout") == 0;
+	/* timeout's first operand is a duration, chrt's a priority. */
+	int	dur = strcmp(w, "timeout") == 0 || strcmp(w, "chrt") == 0;
 
 	for (i++; i < n; i++) {
 		if (strcmp(v[i], "--") == 0)
@@ -147,16 +268,15 @@ skip_wrapper(const char *w, char **v, size_t i, size_t n)
 		    strcmp(v[i], "-") == 0))
 			continue;
 		if (v[i][0] != '-' || v[i][1] == '\0') {
-			/* timeout's first operand is the duration. */
 			if (dur) {
 				dur = 0;
 				continue;
 			}
 			return (i);
 		}
-		snprintf(key, sizeof(key), "%s:%s", w, v[i]);
-		for (k = 0; valued[k] != NULL; k++)
-			if (strcmp(valued[k], key) == 0) {
+		for (k = 0; valued[k].cmd != NULL; k++)
+			if (strcmp(valued[k].cmd, w) == 0 &&
+			    strcmp(valued[k].opt, v[i]) == 0) {
 				i++;
 				break;
 			}
@@ -165,18 +285,20 @@ skip_wrapper(const char *w, char **v, size_t i, size_t n)
 }
 
 /*
- * One simple command, as words (modified in place). Peel assignments
- * and wrappers, look into shells' -c strings, then match the rest.
- * Returns 1 if blocked.
+ * One simple command, as words v[0..n), n > 0 (the array is modified in
+ * place, within its n). Peel assignments and wrappers, look into shells'
+ * -c strings, then match the rest. Returns 1 if blocked.
  */
 static int
 guard_words(struct guard *g, char **v, size_t n)
 {
 	static const char *const keywords[] = { "if", "then", "else", "elif",
-	    "fi", "do", "done", "while", "until", "!", "{", "}", "time",
+	    "fi", "do", "done", "while", "until", "!", "{", "}",
 	    "exec", "command", "builtin", "nohup", "setsid", NULL };
+	/* time is the shell's keyword and /usr/bin/time: options either way. */
 	static const char *const wrappers[] = { "env", "nice", "timeout",
-	    "xargs", "stdbuf", "ionice", "chrt", "doas", "sudo", NULL };
+	    "xargs", "stdbuf", "ionice", "chrt", "doas", "sudo", "time",
+	    NULL };
 	const char	*hit, *w;
 	size_t		 i = 0, k, j;
 
@@ -215,6 +337,7 @@ guard_words(struct guard *g, char **v, size_t n)
 		}
 		break;
 	}
+	/* Here i < n: the command's words are v[0..n) from now on. */
 	v += i;
 	n -= i;
 	v[0] = (char *)base(v[0]);
@@ -236,7 +359,8 @@ guard_words(struct guard *g, char **v, size_t n)
 	/* git's global options come before the subcommand. */
 	if (strcmp(v[0], "git") == 0) {
 		for (k = 1; k < n && v[k][0] == '-'; ) {
-			if (strcmp(v[k], "-C") == 0 || strcmp(v[k], "-c") == 0 ||
+			if (strcmp(v[k], "-C") == 0 ||
+			    strcmp(v[k], "-c") == 0 ||
 			    strcmp(v[k], "--git-dir") == 0 ||
 			    strcmp(v[k], "--work-tree") == 0 ||
 			    strcmp(v[k], "--namespace") == 0)
@@ -244,6 +368,7 @@ guard_words(struct guard *g, char **v, size_t n)
 			else
 				k++;
 		}
+		/* Within the array: 1 < k < n, n - k words move down. */
 		if (k > 1 && k < n) {
 			memmove(v + 1, v + k, (n - k) * sizeof(*v));
 			n -= k - 1;
@@ -257,10 +382,18 @@ guard_words(struct guard *g, char **v, size_t n)
 	if (hit == NULL)
 		return (0);
 	g->m->prefix = hit;
-	for (k = 0, j = 0; k < n && j + 1 < sizeof(g->m->command); k++)
-		j += snprintf(g->m->command + j, sizeof(g->m->command) - j,
-		    "%s%s", k > 0 ? " " : "", v[k]);
+	guard_describe(g->m, NULL, v, n);
 	return (1);
+}
+
+/* Start a word at the end of t, unless one is open. */
+static int
+guard_word(struct text *t, struct words *w, int *inword)
+{
+	if (*inword)
+		return (0);
+	*inword = 1;
+	return (words_add(w, t->p + t->len));
 }
 
 /*
@@ -268,35 +401,42 @@ guard_words(struct guard *g, char **v, size_t n)
  * backslashes group words; ; & | ( ) ` newlines and "$(" separate
  * commands. Anything stranger (here-documents, expansions) stays a word:
  * a guard, not a shell.
+ *
+ * Each input byte yields at most one byte of words (a character or the
+ * NUL ending a word) and the end of s one more, so t has strlen(s) + 1
+ * bytes; a word takes at least one byte and a separator, so the words
+ * never outnumber the bytes. Both are checked anyway, and words past
+ * GUARD_WORDS are refused: the rest of a command can be where its
+ * wrappers end and the command begins.
  */
 static int
 guard_string(struct guard *g, const char *s)
 {
-	char		*buf, *o, *v[GUARD_TOKENS];
-	size_t		 n = 0, len = strlen(s);
+	struct text	 t = { NULL, 0, 0 };
+	struct words	 w = { NULL, 0, 0 };
+	const char	*s0 = s;
+	size_t		 len = strlen(s);
 	int		 inword = 0, r = 0;
 	char		 q = 0;
 
-	if (++g->depth > GUARD_DEPTH) {
-		/* Deeper than any honest command: refuse. */
-		g->m->prefix = "(shells nested too deep to check)";
-		g->m->builtin = 1;
-		snprintf(g->m->command, sizeof(g->m->command), "%.200s", s);
-		return (1);
+	if (g->depth >= GUARD_DEPTH)
+		return (guard_limit(g, "shells nested more than 8 deep", s));
+	t.cap = len + 1;
+	w.cap = len + 1 < GUARD_WORDS ? len + 1 : GUARD_WORDS;
+	if ((t.p = malloc(t.cap)) == NULL ||
+	    (w.v = calloc(w.cap, sizeof(*w.v))) == NULL) {
+		free(t.p);
+		return (guard_limit(g, "out of memory", s));
 	}
-	if ((buf = malloc(2 * len + 2)) == NULL) {
-		g->m->prefix = "(out of memory)";
-		g->m->builtin = 1;
-		return (1);
-	}
-	for (o = buf; ; s++) {
+	g->depth++;
+	for (; ; s++) {
 		if (q == '\'') {
 			if (*s == '\0')
 				break;
 			if (*s == '\'')
 				q = 0;
-			else
-				*o++ = *s;
+			else if (text_put(&t, *s) == -1)
+				goto limit;
 			continue;
 		}
 		if (q == '"') {
@@ -305,46 +445,43 @@ guard_string(struct guard *g, const char *s)
 			if (*s == '"')
 				q = 0;
 			else if (*s == '\\' && s[1] != '\0' &&
-			    strchr("\"\\$`", s[1]) != NULL)
-				*o++ = *++s;
-			else if (*s == '`' || (*s == '$' && s[1] == '(')) {
-				/* A command inside the quotes: read on as one. */
+			    strchr("\"\\$`", s[1]) != NULL) {
+				if (text_put(&t, *++s) == -1)
+					goto limit;
+			} else if (*s == '`' || (*s == '$' && s[1] == '(')) {
+				/* A command inside quotes: read on as one. */
 				q = 0;
 				goto sep;
-			} else
-				*o++ = *s;
+			} else if (text_put(&t, *s) == -1)
+				goto limit;
 			continue;
 		}
 		if (*s == '\'' || *s == '"') {
 			q = *s;
-			if (!inword) {
-				v[n++] = o;
-				inword = 1;
-			}
+			if (guard_word(&t, &w, &inword) == -1)
+				goto limit;
 			continue;
 		}
 		if (*s == '\\' && s[1] != '\0') {
-			if (!inword) {
-				v[n++] = o;
-				inword = 1;
-			}
+			if (guard_word(&t, &w, &inword) == -1)
+				goto limit;
 			s++;
-			if (*s != '\n')
-				*o++ = *s;
+			if (*s != '\n' && text_put(&t, *s) == -1)
+				goto limit;
 			continue;
 		}
 		if (*s == '\0' || strchr(";&|()`\n", *s) != NULL ||
 		    (*s == '$' && s[1] == '(')) {
 sep:
-			if (inword)
-				*o++ = '\0';
+			if (inword && text_put(&t, '\0') == -1)
+				goto limit;
 			inword = 0;
-			if (n > 0 && guard_words(g, v, n)) {
+			if (w.n > 0 && guard_words(g, w.v, w.n)) {
 				r = 1;
 				break;
 			}
-			n = 0;
-			o = buf;
+			w.n = 0;
+			t.len = 0;
 			if (*s == '\0')
 				break;
 			if (*s == '$')
@@ -352,29 +489,29 @@ sep:
 			continue;
 		}
 		if (*s == ' ' || *s == '\t') {
-			if (inword)
-				*o++ = '\0';
+			if (inword && text_put(&t, '\0') == -1)
+				goto limit;
 			inword = 0;
 			continue;
 		}
-		if (!inword) {
-			if (n == GUARD_TOKENS - 1) {
-				/* Long tails do not change the verdict. */
-				*o++ = '\0';
-				inword = 0;
-				continue;
-			}
-			v[n++] = o;
-			inword = 1;
-		}
-		*o++ = *s;
+		if (guard_word(&t, &w, &inword) == -1 ||
+		    text_put(&t, *s) == -1)
+			goto limit;
 	}
-	if (r == 0 && n > 0 && q != 0) {
+	if (r == 0 && w.n > 0 && q != 0) {
 		/* An unterminated quote: check what there is. */
-		*o = '\0';
-		r = guard_words(g, v, n);
+		if (text_put(&t, '\0') == -1)
+			goto limit;
+		r = guard_words(g, w.v, w.n);
 	}
-	free(buf);
+	goto out;
+limit:
+	r = guard_limit(g, w.n >= GUARD_WORDS ?
+	    "more than 16384 words in one command" :
+	    "a command longer than the guard's buffer", s0);
+out:
+	free(w.v);
+	free(t.p);
 	g->depth--;
 	return (r);
 }
@@ -382,15 +519,18 @@ sep:
 /*
  * Check argv against deny and allow (NULL-terminated prefix lists, or
  * NULL) and, with defaults, the built-in list. Returns 1 and fills m if
- * the command is blocked, 0 if it may run.
+ * the command is blocked or past the guard's limits (m->limit), 0 if it
+ * may run. With no deny entry and no defaults nothing is refused, and
+ * nothing is looked at.
  */
 int
 command_guard_check(char *const *argv, char *const *deny,
     char *const *allow, int defaults, struct guard_match *m)
 {
 	struct guard	 g;
-	char		*v[GUARD_TOKENS], *own[GUARD_TOKENS];
-	size_t		 n = 0, k;
+	struct words	 w = { NULL, 0, 0 };
+	char		**own = NULL;
+	size_t		 argc, bytes = 0, k;
 	int		 r = 0;
 
 	memset(m, 0, sizeof(*m));
@@ -399,16 +539,37 @@ command_guard_check(char *const *argv, char *const *deny,
 	g.allow = allow;
 	g.defaults = defaults;
 	g.m = m;
-	for (n = 0; argv[n] != NULL && n < GUARD_TOKENS - 1; n++)
-		if ((own[n] = v[n] = strdup(argv[n])) == NULL) {
-			m->prefix = "(out of memory)";
-			m->builtin = 1;
-			r = 1;
+	if ((deny == NULL || deny[0] == NULL) && !defaults)
+		return (0);
+	for (argc = 0; argv[argc] != NULL; argc++) {
+		bytes += strlen(argv[argc]) + 1;
+		if (argc >= GUARD_WORDS)
+			return (guard_limit(&g, "more than 16384 arguments",
+			    argv[0]));
+		if (bytes > GUARD_BYTES)
+			return (guard_limit(&g, "more than 4 MiB of arguments",
+			    argv[0]));
+	}
+	if (argc == 0)
+		return (0);
+	/* Copies: guard_words() modifies its words. */
+	w.cap = argc;
+	if ((w.v = calloc(argc, sizeof(*w.v))) == NULL ||
+	    (own = calloc(argc, sizeof(*own))) == NULL) {
+		free(w.v);
+		return (guard_limit(&g, "out of memory", argv[0]));
+	}
+	for (k = 0; k < argc; k++)
+		if ((own[k] = strdup(argv[k])) == NULL ||
+		    words_add(&w, own[k]) == -1) {
+			r = guard_limit(&g, "out of memory", argv[0]);
 			break;
 		}
-	if (r == 0 && n > 0)
-		r = guard_words(&g, v, n);
-	for (k = 0; k < n && own[k] != NULL; k++)
+	if (r == 0)
+		r = guard_words(&g, w.v, w.n);
+	for (k = 0; k < argc; k++)
 		free(own[k]);
+	free(own);
+	free(w.v);
 	return (r);
 }

@@ -438,21 +438,13 @@ events_from_init(struct sandbox *sb, const struct init_msg *m)
 		NULL, "create", "write", "truncate", "rename", "link",
 	};
 	const struct event_rule	*rule;
-	const char		*path, *comm, *pid, *end;
+	const char		*path, *comm, *pid;
 	char			 note[96];
 	time_t			 now = time(NULL);
 
 	if (m->dropped > 0)
 		control_event_dropped(sb, m->dropped);
-	if ((m->how != INIT_EV_PROTECTED && m->how != INIT_EV_READONLY) ||
-	    m->code < 1 || m->code > INIT_EV_ACTION_MAX)
-		goto bad;
-	end = m->text + sizeof(m->text);
-	path = m->text;
-	if ((comm = memchr(path, '\0', end - path)) == NULL ||
-	    ++comm >= end || (pid = memchr(comm, '\0', end - comm)) == NULL ||
-	    ++pid >= end || memchr(pid, '\0', end - pid) == NULL ||
-	    path[0] != '/' || strspn(pid, "0123456789") != strlen(pid))
+	if (init_event_parse(m, &path, &comm, &pid) == -1)
 		goto bad;
 	if (now != sb->ev.iwindow) {
 		sb->ev.iwindow = now;

@@ -34,6 +34,8 @@ struct gw_config	 gw_conf = {
 	.max_sandboxes_per_uid = 8,
 	.net_user = GW_NET_USER,
 	.netstack_path = GW_NETSTACK_PATH,
+	.hosts_file = "/etc/hosts",
+	.resolv_conf = "/etc/resolv.conf",
 };
 
 static void
@@ -45,6 +47,7 @@ usage(FILE *f)
 	    "                 [--max-sandboxes n] [--net-user user]\n"
 	    "                 [--netstack path]\n"
 	    "                 [--audit auto|enable|off]\n"
+	    "                 [--hosts-file path] [--resolv-conf path]\n"
 	    "       greywalld -n [-P dir] [-u user]\n"
 	    "  -f, --foreground        do not detach; log to stderr\n"
 	    "  -d, --debug             foreground and verbose\n"
@@ -66,6 +69,11 @@ usage(FILE *f)
 	    " (read\n"
 	    "                          them if audit is on), enable (turn it"
 	    " on), off\n"
+	    "      --hosts-file PATH   the hosts file the netstack checks"
+	    " names\n"
+	    "                          against (default /etc/hosts)\n"
+	    "      --resolv-conf PATH  its nameservers (default"
+	    " /etc/resolv.conf)\n"
 	    "      --version           print the version and exit\n",
 	    GW_SOCKET_PATH, GW_SYSCONFDIR "/greywall/policy.d");
 }
@@ -124,6 +132,8 @@ policy_reload(char *buf, size_t len)
 	log_info("policy reloaded from %s (%zu files)", gw_conf.policy_dir,
 	    set.n);
 	policy_warn_unenforced();
+	/* The upstreams may have changed, or been fixed: check again. */
+	upstream_check_run();
 	return (0);
 }
 
@@ -226,6 +236,8 @@ main(int argc, char *argv[])
 		{ "max-sandboxes", required_argument, NULL, 'M' },
 		{ "net-user", required_argument, NULL, 'N' },
 		{ "netstack", required_argument, NULL, 'X' },
+		{ "hosts-file", required_argument, NULL, 'H' },
+		{ "resolv-conf", required_argument, NULL, 'R' },
 		{ "audit", required_argument, NULL, 'a' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -282,6 +294,12 @@ main(int argc, char *argv[])
 		case 'X':
 			gw_conf.netstack_path = optarg;
 			break;
+		case 'H':
+			gw_conf.hosts_file = optarg;
+			break;
+		case 'R':
+			gw_conf.resolv_conf = optarg;
+			break;
 		case 'a':
 			if (strcmp(optarg, "auto") == 0)
 				gw_conf.audit_mode = AUDIT_MODE_AUTO;
@@ -321,12 +339,13 @@ main(int argc, char *argv[])
 	if (fd > 2)
 		close(fd);
 
+	/* Before log_init: without -f, the journal would get it, not you. */
+	if (geteuid() != 0)
+		fatalx("must run as root: it creates namespaces and mounts");
 	log_init(foreground, verbose);
 	gw_conf.log_stderr = foreground;
 	gw_conf.log_verbose = verbose;
 	status_init();
-	if (geteuid() != 0)
-		fatalx("must run as root: it creates namespaces and mounts");
 	umask(022);
 
 	if ((gr = getgrnam(gw_conf.admin_group)) != NULL) {
@@ -381,6 +400,8 @@ main(int argc, char *argv[])
 		fatal("cannot start the netstack helper");
 	if (control_init(fd) == -1)
 		fatal("control_init");
+	if (upstream_check_init() == -1)
+		fatal("cannot start the upstream check");
 	audit_init(gw_conf.audit_mode);
 	/* Without it greywalld runs on; gw doctor says why. */
 	(void)denials_init();
@@ -404,6 +425,7 @@ main(int argc, char *argv[])
 		log_warn("sd_notify STOPPING=1");
 	}
 	sandbox_kill_all();
+	upstream_check_stop();
 	audit_shutdown();
 	denials_shutdown();
 	netstack_stop();

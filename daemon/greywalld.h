@@ -39,6 +39,8 @@ struct gw_config {
 	unsigned int	 max_sandboxes_per_uid;
 	const char	*net_user;	/* the netstack helper runs as this */
 	const char	*netstack_path;	/* the helper program, gw-netstack */
+	const char	*hosts_file;	/* the host's, for the name check */
+	const char	*resolv_conf;
 	int		 log_stderr;	/* -f: passed on to the helper */
 	int		 log_verbose;
 	int		 audit_mode;	/* enum audit_mode */
@@ -345,6 +347,18 @@ void		 denials_from_init(struct sandbox *, const char *,
 void		 denials_display(const struct sandbox *, const char *, char *,
 		    size_t);
 
+/* upstream-check.c: whether each upstream takes connections to the host */
+enum uc_verdict {
+	UC_PENDING,		/* not checked yet */
+	UC_SAFE,		/* refused every probe */
+	UC_UNSAFE,		/* connected to a probe listener */
+	UC_UNKNOWN,		/* unreachable, or no clear answer */
+};
+int		 upstream_check_init(void);
+void		 upstream_check_run(void);
+void		 upstream_check_stop(void);
+enum uc_verdict	 upstream_check_verdict(const char *, char *, size_t);
+
 /* events.c */
 int		 events_sandbox_init(struct sandbox *, const struct policy *,
 		    const char *, char *const *, char *const *, char *const *,
@@ -365,6 +379,7 @@ const char	*events_kind_name(uint32_t);
 struct guard_match {
 	const char	*prefix;	/* the entry that matched */
 	int		 builtin;	/* from the built-in list */
+	int		 limit;		/* refused: past the guard's limits */
 	char		 command[256];	/* the command it matched, as words */
 };
 int		 command_guard_check(char *const *, char *const *,
@@ -382,9 +397,6 @@ int		 audit_field(const char *, const char *, char *, size_t);
 int		 audit_field_num(const char *, const char *, int, uint64_t *);
 int		 audit_field_str(const char *, const char *, char *, size_t);
 const char	*audit_ll_action(const char *);
-
-/* events-parse.c: pure, for the unit test and the fuzzer */
-int		 nsmsg_in_parse(const void *, size_t, union nsmsg_in *);
 
 
 #endif /* GREYWALLD_H */

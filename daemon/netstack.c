@@ -2,7 +2,12 @@
  * greywalld's side of the netstack helper: start it, restart it when it
  * dies (its sandboxes' connections reset; none gets any other network),
  * hand it each sandbox's TUN fd with the sandbox's network settings, and
- * hand out the address slots.
+ * hand out the address slots. It also keeps the helper's picture of the
+ * host current (netstack/net-hostcheck.c): the interface addresses, pushed on
+ * every rtnetlink address change (the helper's seccomp filter allows no
+ * netlink socket, and a poll would leave a new address open until the
+ * next round), and the hosts file and resolv.conf, as fds, whenever a
+ * stat every few seconds sees them change.
  */
 
 #include <sys/types.h>
@@ -12,9 +17,14 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <netinet/in.h>
+
 #include <errno.h>
-#include <fcntl.h>
 #include <event2/event.h>
+#include <fcntl.h>
+#include <ifaddrs.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +35,7 @@
 
 #include "greywalld.h"
 
+#define FILES_INTERVAL		5	/* s between stats of the two files */
 #define RESTART_BURST		5	/* restarts allowed ... */
 #define RESTART_WINDOW		60	/* ... within this many seconds */
 #define READ_BURST		256	/* helper messages per wakeup */
@@ -38,6 +49,9 @@ static uint64_t		 ns_bad;		/* refused helper messages */
 static time_t		 ns_restarts[RESTART_BURST];
 static unsigned int	 ns_nrestarts;	/* for gwctl status */
 static uint8_t		 ns_slots[NET_SLOTS + 1];
+static int		 ns_nlfd = -1;	/* rtnetlink address changes */
+static struct event	*ns_nlev, *ns_filesev;
+static struct stat	 ns_hosts_st, ns_resolv_st;	/* as last sent */
 
 static int	netstack_spawn(void);
 
@@ -173,6 +187,149 @@ netstack_detach(struct sandbox *sb)
 		(void)netstack_send(&m, sizeof(m), -1);
 }
 
+/*
+ * Every address of every interface, as the helper's host address list.
+ * getifaddrs() is one rtnetlink dump: local, and quick.
+ */
+static int
+netstack_push_addrs(void)
+{
+	struct ifaddrs	*ifa, *i;
+	struct hostaddr	*v;
+	struct nsmsg	*m;
+	size_t		 n = 0, len;
+	int		 rc;
+
+	if (getifaddrs(&ifa) == -1)
+		return (-1);
+	len = sizeof(*m) + HOSTADDR_MAX * sizeof(*v);
+	if ((m = calloc(1, len)) == NULL) {
+		freeifaddrs(ifa);
+		return (-1);
+	}
+	v = (struct hostaddr *)(m + 1);
+	for (i = ifa; i != NULL && n < HOSTADDR_MAX; i = i->ifa_next) {
+		if (i->ifa_addr == NULL)
+			continue;
+		if (i->ifa_addr->sa_family == AF_INET) {
+			v[n].family = AF_INET;
+			memcpy(v[n++].addr, &((struct sockaddr_in *)
+			    i->ifa_addr)->sin_addr, 4);
+		} else if (i->ifa_addr->sa_family == AF_INET6) {
+			v[n].family = AF_INET6;
+			memcpy(v[n++].addr, &((struct sockaddr_in6 *)
+			    i->ifa_addr)->sin6_addr, 16);
+		}
+	}
+	freeifaddrs(ifa);
+	if (n == HOSTADDR_MAX)
+		log_warnx("more than %d host addresses: the netstack knows"
+		    " the first %d", HOSTADDR_MAX, HOSTADDR_MAX);
+	m->type = NSMSG_HOSTADDRS;
+	m->nstr = n;
+	rc = netstack_send(m, sizeof(*m) + n * sizeof(*v), -1);
+	free(m);
+	return (rc);
+}
+
+/*
+ * One of the host's name files, as an fd the helper reads: sent when it
+ * changed since the last time (or always, with force). A missing file is
+ * sent as none: the C library then has no entries either.
+ */
+static void
+netstack_push_file(const char *path, uint32_t type, struct stat *last,
+    int force)
+{
+	struct stat	 st;
+	struct nsmsg	 m;
+	int		 fd = -1;
+
+	memset(&st, 0, sizeof(st));
+	if (stat(path, &st) == -1 && errno != ENOENT) {
+		log_warn("%s", path);
+		return;
+	}
+	if (!force && st.st_dev == last->st_dev && st.st_ino == last->st_ino &&
+	    st.st_size == last->st_size &&
+	    st.st_mtim.tv_sec == last->st_mtim.tv_sec &&
+	    st.st_mtim.tv_nsec == last->st_mtim.tv_nsec)
+		return;
+	if (st.st_ino != 0) {
+		/* O_NONBLOCK: a FIFO put there must not stop greywalld. */
+		if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
+		    O_NONBLOCK)) == -1 || fstat(fd, &st) == -1 ||
+		    !S_ISREG(st.st_mode)) {
+			log_warnx("%s: not a readable regular file; the"
+			    " netstack checks names without it", path);
+			if (fd != -1)
+				close(fd);
+			fd = -1;
+		}
+	}
+	memset(&m, 0, sizeof(m));
+	m.type = type;
+	if (netstack_send(&m, sizeof(m), fd) == 0)
+		*last = st;
+	if (fd != -1)
+		close(fd);
+}
+
+static void
+netstack_push_host(int force)
+{
+	if (ns_fd == -1)
+		return;
+	if (force && netstack_push_addrs() == -1)
+		log_warn("cannot give the netstack the host's addresses");
+	netstack_push_file(gw_conf.hosts_file, NSMSG_HOSTS, &ns_hosts_st,
+	    force);
+	netstack_push_file(gw_conf.resolv_conf, NSMSG_RESOLV, &ns_resolv_st,
+	    force);
+}
+
+/* An address came or went: drain the notices, send the whole list. */
+static void
+netstack_nl_cb(int fd, short ev __unused, void *arg __unused)
+{
+	char	buf[8192];
+	ssize_t	n;
+
+	while ((n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT)) > 0 ||
+	    (n == -1 && (errno == EINTR || errno == ENOBUFS)))
+		;
+	if (ns_fd != -1 && netstack_push_addrs() == -1)
+		log_warn("cannot give the netstack the host's addresses");
+}
+
+static void
+netstack_files_cb(int fd __unused, short ev __unused, void *arg __unused)
+{
+	netstack_push_host(0);
+}
+
+static int
+netstack_watch(void)
+{
+	struct sockaddr_nl	 snl;
+	struct timeval		 tv = { FILES_INTERVAL, 0 };
+
+	if ((ns_nlfd = socket(AF_NETLINK, SOCK_RAW | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, NETLINK_ROUTE)) == -1)
+		return (-1);
+	memset(&snl, 0, sizeof(snl));
+	snl.nl_family = AF_NETLINK;
+	snl.nl_groups = RTMGRP_IPV4_IFADDR | RTMGRP_IPV6_IFADDR;
+	if (bind(ns_nlfd, (struct sockaddr *)&snl, sizeof(snl)) == -1 ||
+	    (ns_nlev = event_new(gw_base, ns_nlfd, EV_READ | EV_PERSIST,
+	    netstack_nl_cb, NULL)) == NULL || event_add(ns_nlev, NULL) == -1 ||
+	    (ns_filesev = event_new(gw_base, -1, EV_PERSIST,
+	    netstack_files_cb, NULL)) == NULL ||
+	    event_add(ns_filesev, &tv) == -1)
+		return (-1);
+	return (0);
+}
+
 /* The helper's pid (-1: not running) and how often it was restarted. */
 void
 netstack_status(pid_t *pid, unsigned int *restarts)
@@ -231,6 +388,7 @@ netstack_exit_cb(int fd __unused, short ev __unused, void *arg __unused)
 	ns_nrestarts++;
 	log_info("netstack helper restarted (pid %d); open connections were"
 	    " reset", (int)ns_pid);
+	netstack_push_host(1);
 	TAILQ_FOREACH(sb, &sandboxes, entry)
 		netstack_attach(sb);
 }
@@ -377,8 +535,14 @@ netstack_start(void)
 	ns_gid = pw->pw_gid;
 	if (netstack_check_program(gw_conf.netstack_path) == -1)
 		return (-1);
+	/* Watch first: no address change between the list and the watch. */
+	if (netstack_watch() == -1) {
+		log_warn("cannot watch the host's addresses");
+		return (-1);
+	}
 	if (netstack_spawn() == -1)
 		return (-1);
+	netstack_push_host(1);
 	log_info("netstack helper started (pid %d, user %s)", (int)ns_pid,
 	    gw_conf.net_user);
 	return (0);
@@ -388,6 +552,14 @@ netstack_start(void)
 void
 netstack_stop(void)
 {
+	if (ns_nlev != NULL)
+		event_free(ns_nlev);
+	if (ns_filesev != NULL)
+		event_free(ns_filesev);
+	ns_nlev = ns_filesev = NULL;
+	if (ns_nlfd != -1)
+		close(ns_nlfd);
+	ns_nlfd = -1;
 	if (ns_pid == -1)
 		return;
 	if (ns_ev != NULL)

@@ -614,6 +614,21 @@ sandbox_guard(struct conn *c, struct sandbox *sb, const struct policy *pol,
 	    pol->e[PK_COMMAND_DEFAULTS].one.num, &m);
 	if (r == 0)
 		return (0);
+	if (m.limit) {
+		/* Fail closed: what it cannot check might be denied. */
+		sb->conn = c;
+		events_emit(sb, &(struct event_spec){ .kind = GW_EV_COMMAND,
+		    .action = "run", .target = m.command,
+		    .key = "command.deny", .file = "(the guard's limits)",
+		    .note = m.prefix });
+		sb->conn = NULL;
+		log_info("uid %u: command refused, too complex for the"
+		    " command guard (%s)", (unsigned)sb->uid, m.prefix);
+		control_send_error(c, GW_ERR_DENIED, "command refused: too"
+		    " complex for the command.deny guard (%s), so it cannot"
+		    " be checked; not run", m.prefix);
+		return (1);
+	}
 	if (!m.builtin)
 		rule = events_rule_find(sb, PK_COMMAND_DENY, m.prefix);
 	if (rule != NULL)
@@ -670,7 +685,8 @@ sandbox_start(struct conn *c, struct request *r)
 	struct sandbox_cgroup	 cg;
 	struct timeval		 tv;
 	const char		*why;
-	char			 cwd[PATH_MAX], msg[512];
+	char			 cwd[PATH_MAX], msg[512], ucmsg[600];
+	enum uc_verdict		 uc;
 	int			 sp[2], pidfd = -1, saved_errno, refused = 0;
 	int			 inbound[GW_PORTS_MAX];
 	uint32_t		 i;
@@ -748,6 +764,19 @@ sandbox_start(struct conn *c, struct request *r)
 	if (sandbox_net_config(&pol, id, user, r->argv[0], &net, &netlen,
 	    msg, sizeof(msg)) == -1) {
 		control_send_error(c, GW_ERR_SETUP, "%s", msg);
+		sandbox_cgroup_destroy(&cg);
+		policy_clear(&pol);
+		return (-1);
+	}
+	if (net != NULL && (uc = upstream_check_verdict(
+	    pol.e[PK_NET_UPSTREAM_SOCKS5].one.str, ucmsg, sizeof(ucmsg))) !=
+	    UC_SAFE && pol.e[PK_NET_UPSTREAM_CHECK].one.num ==
+	    UPSTREAM_CHECK_REQUIRED) {
+		control_send_error(c, GW_ERR_SETUP, "network.upstream_check"
+		    " is 'required' and the upstream %s %s: %s",
+		    pol.e[PK_NET_UPSTREAM_SOCKS5].one.str,
+		    uc == UC_UNSAFE ? "is unsafe" : "is not known to be safe",
+		    ucmsg);
 		sandbox_cgroup_destroy(&cg);
 		policy_clear(&pol);
 		return (-1);

@@ -126,6 +126,48 @@ probe_cb(int fd, short what, void *arg)
 	probe_free(p);
 }
 
+/*
+ * Whether the upstream takes connections to the host itself (the last
+ * round of upstream-check.c): an unsafe one is a failure whatever the
+ * mode, since the netstack alone cannot hold a name that changes. One
+ * not known either way is only an item when it stops sandboxes: the
+ * upstream item already says whether it answers.
+ */
+static void
+status_upstream_check(struct conn *c, const struct policy *pol)
+{
+	const char	*addr = pol->e[PK_NET_UPSTREAM_SOCKS5].one.str;
+	uint64_t	 mode = pol->e[PK_NET_UPSTREAM_CHECK].one.num;
+	char		 msg[600];
+	int		 required = mode == UPSTREAM_CHECK_REQUIRED;
+
+	if (pol->e[PK_NET_UPSTREAM].one.num == 0 || addr == NULL)
+		return;
+	if (mode == UPSTREAM_CHECK_OFF) {
+		item(c, GW_STATUS_INFO, "upstream check", "off"
+		    " (network.upstream_check: off)");
+		return;
+	}
+	switch (upstream_check_verdict(addr, msg, sizeof(msg))) {
+	case UC_SAFE:
+		item(c, GW_STATUS_OK, "upstream check", "%s: %s", addr, msg);
+		break;
+	case UC_UNSAFE:
+		item(c, GW_STATUS_FAIL, "upstream check", "%s is UNSAFE: %s;"
+		    " a sandbox can reach host services through it%s", addr,
+		    msg, required ? ", so sandboxes are refused" : "");
+		break;
+	default:
+		/* Unreachable or no SOCKS5: the upstream item says so. */
+		if (!required)
+			break;
+		item(c, GW_STATUS_FAIL, "upstream check", "%s: %s;"
+		    " network.upstream_check is 'required': sandboxes are"
+		    " refused until it is known to be safe", addr, msg);
+		break;
+	}
+}
+
 /* The upstream item, and the end of the list, now or once it answers. */
 static void
 status_upstream(struct conn *c, const struct policy *pol)
@@ -404,6 +446,7 @@ status_send(struct conn *c, int admin)
 	status_layers(c, &pol, admin);
 	if (!admin)
 		status_policy(c, user, groups, ngroups);
+	status_upstream_check(c, &pol);
 	status_upstream(c, &pol);
 	policy_clear(&pol);
 	goto out;

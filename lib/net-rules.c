@@ -82,17 +82,20 @@ name_canon(const char *s, char *out)
 /*
  * Names the proxy would resolve to the host or read as an address: one
  * label (anything in the host's /etc/hosts, its own name included),
- * localhost in its usual spellings and under .localhost (RFC 6761), and a
- * last label of digits ("127.0.0.1" sent as a name). Host services are
+ * localhost in its usual spellings and under .localhost (RFC 6761), a
+ * last label of digits ("127.0.0.1" sent as a name), and anything
+ * inet_aton(3) takes for an address ("0x7f.0x1"). Host services are
  * reached through network.host_loopback.allow_ports, never by name.
  */
 static int
 name_reserved(const char *name, size_t nlab)
 {
+	struct in_addr	 in;
 	const char	*last;
 	size_t		 first;
 
-	if (nlab < 2)
+	/* "0x7f.0x1": the proxy's C library reads it as 127.0.0.1. */
+	if (nlab < 2 || inet_aton(name, &in) == 1)
 		return (1);
 	first = strcspn(name, ".");
 	if ((first == 9 || first == 10) &&

@@ -238,3 +238,125 @@ dns_tcp_frame(const uint8_t *buf, size_t len)
 		return (0);
 	return (n + 2);
 }
+
+/*
+ * A recursive query for name (letters, digits, '-', '_' and dots, as
+ * dns_query_parse() gives it) of type qtype, for the host's own resolver.
+ * Returns its length, or -1 with errno EINVAL or ENOBUFS.
+ */
+ssize_t
+dns_query_build(uint8_t *buf, size_t len, uint16_t id, const char *name,
+    uint16_t qtype)
+{
+	size_t		 n = DNS_HDR_LEN, lab;
+	const char	*p, *dot;
+
+	if (name[0] == '\0' || strlen(name) > DNS_NAME_MAX) {
+		errno = EINVAL;
+		return (-1);
+	}
+	if (len < DNS_HDR_LEN + strlen(name) + 2 + 4) {
+		errno = ENOBUFS;
+		return (-1);
+	}
+	memset(buf, 0, DNS_HDR_LEN);
+	put16(buf, id);
+	put16(buf + 2, DNS_RD);
+	put16(buf + 4, 1);
+	for (p = name; *p != '\0'; p = *dot != '\0' ? dot + 1 : dot) {
+		if ((dot = strchr(p, '.')) == NULL)
+			dot = p + strlen(p);
+		lab = dot - p;
+		if (lab == 0 || lab > DNS_LABEL_MAX) {
+			errno = EINVAL;
+			return (-1);
+		}
+		buf[n++] = lab;
+		memcpy(buf + n, p, lab);
+		n += lab;
+		if (*dot == '.' && dot[1] == '\0') {
+			errno = EINVAL;
+			return (-1);
+		}
+	}
+	buf[n++] = 0;
+	put16(buf + n, qtype);
+	put16(buf + n + 2, DNS_CLASS_IN);
+	return (n + 4);
+}
+
+/* Skip a (possibly compressed) name at off; the offset after it, or 0. */
+static size_t
+dns_skip_name(const uint8_t *buf, size_t len, size_t off)
+{
+	size_t	lab;
+
+	while (off < len) {
+		lab = buf[off];
+		if (lab == 0)
+			return (off + 1);
+		if ((lab & 0xc0) == 0xc0)
+			return (off + 2 <= len ? off + 2 : 0);
+		if (lab > DNS_LABEL_MAX)
+			return (0);
+		off += 1 + lab;
+	}
+	return (0);
+}
+
+/*
+ * The A (qtype 1) or AAAA (28) records of a reply from the host's
+ * resolver to the query with this id: every such record of the answer
+ * section, whatever its owner name (a CNAME chain's target included), is
+ * stored in out, up to max, and counted in *n. Returns the reply's
+ * rcode, or -1 with errno EBADMSG for a message that is not the reply.
+ */
+int
+dns_answer_addrs(const uint8_t *buf, size_t len, uint16_t id, uint16_t qtype,
+    struct hostaddr *out, size_t max, size_t *n)
+{
+	size_t		off, i, qd, an, rdlen;
+	uint16_t	flags, type, class;
+
+	*n = 0;
+	if (len < DNS_HDR_LEN || get16(buf) != id)
+		goto bad;
+	flags = get16(buf + 2);
+	if (!(flags & DNS_QR) || (flags & DNS_OPCODE_MASK))
+		goto bad;
+	qd = get16(buf + 4);
+	an = get16(buf + 6);
+	off = DNS_HDR_LEN;
+	for (i = 0; i < qd; i++) {
+		if ((off = dns_skip_name(buf, len, off)) == 0 ||
+		    len - off < 4)
+			goto bad;
+		off += 4;
+	}
+	for (i = 0; i < an; i++) {
+		if ((off = dns_skip_name(buf, len, off)) == 0 ||
+		    len - off < 10)
+			goto bad;
+		type = get16(buf + off);
+		class = get16(buf + off + 2);
+		rdlen = get16(buf + off + 8);
+		off += 10;
+		if (len - off < rdlen)
+			goto bad;
+		if (class == DNS_CLASS_IN && type == qtype &&
+		    rdlen == (qtype == DNS_TYPE_A ? 4U : 16U)) {
+			if (*n < max) {
+				memset(&out[*n], 0, sizeof(out[*n]));
+				out[*n].family = qtype == DNS_TYPE_A ?
+				    AF_INET : AF_INET6;
+				memcpy(out[*n].addr, buf + off, rdlen);
+			}
+			(*n)++;
+		}
+		off += rdlen;
+	}
+	return (flags & 0x000f);
+bad:
+	errno = EBADMSG;
+	return (-1);
+}

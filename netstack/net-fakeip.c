@@ -2,7 +2,7 @@
  * A sandbox's fake-IP pool: each name it resolves gets a slot, whose
  * IPv4 and IPv6 addresses stand for that name until the slot is reused,
  * so a connection to one of them can be sent to the proxy by name. Slot i
- * has fixed addresses (see net.h), so an address finds its slot by
+ * has fixed addresses (see gw-protocol.h), so an address finds its slot by
  * arithmetic and a name finds it through a hash table. When the pool is
  * full, the least recently used slot that no flow has pinned is reused.
  */

@@ -18,17 +18,34 @@
  * there becomes an active lwIP connection from the host alias 198.18.0.2
  * to the sandbox's own address, pinned to its netif. The sandbox's
  * SYN-ACK is addressed to the alias, which the filter lets through.
+ *
+ * Large segments: the TUN carries a virtio-net header per packet with
+ * the checksum and TCP segmentation offloads on (sandbox-tun.c). The
+ * sandbox's kernel sends TCP segments of up to 64 KiB whose checksum it
+ * left to do; it is finished here once (net-csum.c), because Debian's
+ * lwIP always checks. The other way, each connection's pcb->mss is
+ * raised past the link's MSS so that lwIP emits segments of up to
+ * TUN_BIG_MSS, and each goes out with GSO metadata (the link's MSS) and
+ * its checksum marked partial: lwIP computed it (its build always does),
+ * the sandbox's kernel does not check it again. Read buffers are custom
+ * pbufs from two free lists, so the read path allocates nothing once
+ * warm.
  */
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
+#include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 
 #include <errno.h>
 #include <event2/event.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -62,6 +79,17 @@
 #define TCPF_ACK		0x10
 
 #define TUN_BATCH		64	/* packets read per wakeup */
+/*
+ * Segments lwIP emits to a TUN with offloads: below 64 KiB with the IPv6
+ * header, and within a pbuf's 16-bit length with lwIP's header room.
+ */
+#define TUN_BIG_MSS		65000
+/* Bytes a flow may have in flight to the sandbox beyond lwIP's 64 KiB. */
+#define TUN_SND_EXTRA		(448 * 1024)
+#define RX_BIG			65535	/* any packet from the TUN */
+#define RX_SMALL		2048	/* copied out of the big buffer */
+#define RX_KEEP_BIG		8	/* free buffers kept */
+#define RX_KEEP_SMALL		256
 #define CONNECT_TIMEOUT		10	/* s: TCP connect plus SOCKS5 */
 #define ACCEPT_TIMEOUT		20	/* s: admitted, handshake pending */
 #define HALFOPEN_TIMEOUT	300	/* s: one side closed, idle */
@@ -79,6 +107,7 @@
 #define EVENT_BURST		400
 
 enum flow_state {
+	FL_RESOLVE,		/* asking the host's resolver (net-hostcheck.c) */
 	FL_CONNECT,		/* TCP connect to the proxy in progress */
 	FL_METHOD,		/* greeting sent, waiting for the method */
 	FL_AUTH,		/* username/password sent */
@@ -97,6 +126,8 @@ struct flow {
 	u16_t			 sport, dport;
 	enum flow_state		 state;
 	int			 direct;	/* host loopback, no SOCKS5 */
+	struct sockaddr_storage	 direct_ss;	/* where, if direct */
+	struct hostcheck	*hc;		/* FL_RESOLVE */
 	int			 inbound;	/* from the host (gw exec -p) */
 	int			 dns;		/* DNS over TCP, answered here */
 	uint8_t			*dnsbuf;
@@ -132,7 +163,9 @@ struct nsb {
 	uint32_t		 flags;		/* NS_* */
 	int			 slot;
 	int			 tunfd;
+	int			 vnet;		/* virtio header, offloads */
 	uint64_t		 tun_drops;	/* full TUN queue: TCP resends */
+	uint64_t		 tun_bad;	/* unusable virtio headers */
 	struct event		*ev_tun;
 	struct netif		 nif;
 	int			 nif_added;
@@ -155,11 +188,35 @@ struct nsb {
 TAILQ_HEAD(nsblist, nsb);
 
 static struct nsblist		 nsbs = TAILQ_HEAD_INITIALIZER(nsbs);
+
+/*
+ * Read buffers. lwIP gets each packet read from a TUN as a custom pbuf
+ * over one of these and hands it back through rx_free() when its last
+ * reference goes, so reading allocates nothing once warm. A small packet
+ * (an ACK, a SYN, DNS) is copied into a small buffer, so that a big one
+ * is never held by a few bytes.
+ */
+struct rxpool;
+struct rxbuf {
+	struct pbuf_custom	 pc;	/* first: lwIP frees through it */
+	struct rxpool		*pool;
+	struct rxbuf		*next;
+	uint8_t			 data[];
+};
+struct rxpool {
+	struct rxbuf		*free;
+	size_t			 nfree, keep;
+	u16_t			 size;
+};
+static struct rxpool		 rx_big = { NULL, 0, RX_KEEP_BIG, RX_BIG };
+static struct rxpool		 rx_small = { NULL, 0, RX_KEEP_SMALL,
+				    RX_SMALL };
+static struct rxbuf		*rx_cur;	/* the next read's buffer */
 static struct tcp_pcb		*listeners[65536];
 static struct udp_pcb		*dns_pcb;
 static struct event		*ev_lwip, *ev_sweep, *ev_counters;
 
-/* The channel to greywalld (net-helper.c); -1 in the tests and fuzzers. */
+/* The channel to greywalld (netstack.c); -1 in the tests and fuzzers. */
 int				 net_event_fd = -1;
 struct event_base		*net_base;
 
@@ -169,6 +226,8 @@ static ssize_t	dns_answer(struct nsb *, const uint8_t *, size_t, uint8_t *,
 static void	flow_abort(struct flow *);
 static void	flow_admit(struct flow *);
 static void	flow_refuse(struct flow *, const char *);
+static void	flow_read_cb(int, short, void *);
+static void	flow_write_cb(int, short, void *);
 
 /*
  * Debian may change lwipopts.h; the structure sizes this file was built
@@ -187,6 +246,7 @@ abi_check(void)
 		    "tcp_pcb_listen" },
 		{ MEMP_UDP_PCB, sizeof(struct udp_pcb), "udp_pcb" },
 		{ MEMP_TCP_SEG, sizeof(struct tcp_seg), "tcp_seg" },
+		{ MEMP_PBUF, sizeof(struct pbuf), "pbuf" },
 		{ MEMP_SYS_TIMEOUT, sizeof(struct sys_timeo), "sys_timeo" },
 	};
 	size_t	i;
@@ -235,23 +295,118 @@ lwip_timer_cb(int fd __unused, short ev __unused, void *arg __unused)
 	net_lwip_timers();
 }
 
+static void
+rx_free(struct pbuf *p)
+{
+	struct rxbuf	*b = (struct rxbuf *)(void *)p;
+	struct rxpool	*pool = b->pool;
+
+	if (pool->nfree >= pool->keep) {
+		free(b);
+		return;
+	}
+	b->next = pool->free;
+	pool->free = b;
+	pool->nfree++;
+}
+
+static struct rxbuf *
+rx_get(struct rxpool *pool)
+{
+	struct rxbuf	*b;
+
+	if ((b = pool->free) != NULL) {
+		pool->free = b->next;
+		pool->nfree--;
+	} else if ((b = malloc(sizeof(*b) + pool->size)) == NULL)
+		return (NULL);
+	memset(&b->pc, 0, sizeof(b->pc));
+	b->pc.custom_free_function = rx_free;
+	b->pool = pool;
+	return (b);
+}
+
+/*
+ * The virtio header of a TCP segment lwIP sends: GSO metadata when it is
+ * larger than the link's MSS, and its checksum marked partial (lwIP's is
+ * right; the field gets the pseudo-header sum the kernel expects of a
+ * partial one, and *saved what to put back). Anything else: no flags.
+ */
+static int
+tun_vnet_out(struct pbuf *p, struct virtio_net_hdr *vh, uint8_t **ck,
+    uint16_t *saved)
+{
+	uint8_t		*h = p->payload, ph[40];
+	size_t		 hl, thl, l4len;
+	uint16_t	 seed;
+	int		 v6;
+
+	memset(vh, 0, sizeof(*vh));
+	*ck = NULL;
+	if (p->len < 40)
+		return (0);
+	v6 = (h[0] >> 4) == 6;
+	hl = v6 ? 40 : (size_t)(h[0] & 0x0f) * 4;
+	if ((v6 ? h[6] : h[9]) != PROTO_TCP || p->len < hl + 20)
+		return (0);
+	thl = (size_t)(h[hl + 12] >> 4) * 4;
+	if (thl < 20 || p->len < hl + thl)
+		return (0);
+	l4len = p->tot_len - hl;
+	memset(ph, 0, sizeof(ph));
+	if (v6) {
+		memcpy(ph, h + 8, 32);
+		ph[34] = l4len >> 8;
+		ph[35] = l4len & 0xff;
+		ph[39] = PROTO_TCP;
+	} else {
+		memcpy(ph, h + 12, 8);
+		ph[9] = PROTO_TCP;
+		ph[10] = l4len >> 8;
+		ph[11] = l4len & 0xff;
+	}
+	seed = net_csum_fold(net_csum_add(0, ph, v6 ? 40 : 12));
+	*ck = h + hl + 16;
+	memcpy(saved, *ck, 2);
+	memcpy(*ck, &seed, 2);
+	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	vh->csum_start = htole16(hl);
+	vh->csum_offset = htole16(16);
+	if (l4len - thl > NET_TUN_MTU - hl - 20) {
+		vh->gso_type = v6 ? VIRTIO_NET_HDR_GSO_TCPV6 :
+		    VIRTIO_NET_HDR_GSO_TCPV4;
+		vh->gso_size = htole16(NET_TUN_MTU - hl - 20);
+		vh->hdr_len = htole16(hl + thl);
+	}
+	return (0);
+}
+
 /* Write one packet from lwIP to the sandbox; drops are TCP's problem. */
 static err_t
 tun_output(struct netif *nif, struct pbuf *p)
 {
-	struct nsb	*sb = nif->state;
-	struct iovec	 iov[16];
-	struct pbuf	*q;
-	int		 n = 0;
+	struct nsb		*sb = nif->state;
+	struct virtio_net_hdr	 vh;
+	struct iovec		 iov[17];
+	struct pbuf		*q;
+	uint8_t			*ck = NULL;
+	uint16_t		 saved = 0;
+	int			 n = 0;
 
+	if (sb->vnet) {
+		tun_vnet_out(p, &vh, &ck, &saved);
+		iov[n].iov_base = &vh;
+		iov[n++].iov_len = sizeof(vh);
+	}
 	for (q = p; q != NULL && n < (int)nitems(iov); q = q->next) {
 		iov[n].iov_base = q->payload;
 		iov[n++].iov_len = q->len;
 	}
-	if (q != NULL)
-		return (ERR_OK);
-	if (writev(sb->tunfd, iov, n) == -1)
+	if (q == NULL && writev(sb->tunfd, iov, n) == -1)
 		sb->tun_drops++;
+	/* lwIP's own bytes, as it left them (a resend recomputes anyway). */
+	if (ck != NULL)
+		memcpy(ck, &saved, 2);
 	return (ERR_OK);
 }
 
@@ -270,12 +425,15 @@ nif_output6(struct netif *nif, struct pbuf *p, const ip6_addr_t *a __unused)
 static err_t
 nif_init(struct netif *nif)
 {
+	struct nsb	*sb = nif->state;
+
 	nif->name[0] = 'g';
 	nif->name[1] = 'w';
 	nif->output = nif_output4;
 	nif->output_ip6 = nif_output6;
-	nif->mtu = NET_TUN_MTU;
-	nif->mtu6 = NET_TUN_MTU;
+	/* With offloads, segments pass whole: lwIP must not fragment. */
+	nif->mtu = sb->vnet ? 0xffff : NET_TUN_MTU;
+	nif->mtu6 = nif->mtu;
 	/* Point-to-point: no ARP, broadcast, IGMP or MLD. */
 	nif->flags = 0;
 	return (ERR_OK);
@@ -441,6 +599,7 @@ flow_free(struct flow *f)
 	struct nsb	*sb = f->sb;
 
 	TAILQ_REMOVE(&sb->flows, f, entry);
+	hostcheck_cancel(f->hc);
 	if (f->pcb != NULL) {
 		tcp_arg(f->pcb, NULL);
 		tcp_recv(f->pcb, NULL);
@@ -702,6 +861,29 @@ lw_err(void *arg, err_t err __unused)
 	flow_free(f);
 }
 
+/*
+ * A TUN with offloads takes segments past the link's MSS (the kernel
+ * knows the real one from the virtio header): let lwIP build them, and
+ * keep more than its 64 KiB in flight. Both fields are runtime ones of
+ * the packaged build; tcp_sndbuf() still reports at most 64 KiB.
+ */
+static void
+flow_big_segments(struct flow *f)
+{
+	if (!f->sb->vnet || f->pcb == NULL)
+		return;
+	f->pcb->mss = TUN_BIG_MSS;
+	f->pcb->snd_buf += TUN_SND_EXTRA;
+	/*
+	 * An active open (gw exec -p) set its initial window from the small
+	 * MSS before calling back, and lwIP never sends a segment larger
+	 * than the window: the first big one would wait forever. RFC 3390
+	 * gives two segments of this size.
+	 */
+	if (f->pcb->cwnd < 2 * TUN_BIG_MSS)
+		f->pcb->cwnd = 2 * TUN_BIG_MSS;
+}
+
 static err_t
 lw_accept(void *arg __unused, struct tcp_pcb *pcb, err_t err)
 {
@@ -727,6 +909,7 @@ lw_accept(void *arg __unused, struct tcp_pcb *pcb, err_t err)
 	tcp_sent(pcb, lw_sent);
 	tcp_err(pcb, lw_err);
 	tcp_nagle_disable(pcb);
+	flow_big_segments(f);
 	if (f->ev_read != NULL)
 		event_add(f->ev_read, NULL);
 	return (ERR_OK);
@@ -948,7 +1131,7 @@ flow_read_cb(int fd __unused, short ev __unused, void *arg)
 
 	if (f->state == FL_OPEN)
 		flow_upstream_read(f);
-	else if (f->state < FL_ADMITTED && f->state != FL_CONNECT)
+	else if (f->state > FL_CONNECT && f->state < FL_ADMITTED)
 		flow_handshake(f);
 	net_lwip_timers();
 }
@@ -990,6 +1173,114 @@ out:
 }
 
 /*
+ * A destination that is the host itself, refused: the event names the
+ * address the host gives it (for a name) and why it counts as the host.
+ */
+static void
+host_event(struct nsb *sb, const char *target, const struct hostaddr *hit,
+    const char *why)
+{
+	char	a[INET6_ADDRSTRLEN], note[128];
+
+	if (hit != NULL) {
+		inet_ntop(hit->family, hit->addr, a, sizeof(a));
+		snprintf(note, sizeof(note), "the host resolves it to %s, its"
+		    " own (%s): only network.host_loopback.allow_ports", a,
+		    why);
+	} else
+		snprintf(note, sizeof(note), "the host's own address (%s):"
+		    " only network.host_loopback.allow_ports", why);
+	net_event(sb, GW_EV_CONNECT, target, "host", note);
+}
+
+/* A flow that goes to the host itself, at addr, not to the proxy. */
+static void
+flow_direct(struct flow *f, const struct hostaddr *addr)
+{
+	struct sockaddr_in	*sin = (struct sockaddr_in *)&f->direct_ss;
+	struct sockaddr_in6	*sin6 = (struct sockaddr_in6 *)&f->direct_ss;
+
+	f->direct = 1;
+	memset(&f->direct_ss, 0, sizeof(f->direct_ss));
+	if (addr->family == AF_INET) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons(f->dport);
+		memcpy(&sin->sin_addr, addr->addr, 4);
+	} else {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons(f->dport);
+		memcpy(&sin6->sin6_addr, addr->addr, 16);
+	}
+}
+
+/* Start the TCP connect to the proxy, or to the host if direct. */
+static void
+flow_connect(struct flow *f)
+{
+	struct sockaddr_storage	*ss;
+
+	f->state = FL_CONNECT;
+	ss = f->direct ? &f->direct_ss : &f->sb->upstream;
+	f->fd = socket(ss->ss_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	f->ev_read = event_new(net_base, f->fd, EV_READ | EV_PERSIST,
+	    flow_read_cb, f);
+	f->ev_write = event_new(net_base, f->fd, EV_WRITE, flow_write_cb, f);
+	if (f->fd == -1 || f->ev_read == NULL || f->ev_write == NULL) {
+		flow_refuse(f, strerror(errno));
+		return;
+	}
+	if (connect(f->fd, (struct sockaddr *)ss, ss->ss_family == AF_INET ?
+	    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6)) == -1 &&
+	    errno != EINPROGRESS) {
+		flow_refuse(f, f->direct ? strerror(errno) :
+		    "the SOCKS5 proxy is unreachable");
+		return;
+	}
+	event_add(f->ev_write, NULL);
+}
+
+/*
+ * What the host's resolver says about a flow's name: a host address
+ * refuses it (unless its port is allowed, which goes there directly), a
+ * resolver that did not answer refuses it too (fail closed), anything
+ * else goes to the proxy.
+ */
+static void
+flow_hostcheck_cb(void *arg, enum hc_result r, const char *why,
+    const struct hostaddr *hit)
+{
+	struct flow	*f = arg;
+
+	f->hc = NULL;
+	switch (r) {
+	case HC_HOST:
+		if (lport_allowed(f->sb, f->dport)) {
+			flow_direct(f, hit);
+			break;
+		}
+		host_event(f->sb, f->target, hit, why);
+		goto refuse;
+	case HC_UNKNOWN:
+		net_event(f->sb, GW_EV_CONNECT, f->target, "host", why);
+		goto refuse;
+	default:
+		break;
+	}
+	flow_connect(f);
+	net_lwip_timers();
+	return;
+refuse:
+	log_debug("sandbox %u: connection to %s refused: %s", f->sb->id,
+	    f->target, why);
+	if (f->syn != NULL)
+		tcp_rst(NULL, 0, f->syn_seq + 1, &f->dst, &f->src, f->dport,
+		    f->sport);
+	flow_free(f);
+	net_lwip_timers();
+}
+
+/*
  * A new connection from the sandbox. Decide where it may go, then hold
  * its SYN while the connection to the proxy (or the allowed host
  * loopback port) is made.
@@ -998,13 +1289,13 @@ static void
 syn_in(struct nsb *sb, struct pbuf *p, int v6, const uint8_t *src,
     const uint8_t *dst, u16_t sport, u16_t dport, u32_t seq)
 {
-	struct sockaddr_storage	 ss;
-	struct sockaddr_in	*sin;
 	struct flow		*f;
+	struct hostaddr		 hit;
 	ip_addr_t		 isrc, idst;
-	const char		*name = NULL, *rule = NULL;
+	const char		*name = NULL, *rule = NULL, *why;
 	uint8_t			 hostlo[16];
 	int			 family = v6 ? AF_INET6 : AF_INET, direct = 0;
+	enum hc_result		 r;
 	char			 where[INET6_ADDRSTRLEN + 8];
 	char			 hostport[DNS_NAME_MAX + 8];
 
@@ -1065,6 +1356,11 @@ syn_in(struct nsb *sb, struct pbuf *p, int v6, const uint8_t *src,
 			    " network.host_loopback.allow_ports");
 			goto refuse;
 		}
+		/* The documented alias of the host's 127.0.0.1. */
+		memset(&hit, 0, sizeof(hit));
+		hit.family = AF_INET;
+		hit.addr[0] = 127;
+		hit.addr[3] = 1;
 		direct = 1;
 	} else if (fakeip_is_pool(family, dst)) {
 		if ((name = fakeip_name(sb->pool, family, dst)) == NULL) {
@@ -1080,6 +1376,16 @@ syn_in(struct nsb *sb, struct pbuf *p, int v6, const uint8_t *src,
 			    " network.domains.allow" : NULL);
 			goto refuse;
 		}
+	} else if ((why = hostcheck_addr(family, dst)) != NULL) {
+		/* The host's own address: as its loopback, by port only. */
+		if (!lport_allowed(sb, dport)) {
+			host_event(sb, where, NULL, why);
+			goto refuse;
+		}
+		memset(&hit, 0, sizeof(hit));
+		hit.family = family;
+		memcpy(hit.addr, dst, v6 ? 16 : 4);
+		direct = 1;
 	} else if (net_rules_addr(sb->rules, family, dst, &rule) != 1) {
 		net_event(sb, GW_EV_CONNECT, where, rule,
 		    rule == NULL || strcmp(rule, "default") == 0 ?
@@ -1096,44 +1402,30 @@ syn_in(struct nsb *sb, struct pbuf *p, int v6, const uint8_t *src,
 	f->sport = sport;
 	f->dport = dport;
 	f->syn_seq = seq;
-	f->direct = direct;
 	f->since = time(NULL);
 	if (name != NULL)
 		snprintf(f->target, sizeof(f->target), "%s:%u", name, dport);
 	else
 		snprintf(f->target, sizeof(f->target), "%s", where);
 	TAILQ_INSERT_TAIL(&sb->flows, f, entry);
-
-	if (direct) {
-		/* The documented alias of the host's 127.0.0.1. */
-		memset(&ss, 0, sizeof(ss));
-		sin = (struct sockaddr_in *)&ss;
-		sin->sin_family = AF_INET;
-		sin->sin_port = htons(dport);
-		sin->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	} else
-		ss = sb->upstream;
-	f->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, 0);
-	f->ev_read = event_new(net_base, f->fd, EV_READ | EV_PERSIST,
-	    flow_read_cb, f);
-	f->ev_write = event_new(net_base, f->fd, EV_WRITE, flow_write_cb, f);
-	if (f->fd == -1 || f->ev_read == NULL || f->ev_write == NULL) {
-		f->syn = p;
-		flow_refuse(f, strerror(errno));
-		return;
-	}
 	f->syn = p;
 	if (name != NULL && fakeip_pin(sb->pool, family, dst) == 0)
 		f->pinned = 1;
-	if (connect(f->fd, (struct sockaddr *)&ss, ss.ss_family == AF_INET ?
-	    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6)) == -1 &&
-	    errno != EINPROGRESS) {
-		flow_refuse(f, direct ? strerror(errno) :
-		    "the SOCKS5 proxy is unreachable");
+	if (direct) {
+		flow_direct(f, &hit);
+		flow_connect(f);
 		return;
 	}
-	event_add(f->ev_write, NULL);
+	if (name == NULL) {
+		flow_connect(f);
+		return;
+	}
+	/* By name: would the upstream, asking the host, reach the host? */
+	r = hostcheck_name(name, flow_hostcheck_cb, f, &f->hc, &why, &hit);
+	if (r == HC_PENDING)
+		f->state = FL_RESOLVE;
+	else
+		flow_hostcheck_cb(f, r, why, &hit);
 	return;
 
 refuse:
@@ -1217,7 +1509,9 @@ static void
 ingress(struct nsb *sb, struct pbuf *p)
 {
 	const uint8_t	*h = p->payload, *src, *dst, *l4;
-	size_t		 len = p->tot_len, hl;
+	const char	*why;
+	char		 a[INET6_ADDRSTRLEN], where[INET6_ADDRSTRLEN + 8];
+	size_t		 len = p->tot_len, hl = 40;
 	int		 v6, proto;
 	u16_t		 sport, dport;
 	u32_t		 seq;
@@ -1234,20 +1528,22 @@ ingress(struct nsb *sb, struct pbuf *p)
 			goto drop;
 		src = h + 12;
 		dst = h + 16;
-		if (memcmp(src, &ip_2_ip4(&sb->a4)->addr, 4) != 0 ||
-		    bad_dst4(dst, src))
-			goto drop;
 		proto = h[9];
+		if (memcmp(src, &ip_2_ip4(&sb->a4)->addr, 4) != 0)
+			goto drop;
+		if (bad_dst4(dst, src))
+			goto bad_dst;
 	} else {
 		if (!(sb->flags & NS_IPV6) || len < 48)
 			goto drop;
 		hl = 40;
 		src = h + 8;
 		dst = h + 24;
-		if (memcmp(src, ip_2_ip6(&sb->a6)->addr, 16) != 0 ||
-		    bad_dst6(dst, src))
-			goto drop;
 		proto = h[6];
+		if (memcmp(src, ip_2_ip6(&sb->a6)->addr, 16) != 0)
+			goto drop;
+		if (bad_dst6(dst, src))
+			goto bad_dst;
 	}
 	l4 = h + hl;
 	if (proto == PROTO_TCP) {
@@ -1274,6 +1570,22 @@ ingress(struct nsb *sb, struct pbuf *p)
 	poke(sb, v6, dst);
 	sb->nif.input(p, &sb->nif);
 	return;
+bad_dst:
+	/*
+	 * A connection to the host itself (loopback, 0.0.0.0, a mapped
+	 * form) that the sandbox's kernel let out: say so, then drop it;
+	 * nothing addressed there goes near lwIP.
+	 */
+	l4 = h + (v6 ? 40 : hl);
+	if (proto == PROTO_TCP && (size_t)(l4 - h) + 14 <= len &&
+	    (l4[13] & (TCPF_SYN | TCPF_ACK)) == TCPF_SYN &&
+	    (why = hostcheck_addr(v6 ? AF_INET6 : AF_INET, dst)) != NULL) {
+		dport = l4[2] << 8 | l4[3];
+		inet_ntop(v6 ? AF_INET6 : AF_INET, dst, a, sizeof(a));
+		snprintf(where, sizeof(where), v6 ? "[%s]:%u" : "%s:%u", a,
+		    dport);
+		host_event(sb, where, NULL, why);
+	}
 drop:
 	pbuf_free(p);
 }
@@ -1292,24 +1604,69 @@ flush_acks(struct nsb *sb)
 	}
 }
 
+/*
+ * A packet's virtio header: finish a checksum the sandbox's kernel left
+ * partial. Segmentation metadata needs nothing: lwIP takes the segment
+ * whole. -1: offsets outside the packet, drop it.
+ */
+static int
+tun_vnet_in(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t len)
+{
+	if (!(vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+		return (0);
+	return (net_csum_complete(pkt, len, le16toh(vh->csum_start),
+	    le16toh(vh->csum_offset)));
+}
+
 static void
 tun_read_cb(int fd, short ev __unused, void *arg)
 {
-	struct nsb	*sb = arg;
-	struct pbuf	*p;
-	ssize_t		 n;
-	int		 i;
+	static uint8_t		 spill[256];
+	struct nsb		*sb = arg;
+	struct virtio_net_hdr	 vh;
+	struct iovec		 iov[3];
+	struct rxbuf		*b;
+	struct pbuf		*p;
+	ssize_t			 n;
+	size_t			 len;
+	int			 i;
 
 	for (i = 0; i < TUN_BATCH; i++) {
-		/* PBUF_RAM only: a failing PBUF_POOL alloc ends in abort(). */
-		if ((p = pbuf_alloc(PBUF_RAW, NET_TUN_MTU, PBUF_RAM)) == NULL)
+		if (rx_cur == NULL && (rx_cur = rx_get(&rx_big)) == NULL)
 			break;
-		n = read(fd, p->payload, NET_TUN_MTU);
-		if (n <= 0) {
-			pbuf_free(p);
+		iov[0].iov_base = &vh;
+		iov[0].iov_len = sizeof(vh);
+		iov[1].iov_base = rx_cur->data;
+		iov[1].iov_len = RX_BIG;
+		/* Catches what would not fit: dropped, never truncated. */
+		iov[2].iov_base = spill;
+		iov[2].iov_len = sizeof(spill);
+		n = readv(fd, sb->vnet ? iov : iov + 1, sb->vnet ? 3 : 2);
+		if (n <= 0)
 			break;
+		if (sb->vnet && (size_t)n < sizeof(vh))
+			continue;
+		len = n - (sb->vnet ? sizeof(vh) : 0);
+		if (len > RX_BIG ||
+		    (sb->vnet && tun_vnet_in(&vh, rx_cur->data, len) == -1)) {
+			sb->tun_bad++;
+			continue;
 		}
-		pbuf_realloc(p, n);
+		if (len <= RX_SMALL) {
+			if ((b = rx_get(&rx_small)) == NULL)
+				continue;
+			memcpy(b->data, rx_cur->data, len);
+		} else {
+			b = rx_cur;
+			rx_cur = NULL;
+		}
+		/* PBUF_REF over our memory: never PBUF_POOL (abort path). */
+		p = pbuf_alloced_custom(PBUF_RAW, len, PBUF_REF, &b->pc,
+		    b->data, b->pool->size);
+		if (p == NULL) {
+			rx_free((struct pbuf *)(void *)b);
+			continue;
+		}
 		ingress(sb, p);
 	}
 	flush_dirty(sb);
@@ -1484,15 +1841,26 @@ dns_recv(void *arg __unused, struct udp_pcb *pcb __unused, struct pbuf *p,
 		dns_send(sb, out, n, &client, port, &server);
 }
 
-/* Periodic: give up on connects, handshakes and idle half-open flows. */
+/*
+ * Periodic: give up on connects, handshakes and idle half-open flows;
+ * when nothing moved since the last sweep, give freed memory back (the
+ * helper keeps up to NETSTACK_TRIM_THRESHOLD while busy, netstack.c).
+ */
 static void
 sweep_cb(int fd __unused, short ev __unused, void *arg __unused)
 {
+	static uint64_t	 last;
 	struct nsb	*sb;
 	struct flow	*f, *next;
 	time_t		 now = time(NULL);
+	uint64_t	 moved = 0;
 	size_t		 i;
 
+	TAILQ_FOREACH(sb, &nsbs, entry)
+		moved += sb->bytes_in + sb->bytes_out;
+	if (moved == last)
+		malloc_trim(0);
+	last = moved;
 	TAILQ_FOREACH(sb, &nsbs, entry) {
 		for (f = TAILQ_FIRST(&sb->flows); f != NULL; f = next) {
 			next = TAILQ_NEXT(f, entry);
@@ -1577,6 +1945,32 @@ nsb_free(struct nsb *sb)
 	free(sb);
 }
 
+/*
+ * Does the TUN carry virtio headers (sandbox-tun.c sets them up)? Only
+ * the size this file reads is accepted. A socket in its place (the
+ * packet fuzzer's) has none.
+ */
+static int
+tun_vnet_probe(uint32_t id, int fd, int *vnet)
+{
+	struct ifreq	ifr;
+	int		sz;
+
+	*vnet = 0;
+	memset(&ifr, 0, sizeof(ifr));
+	if (ioctl(fd, TUNGETIFF, &ifr) == -1 ||
+	    !(ifr.ifr_flags & IFF_VNET_HDR))
+		return (0);
+	if (ioctl(fd, TUNGETVNETHDRSZ, &sz) == -1 ||
+	    sz != (int)sizeof(struct virtio_net_hdr)) {
+		log_warnx("sandbox %u: its TUN's virtio header is not %zu"
+		    " bytes", id, sizeof(struct virtio_net_hdr));
+		return (-1);
+	}
+	*vnet = 1;
+	return (0);
+}
+
 /* A sandbox's settings and TUN fd from greywalld; takes the fd. */
 int
 net_lwip_attach(const struct nsmsg *m, size_t len, int tunfd)
@@ -1597,6 +1991,11 @@ net_lwip_attach(const struct nsmsg *m, size_t len, int tunfd)
 	}
 	sb->tunfd = tunfd;
 	TAILQ_INIT(&sb->flows);
+	if (tun_vnet_probe(m->id, tunfd, &sb->vnet) == -1) {
+		free(sb);
+		close(tunfd);
+		return (-1);
+	}
 	sb->id = m->id;
 	sb->slot = m->slot;
 	sb->flags = m->flags;
@@ -1673,7 +2072,8 @@ net_lwip_attach(const struct nsmsg *m, size_t len, int tunfd)
 	netif_set_link_up(&sb->nif);
 	/* Link-up re-arms router solicitations; there is no router. */
 	sb->nif.rs_count = 0;
-	if (sb->nif.state != sb || sb->nif.mtu != NET_TUN_MTU) {
+	if (sb->nif.state != sb ||
+	    sb->nif.mtu != (sb->vnet ? 0xffff : NET_TUN_MTU)) {
 		log_warnx("liblwip ABI mismatch: struct netif layout");
 		goto out;
 	}
@@ -1725,6 +2125,7 @@ lw_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 	f->state = FL_OPEN;
 	f->since = time(NULL);
 	tcp_nagle_disable(pcb);
+	flow_big_segments(f);
 	event_add(f->ev_read, NULL);
 	log_debug("sandbox %u: %s connected", f->sb->id, f->target);
 	return (ERR_OK);

@@ -25,6 +25,7 @@
 #include <event2/event.h>
 #include <getopt.h>
 #include <grp.h>
+#include <malloc.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -190,6 +191,28 @@ helper_ctl_cb(int fd, short ev __unused, void *arg __unused)
 	case NSMSG_DETACH:
 		net_lwip_detach(hdr.id);
 		break;
+	case NSMSG_HOSTADDRS:
+		/* The length says how many follow; nstr must agree. */
+		if (hdr.nstr > HOSTADDR_MAX || (size_t)n != sizeof(hdr) +
+		    hdr.nstr * sizeof(struct hostaddr)) {
+			log_warnx("netstack: malformed host address list");
+			break;
+		}
+		if (hostcheck_set_addrs((struct hostaddr *)(helper_buf +
+		    sizeof(hdr)), hdr.nstr) == -1)
+			log_warn("netstack: host addresses");
+		break;
+	/* The files come as fds greywalld opened: the helper opens none. */
+	case NSMSG_HOSTS:
+		if (hostcheck_set_hosts(fd_in) == -1)
+			log_warn("netstack: the host's hosts file");
+		fd_in = -1;
+		break;
+	case NSMSG_RESOLV:
+		if (hostcheck_set_resolv(fd_in) == -1)
+			log_warn("netstack: the host's resolv.conf");
+		fd_in = -1;
+		break;
 	case NSMSG_LISTEN:
 		if (fd_in == -1 || hdr.port == 0 || hdr.port > 65535)
 			break;
@@ -350,6 +373,14 @@ main(int argc, char *argv[])
 	if (getppid() == 1)
 		_exit(0);
 	helper_landlock();
+	/*
+	 * lwIP allocates each 64 KiB segment it sends: with glibc's default
+	 * 128 KiB trim threshold the heap top went back to the kernel and
+	 * faulted in again for nearly every segment (a third of the time
+	 * of a download). The sweep gives memory back when idle.
+	 */
+	mallopt(M_TRIM_THRESHOLD, NETSTACK_TRIM_THRESHOLD);
+	mallopt(M_MMAP_THRESHOLD, NETSTACK_TRIM_THRESHOLD);
 	if ((helper_buf = malloc(NSMSG_MAX)) == NULL)
 		fatal("netstack");
 	if ((net_base = event_base_new()) == NULL)

@@ -57,6 +57,11 @@ int		 dns_query_parse(const uint8_t *, size_t, struct dns_query *);
 ssize_t		 dns_reply(const uint8_t *, size_t, const struct dns_query *,
 		    int, const void *, int, uint8_t *, size_t);
 ssize_t		 dns_tcp_frame(const uint8_t *, size_t);
+ssize_t		 dns_query_build(uint8_t *, size_t, uint16_t, const char *,
+		    uint16_t);
+struct hostaddr;
+int		 dns_answer_addrs(const uint8_t *, size_t, uint16_t, uint16_t,
+		    struct hostaddr *, size_t, size_t *);
 
 /*
  * net-fakeip.c: synthetic addresses, one slot per name holding both an
@@ -80,19 +85,14 @@ int		 fakeip_pin(struct fakeip *, int, const void *);
 int		 fakeip_unpin(struct fakeip *, int, const void *);
 size_t		 fakeip_count(const struct fakeip *);
 
-/* net-socks5.c */
-#define SOCKS5_METHOD_NONE	0x00
-#define SOCKS5_METHOD_USERPASS	0x02
-#define SOCKS5_METHOD_REFUSED	0xff
-size_t		 socks5_greeting(uint8_t *);
-int		 socks5_method(const uint8_t *);
-ssize_t		 socks5_auth(uint8_t *, size_t, const char *, const char *);
-int		 socks5_auth_status(const uint8_t *);
-ssize_t		 socks5_connect(uint8_t *, size_t, const char *, int,
-		    const void *, uint16_t);
-ssize_t		 socks5_reply_len(const uint8_t *);
-int		 socks5_reply_code(const uint8_t *, size_t);
-const char	*socks5_strerror(int);
+/*
+ * net-csum.c: the Internet checksum, for the TUN's checksum offload. A
+ * partial checksum never starts inside the smallest IP header.
+ */
+#define NET_CSUM_MIN_START	20
+uint64_t	 net_csum_add(uint64_t, const void *, size_t);
+uint16_t	 net_csum_fold(uint64_t);
+int		 net_csum_complete(uint8_t *, size_t, size_t, size_t);
 
 /* net-lwip.c */
 struct event_base;
@@ -105,6 +105,52 @@ int		 net_lwip_listen(uint32_t, uint16_t, int);
 int		 net_lwip_input(uint32_t, const void *, size_t);
 void		 net_lwip_timers(void);
 
+/*
+ * net-hostaddr.c: pure. The host's own addresses (struct hostaddr, the
+ * wire form of NSMSG_HOSTADDRS, is in gw-protocol.h), and its hosts file
+ * and nameservers, parsed from the fds greywalld sends.
+ */
+#define RESOLV_NS_MAX		3	/* nameservers used, as glibc */
+
+struct hostset;
+struct hostsfile;
+struct sockaddr_storage;
+
+struct hostset	*hostset_new(const struct hostaddr *, size_t);
+void		 hostset_free(struct hostset *);
+size_t		 hostset_count(const struct hostset *);
+const char	*hostset_match(const struct hostset *, int, const void *);
+struct hostsfile *hostsfile_parse(const char *, size_t);
+void		 hostsfile_free(struct hostsfile *);
+size_t		 hostsfile_find(const struct hostsfile *, const char *,
+		    struct hostaddr *, size_t);
+size_t		 hostsfile_count(const struct hostsfile *);
+size_t		 resolv_parse(const char *, size_t, struct sockaddr_storage *,
+		    size_t);
+
+/*
+ * net-hostcheck.c: whether a destination is the host. It reads only the
+ * fds greywalld sent and asks the nameservers over UDP; it opens no path.
+ */
+enum hc_result {
+	HC_CLEAR,		/* not the host (or no such name) */
+	HC_HOST,		/* an address the host would give it is its own */
+	HC_UNKNOWN,		/* could not be checked */
+	HC_PENDING,		/* asking the host's resolver */
+};
+struct hostcheck;
+typedef void	(*hostcheck_cb)(void *, enum hc_result, const char *,
+		    const struct hostaddr *);
+int		 hostcheck_set_addrs(const struct hostaddr *, size_t);
+int		 hostcheck_set_hosts(int);
+int		 hostcheck_set_resolv(int);
+void		 hostcheck_counts(size_t *, size_t *, size_t *);
+const char	*hostcheck_addr(int, const void *);
+enum hc_result	 hostcheck_name(const char *, hostcheck_cb, void *,
+		    struct hostcheck **, const char **, struct hostaddr *);
+void		 hostcheck_cancel(struct hostcheck *);
+
 /* netstack.c: main() */
+#define NETSTACK_TRIM_THRESHOLD	(4 * 1024 * 1024)
 
 #endif /* GW_NETSTACK_H */

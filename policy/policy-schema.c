@@ -45,6 +45,10 @@ const struct policy_keyinfo policy_keys[PK__MAX] = {
 	[PK_NET_UPSTREAM_SOCKS5] = { .name = "network.upstream.socks5",
 	    .type = PT_HOSTPORT, .class = PC_ADMIN,
 	    .dflt = "127.0.0.1:43052" },
+	/* Whether a proxy that reaches the host stops sandboxes. */
+	[PK_NET_UPSTREAM_CHECK] = { .name = "network.upstream_check",
+	    .type = PT_ENUM, .class = PC_ADMIN,
+	    .enums = { "required", "warn", "off" }, .dflt = "warn" },
 	[PK_NET_DNS_MODE] = { .name = "network.dns.mode",
 	    .type = PT_ENUM, .class = PC_ADMIN,
 	    .enums = { "fake-ip", "upstream" }, .dflt = "fake-ip" },

@@ -379,6 +379,7 @@ policy_key_enforced(enum policy_key k)
 	case PK_DEFAULT:
 	case PK_NET_UPSTREAM:
 	case PK_NET_UPSTREAM_SOCKS5:
+	case PK_NET_UPSTREAM_CHECK:
 	case PK_NET_DNS_MODE:
 	case PK_NET_DNS_SERVER:
 	case PK_NET_DOMAINS_ALLOW:

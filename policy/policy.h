@@ -27,6 +27,13 @@ enum allow_cwd {
 	ALLOW_CWD_ROOT,
 };
 
+/* network.upstream_check, in its enums order. */
+enum upstream_check_mode {
+	UPSTREAM_CHECK_REQUIRED = 0,
+	UPSTREAM_CHECK_WARN,
+	UPSTREAM_CHECK_OFF,
+};
+
 /* hardening.landlock, in policy_keys[PK_HARDENING_LANDLOCK].enums order. */
 enum landlock_mode {
 	LANDLOCK_REQUIRED = 0,
@@ -46,6 +53,7 @@ enum policy_key {
 	PK_DEFAULT,
 	PK_NET_UPSTREAM,		/* "none" or "socks5" */
 	PK_NET_UPSTREAM_SOCKS5,
+	PK_NET_UPSTREAM_CHECK,
 	PK_NET_DNS_MODE,
 	PK_NET_DNS_SERVER,
 	PK_NET_DOMAINS_ALLOW,

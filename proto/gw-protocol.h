@@ -387,12 +387,16 @@ enum nsmsg_type {
 	NSMSG_EVENT,		/* helper->main: struct nsevent */
 	NSMSG_COUNTERS,		/* helper->main: struct nscounters */
 	NSMSG_LISTEN,		/* a listening socket for an inbound port */
+	NSMSG_HOSTADDRS,	/* the host's interface addresses: nstr of
+				   struct hostaddr follow */
+	NSMSG_HOSTS,		/* the host's hosts file, as the fd (or none) */
+	NSMSG_RESOLV,		/* the host's resolv.conf, as the fd (or none) */
 };
 
 /*
  * A denial seen by the netstack. The helper is untrusted: greywalld
  * checks the size, the kind, that every string ends inside its array
- * and that the sandbox exists (events-parse.c, then netstack.c).
+ * and that the sandbox exists (nsmsg.c, then daemon/netstack.c).
  */
 struct nsevent {
 	uint32_t	type;		/* NSMSG_EVENT */
@@ -441,10 +445,38 @@ struct nsmsg {
 };
 #define NSMSG_MAX		65536
 
+/*
+ * NSMSG_HOSTADDRS: the header with nstr = count, then nstr of these. The
+ * helper checks the length is exactly sizeof(struct nsmsg) + nstr * 20.
+ */
+struct hostaddr {
+	uint8_t		family;		/* AF_INET or AF_INET6 */
+	uint8_t		reserved[3];
+	uint8_t		addr[16];	/* AF_INET: the first 4 bytes */
+};
+#define HOSTADDR_MAX		2048	/* interface addresses sent */
+
 /* net-addr.c: the address plan, pure */
 void		 net_sandbox_addr4(int, struct in_addr *);
 void		 net_sandbox_addr6(int, struct in6_addr *);
 void		 fakeip_infra_addr(enum fakeip_infra, int, void *);
+
+/*
+ * net-socks5.c: SOCKS5 client messages, pure. The upstream's protocol,
+ * spoken by the helper for every flow and by greywalld's upstream check.
+ */
+#define SOCKS5_METHOD_NONE	0x00
+#define SOCKS5_METHOD_USERPASS	0x02
+#define SOCKS5_METHOD_REFUSED	0xff
+size_t		 socks5_greeting(uint8_t *);
+int		 socks5_method(const uint8_t *);
+ssize_t		 socks5_auth(uint8_t *, size_t, const char *, const char *);
+int		 socks5_auth_status(const uint8_t *);
+ssize_t		 socks5_connect(uint8_t *, size_t, const char *, int,
+		    const void *, uint16_t);
+ssize_t		 socks5_reply_len(const uint8_t *);
+int		 socks5_reply_code(const uint8_t *, size_t);
+const char	*socks5_strerror(int);
 
 /* nsmsg.c: what greywalld accepts from the helper; pure */
 int		 nsmsg_in_parse(const void *, size_t, union nsmsg_in *);

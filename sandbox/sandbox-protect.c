@@ -10,9 +10,11 @@
  *    file whose name matches a mask pattern gets an empty, read-only,
  *    mode-0444 file bound over it (reads return empty, writes fail with
  *    EROFS, it cannot be removed or renamed: EBUSY); a directory gets an
- *    empty read-only tmpfs. The walk also binds the existing "hooks" and
- *    "config" of every git directory read-only, and the protected names
- *    that exist in the working and home directories. A tree larger than
+ *    empty read-only tmpfs. The walk also notes every git directory and
+ *    ".git" entry, and every other directory it sees, for
+ *    sandbox-protect-git.c, which then holds the repositories as units
+ *    (see there); and it binds read-only the protected names that exist
+ *    in the working and home directories. A tree larger than
  *    the bound is refused, never half covered. Only files that exist at
  *    start are masked: what the sandbox writes later is its own data, and
  *    the threat is secrets that were there before it. The alternatives
@@ -39,14 +41,13 @@
  *    opening for writing, truncating, renaming or linking a protected
  *    name, which is
  *     - one of root_names[] in the working or the home directory;
- *     - "hooks" or "config" in a git directory (".git", or a
- *       "modules/NAME" below one) that existed when the sandbox started,
- *       and any name inside such a "hooks";
- *     - renaming such a git directory itself.
- *    Refusals are EPERM. A git directory made inside the sandbox (git
- *    init, git clone) is the sandbox's own, as the files it writes are:
- *    "existed" is told by the directory's birth time (statx), and a file
- *    system that reports none counts every git directory as old.
+ *     - what sandbox-protect-git.c holds of the git repositories that
+ *       existed at start: their configuration and indirection names,
+ *       anything in their hooks, ".git" and "HEAD" in a directory that
+ *       existed, and moves that would put a new repository there.
+ *    Refusals are EPERM. A git directory made inside the sandbox in a
+ *    new directory (git init, git clone) is the sandbox's own, as the
+ *    files it writes are.
  *    openat2 gets ENOSYS under this filter (its flags are in memory, out
  *    of the filter's sight), so callers fall back to openat.
  *
@@ -100,9 +101,6 @@ static const char *const root_names[] = {
 	".gitconfig", ".gitmodules", ".envrc", ".vscode", ".idea",
 	".mcp.json", ".claude", ".ripgreprc",
 };
-
-/* Protected in every git directory that existed at start. */
-static const char *const git_names[] = { "hooks", "config" };
 
 /* ------------------------------------------------------------------ */
 /* Name patterns                                                       */
@@ -188,40 +186,6 @@ struct walk {
 	const char	*top;		/* for messages */
 };
 
-/* The path's components, for the git directory test. */
-static size_t
-split(char *buf, char **comp, size_t max)
-{
-	size_t	n = 0;
-	char	*p;
-
-	for (p = strtok(buf, "/"); p != NULL && n < max;
-	    p = strtok(NULL, "/"))
-		comp[n++] = p;
-	return (n);
-}
-
-/* Whether comp[0..n-1] names a git directory: .git, .git/modules/X... */
-static int
-gitdir_comps(char **comp, size_t n)
-{
-	if (n == 0)
-		return (0);
-	if (strcmp(comp[n - 1], ".git") == 0)
-		return (1);
-	return (n >= 3 && strcmp(comp[n - 2], "modules") == 0 &&
-	    gitdir_comps(comp, n - 2));
-}
-
-static int
-gitdir_path(const char *path)
-{
-	char	 buf[PATH_MAX], *comp[PATH_MAX / 2];
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	return (gitdir_comps(comp, split(buf, comp, nitems(comp))));
-}
-
 /* Bind dir/name onto itself, read-only, with everything below it. */
 static void
 bind_ro(int dir, const char *name, const char *path)
@@ -274,17 +238,20 @@ mask_entry(struct walk *w, int dir, const char *name, int isdir,
 		    path, name);
 }
 
-static void	walk_dir(struct walk *, int, char *, size_t);
+static void	walk_dir(struct walk *, int, char *, size_t, int);
 
-/* One entry of a directory being walked. */
+/*
+ * One entry of a directory being walked; ingit: the directory is in a
+ * git directory.
+ */
 static void
 walk_entry(struct walk *w, int dir, const char *name, unsigned char type,
-    char *path, size_t len, int gitdir)
+    char *path, size_t len, int ingit)
 {
 	_cleanup_close_ int	 sub = -1;
 	struct open_how		 how;
 	struct stat		 st;
-	size_t			 i;
+	char			 entry[PATH_MAX];
 
 	if (++w->seen > WALK_MAX)
 		sandbox_init_fail(0, "filesystem.mask and protected: '%s' holds"
@@ -298,6 +265,12 @@ walk_entry(struct walk *w, int dir, const char *name, unsigned char type,
 		type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ?
 		    DT_REG : DT_LNK;
 	}
+	if ((size_t)snprintf(entry, sizeof(entry), "%s/%s", path, name) >=
+	    sizeof(entry))
+		sandbox_init_fail(ENAMETOOLONG, "'%s/%s'", path, name);
+	/* A ".git" of a work tree, whatever its type: git's to find. */
+	if (w->protect && !ingit && strcmp(name, ".git") == 0)
+		sandbox_protect_git_found(path[0] == '\0' ? "/" : path, entry);
 	/* Symlinks: their target is masked, or not, under its own name. */
 	if (type != DT_DIR && type != DT_REG)
 		return;
@@ -305,12 +278,17 @@ walk_entry(struct walk *w, int dir, const char *name, unsigned char type,
 		mask_entry(w, dir, name, type == DT_DIR, path);
 		return;
 	}
-	if (w->protect && gitdir)
-		for (i = 0; i < nitems(git_names); i++)
-			if (strcmp(name, git_names[i]) == 0)
-				bind_ro(dir, name, path);
 	if (type != DT_DIR)
 		return;
+	if (w->protect && !ingit) {
+		if (strcmp(name, ".git") == 0)
+			ingit = 1;
+		else if (sandbox_protect_git_is_gitdir(dir, name)) {
+			sandbox_protect_git_found(NULL, entry);
+			ingit = 1;
+		} else
+			sandbox_protect_git_olddir(entry);
+	}
 	memset(&how, 0, sizeof(how));
 	how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW;
 	how.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH;
@@ -331,18 +309,17 @@ walk_entry(struct walk *w, int dir, const char *name, unsigned char type,
 		sandbox_init_fail(ENAMETOOLONG, "'%s/%s'", path, name);
 	path[len] = '/';
 	strcpy(path + len + 1, name);
-	walk_dir(w, sub, path, len + 1 + strlen(name));
+	walk_dir(w, sub, path, len + 1 + strlen(name), ingit);
 	path[len] = '\0';
 }
 
 static void
-walk_dir(struct walk *w, int fd, char *path, size_t len)
+walk_dir(struct walk *w, int fd, char *path, size_t len, int ingit)
 {
 	DIR		*d;
 	struct dirent	*de;
-	int		 dfd, gitdir;
+	int		 dfd;
 
-	gitdir = gitdir_path(path);
 	if ((dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1 ||
 	    (d = fdopendir(dfd)) == NULL)
 		sandbox_init_fail(errno, "read the directory '%s'", path);
@@ -353,7 +330,7 @@ walk_dir(struct walk *w, int fd, char *path, size_t len)
 		if (strcmp(de->d_name, ".") == 0 ||
 		    strcmp(de->d_name, "..") == 0)
 			continue;
-		walk_entry(w, fd, de->d_name, de->d_type, path, len, gitdir);
+		walk_entry(w, fd, de->d_name, de->d_type, path, len, ingit);
 	}
 	if (errno != 0)
 		sandbox_init_fail(errno, "read the directory '%s'", path);
@@ -426,7 +403,15 @@ walk_top(struct walk *w, const char *top)
 	    &how, sizeof(how));
 	if (fd == -1)
 		sandbox_init_fail(errno, "filesystem.mask: open '%s'", top);
-	walk_dir(w, fd, path, strlen(path));
+	/* The top itself may be a git directory (a bare repository). */
+	if (w->protect && sandbox_protect_git_is_gitdir(fd, ".")) {
+		sandbox_protect_git_found(NULL, top);
+		walk_dir(w, fd, path, strlen(path), 1);
+		return;
+	}
+	if (w->protect)
+		sandbox_protect_git_olddir(path);
+	walk_dir(w, fd, path, strlen(path), 0);
 }
 
 /* The protected names that exist in dir (the cwd or the home): ro. */
@@ -507,6 +492,8 @@ sandbox_protect_mount(int root, const struct sandbox_spec *spec)
 	for (i = 0; i < n; i++)
 		if (!nested(tops[i], tops, n, i))
 			walk_top(&w, tops[i]);
+	if (spec->protect)
+		sandbox_protect_git_apply(root, spec->home);
 	sandbox_fsid_set(0, 0);
 	close(w.empty);
 }
@@ -614,7 +601,6 @@ static struct {
 	dev_t			cwd_dev, home_dev;
 	ino_t			cwd_ino, home_ino;
 	int			have_cwd, have_home;
-	struct timespec		start;
 	struct seccomp_notif_sizes sizes;
 	int			statusfd;	/* to greywalld: events */
 	uint32_t		dropped;	/* events it did not take */
@@ -639,43 +625,34 @@ sandbox_protect_supervise_init(const struct sandbox_spec *spec)
 		sv.have_home = 1;
 	}
 	sv.statusfd = spec->statusfd;
-	/* The clock file systems stamp birth times with. */
-	clock_gettime(CLOCK_REALTIME_COARSE, &sv.start);
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sv.sizes) == -1)
 		sandbox_init_fail(errno, "seccomp: notification sizes");
 }
 
-/* Whether the directory fd was made before the sandbox started. */
+/* The path of the directory fd, as the sandbox sees it. */
 static int
-old_dir(int fd, const char *name)
+dir_path(int fd, char *path, size_t len)
 {
-	struct statx	stx;
+	char	link[64];
+	ssize_t	l;
 
-	if (statx(fd, name, AT_SYMLINK_NOFOLLOW | (name[0] == '\0' ?
-	    AT_EMPTY_PATH : 0), STATX_BTIME, &stx) == -1)
-		return (1);
-	if (!(stx.stx_mask & STATX_BTIME))
-		return (1);
-	if ((int64_t)stx.stx_btime.tv_sec != (int64_t)sv.start.tv_sec)
-		return ((int64_t)stx.stx_btime.tv_sec <
-		    (int64_t)sv.start.tv_sec);
-	return ((long)stx.stx_btime.tv_nsec < sv.start.tv_nsec);
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	if ((l = readlink(link, path, len - 1)) <= 0)
+		return (-1);
+	path[l] = '\0';
+	return (0);
 }
 
 /*
- * Whether name in the directory dir is protected. The git test reads
- * the directory's path (its name, its parents' names) from /proc; the
- * name of an old git directory cannot change meanwhile, since renaming
- * one is refused.
+ * Whether name in the directory dir is protected. The git rules go by
+ * the directory's identity and by its path, read from /proc.
  */
 static int
 protected_at(int dir, const char *name)
 {
-	_cleanup_close_ int	 parent = -1;
-	struct stat		 st;
-	char			 link[64], path[PATH_MAX], *comp[PATH_MAX / 2];
-	ssize_t			 l;
-	size_t			 i, n;
+	struct stat	 st;
+	char		 path[PATH_MAX];
+	size_t		 i;
 
 	if (fstat(dir, &st) == -1)
 		return (1);
@@ -685,24 +662,9 @@ protected_at(int dir, const char *name)
 		for (i = 0; i < nitems(root_names); i++)
 			if (strcmp(name, root_names[i]) == 0)
 				return (1);
-	snprintf(link, sizeof(link), "/proc/self/fd/%d", dir);
-	if ((l = readlink(link, path, sizeof(path) - 1)) <= 0)
+	if (dir_path(dir, path, sizeof(path)) == -1)
 		return (1);
-	path[l] = '\0';
-	n = split(path, comp, nitems(comp));
-	/* "hooks" or "config" in an old git directory. */
-	if (gitdir_comps(comp, n) && old_dir(dir, ""))
-		for (i = 0; i < nitems(git_names); i++)
-			if (strcmp(name, git_names[i]) == 0)
-				return (1);
-	/* Anything in the "hooks" of an old git directory. */
-	if (n >= 2 && strcmp(comp[n - 1], "hooks") == 0 &&
-	    gitdir_comps(comp, n - 1)) {
-		parent = openat(dir, "..", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (parent == -1 || old_dir(parent, ""))
-			return (1);
-	}
-	return (0);
+	return (sandbox_protect_git_refused(&st, path, name));
 }
 
 /* One notification being handled. */
@@ -1121,6 +1083,46 @@ do_open(struct call *c, int dfd, uint64_t addr, int flags, mode_t mode)
 	close(fd);
 }
 
+/*
+ * Whether a symbolic link at dir/name would stand where a directory was
+ * at start, which git on the host would then enter.
+ */
+static int
+symlink_refused(int dir, const char *name)
+{
+	char	path[PATH_MAX], b[NAME_MAX + 1];
+
+	bare(name, b, sizeof(b));
+	if (dir_path(dir, path, sizeof(path)) == 0 &&
+	    !sandbox_protect_git_old_path(path, b))
+		return (0);
+	sv_event(INIT_EV_PROTECTED, dir, name);
+	return (1);
+}
+
+/*
+ * Whether renaming odir/oname to ndir/nname (or exchanging them) would
+ * put a new repository, or a symbolic link, where a directory was.
+ */
+static int
+move_refused(int odir, const char *oname, int ndir, const char *nname,
+    unsigned int flags)
+{
+	char	opath[PATH_MAX], npath[PATH_MAX];
+	char	ob[NAME_MAX + 1], nb[NAME_MAX + 1];
+
+	bare(oname, ob, sizeof(ob));
+	bare(nname, nb, sizeof(nb));
+	if (dir_path(odir, opath, sizeof(opath)) == -1 ||
+	    dir_path(ndir, npath, sizeof(npath)) == -1 ||
+	    sandbox_protect_git_move(odir, ob, opath, ndir, nb, npath,
+	    flags)) {
+		sv_event(INIT_EV_PROTECTED, ndir, nname);
+		return (1);
+	}
+	return (0);
+}
+
 /* mkdir, mknod, symlink: one new name. */
 static void
 do_make(struct call *c, int nr, int dfd, uint64_t addr, mode_t mode,
@@ -1138,7 +1140,8 @@ do_make(struct call *c, int nr, int dfd, uint64_t addr, mode_t mode,
 		respond(c, -1, errno);
 		return;
 	}
-	if (refused(dir, name)) {
+	if (refused(dir, name) || (nr == SYS_symlinkat &&
+	    symlink_refused(dir, name))) {
 		close(dir);
 		respond(c, -1, EPERM);
 		return;
@@ -1167,7 +1170,7 @@ do_two(struct call *c, int nr, int odfd, uint64_t oaddr, int ndfd,
     uint64_t naddr, unsigned int flags)
 {
 	char	oname[NAME_MAX + 2 + PATH_MAX], nname[NAME_MAX + 2 + PATH_MAX];
-	char	b[NAME_MAX + 1], proc[64], opath[PATH_MAX];
+	char	proc[64], opath[PATH_MAX];
 	int	odir = -1, ndir = -1, r, empty = 0, err;
 
 	if (nr == SYS_linkat && (flags & AT_EMPTY_PATH) &&
@@ -1183,13 +1186,11 @@ do_two(struct call *c, int nr, int odfd, uint64_t oaddr, int ndfd,
 		respond(c, -1, EPERM);
 		goto out;
 	}
-	/* Moving an old git directory would carry its hooks anywhere. */
-	if (odir != -1) {
-		bare(oname, b, sizeof(b));
-		if (strcmp(b, ".git") == 0 && old_dir(odir, b)) {
-			respond(c, -1, EPERM);
-			goto out;
-		}
+	/* Old git directories are pinned: the kernel refuses moving them. */
+	if (nr == SYS_renameat2 && move_refused(odir, oname, ndir, nname,
+	    flags)) {
+		respond(c, -1, EPERM);
+		goto out;
 	}
 	if (ioctl(c->listener, SECCOMP_IOCTL_NOTIF_ID_VALID,
 	    &c->req->id) == -1)

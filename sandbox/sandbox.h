@@ -130,6 +130,29 @@ void		 sandbox_protect_supervise_init(const struct sandbox_spec *);
 /* init, as the peer */
 void		 sandbox_protect_serve(int);
 
+/* sandbox-protect-git.c: old git repositories held as units */
+struct stat;
+/* init, as root: the walk of sandbox_protect_mount */
+void		 sandbox_protect_git_olddir(const char *);
+/* init, as root */
+void		 sandbox_protect_git_found(const char *, const char *);
+/* init, as root */
+int		 sandbox_protect_git_is_gitdir(int, const char *);
+/* init, as root */
+void		 sandbox_protect_git_apply(int, const char *);
+/* init, as the peer: the supervisor */
+int		 sandbox_protect_git_refused(const struct stat *, const char *,
+		    const char *);
+/* init, as the peer */
+int		 sandbox_protect_git_old_path(const char *, const char *);
+/* init, as the peer */
+int		 sandbox_protect_git_move(int, const char *, const char *, int,
+		    const char *, const char *, unsigned int);
+/* init, as root; pure, for the unit test */
+void		 sandbox_protect_git_config(const char *, size_t,
+		    void (*)(const char *, const char *, const char *, void *),
+		    void *);
+
 /* sandbox-creds.c */
 /* init, as root */
 void		 sandbox_creds_drop(const struct sandbox_spec *);
@@ -166,6 +189,11 @@ void		 sandbox_seccomp_apply(const struct sandbox_spec *);
 
 /* sandbox-tun.c */
 int		 sandbox_tun_create(int, int);		/* init, as root */
+
+/* sandbox-init-parse.c: the daemon's check of init's INIT_MSG_EVENT */
+/* main; pure, for the unit test and the fuzzer */
+int		 init_event_parse(const struct init_msg *, const char **,
+		    const char **, const char **);
 
 /* sandbox-init.c */
 /* main, init */

@@ -2,7 +2,8 @@
 # The whole test suite, as CI runs it (.ci/run calls exactly this):
 #   1. gcc with -Werror: unit and integration tests
 #   2. the same suite built with ASan and UBSan
-#   3. clang libFuzzer targets, each for a bounded time
+#   3. clang libFuzzer targets, each for 2M executions or 3 minutes
+#   4. the Debian package: built, installed, run and purged (package.sh)
 # Needs root (the integration tests start greywalld). Prints a final
 # "N passed, N failed" line; exits non-zero on any failure, and on any
 # skipped test when CI is set, since CI has every kernel feature.
@@ -35,10 +36,21 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
     meson test -C build-asan --print-errorlogs || status=1
 
-CC=clang setup build-fuzz --werror -Dfuzz=true -Dman=false
-meson test -C build-fuzz --suite fuzz --print-errorlogs || status=1
+# Each target for 2 million executions or 3 minutes (run-fuzzer.sh), as
+# many at once as there are cores; optimized, to reach more executions.
+CC=clang setup build-fuzz --werror -Dfuzz=true -Dman=false \
+    -Dbuildtype=debugoptimized
+meson test -C build-fuzz --suite fuzz --print-errorlogs \
+    --num-processes "$(nproc)" || status=1
 
-# Count results over all three runs from meson's JSON logs.
+# Installs into /usr for a while; it refuses to if greywall is installed.
+rc=0
+bash tests/package.sh >build-ci/meson-logs/package.tap 2>&1 || rc=$?
+echo $rc >build-ci/meson-logs/package.rc
+grep -E '^(not ok|Bail)' build-ci/meson-logs/package.tap || true
+
+# Count results over all three runs from meson's JSON logs, and the
+# package test as one more.
 python3 - "$src" <<'PY' || status=1
 import json, os, sys
 counts = {}
@@ -47,6 +59,10 @@ for d in ("build-ci", "build-asan", "build-fuzz"):
         for line in f:
             r = json.loads(line)["result"]
             counts[r] = counts.get(r, 0) + 1
+with open(os.path.join(sys.argv[1], "build-ci", "meson-logs",
+        "package.rc")) as f:
+    r = "OK" if f.read().strip() == "0" else "FAIL"
+    counts[r] = counts.get(r, 0) + 1
 passed = counts.pop("OK", 0) + counts.pop("EXPECTEDFAIL", 0)
 skipped = counts.pop("SKIP", 0)
 failed = sum(counts.values())

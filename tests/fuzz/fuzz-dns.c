@@ -35,6 +35,38 @@ setup(void)
 		abort();
 }
 
+/*
+ * The same bytes as a reply from the host's resolver (net-hostcheck.c),
+ * and as the host's hosts file and resolv.conf (net-hostaddr.c).
+ */
+static void
+resolver_reply(const uint8_t *data, size_t size)
+{
+	struct hostaddr		 out[4];
+	struct hostsfile	*h;
+	struct sockaddr_storage	 ns[RESOLV_NS_MAX];
+	size_t			 n, i;
+	int			 rc;
+
+	if (size >= 2) {
+		rc = dns_answer_addrs(data, size, data[0] << 8 | data[1],
+		    size & 1 ? DNS_TYPE_A : DNS_TYPE_AAAA, out, 4, &n);
+		if (rc < -1 || rc > 15)
+			abort();
+		for (i = 0; i < n && i < 4; i++)
+			if (out[i].family != AF_INET &&
+			    out[i].family != AF_INET6)
+				abort();
+	}
+	if ((h = hostsfile_parse((const char *)data, size)) == NULL)
+		abort();
+	(void)hostsfile_find(h, "example.com", out, 4);
+	hostsfile_free(h);
+	if (resolv_parse((const char *)data, size, ns, RESOLV_NS_MAX) >
+	    RESOLV_NS_MAX)
+		abort();
+}
+
 /* Answer a query as the netstack would, and check the reply. */
 static void
 answer(const uint8_t *data, size_t size)
@@ -102,6 +134,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (pool == NULL)
 		setup();
 	answer(data, size);
+	resolver_reply(data, size);
 
 	/* The same bytes as a TCP stream of framed queries. */
 	while ((n = dns_tcp_frame(data, size)) > 0) {

@@ -157,7 +157,7 @@ is "gw --version" "$out" "gw $("$GREYWALLD" --version | cut -d' ' -f2-)"
 "$GW" --help | grep -q 'usage: gw'
 is "gw --help exits 0 with usage" $? 0
 "$GW" frobnicate 2>/dev/null
-is "an unknown gw command exits 125" $? 125
+is "an unknown gw command exits 2" $? 2
 
 # The daemon runs with only the unit's capabilities, as under systemd.
 bnd=$(sed -n 's/^CapBnd:\t//p' "/proc/$daemon_pid/status")

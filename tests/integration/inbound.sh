@@ -246,7 +246,7 @@ contains "saying why" "$out" "the sandbox has no network"
 ok "none of them ran" test ! -e "$WORK/ran"
 
 out=$(gw_exec -p 0 -- true </dev/null 2>&1)
-is "-p 0: gw refuses it itself" $? 125
+is "-p 0: gw refuses it itself, a usage error" $? 2
 contains "as not a port number" "$out" "not a port number"
 out=$(gw_exec -p "$P1" -p "$P1" -- true </dev/null 2>&1)
 contains "a port given twice is refused" "$out" "given twice"

@@ -12,7 +12,7 @@ setup_user
 setup_dirs
 start_daemon
 
-plan 64
+plan 74
 
 install -m 755 -o "$TEST_USER" "$GW_BUILDDIR/tests/helpers/try-syscall" \
     "$WORK/try-syscall"
@@ -256,6 +256,48 @@ wait_gw_gone
 after_gw 10
 is "then exit: gw exits 0" "$(value RC10)" 0
 ok "and the terminal's mode is restored" stty_same 10
+
+# Ctrl-Z on a plain command suspends it like the bare command: the job in
+# the sandbox stops, gw stops and the pane's shell has its terminal back;
+# fg resumes both.
+sstat() { ps -o stat= -p "$(pgrep -f "^sleep $1")" | cut -c1; }
+send "$PGW -- sleep 31403"
+wait_for "sleep 31403" running 'sleep 31403'
+key C-z
+# (The screen shows an earlier "Stopped" already: wait for the states.)
+wait_for "gw to stop" sh -c "ps -o stat= -p $(gw_pid) | grep -q '^T'"
+is "Ctrl-Z: the command in the sandbox stops" "$(sstat 31403)" T
+ok "and gw stops" sh -c "ps -o stat= -p $(gw_pid) | grep -q '^T'"
+send "echo SHELL=\$((30 + 3))"
+wait_screen '^SHELL=33'
+ok "the pane's shell has the terminal back" on_screen '^SHELL=33'
+send "fg"
+wait_for "sleep 31403 to run" sh -c "[ \"\$(ps -o stat= -p \
+\$(pgrep -f '^sleep 31403') | cut -c1)\" = S ]"
+is "fg: the command runs again" "$(sstat 31403)" S
+ok "and gw" sh -c "ps -o stat= -p $(gw_pid) | grep -q '^S'"
+ok "in raw mode again" pane_raw
+key C-c
+wait_gw_gone
+after_gw 12
+is "Ctrl-C then ends it: gw exits 130" "$(value RC12)" 130
+
+# Inside an interactive shell, Ctrl-Z is the shell's: at its prompt it
+# does nothing (bash ignores SIGTSTP), and gw keeps running.
+send "$PGW -- bash --norc -i"
+# A prompt of its own: the screen still shows the earlier shells' prompts.
+send "PS1='ZIN\$ '"
+wait_screen '^ZIN\$ $'
+key C-z
+send "echo ZSHELL=\$((50 + 5))"
+wait_screen '^ZSHELL=55'
+ok "Ctrl-Z at the sandbox's shell prompt: the shell goes on" \
+    on_screen '^ZSHELL=55'
+ok "and gw is not stopped" sh -c "ps -o stat= -p $(gw_pid) | grep -qv '^T'"
+send "exit"
+wait_gw_gone
+after_gw 13
+is "exit: gw exits 0" "$(value RC13)" 0
 
 # In the background gw relays output and leaves the terminal alone.
 send "$PGW -- sh -c 'sleep 0.5; echo BGOUT=done' & wait \$!"

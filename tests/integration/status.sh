@@ -69,6 +69,11 @@ start_daemon
 ctl() { "$GWCTL" -S "$SOCK" "$@"; }
 field() { echo "$1" | sed -n "s/^$2  *\([a-zA-Z]*\)  *\(.*\)/\1 \2/p"; }
 
+# The upstream check's item shows once its first round is over: wait for
+# it, so that the text and the JSON below count the same items.
+wait_for "the first upstream check" grep -q "upstream 127.0.0.1:$LIVE" \
+    "$T/daemon.log"
+
 # --- gwctl status ---------------------------------------------------------------
 out=$(ctl status)
 is "gwctl status exits 0 with every layer there" $? 0
@@ -173,6 +178,7 @@ is "it lists the two sandboxes it killed" "$(echo "$out" |
     sed 's/^killed sandbox [0-9]* (pid [0-9]*): //' | sort)" "sleep 4101
 sleep 4102"
 wait_for "the user's sandboxes to end" no_process 'sleep 4102'
+wait_for "the user's sandboxes to end" no_process 'sleep 4101'
 ok "every sandbox of the user is gone" no_process 'sleep 4101'
 ok "the other user's sandbox is untouched" running 'sleep 4103'
 out=$(ctl kill --user "$TEST_USER" --json 2>&1)

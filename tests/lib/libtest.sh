@@ -189,6 +189,8 @@ daemon_cgroups_remove() {
 }
 
 # start_daemon [ARGS...]: a foreground greywalld on $SOCK, logging to $T,
+# with $HOST_HOSTS and $HOST_RESOLV (default: empty files in $T) as the
+# host's hosts file and resolv.conf for the netstack's name check,
 # with only the capabilities the systemd unit grants, in a cgroup of its
 # own as the unit runs it. A program named in $DAEMON_WRAPPER, if set,
 # runs in front of greywalld and execs it.
@@ -199,6 +201,11 @@ start_daemon() {
 	    --shell /usr/sbin/nologin _greywall || bail "useradd _greywall"
 	caps=$(unit_caps)
 	[ -n "$caps" ] || bail "no CapabilityBoundingSet in the built unit"
+	# The netstack checks names against the host's hosts file and
+	# resolvers: the test's own, so nothing asks a real resolver.
+	: "${HOST_HOSTS:=$T/host-hosts}" "${HOST_RESOLV:=$T/host-resolv.conf}"
+	[ -e "$HOST_HOSTS" ] || printf '127.0.0.1 localhost\n' >"$HOST_HOSTS"
+	[ -e "$HOST_RESOLV" ] || : >"$HOST_RESOLV"
 	daemon_cgroups_make
 	# A stale socket file would make the wait below return early.
 	rm -f "$SOCK"
@@ -206,7 +213,8 @@ start_daemon() {
 	    exec "$@"' "$DAEMON_CGROUPS" \
 	    setpriv --bounding-set=-all,"$caps" --inh-caps=-all \
 	    ${DAEMON_WRAPPER:+"$DAEMON_WRAPPER"} \
-	    "$GREYWALLD" -d -s "$SOCK" -P "$POLICY" --netstack "$NETSTACK" "$@" \
+	    "$GREYWALLD" -d -s "$SOCK" -P "$POLICY" --netstack "$NETSTACK" \
+	    --hosts-file "$HOST_HOSTS" --resolv-conf "$HOST_RESOLV" "$@" \
 	    >>"$T/daemon.log" 2>&1 &
 	daemon_pid=$!
 	i=0

@@ -4,6 +4,12 @@
  * weakness 4 that a guard on argv can catch. Each case is a shell string
  * run as "sh -c STRING" (how gw exec -c sends it) and, where it is one
  * simple command, also as plain argv.
+ *
+ * Then the guard's limits (issue 12): the inputs the fuzzer found that
+ * wrote past its word array, read from the fuzz corpus (argv[1]), and
+ * their neighbours: past 256 words of every kind, wrappers whose command
+ * comes after 256 words, nesting at and past the limit, long words, more
+ * words than the guard looks at (refused, not passed), long prefixes.
  */
 
 #include <sys/types.h>
@@ -31,7 +37,7 @@ check_sh(const char *s, char **d, char **a, int defaults,
 static const char *
 desc(const char *s)
 {
-	static char	buf[512];
+	static char	buf[80];
 	size_t		i, j;
 
 	for (i = 0, j = 0; s[i] != '\0' && j + 3 < sizeof(buf); i++) {
@@ -43,6 +49,174 @@ desc(const char *s)
 	}
 	buf[j] = '\0';
 	return (buf);
+}
+
+static void	blocked(const char *);
+static void	allowed(const char *);
+
+/* A file of the fuzz corpus, as a string. */
+static char *
+corpus(const char *dir, const char *name)
+{
+	static char	buf[65536];
+	char		path[4096];
+	FILE		*f;
+	size_t		n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "rb")) == NULL) {
+		fprintf(stderr, "%s: cannot open\n", path);
+		exit(1);
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	return (buf);
+}
+
+/* The verdict has a string that ends inside m.command. */
+static int
+sane(int r, const struct guard_match *m)
+{
+	return ((r == 0 || r == 1) && (r == 0 || m->prefix != NULL) &&
+	    memchr(m->command, '\0', sizeof(m->command)) != NULL);
+}
+
+/* n copies of word (with a space after each) and then tail, in buf. */
+static char *
+repeat(char *buf, size_t len, const char *head, const char *word, size_t n,
+    const char *tail)
+{
+	size_t	i, o;
+
+	o = snprintf(buf, len, "%s", head);
+	for (i = 0; i < n && o < len; i++)
+		o += snprintf(buf + o, len - o, "%s ", word);
+	if (o < len)
+		snprintf(buf + o, len - o, "%s", tail);
+	return (buf);
+}
+
+static void
+limits(const char *dir)
+{
+	static const char *const issue[] = { "issue12-overflow",
+	    "issue12-overflow-min", NULL };
+	static char	 buf[1 << 20], big[4096];
+	static char	*argv[20000];
+	static char	*deny_long[] = { big, NULL };
+	struct guard_match m;
+	char		*s;
+	size_t		 i, k;
+	int		 r;
+
+	/* The fuzzer's finds: no write past anything, and a verdict. */
+	for (i = 0; issue[i] != NULL; i++) {
+		s = corpus(dir, issue[i]);
+		r = check_sh(s, deny, NULL, 1, &m);
+		ok(sane(r, &m) && r == 0 && !m.limit,
+		    "%s: checked, nothing denied in it", issue[i]);
+		/* The same bytes as argv, split at spaces. */
+		for (k = 0, argv[0] = s; *s != '\0' && k + 2 < 20000; s++)
+			if (*s == ' ') {
+				*s = '\0';
+				argv[++k] = s + 1;
+			}
+		argv[++k] = NULL;
+		r = command_guard_check(argv, deny, NULL, 1, &m);
+		ok(sane(r, &m) && !m.limit, "%s as %zu argv words: checked",
+		    issue[i], k);
+	}
+
+	/* More than 256 words of each kind that used to overflow. */
+	blocked(repeat(buf, sizeof(buf), "true ", "'x'", 300, "; git push"));
+	blocked(repeat(buf, sizeof(buf), "true ", "\"x\"", 300, "; git push"));
+	blocked(repeat(buf, sizeof(buf), "true ", "\\x", 300, "; git push"));
+	blocked(repeat(buf, sizeof(buf), "true ", "x", 300, "; git push"));
+	allowed(repeat(buf, sizeof(buf), "true ", "'a' \"b\" \\c d", 1000,
+	    ""));
+	/* The command after a wrapper's 300 options is found, not dropped. */
+	blocked(repeat(buf, sizeof(buf), "env ", "-u A", 300, "git push"));
+	blocked(repeat(buf, sizeof(buf), "env ", "'-u' \"A\"", 300,
+	    "git push"));
+	argv[0] = "env";
+	for (k = 1; k < 601; k += 2) {
+		argv[k] = "-u";
+		argv[k + 1] = "A";
+	}
+	argv[k++] = "git";
+	argv[k++] = "push";
+	argv[k] = NULL;
+	r = command_guard_check(argv, deny, NULL, 1, &m);
+	ok(r == 1 && !m.limit && strcmp(m.prefix, "git push") == 0,
+	    "argv: env with 300 options, then git push: blocked");
+
+	/* Past 16384 words in one command: refused, as too complex. */
+	r = check_sh(repeat(buf, sizeof(buf), "env ", "-u A", 9000,
+	    "git push"), deny, NULL, 1, &m);
+	ok(r == 1 && m.limit && strstr(m.prefix, "16384 words") != NULL &&
+	    sane(r, &m), "sh -c: 18002 words in one command are refused"
+	    " (%s)", m.prefix);
+	r = check_sh(repeat(buf, sizeof(buf), "", "true;", 20000, ""), deny,
+	    NULL, 1, &m);
+	ok(r == 0, "sh -c: 20000 short commands are checked, and pass");
+	r = check_sh(repeat(buf, sizeof(buf), "true ", "x", 20000, ""), NULL,
+	    NULL, 0, &m);
+	ok(r == 0 && !m.limit, "past the limits with no deny entry and no"
+	    " defaults: runs");
+	for (k = 0; k < 19999; k++)
+		argv[k] = "x";
+	argv[k] = NULL;
+	r = command_guard_check(argv, deny, NULL, 1, &m);
+	ok(r == 1 && m.limit && strstr(m.prefix, "16384") != NULL,
+	    "argv: 19999 arguments are refused (%s)", m.prefix);
+	argv[16384] = NULL;
+	r = command_guard_check(argv, deny, NULL, 1, &m);
+	ok(r == 0 && !m.limit, "argv: 16384 arguments are checked");
+
+	/*
+	 * Nesting: 8 shells deep is looked through, 9 deep refused (the
+	 * outer "sh -c" of check_sh, as gw exec -c sends it, counts).
+	 */
+	strcpy(buf, "git push");
+	for (i = 0; i < 8; i++) {
+		memmove(buf + 7, buf, strlen(buf) + 1);
+		memcpy(buf, "sh -c \"", 7);
+		/* Escape the inner quotes and backslashes of this level. */
+		for (s = buf + 7; *s != '\0'; s++)
+			if (*s == '"' || *s == '\\') {
+				memmove(s + 1, s, strlen(s) + 1);
+				*s++ = '\\';
+			}
+		strcat(buf, "\"");
+		r = check_sh(buf, deny, NULL, 1, &m);
+		if (i == 6)
+			ok(r == 1 && !m.limit &&
+			    strcmp(m.prefix, "git push") == 0,
+			    "git push in 8 nested shells: blocked as git push");
+	}
+	ok(r == 1 && m.limit && strstr(m.prefix, "nested") != NULL &&
+	    sane(r, &m), "git push in 9 nested shells: refused (%s)",
+	    m.prefix);
+
+	/* A long word: matched, and the command shown is cut and marked. */
+	memset(big, 'A', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	snprintf(buf, sizeof(buf), "git push %s", big);
+	r = check_sh(buf, deny, NULL, 1, &m);
+	ok(r == 1 && strlen(m.command) == sizeof(m.command) - 1 &&
+	    strcmp(m.command + sizeof(m.command) - 4, "...") == 0,
+	    "a 4 KiB word: blocked, the command shown cut with ...");
+	/* A deny entry longer than any buffer the guard had. */
+	repeat(big, sizeof(big), "git push", " x", 1500, "");
+	snprintf(buf, sizeof(buf), "%s tail", big);
+	r = check_sh(buf, deny_long, NULL, 0, &m);
+	ok(r == 1 && m.prefix == big, "a 3 KiB deny entry matches");
+	r = check_sh("git push x", deny_long, NULL, 0, &m);
+	ok(r == 0, "and only what it spells");
+	/* An unterminated quote after many words. */
+	blocked(repeat(buf, sizeof(buf), "ls; git push 'origin ", "x", 400,
+	    ""));
 }
 
 static void
@@ -67,7 +241,7 @@ allowed(const char *s)
 }
 
 int
-main(void)
+main(int argc, char **argv0)
 {
 	static const char *const b1[] = {
 		/* 1. BasicDeny */
@@ -102,6 +276,11 @@ main(void)
 		"nice -n 5 git push", "timeout 10 git push",
 		"exec git push", "if true; then git push; fi",
 		"{ git push; }", "busybox sh -c 'git push'",
+		"time -p git push", "/usr/bin/time -f %e git push",
+		"time -o t.txt -v git push", "ionice -c 3 git push",
+		"ionice -c3 -n 7 git push", "chrt -f 10 git push",
+		"chrt 0 git push", "sudo -u me git push",
+		"doas -u me git push", "nice -n 5 ionice -c 3 git push",
 		"sh -c \"sh -c 'git push'\"", "echo \"$(git push)\"",
 		"git  push", "git pu\\sh",
 		/* the defaults, including the two the peers never matched */
@@ -141,7 +320,11 @@ main(void)
 		n++;
 	for (i = 0; a1[i] != NULL; i++)
 		n++;
-	plan(n + 13);
+	if (argc != 2) {
+		fprintf(stderr, "usage: test-command CORPUS-DIR\n");
+		return (2);
+	}
+	plan(n + 13 + 23);
 	for (i = 0; b1[i] != NULL; i++)
 		blocked(b1[i]);
 	for (i = 0; a1[i] != NULL; i++)
@@ -221,5 +404,6 @@ main(void)
 		ok(check_sh(deep, deny, NULL, 1, &m) == 1,
 		    "shells nested too deep are refused");
 	}
+	limits(argv0[1]);
 	return (done_testing());
 }

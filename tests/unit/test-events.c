@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "gw-protocol.h"
+#include "sandbox.h"
 #include "tap.h"
 
 static uint8_t	buf[sizeof(union nsmsg_in) + 64];
@@ -59,7 +59,7 @@ main(void)
 	uint32_t		kinds[] = { 0, GW_EV_FS, GW_EV_SYSCALL,
 				    GW_EV_COMMAND, 99, UINT32_MAX };
 
-	plan(22);
+	plan(28);
 
 	e = good_event();
 	ok(parse(&e, sizeof(e), &out) == NSMSG_EVENT && out.ev.id == 7 &&
@@ -157,5 +157,39 @@ main(void)
 		}
 	}
 	ok(bad == 0, "200000 random messages: none accepted malformed");
+
+	/* An event from a sandbox's init (init_event_parse). */
+	{
+		struct init_msg	 im;
+		const char	*path, *comm, *pid;
+
+		memset(&im, 0, sizeof(im));
+		im.type = INIT_MSG_EVENT;
+		im.how = INIT_EV_PROTECTED;
+		im.code = INIT_EV_RENAME;
+		memcpy(im.text, "/r/.git\0mv\0" "12", 13);
+		ok(init_event_parse(&im, &path, &comm, &pid) == 0 &&
+		    strcmp(path, "/r/.git") == 0 && strcmp(comm, "mv") == 0 &&
+		    strcmp(pid, "12") == 0, "init event: its three strings");
+		im.code = INIT_EV_ACTION_MAX + 1;
+		ok(init_event_parse(&im, &path, &comm, &pid) == -1,
+		    "init event: an action out of range is refused");
+		im.code = INIT_EV_RENAME;
+		memcpy(im.text, "/r/.git\0mv\0" "1x", 13);
+		ok(init_event_parse(&im, &path, &comm, &pid) == -1,
+		    "init event: a pid not in digits is refused");
+		memset(im.text, 'a', sizeof(im.text));
+		im.text[0] = '/';
+		ok(init_event_parse(&im, &path, &comm, &pid) == -1,
+		    "init event: a path without its NUL is refused");
+		memset(im.text, 0, sizeof(im.text));
+		memset(im.text, 'a', sizeof(im.text) - 2);
+		im.text[0] = '/';
+		ok(init_event_parse(&im, &path, &comm, &pid) == -1,
+		    "init event: no room for the pid is refused");
+		im.text[sizeof(im.text) - 3] = '\0';
+		ok(init_event_parse(&im, &path, &comm, &pid) == -1,
+		    "init event: an empty pid is refused");
+	}
 	return (done_testing());
 }

@@ -611,6 +611,9 @@ static const struct name_case	names_star[] = {
 	{ "10.0.0.1.", 0, "reserved" },
 	{ "1.2.3.4", 0, "reserved" },
 	{ "0x7f.1", 0, "reserved" },
+	{ "0x7f.0x1", 0, "reserved" },
+	{ "0x7f.0.0.0x1", 0, "reserved" },
+	{ "0x8.0x8.0x8.0x8", 0, "reserved" },
 	{ "1.2.3.4.nip.io", 1, "*" },
 	{ "123.example", 1, "*" },
 };
@@ -800,11 +803,148 @@ test_rules(void)
 	    "unparsable: not covered");
 }
 
+/* Whether hostset_match() says want (NULL: not the host) for text s. */
+static int
+match_is(const struct hostset *hs, int fam, const char *s, const char *want)
+{
+	uint8_t		 a[16];
+	const char	*got;
+
+	if (inet_pton(fam, s, a) != 1)
+		return (0);
+	got = hostset_match(hs, fam, a);
+	if (want == NULL || got == NULL)
+		return (want == got);
+	return (strcmp(got, want) == 0);
+}
+
+/* net-hostaddr.c and the resolver half of net-dns.c. */
+static void
+test_hostaddr(void)
+{
+	struct hostaddr		 v[3], out[4];
+	struct hostset		*hs;
+	struct hostsfile	*hf;
+	struct sockaddr_storage	 ns[3];
+	uint8_t			 a[16], q[300], r[300];
+	const char		*text;
+	ssize_t			 n;
+	size_t			 cnt;
+	int			 rc;
+
+	memset(v, 0, sizeof(v));
+	v[0].family = AF_INET;
+	inet_pton(AF_INET, "192.0.2.7", v[0].addr);
+	v[1].family = AF_INET6;
+	inet_pton(AF_INET6, "2001:db8::7", v[1].addr);
+	v[2].family = 99;		/* ignored */
+	hs = hostset_new(v, 3);
+	ok(hs != NULL && hostset_count(hs) == 2, "a host set of 2 addresses");
+#define M(fam, s, want) match_is(hs, fam, s, want)
+	ok(M(AF_INET, "192.0.2.7", "host address") &&
+	    M(AF_INET6, "2001:db8::7", "host address"),
+	    "an interface address is the host's, v4 and v6");
+	ok(M(AF_INET, "127.0.0.1", "loopback") &&
+	    M(AF_INET, "127.255.0.9", "loopback") &&
+	    M(AF_INET6, "::1", "loopback") &&
+	    M(AF_INET, "0.0.0.0", "unspecified") &&
+	    M(AF_INET6, "::", "unspecified") &&
+	    M(AF_INET, "169.254.169.254", "link-local") &&
+	    M(AF_INET6, "fe80::1", "link-local"),
+	    "loopback, unspecified and link-local, whatever the interfaces");
+	ok(M(AF_INET6, "::ffff:127.0.0.1", "loopback") &&
+	    M(AF_INET6, "::ffff:192.0.2.7", "host address") &&
+	    M(AF_INET6, "::127.0.0.1", "loopback") &&
+	    M(AF_INET6, "::192.0.2.7", "host address") &&
+	    M(AF_INET6, "::ffff:0.0.0.0", "unspecified"),
+	    "IPv4-mapped and IPv4-compatible forms are judged as IPv4");
+	ok(M(AF_INET, "192.0.2.8", NULL) && M(AF_INET6, "2001:db8::8", NULL) &&
+	    M(AF_INET6, "::ffff:192.0.2.8", NULL) &&
+	    M(AF_INET, "198.51.100.1", NULL),
+	    "other addresses are not");
+	inet_pton(AF_INET, "127.0.0.1", a);
+	ok(hostset_match(NULL, AF_INET, a) != NULL &&
+	    hostset_match(NULL, AF_INET, v[0].addr) == NULL,
+	    "no set: only the fixed ranges");
+#undef M
+	hostset_free(hs);
+
+	text = "# comment\n127.0.0.1\tlocalhost\n"
+	    "::1 ip6-localhost  Lo6.Test. # trailing\n"
+	    "192.0.2.7 web.test  alias.test\r\n"
+	    "192.0.2.8 WEB.test\n"
+	    "not-an-address bad.test\n"
+	    "fe80::1%eth0 ll.test\n"
+	    "   \n#only\n10.0.0.1";
+	hf = hostsfile_parse(text, strlen(text));
+	ok(hf != NULL && hostsfile_count(hf) == 7, "hosts: 7 entries (%zu)",
+	    hostsfile_count(hf));
+	cnt = hostsfile_find(hf, "web.test", out, 4);
+	ok(cnt == 2 && out[0].family == AF_INET && out[1].family == AF_INET,
+	    "a name on two lines has both addresses, any case");
+	ok(hostsfile_find(hf, "lo6.test", out, 4) == 1 &&
+	    out[0].family == AF_INET6 && out[0].addr[15] == 1,
+	    "an alias with a final dot, after a comment-free IPv6 line");
+	ok(hostsfile_find(hf, "ll.test", out, 4) == 1 &&
+	    out[0].addr[0] == 0xfe, "a zone is dropped: link-local");
+	ok(hostsfile_find(hf, "bad.test", out, 4) == 0 &&
+	    hostsfile_find(hf, "trailing", out, 4) == 0 &&
+	    hostsfile_find(hf, "nothing.test", out, 4) == 0 &&
+	    hostsfile_find(NULL, "web.test", out, 4) == 0,
+	    "bad lines, comments and unknown names give nothing");
+	ok(hostsfile_find(hf, "web.test", out, 1) == 2,
+	    "the count is the total even past max");
+	hostsfile_free(hf);
+	hf = hostsfile_parse("", 0);
+	ok(hf != NULL && hostsfile_count(hf) == 0, "an empty hosts file");
+	hostsfile_free(hf);
+
+	text = "search example\nnameserver 192.0.2.53\n"
+	    "  nameserver\t2001:db8::53 # x\nnameserver fe80::1%eth0\n"
+	    "nameserverx 1.1.1.1\nnameserver bogus\nnameserver 192.0.2.54\n"
+	    "nameserver 192.0.2.55\n";
+	ok(resolv_parse(text, strlen(text), ns, 3) == 3 &&
+	    ns[0].ss_family == AF_INET && ns[1].ss_family == AF_INET6 &&
+	    ns[2].ss_family == AF_INET &&
+	    ((struct sockaddr_in *)&ns[0])->sin_port == htons(53),
+	    "resolv.conf: at most 3 nameservers, port 53, bad lines skipped");
+
+	n = dns_query_build(q, sizeof(q), 0x1234, "web.gw.test", DNS_TYPE_AAAA);
+	ok(n == DNS_HDR_LEN + 13 + 4 && q[12] == 3 && memcmp(q + 13, "web", 3)
+	    == 0 && q[n - 3] == DNS_TYPE_AAAA, "a query for the host's resolver");
+	ok(dns_query_build(q, sizeof(q), 1, "a..b", 1) == -1 &&
+	    dns_query_build(q, sizeof(q), 1, "a.", 1) == -1 &&
+	    dns_query_build(q, 20, 1, "web.gw.test", 1) == -1,
+	    "empty labels and short buffers are refused");
+	/* Its reply: a CNAME, then an A, compressed names. */
+	n = dns_query_build(r, sizeof(r), 0x4242, "web.test", DNS_TYPE_A);
+	r[2] = 0x81;
+	r[3] = 0x80;
+	r[7] = 2;
+	memcpy(r + n, "\xc0\x0c\x00\x05\x00\x01\x00\x00\x00\x1e\x00\x02"
+	    "\xc0\x0c", 14);
+	memcpy(r + n + 14, "\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x1e\x00\x04"
+	    "\x7f\x00\x00\x01", 16);
+	rc = dns_answer_addrs(r, n + 30, 0x4242, DNS_TYPE_A, out, 4, &cnt);
+	ok(rc == 0 && cnt == 1 && out[0].family == AF_INET &&
+	    out[0].addr[0] == 127, "the A record after a CNAME");
+	ok(dns_answer_addrs(r, n + 30, 0x4243, DNS_TYPE_A, out, 4, &cnt) ==
+	    -1 && dns_answer_addrs(r, n + 29, 0x4242, DNS_TYPE_A, out, 4,
+	    &cnt) == -1 && dns_answer_addrs(r, n + 30, 0x4242, DNS_TYPE_AAAA,
+	    out, 4, &cnt) == 0 && cnt == 0,
+	    "another id or a short reply: not it; no AAAA in it");
+	r[3] = 0x83;
+	r[7] = 0;
+	ok(dns_answer_addrs(r, n, 0x4242, DNS_TYPE_A, out, 4, &cnt) == 3 &&
+	    cnt == 0, "NXDOMAIN: its rcode, no address");
+}
+
 int
 main(void)
 {
 	test_dns();
 	test_fakeip();
 	test_rules();
+	test_hostaddr();
 	return (done_testing());
 }

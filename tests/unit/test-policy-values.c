@@ -1,5 +1,5 @@
 /*
- * Tests for daemon/policy-schema.c: the key table, and one value of every
+ * Tests for policy/policy-schema.c: the key table, and one value of every
  * type accepted into its canonical text and number, or refused with a
  * message that says why.
  */

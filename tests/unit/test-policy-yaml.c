@@ -1,5 +1,5 @@
 /*
- * Tests for daemon/policy-yaml.c: the example policy from ARCHITECTURE.md
+ * Tests for policy/policy-yaml.c: the example policy from ARCHITECTURE.md
  * with every value and a few sources, each kind of error with its exact
  * line, column and message, overlays, and two files merged into one
  * struct policy.

@@ -1,5 +1,5 @@
 /*
- * Unit tests for daemon/policy.c: built-in defaults, merging files for a
+ * Unit tests for policy/policy.c: built-in defaults, merging files for a
  * user, selectors, deny-beats-allow, client overlays (narrowing and
  * client_may) and the YAML dump with provenance.
  */

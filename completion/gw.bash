@@ -1,0 +1,82 @@
+# bash completion for gw(1)                                  -*- shell-script -*-
+# Installed as "gw" in bash-completion's completions directory, which
+# loads it the first time gw is completed.
+
+_gw_command()
+{
+	local i w cmd= words=("${COMP_WORDS[@]}")
+	# The command word: the first word after the global options.
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		w=${words[i]}
+		case $w in
+		-S|--socket) ((i++)) ;;
+		-*) ;;
+		*) cmd=$w; break ;;
+		esac
+	done
+	echo "$i ${cmd}"
+}
+
+_gw()
+{
+	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
+	local at cmd i w
+	COMPREPLY=()
+	read -r at cmd <<<"$(_gw_command)"
+
+	case $prev in
+	-S|--socket)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return ;;
+	esac
+	if [[ -z $cmd ]]; then
+		if [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W '-S --socket --version --help' \
+			    -- "$cur"))
+		else
+			COMPREPLY=($(compgen -W 'exec policy doctor' -- "$cur"))
+		fi
+		return
+	fi
+	case $cmd in
+	policy|doctor)
+		COMPREPLY=($(compgen -W '--json --help' -- "$cur"))
+		return ;;
+	exec) ;;
+	*) return ;;
+	esac
+
+	# gw exec: options until "--" or the command, then the command's.
+	for ((i = at + 1; i < COMP_CWORD; i++)); do
+		w=${COMP_WORDS[i]}
+		case $w in
+		--) ((i++)); break ;;
+		-c|--policy|-p|--publish|--json) ((i++)) ;;
+		-*) ;;
+		*) break ;;
+		esac
+	done
+	if ((i < COMP_CWORD)); then
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return
+	fi
+	case $prev in
+	--policy)
+		COMPREPLY=($(compgen -f -X '!*.@(yaml|yml)' -- "$cur")
+		    $(compgen -d -- "$cur"))
+		return ;;
+	--json)
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return ;;
+	-c|-p|--publish)
+		return ;;
+	esac
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W '-c --policy --no-network --ro -p
+		    --publish -m --monitor -d --debug --json --help --' \
+		    -- "$cur"))
+	else
+		COMPREPLY=($(compgen -c -- "$cur"))
+	fi
+}
+complete -F _gw -o filenames gw
