@@ -406,6 +406,8 @@ main(int argc, char *argv[])
 	if (upstream_check_init() == -1)
 		fatal("cannot start the upstream check");
 	audit_init(gw_conf.audit_mode);
+	/* Without it greywalld runs on; gw doctor says why. */
+	(void)denials_init();
 
 	if (bound)
 		log_info("listening on %s (protocol %u)", gw_conf.socket_path,
@@ -430,6 +432,7 @@ main(int argc, char *argv[])
 	netns_pool_shutdown();
 	upstream_check_stop();
 	audit_shutdown();
+	denials_shutdown();
 	netstack_stop();
 	sandbox_cgroup_shutdown();
 	control_shutdown();

@@ -134,6 +134,25 @@ struct audit_info {
 	const char	*why;		/* why not reading */
 };
 
+/*
+ * One event, as its sources describe it (events_emit()). The rule is
+ * named by rule (a rule of the sandbox's policy) or, if rule is NULL, by
+ * key and file; neither means "default". comm NULL or "" means the
+ * sandbox's command, pid 0 that it is not known.
+ */
+struct event_spec {
+	uint32_t		 kind;		/* enum gw_event_kind */
+	pid_t			 pid;
+	const char		*comm;
+	const char		*action;	/* "read", "connect", ... */
+	const char		*target;	/* path, host:port, syscall */
+	const struct event_rule	*rule;
+	const char		*key;		/* "built-in", a policy key */
+	const char		*file;		/* the policy file, or "" */
+	const char		*note;
+	int			 deduped;	/* once per sandbox already */
+};
+
 /* What events.c keeps per sandbox. */
 struct sandbox_events {
 	char			*comm;		/* argv[0]'s base name */
@@ -151,6 +170,19 @@ struct sandbox_events {
 	time_t			 jwindow;	/* journal rate limit window */
 	unsigned int		 jcount;
 	uint64_t		 jsuppressed;
+	/* denials.c */
+	char			*home;		/* the user's, for ~/ */
+	gid_t			 gid;		/* host checks run with these */
+	gid_t			 groups[64];
+	int			 ngroups;
+	uint64_t		 cgid;		/* its cgroup, watched by BPF */
+	uint64_t		 bpf_dropped;	/* reported so far */
+	uint64_t		 dn_drops;	/* not yet reported */
+	uint64_t		*seen;		/* (access, path) hashes */
+	size_t			 seen_n, seen_size;
+	unsigned int		 checks;	/* host checks out */
+	int			 draining;	/* ended; waits for checks */
+	struct event		*drain_timer;
 };
 
 struct sandbox {
@@ -187,6 +219,7 @@ struct sandbox {
 	size_t			 ninbound;
 	struct sandbox_events	 ev;
 	uint64_t		*marks;		/* --timing: a shared page */
+	int			 wstatus;	/* init's, once reaped */
 };
 TAILQ_HEAD(sandboxlist, sandbox);
 extern struct sandboxlist	 sandboxes;
@@ -251,6 +284,8 @@ int		 sandbox_kill_id(uint32_t);
 void		 sandbox_detach(struct sandbox *);
 void		 sandbox_kill_all(void);
 unsigned int	 sandbox_count_uid(uid_t);
+struct sandbox	*sandbox_find(uint32_t);
+void		 sandbox_ended(struct sandbox *);
 
 /* sandbox-cgroup.c */
 void		 sandbox_cgroup_init(void);
@@ -305,6 +340,22 @@ int		 netns_pool_take(int, int *, int *, int *);
 void		 netns_pool_shutdown(void);
 int		 netns_pool_ready(void);
 
+/* denials.c */
+int		 denials_init(void);
+void		 denials_shutdown(void);
+const char	*denials_status(int *);
+void		 denials_counters(uint64_t *, uint64_t *, uint64_t *);
+int		 denials_sandbox_start(struct sandbox *, int,
+		    const struct peer *);
+void		 denials_sandbox_end(struct sandbox *);
+int		 denials_sandbox_drain(struct sandbox *);
+int		 denials_seen_add(struct sandbox *, const char *,
+		    const char *);
+void		 denials_from_init(struct sandbox *, const char *,
+		    const char *, const char *);
+void		 denials_display(const struct sandbox *, const char *, char *,
+		    size_t);
+
 /* upstream-check.c: whether each upstream takes connections to the host */
 enum uc_verdict {
 	UC_PENDING,		/* not checked yet */
@@ -319,18 +370,15 @@ enum uc_verdict	 upstream_check_verdict(const char *, char *, size_t);
 
 /* events.c */
 int		 events_sandbox_init(struct sandbox *, const struct policy *,
-		    char *const *, char *const *, char *const *,
+		    const char *, char *const *, char *const *, char *const *,
 		    char *const *);
 void		 events_sandbox_free(struct sandbox *);
-void		 events_emit(struct sandbox *, uint32_t, pid_t, const char *,
-		    const char *, const char *, const char *, const char *,
-		    const char *);
-void		 events_emit_rule(struct sandbox *, uint32_t, pid_t,
-		    const char *, const char *, const char *,
-		    const struct event_rule *, const char *);
+void		 events_emit(struct sandbox *, const struct event_spec *);
 const struct event_rule *events_rule_find(const struct sandbox *, int,
 		    const char *);
 const struct event_rule *events_rule_path(const struct sandbox *,
+		    const char *);
+const struct event_rule *events_rule_readonly(const struct sandbox *,
 		    const char *);
 void		 events_from_net(struct sandbox *, const struct nsevent *);
 void		 events_from_init(struct sandbox *, const struct init_msg *);

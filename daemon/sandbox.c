@@ -366,8 +366,19 @@ sandbox_pid_cb(int fd __unused, short ev __unused, void *arg)
 		log_warn("sandbox %u: waitpid", sb->id);
 	sandbox_read_status(sb, INT_MAX);
 	audit_sandbox_end(sb);
-	log_debug("sandbox %u ended (status 0x%x)", sb->id, wstatus);
-	sandbox_report(sb, wstatus);
+	sb->wstatus = wstatus;
+	/* Every denial it raised goes out before its end does. */
+	if (denials_sandbox_drain(sb) == 1)
+		return;
+	sandbox_ended(sb);
+}
+
+/* Report the end of a reaped sandbox and free it. */
+void
+sandbox_ended(struct sandbox *sb)
+{
+	log_debug("sandbox %u ended (status 0x%x)", sb->id, sb->wstatus);
+	sandbox_report(sb, sb->wstatus);
 	sandbox_free(sb);
 }
 
@@ -835,8 +846,10 @@ sandbox_guard(struct conn *c, struct sandbox *sb, const struct policy *pol,
 	if (m.limit) {
 		/* Fail closed: what it cannot check might be denied. */
 		sb->conn = c;
-		events_emit(sb, GW_EV_COMMAND, 0, NULL, "run", m.command,
-		    "command.deny", "(the guard's limits)", m.prefix);
+		events_emit(sb, &(struct event_spec){ .kind = GW_EV_COMMAND,
+		    .action = "run", .target = m.command,
+		    .key = "command.deny", .file = "(the guard's limits)",
+		    .note = m.prefix });
 		sb->conn = NULL;
 		log_info("uid %u: command refused, too complex for the"
 		    " command guard (%s)", (unsigned)sb->uid, m.prefix);
@@ -856,11 +869,14 @@ sandbox_guard(struct conn *c, struct sandbox *sb, const struct policy *pol,
 	/* The event goes to this gw too: it is not attached yet. */
 	sb->conn = c;
 	if (rule != NULL)
-		events_emit_rule(sb, GW_EV_COMMAND, 0, NULL, "run", m.command,
-		    rule, "the command guard");
+		events_emit(sb, &(struct event_spec){ .kind = GW_EV_COMMAND,
+		    .action = "run", .target = m.command, .rule = rule,
+		    .note = "the command guard" });
 	else
-		events_emit(sb, GW_EV_COMMAND, 0, NULL, "run", m.command,
-		    "command.defaults", "(built-in)", m.prefix);
+		events_emit(sb, &(struct event_spec){ .kind = GW_EV_COMMAND,
+		    .action = "run", .target = m.command,
+		    .key = "command.defaults", .file = "(built-in)",
+		    .note = m.prefix });
 	sb->conn = NULL;
 	log_info("uid %u: command '%s' blocked by %s", (unsigned)sb->uid,
 	    m.command, where);
@@ -1137,7 +1153,7 @@ sandbox_create(struct conn *c, struct request *r, struct plan *p,
 	if ((sb->user = strdup(p->user)) == NULL ||
 	    (sb->cmdline = cmdline_join(r->argv)) == NULL ||
 	    (sb->cwd = strdup(p->cwd)) == NULL ||
-	    events_sandbox_init(sb, &p->pol, r->argv, p->rd, p->dr,
+	    events_sandbox_init(sb, &p->pol, p->home, r->argv, p->rd, p->dr,
 	    p->dw) == -1) {
 		log_warn("%s", __func__);
 		goto fail;
@@ -1243,6 +1259,9 @@ sandbox_spawn(struct conn *c, struct request *r, struct plan *p,
 	spec.marks = sb->marks;
 	sandbox_mark(sb->marks, MARK_CREATED);
 	sb->want_pty = spec.pty;
+	/* Its denials are watched from its first system call. */
+	if (denials_sandbox_start(sb, sb->cg.fd[0], control_peer(c)) == -1)
+		return (-1);
 	return (sandbox_ns_spawn(&spec, pidfd));
 }
 

@@ -261,7 +261,9 @@ status_layers(const struct status_out *c, const struct policy *pol, int admin)
 	const char		*cg;
 	char			 ctrls[64], src[512];
 	int			 abi = sandbox_landlock_abi(), logs;
-	int			 fs_audit, sc_audit, audit_on;
+	int			 fs_audit, sc_audit, audit_on, bpf;
+	const char		*why;
+	uint64_t		 rec, evs, drop;
 
 	if (abi > 0)
 		item(c, GW_STATUS_OK, "landlock", "ABI %d", abi);
@@ -314,16 +316,32 @@ status_layers(const struct status_out *c, const struct policy *pol, int admin)
 		item(c, GW_STATUS_INFO, "seccomp audit", "kernel.seccomp."
 		    "actions_logged does not list errno: no system call"
 		    " events");
+	why = denials_status(&bpf);
+	if (bpf)
+		item(c, GW_STATUS_OK, "denials (eBPF)", "hidden paths, read-only"
+		    " and Landlock denials, seccomp refusals: without kernel"
+		    " audit");
+	else
+		item(c, GW_STATUS_WARN, "denials (eBPF)", "off: %s; hidden"
+		    " paths are not reported", why);
 	snprintf(src, sizeof(src), "netstack, command guard, protected and"
-	    " read-only paths (supervisor)%s%s",
-	    fs_audit ? ", Landlock (kernel audit)" : "",
+	    " read-only paths (supervisor)%s%s%s",
+	    bpf ? ", hidden, read-only and refused paths, seccomp (eBPF)" :
+	    "", fs_audit ? ", Landlock (kernel audit)" : "",
 	    sc_audit ? ", seccomp (kernel audit)" : "");
 	item(c, GW_STATUS_OK, "event sources", "%s", src);
-	if (!fs_audit || !sc_audit)
+	if (!bpf && (!fs_audit || !sc_audit))
 		item(c, GW_STATUS_INFO, "events missing", "%s%s%s",
 		    fs_audit ? "" : "Landlock denials (paths outside the"
 		    " tree's grants)", !fs_audit && !sc_audit ? ", " : "",
 		    sc_audit ? "" : "seccomp denials (system calls)");
+	if (admin && bpf) {
+		denials_counters(&rec, &evs, &drop);
+		item(c, GW_STATUS_INFO, "denial records", "%llu read, %llu"
+		    " events, %llu dropped (rate limit, full queues)",
+		    (unsigned long long)rec, (unsigned long long)evs,
+		    (unsigned long long)drop);
+	}
 	if (admin && ai.reading)
 		item(c, GW_STATUS_INFO, "audit records", "%llu read, %llu"
 		    " events, %llu of no sandbox, %llu times lost (read too"

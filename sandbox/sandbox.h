@@ -245,6 +245,7 @@ const char	*sandbox_pty_stdio_refused(int);
 struct sock_fprog;
 /* main */
 int		 sandbox_seccomp_prepare(void);
+int		 sandbox_seccomp_denied(size_t);
 /* main */
 int		 sandbox_seccomp_export(void *, struct sock_fprog *);
 /* init, as the peer */

@@ -105,9 +105,10 @@ plain=$!
 wait_for "plain daemon" test -S "$T/plain.sock"
 caps=$(grep -E '^Cap(Eff|Prm|Bnd)' "/proc/$plain/status" | awk '{print $2}' |
     sort -u)
-# CAP_CHOWN (bit 0): the per-user store directory (--state-dir).
-is "greywalld keeps only SYS_ADMIN NET_ADMIN CHOWN SETUID SETGID SETPCAP" \
-    "$caps" 00000020402411e1
+# CAP_CHOWN (bit 0): the per-user store directory (--state-dir);
+# CAP_BPF, CAP_PERFMON: the denials eBPF program.
+is "greywalld keeps only its unit's capabilities (CHOWN, BPF, PERFMON too)" \
+    "$caps" 000000e0402411e1
 kill "$plain"
 wait "$plain"
 
