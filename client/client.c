@@ -333,6 +333,8 @@ client_event_print(struct client_events *o, struct gw_msg *m)
 		s[i] = m->str[i];
 	}
 	o->events++;
+	if (o->learn)
+		learn_event(ev.kind, s);
 	iso_time(ev.time_ms, when, sizeof(when));
 	if (o->human != NULL) {
 		if (ev.pid != 0)

@@ -30,6 +30,7 @@ struct client_events {
 	const char	*prefix;	/* before each human line */
 	int		 monitor;	/* gwctl monitor: time, sandbox, uid */
 	int		 crlf;		/* the terminal is in raw mode */
+	int		 learn;		/* gw exec --learn collects them */
 	uint64_t	 events;
 	uint64_t	 dropped;
 };
@@ -55,6 +56,11 @@ json_t		*client_json_str(const char *);
 void		 client_json_set(json_t *, const char *, json_t *);
 void		 client_json_append(json_t *, json_t *);
 int		 client_json_print(FILE *, json_t *, size_t);
+
+/* learn.c */
+void		 learn_event(uint32_t, const char *const *);
+void		 learn_seed(const char *);
+int		 learn_finish(const char *, const char *, const char *);
 
 /* status.c */
 int		 client_status(int, int);

@@ -90,6 +90,10 @@ usage_exec(void)
 	    "  -d, --debug        print the policy files, file system,\n"
 	    "                     environment, network and limits the\n"
 	    "                     sandbox gets, before it starts\n"
+	    "  --learn            -m, and at the end print and save the\n"
+	    "                     policy that would allow what was denied\n"
+	    "                     (~/.config/greywall/learned/)\n"
+	    "  --learn-out FILE   save it as FILE (and FILE.policy.d.yaml)\n"
 	    "  --json FILE        the denials as JSON lines to FILE ('-' is\n"
 	    "                     stdout)\n"
 	    "\n"
@@ -533,20 +537,23 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 		{ "monitor", no_argument, NULL, 'm' },
 		{ "debug", no_argument, NULL, 'd' },
 		{ "json", required_argument, NULL, 'J' },
+		{ "learn", no_argument, NULL, 'L' },
+		{ "learn-out", required_argument, NULL, 'O' },
 		{ NULL, 0, NULL, 0 }
 	};
 	_cleanup_close_ int	 sock = -1, cwd = -1, sigfd = -1;
 	_cleanup_free_ char	*policy_text = NULL;
 	char			*shargv[4];
 	const char		*shcmd = NULL, *policy_path = NULL;
-	const char		*json_path = NULL;
+	const char		*json_path = NULL, *learn_out = NULL;
+	char			 cmdline[1024];
 	uint32_t		 flags = 0;
 	uint16_t		 ports[GW_PORTS_MAX];
 	size_t			 nports = 0;
 	struct winsize		 ws;
 	sigset_t		 set;
 	size_t			 i;
-	int			 ch, ttyroles, utf8;
+	int			 ch, ttyroles, utf8, r;
 
 	optind = 0;	/* glibc: 0 also resets the scan order */
 	opterr = 0;
@@ -576,6 +583,13 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 			break;
 		case 'J':
 			json_path = optarg;
+			break;
+		case 'L':
+			evout.learn = 1;
+			evout.human = stderr;
+			break;
+		case 'O':
+			learn_out = optarg;
 			break;
 		case 'h':
 			usage_exec();
@@ -614,6 +628,8 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 	if (policy_path != NULL &&
 	    (policy_text = read_overlay(policy_path)) == NULL)
 		return (GW_EXIT_FAILURE);
+	if (evout.learn && policy_text != NULL)
+		learn_seed(policy_text);
 
 	if ((cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		warn("cannot open the working directory");
@@ -648,7 +664,19 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 			warn("cannot send the request to greywalld");
 		return (GW_EXIT_FAILURE);
 	}
-	return (session_loop(sock, sigfd, argv[0]));
+	r = session_loop(sock, sigfd, argv[0]);
+	if (evout.learn) {
+		cmdline[0] = '\0';
+		for (i = 0; argv[i] != NULL; i++)
+			snprintf(cmdline + strlen(cmdline), sizeof(cmdline) -
+			    strlen(cmdline), "%s%s", i > 0 ? " " : "",
+			    argv[i]);
+		str_sanitize(cmdline);
+		if (learn_finish(learn_out, argv[0], cmdline) == -1 &&
+		    r == 0)
+			r = GW_EXIT_FAILURE;
+	}
+	return (r);
 }
 
 static void

@@ -10,6 +10,7 @@
 #define GW_COMMON_H
 
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <stddef.h>
 #include <stdint.h>
@@ -36,6 +37,7 @@ void	 closep(int *);
 int	 fd_set_nonblock(int);
 int	 fd_close_except(const int *, size_t);
 ssize_t	 fd_sendmsg(int, const void *, size_t, int);
+ssize_t	 fd_sendmsgv(int, const struct iovec *, int, int, int);
 ssize_t	 fd_recvmsg(int, void *, size_t, int *, int);
 int	 str_has_prefix(const char *, const char *);
 void	 str_sanitize(char *);

@@ -127,11 +127,11 @@ str_has_prefix(const char *s, const char *prefix)
 }
 
 /*
- * One datagram with at most one fd (SCM_RIGHTS), for the daemon's own
- * socketpairs (init, the netstack helper). fd -1 sends none.
+ * One datagram of niov pieces with at most one fd (SCM_RIGHTS); fd -1
+ * sends none. flags: MSG_DONTWAIT or 0 (MSG_NOSIGNAL always).
  */
 ssize_t
-fd_sendmsg(int sock, const void *buf, size_t len, int fd)
+fd_sendmsgv(int sock, const struct iovec *iov, int niov, int fd, int flags)
 {
 	union {
 		struct cmsghdr	hdr;
@@ -139,14 +139,11 @@ fd_sendmsg(int sock, const void *buf, size_t len, int fd)
 	}		 cbuf;
 	struct msghdr	 mh;
 	struct cmsghdr	*cm;
-	struct iovec	 iov;
 	ssize_t		 n;
 
 	memset(&mh, 0, sizeof(mh));
-	iov.iov_base = (void *)buf;
-	iov.iov_len = len;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
+	mh.msg_iov = (struct iovec *)iov;
+	mh.msg_iovlen = niov;
 	if (fd != -1) {
 		memset(&cbuf, 0, sizeof(cbuf));
 		mh.msg_control = cbuf.buf;
@@ -158,9 +155,20 @@ fd_sendmsg(int sock, const void *buf, size_t len, int fd)
 		memcpy(CMSG_DATA(cm), &fd, sizeof(int));
 	}
 	do {
-		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+		n = sendmsg(sock, &mh, flags | MSG_NOSIGNAL);
 	} while (n == -1 && errno == EINTR);
 	return (n);
+}
+
+/* The same for one buffer (the notify socket's byte). */
+ssize_t
+fd_sendmsg(int sock, const void *buf, size_t len, int fd)
+{
+	struct iovec	iov;
+
+	iov.iov_base = (void *)buf;
+	iov.iov_len = len;
+	return (fd_sendmsgv(sock, &iov, 1, fd, 0));
 }
 
 /*

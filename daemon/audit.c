@@ -315,8 +315,10 @@ pend_emit(struct pending *p, const char *sysf)
 		rule = events_rule_path(sb, p->target);
 	snprintf(note, sizeof(note), "Landlock: %s", p->blockers);
 	au.events++;
-	events_emit_rule(sb, GW_EV_FS, pid, comm,
-	    audit_ll_action(p->blockers), p->target, rule, note);
+	events_emit(sb, &(struct event_spec){ .kind = GW_EV_FS,
+	    .pid = (pid_t)pid, .comm = comm,
+	    .action = audit_ll_action(p->blockers), .target = p->target,
+	    .rule = rule, .note = note });
 }
 
 static struct pending *
@@ -456,9 +458,11 @@ seccomp_record(const char *f)
 	name = seccomp_syscall_resolve_num_arch(arch, nr);
 	snprintf(num, sizeof(num), "syscall %llu", (unsigned long long)nr);
 	au.events++;
-	events_emit_rule(sb, GW_EV_SYSCALL, pid, comm, "call",
-	    name != NULL ? name : num,
-	    events_rule_find(sb, PK_HARDENING_SECCOMP, NULL), note);
+	events_emit(sb, &(struct event_spec){ .kind = GW_EV_SYSCALL,
+	    .pid = (pid_t)pid, .comm = comm, .action = "call",
+	    .target = name != NULL ? name : num,
+	    .rule = events_rule_find(sb, PK_HARDENING_SECCOMP, NULL),
+	    .note = note });
 	free(name);
 }
 

@@ -14,6 +14,8 @@
  *   AUDIT_READ	read kernel audit records: Landlock and seccomp denials
  *   AUDIT_CONTROL	read the kernel's audit status, enable it with
  *		--audit enable; lets each sandbox's init set its loginuid
+ *   BPF, PERFMON	load the denials program and attach it to the
+ *		sys_exit tracepoint (denials.c)
  *
  * No CAP_DAC_*: paths are opened with the peer's identity instead.
  */
@@ -27,6 +29,7 @@
 static const unsigned int keep_caps[] = {
 	CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_SETUID, CAP_SETGID, CAP_SETPCAP,
 	CAP_SYS_CHROOT, CAP_KILL, CAP_CHOWN, CAP_AUDIT_READ, CAP_AUDIT_CONTROL,
+	CAP_BPF, CAP_PERFMON,
 };
 
 int

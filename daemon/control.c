@@ -25,6 +25,47 @@
 
 #include "greywalld.h"
 
+struct outmsg {
+	TAILQ_ENTRY(outmsg)	 entry;
+	size_t			 len;
+	uint8_t			*buf;
+	int			 fd;		/* sent with it, or -1 */
+	int			 event;		/* counts in conn.ev_queued */
+};
+TAILQ_HEAD(outq, outmsg);
+
+enum conn_state {
+	CONN_NEW,		/* waiting for HELLO */
+	CONN_READY,		/* HELLO done */
+	CONN_OPENING,		/* SANDBOX_OPEN seen, collecting */
+	CONN_RUNNING,		/* sandbox started */
+	CONN_DONE,		/* flushing output, then close */
+	CONN_MONITOR,		/* gwctl monitor: events only */
+};
+
+struct sandbox;
+
+struct conn {
+	TAILQ_ENTRY(conn)	 entry;
+	int			 fd;
+	struct event		*ev_read;
+	struct event		*ev_write;
+	struct event		*ev_close;
+	struct peer		 peer;
+	uint32_t		 kind;		/* enum gw_client_kind */
+	enum conn_state		 state;
+	struct outq		 outq;
+	size_t			 outq_bytes;
+	struct request		*req;
+	struct sandbox		*sb;
+	/* Events queued and not yet written; missed since the last drain. */
+	uint32_t		 ev_queued;
+	uint32_t		 ev_dropped;
+	struct gw_monitor	 mon;		/* CONN_MONITOR */
+	uint64_t		 t_accept;	/* --timing: monotonic ns */
+	uint64_t		 t_request;
+};
+
 #ifndef SO_PEERPIDFD
 #define SO_PEERPIDFD	77
 #endif
@@ -40,6 +81,8 @@
  */
 #define CONN_EVENTS_MAX	512
 
+TAILQ_HEAD(connlist, conn);
+
 static struct connlist	 conns = TAILQ_HEAD_INITIALIZER(conns);
 static int		 listen_fd = -1;
 static struct event	*ev_accept;
@@ -48,7 +91,6 @@ static struct gw_msg	 inmsg;
 
 static void	conn_free(struct conn *);
 static void	conn_close_cb(int, short, void *);
-static void	policy_show(struct conn *, const char *);
 
 /*
  * Bind the socket at path. A stale socket file is replaced; one that
@@ -171,20 +213,39 @@ control_count_uid(uid_t uid)
 	return (n);
 }
 
-static int
-peer_is_admin(const struct peer *p)
+/* Who is at the other end, from SO_PEERCRED and SO_PEERGROUPS. */
+const struct peer *
+control_peer(const struct conn *c)
 {
-	int	i;
+	return (&c->peer);
+}
 
-	if (p->uid == 0)
-		return (1);
-	if (!gw_conf.have_admin_gid)
-		return (0);
-	if (p->gid == gw_conf.admin_gid)
-		return (1);
-	for (i = 0; i < p->ngroups; i++)
-		if (p->groups[i] == gw_conf.admin_gid)
-			return (1);
+/* --timing: when the connection was accepted and its request complete. */
+void
+control_times(const struct conn *c, uint64_t *accept, uint64_t *request)
+{
+	*accept = c->t_accept;
+	*request = c->t_request;
+}
+
+/* The sandbox this connection started (sb), or none any more (NULL). */
+void
+control_attach(struct conn *c, struct sandbox *sb)
+{
+	c->sb = sb;
+}
+
+/*
+ * gwctl monitor: after the OK, the connection carries events only, those
+ * mon selects (control_event).
+ */
+int
+control_monitor(struct conn *c, const struct gw_monitor *mon)
+{
+	if (control_send(c, GW_MSG_OK, 0, NULL, 0, NULL, 0) == -1)
+		return (-1);
+	c->mon = *mon;
+	c->state = CONN_MONITOR;
 	return (0);
 }
 
@@ -371,7 +432,7 @@ control_flush_dropped(struct conn *c)
 }
 
 /* n events of sb were lost before they reached greywalld. */
-void
+static void
 control_event_dropped(struct sandbox *sb, uint32_t n)
 {
 	struct conn	*c;
@@ -393,7 +454,7 @@ control_event_dropped(struct sandbox *sb, uint32_t n)
  * An event of sandbox sb: to its gw if that asked for events (gw -m), and
  * to every gwctl monitor that follows sb's user.
  */
-void
+static void
 control_event(struct sandbox *sb, const struct gw_event *ev,
     const char *const *strs)
 {
@@ -440,9 +501,60 @@ control_send_error(struct conn *c, uint32_t code, const char *fmt, ...)
 	return (control_send(c, GW_MSG_ERROR, 0, &e, sizeof(e), strs, 1));
 }
 
-/* Log a protocol violation once, tell the client, and hang up. */
 static void
-conn_violation(struct conn *c, const struct gw_msg *m, const char *why)
+control_status_item(void *arg, int level, const char *name,
+    const char *value)
+{
+	struct gw_status_item	 it;
+	const char		*strs[2] = { name, value };
+
+	memset(&it, 0, sizeof(it));
+	it.level = level;
+	control_send(arg, GW_MSG_STATUS_ITEM, 0, &it, sizeof(it), strs, 2);
+}
+
+static void
+control_status_end(void *arg)
+{
+	control_send(arg, GW_MSG_OK, 0, NULL, 0, NULL, 0);
+}
+
+static void
+control_status_error(void *arg, uint32_t code, const char *text)
+{
+	control_send_error(arg, code, "%s", text);
+}
+
+/*
+ * gwctl status (admin) or gw doctor: status.c composes the items, which
+ * come back here to be sent; the list ends with OK or an error.
+ */
+void
+control_status(struct conn *c, int admin)
+{
+	struct status_out	out;
+
+	out.item = control_status_item;
+	out.end = control_status_end;
+	out.error = control_status_error;
+	out.arg = c;
+	out.uid = c->peer.uid;
+	out.gid = c->peer.gid;
+	status_send(&out, admin);
+}
+
+/* gw exec -d: one line of sandbox-debug.c's, to the client (arg). */
+void
+control_debug_line(void *arg, uint32_t id, const char *line)
+{
+	const char	*strs[1] = { line };
+
+	control_send(arg, GW_MSG_SANDBOX_DEBUG, id, NULL, 0, strs, 1);
+}
+
+/* Log a protocol violation once, tell the client, and hang up. */
+void
+control_violation(struct conn *c, const struct gw_msg *m, const char *why)
 {
 	log_warnx("uid %u pid %d: %s (message %s, type %u, %u bytes),"
 	    " closing connection", (unsigned)c->peer.uid, (int)c->peer.pid,
@@ -469,164 +581,25 @@ dispatch_hello(struct conn *c, struct gw_msg *m)
 		return (0);
 	}
 	if (h.kind != GW_CLIENT_GW && h.kind != GW_CLIENT_CTL) {
-		conn_violation(c, m, "unknown client kind");
+		control_violation(c, m, "unknown client kind");
 		return (-1);
 	}
 	c->kind = h.kind;
 	c->state = CONN_READY;
-	return (control_send(c, GW_MSG_OK, 0, NULL, 0, NULL, 0));
-}
-
-static void
-admin_list(struct conn *c)
-{
-	struct sandbox		*sb;
-	struct gw_sandbox_info	 info;
-	struct gw_sandbox_stats	 stats;
-	const char		*strs[3];
-
-	TAILQ_FOREACH(sb, &sandboxes, entry) {
-		memset(&info, 0, sizeof(info));
-		info.id = sb->id;
-		info.uid = sb->uid;
-		info.pid = sb->pid;
-		info.start_time = sb->start_time;
-		sandbox_cgroup_stats(&sb->cg, &info.memory, &info.tasks);
-		strs[0] = sb->user;
-		strs[1] = sb->cmdline;
-		strs[2] = sb->cwd;
-		if (control_send(c, GW_MSG_ADMIN_LIST_ENTRY, sb->id, &info,
-		    sizeof(info), strs, 3) == -1)
-			return;
-		memset(&stats, 0, sizeof(stats));
-		stats.id = sb->id;
-		stats.events = sb->ev.count;
-		stats.bytes_out = sb->ev.bytes_out;
-		stats.bytes_in = sb->ev.bytes_in;
-		strs[0] = sb->ev.files != NULL ? sb->ev.files : "";
-		if (control_send(c, GW_MSG_ADMIN_LIST_STATS, sb->id, &stats,
-		    sizeof(stats), strs, 1) == -1)
-			return;
-	}
-	control_send(c, GW_MSG_ADMIN_LIST_END, 0, NULL, 0, NULL, 0);
-}
-
-/* gwctl kill --user: each sandbox of the uid, as a list entry. */
-static void
-admin_kill_user(struct conn *c, uint32_t uid)
-{
-	struct sandbox		*sb;
-	struct gw_sandbox_info	 info;
-	const char		*strs[3];
-	unsigned int		 n = 0;
-
-	TAILQ_FOREACH(sb, &sandboxes, entry) {
-		if (sb->uid != uid)
-			continue;
-		memset(&info, 0, sizeof(info));
-		info.id = sb->id;
-		info.uid = sb->uid;
-		info.pid = sb->pid;
-		info.start_time = sb->start_time;
-		info.memory = UINT64_MAX;
-		info.tasks = UINT32_MAX;
-		strs[0] = sb->user;
-		strs[1] = sb->cmdline;
-		strs[2] = sb->cwd;
-		/* Killed whatever happens to the reply. */
-		sandbox_kill(sb);
-		n++;
-		if (control_send(c, GW_MSG_ADMIN_LIST_ENTRY, sb->id, &info,
-		    sizeof(info), strs, 3) == -1)
-			break;
-	}
-	if (n == 0) {
-		control_send_error(c, GW_ERR_NOTFOUND, "uid %u has no"
-		    " sandboxes", (unsigned)uid);
-		return;
-	}
-	log_info("uid %u killed the %u sandboxes of uid %u",
-	    (unsigned)c->peer.uid, n, (unsigned)uid);
-	control_send(c, GW_MSG_ADMIN_LIST_END, 0, NULL, 0, NULL, 0);
-}
-
-static int
-dispatch_admin(struct conn *c, struct gw_msg *m)
-{
-	struct gw_sandbox_id	sid;
-	struct gw_kill_user	ku;
-	char			buf[1024];
-
-	if (c->kind != GW_CLIENT_CTL || c->state != CONN_READY) {
-		conn_violation(c, m, "unexpected admin message");
+	/*
+	 * A new connection's hello goes first (accept_cb); after it, only an
+	 * administrator's gwctl keeps going before every other connection's
+	 * next message: it stays answered while hundreds of sandboxes start.
+	 */
+	if ((h.kind != GW_CLIENT_CTL || !admin_allowed(&c->peer)) &&
+	    (event_del(c->ev_read) == -1 ||
+	    event_priority_set(c->ev_read, 1) == -1 ||
+	    event_priority_set(c->ev_write, 1) == -1 ||
+	    event_add(c->ev_read, NULL) == -1)) {
+		control_violation(c, m, "cannot set its priority");
 		return (-1);
 	}
-	/* Authorization from SO_PEERCRED/SO_PEERGROUPS, checked first. */
-	if (!peer_is_admin(&c->peer)) {
-		log_info("uid %u pid %d: %s refused: not an admin",
-		    (unsigned)c->peer.uid, (int)c->peer.pid,
-		    gw_msg_typename(m->hdr.type));
-		control_send_error(c, GW_ERR_DENIED, "permission denied:"
-		    " only root and members of group '%s' may do this",
-		    gw_conf.admin_group);
-		control_finish(c);
-		return (0);
-	}
-	switch (m->hdr.type) {
-	case GW_MSG_ADMIN_LIST:
-		admin_list(c);
-		break;
-	case GW_MSG_STATUS:
-		status_send(c, 1);
-		break;
-	case GW_MSG_ADMIN_KILL_USER:
-		memcpy(&ku, m->data, sizeof(ku));
-		if (ku.reserved != 0) {
-			conn_violation(c, m, "reserved field set");
-			return (-1);
-		}
-		admin_kill_user(c, ku.uid);
-		break;
-	case GW_MSG_ADMIN_RELOAD:
-		log_info("uid %u asked for a policy reload",
-		    (unsigned)c->peer.uid);
-		if (policy_reload(buf, sizeof(buf)) == -1)
-			control_send_error(c, GW_ERR_SETUP, "policy not"
-			    " reloaded, keeping the last good one: %s", buf);
-		else
-			control_send(c, GW_MSG_OK, 0, NULL, 0, NULL, 0);
-		break;
-	case GW_MSG_POLICY_SHOW:
-		policy_show(c, m->str[0]);
-		break;
-	case GW_MSG_MONITOR:
-		memcpy(&c->mon, m->data, sizeof(c->mon));
-		if ((c->mon.flags & ~GW_MONITOR_UID) != 0) {
-			conn_violation(c, m, "unknown monitor flags");
-			return (-1);
-		}
-		log_info("uid %u pid %d follows the events of %s",
-		    (unsigned)c->peer.uid, (int)c->peer.pid,
-		    (c->mon.flags & GW_MONITOR_UID) ? "one user" :
-		    "every sandbox");
-		if (control_send(c, GW_MSG_OK, 0, NULL, 0, NULL, 0) == 0)
-			c->state = CONN_MONITOR;
-		break;
-	case GW_MSG_ADMIN_KILL:
-		memcpy(&sid, m->data, sizeof(sid));
-		if (sandbox_kill_id(sid.id) == -1)
-			control_send_error(c, GW_ERR_NOTFOUND,
-			    "no sandbox with id %u", sid.id);
-		else {
-			log_info("uid %u killed sandbox %u",
-			    (unsigned)c->peer.uid, sid.id);
-			control_send(c, GW_MSG_OK, 0, NULL, 0, NULL, 0);
-		}
-		break;
-	default:
-		break;
-	}
-	return (0);
+	return (control_send(c, GW_MSG_OK, 0, NULL, 0, NULL, 0));
 }
 
 static int
@@ -638,17 +611,17 @@ dispatch_open(struct conn *c, struct gw_msg *m)
 
 	memcpy(&o, m->data, sizeof(o));
 	if ((o.flags & ~GW_OPEN_FLAGS) != 0 || o.umask > 0777) {
-		conn_violation(c, m, "unknown flags or bad umask");
+		control_violation(c, m, "unknown flags or bad umask");
 		return (-1);
 	}
 	if (!(o.flags & GW_OPEN_PTY) && ((o.flags & GW_OPEN_PTY_UTF8) ||
 	    o.ws_row != 0 || o.ws_col != 0 || o.ws_xpixel != 0 ||
 	    o.ws_ypixel != 0)) {
-		conn_violation(c, m, "terminal settings without a pty");
+		control_violation(c, m, "terminal settings without a pty");
 		return (-1);
 	}
 	if (o.argc == 0 || o.argc > GW_ARGC_MAX || o.envc > GW_ENVC_MAX) {
-		conn_violation(c, m, "argument or environment count out of"
+		control_violation(c, m, "argument or environment count out of"
 		    " range");
 		return (-1);
 	}
@@ -687,17 +660,17 @@ dispatch_string(struct conn *c, struct gw_msg *m)
 
 	if (m->hdr.type == GW_MSG_SANDBOX_ARG ? r->nargs == r->argc :
 	    r->nenv == r->envc) {
-		conn_violation(c, m, "more strings than announced");
+		control_violation(c, m, "more strings than announced");
 		return (-1);
 	}
 	if (m->hdr.type == GW_MSG_SANDBOX_ENV &&
 	    strchr(m->str[0], '=') == NULL) {
-		conn_violation(c, m, "environment entry without '='");
+		control_violation(c, m, "environment entry without '='");
 		return (-1);
 	}
 	r->bytes += len + 1;
 	if (r->bytes > GW_ARGS_BYTES_MAX) {
-		conn_violation(c, m, "argument and environment too large");
+		control_violation(c, m, "argument and environment too large");
 		return (-1);
 	}
 	if ((s = strdup(m->str[0])) == NULL) {
@@ -719,11 +692,11 @@ dispatch_policy(struct conn *c, struct gw_msg *m)
 	struct request	*r = c->req;
 
 	if (r->policy_text != NULL) {
-		conn_violation(c, m, "more than one policy overlay");
+		control_violation(c, m, "more than one policy overlay");
 		return (-1);
 	}
 	if (strlen(m->str[1]) > GW_POLICY_MAX || strlen(m->str[0]) > 255) {
-		conn_violation(c, m, "policy overlay too large");
+		control_violation(c, m, "policy overlay too large");
 		return (-1);
 	}
 	if ((r->policy_name = strdup(m->str[0])) == NULL ||
@@ -745,83 +718,21 @@ dispatch_port(struct conn *c, struct gw_msg *m)
 
 	memcpy(&p, m->data, sizeof(p));
 	if (p.port == 0 || p.port > 65535) {
-		conn_violation(c, m, "port out of range");
+		control_violation(c, m, "port out of range");
 		return (-1);
 	}
 	if (r->nports == GW_PORTS_MAX) {
-		conn_violation(c, m, "too many ports");
+		control_violation(c, m, "too many ports");
 		return (-1);
 	}
 	for (i = 0; i < r->nports; i++) {
 		if (r->ports[i] == p.port) {
-			conn_violation(c, m, "repeated port");
+			control_violation(c, m, "repeated port");
 			return (-1);
 		}
 	}
 	r->ports[r->nports++] = p.port;
 	return (0);
-}
-
-/*
- * Send a user's effective policy as YAML: to the user itself, or with
- * gwctl to an admin. Long text goes out in line-aligned pieces.
- */
-static void
-policy_show(struct conn *c, const char *name)
-{
-	struct passwd	*pw;
-	struct policy	 eff;
-	char		**groups = NULL, *text = NULL, *p, *cut, save;
-	const char	*strs[1];
-	size_t		 ngroups = 0, i, len;
-	int		 r;
-
-	if (*name == '\0')
-		pw = getpwuid(c->peer.uid);
-	else
-		pw = getpwnam(name);
-	if (pw == NULL) {
-		control_send_error(c, GW_ERR_NOTFOUND, "no user '%s'", name);
-		return;
-	}
-	if (policy_user_groups(pw, &groups, &ngroups) == -1 ||
-	    policyset_effective(&gw_policy, pw->pw_name, groups, ngroups,
-	    &eff) == -1) {
-		log_warn("%s: effective policy for '%s'", __func__,
-		    pw->pw_name);
-		control_send_error(c, GW_ERR_INTERNAL, "cannot compute the"
-		    " policy");
-		goto out;
-	}
-	text = policy_dump(&eff, pw->pw_dir);
-	policy_clear(&eff);
-	if (text == NULL) {
-		control_send_error(c, GW_ERR_INTERNAL, "out of memory");
-		goto out;
-	}
-	for (p = text; *p != '\0'; p = cut) {
-		len = strlen(p);
-		cut = p + (len > 16384 ? 16384 : len);
-		if (*cut != '\0') {
-			while (cut > p && cut[-1] != '\n')
-				cut--;
-			if (cut == p)
-				cut = p + 16384;
-		}
-		save = *cut;
-		*cut = '\0';
-		strs[0] = p;
-		r = control_send(c, GW_MSG_POLICY_TEXT, 0, NULL, 0, strs, 1);
-		*cut = save;
-		if (r != 0)
-			goto out;
-	}
-	control_send(c, GW_MSG_OK, 0, NULL, 0, NULL, 0);
-out:
-	free(text);
-	for (i = 0; i < ngroups; i++)
-		free(groups[i]);
-	free(groups);
 }
 
 static int
@@ -831,7 +742,7 @@ dispatch_start(struct conn *c, struct gw_msg *m)
 	int		 i, npty = 0;
 
 	if (r->nargs != r->argc || r->nenv != r->envc) {
-		conn_violation(c, m, "start before all strings arrived");
+		control_violation(c, m, "start before all strings arrived");
 		return (-1);
 	}
 	/* With a pty, the stdio roles gw did not send are the pty's. */
@@ -842,24 +753,21 @@ dispatch_start(struct conn *c, struct gw_msg *m)
 			npty++;
 			continue;
 		}
-		conn_violation(c, m, "start before all fds arrived");
+		control_violation(c, m, "start before all fds arrived");
 		return (-1);
 	}
 	if ((r->flags & GW_OPEN_PTY) && npty == 0) {
-		conn_violation(c, m, "a pty asked for, but no stdio role left"
-		    " for it");
+		control_violation(c, m, "a pty asked for, but no stdio role"
+		    " left for it");
 		return (-1);
 	}
-	if (sandbox_count_uid(c->peer.uid) >= gw_conf.max_sandboxes_per_uid) {
-		log_info("uid %u has %u live sandboxes, refusing another",
-		    (unsigned)c->peer.uid, gw_conf.max_sandboxes_per_uid);
-		control_send_error(c, GW_ERR_LIMIT, "limit reached: uid %u"
-		    " already has %u sandboxes running", (unsigned)c->peer.uid,
-		    gw_conf.max_sandboxes_per_uid);
-		control_finish(c);
-		return (0);
-	}
 	c->req = NULL;
+	if (gw_conf.timing) {
+		uint64_t t[MARK__MAX];
+
+		sandbox_mark(t, MARK_REQUEST);
+		c->t_request = t[MARK_REQUEST];
+	}
 	if (sandbox_start(c, r) == -1) {
 		request_free(r);
 		control_finish(c);
@@ -890,6 +798,17 @@ signal_forwardable(uint32_t signo)
 	}
 }
 
+/* Admin requests, gwctl's only: admin.c checks who asks and answers. */
+static int
+dispatch_admin(struct conn *c, struct gw_msg *m)
+{
+	if (c->kind != GW_CLIENT_CTL || c->state != CONN_READY) {
+		control_violation(c, m, "unexpected admin message");
+		return (-1);
+	}
+	return (admin_dispatch(c, m));
+}
+
 static int
 conn_dispatch(struct conn *c, struct gw_msg *m)
 {
@@ -902,7 +821,7 @@ conn_dispatch(struct conn *c, struct gw_msg *m)
 		return (0);
 	if (c->state == CONN_NEW) {
 		if (m->hdr.type != GW_MSG_HELLO) {
-			conn_violation(c, m, "expected HELLO");
+			control_violation(c, m, "expected HELLO");
 			return (-1);
 		}
 		return (dispatch_hello(c, m));
@@ -914,7 +833,7 @@ conn_dispatch(struct conn *c, struct gw_msg *m)
 		if (c->state != CONN_READY)
 			break;
 		if (m->str[0][0] == '\0') {
-			policy_show(c, "");
+			admin_policy_show(c, "");
 			return (0);
 		}
 		return (dispatch_admin(c, m));
@@ -930,7 +849,7 @@ conn_dispatch(struct conn *c, struct gw_msg *m)
 		/* gwctl status is an admin's; gw doctor anyone's own. */
 		if (c->kind == GW_CLIENT_CTL)
 			return (dispatch_admin(c, m));
-		status_send(c, 0);
+		control_status(c, 0);
 		return (0);
 	case GW_MSG_SANDBOX_POLICY:
 		if (c->state != CONN_OPENING)
@@ -955,7 +874,7 @@ conn_dispatch(struct conn *c, struct gw_msg *m)
 		memcpy(&fdm, m->data, sizeof(fdm));
 		if (fdm.role >= GW_FD_ROLE_MAX ||
 		    c->req->fds[fdm.role] != -1) {
-			conn_violation(c, m, "bad or repeated fd role");
+			control_violation(c, m, "bad or repeated fd role");
 			return (-1);
 		}
 		/* Never the user's terminal: see sandbox-pty.c. */
@@ -965,7 +884,7 @@ conn_dispatch(struct conn *c, struct gw_msg *m)
 			    fdm.role == GW_FD_STDIN ? "stdin" :
 			    fdm.role == GW_FD_STDOUT ? "stdout" : "stderr",
 			    why);
-			conn_violation(c, m, buf);
+			control_violation(c, m, buf);
 			return (-1);
 		}
 		c->req->fds[fdm.role] = TAKE_FD(m->fd);
@@ -979,7 +898,7 @@ conn_dispatch(struct conn *c, struct gw_msg *m)
 			break;
 		memcpy(&sig, m->data, sizeof(sig));
 		if (!signal_forwardable(sig.signo)) {
-			conn_violation(c, m, "signal not forwardable");
+			control_violation(c, m, "signal not forwardable");
 			return (-1);
 		}
 		if (c->sb == NULL)
@@ -994,7 +913,7 @@ conn_dispatch(struct conn *c, struct gw_msg *m)
 	default:
 		break;
 	}
-	conn_violation(c, m, "unexpected message in this state");
+	control_violation(c, m, "unexpected message in this state");
 	return (-1);
 }
 
@@ -1014,7 +933,7 @@ conn_read_cb(int fd, short ev __unused, void *arg)
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
 				return;
 			if (errno == EPROTO || errno == EMSGSIZE) {
-				conn_violation(c, NULL, "malformed message");
+				control_violation(c, NULL, "malformed message");
 				event_del(c->ev_read);
 			} else {
 				if (errno != ECONNRESET)
@@ -1026,7 +945,7 @@ conn_read_cb(int fd, short ev __unused, void *arg)
 			return;
 		}
 		if (gw_msg_validate(&inmsg, GW_DIR_TO_DAEMON) == -1) {
-			conn_violation(c, &inmsg, "malformed message");
+			control_violation(c, &inmsg, "malformed message");
 			gw_msg_clear(&inmsg);
 			event_del(c->ev_read);
 			return;
@@ -1057,7 +976,7 @@ static void
 conn_free(struct conn *c)
 {
 	TAILQ_REMOVE(&conns, c, entry);
-	status_conn_gone(c);
+	status_gone(c);
 	if (c->sb != NULL)
 		sandbox_detach(c->sb);
 	request_free(c->req);
@@ -1084,8 +1003,12 @@ accept_cb(int fd, short ev __unused, void *arg __unused)
 	struct timeval	 tv = { 1, 0 };
 	struct conn	*c;
 	struct peer	 p;
+	uint64_t	 t[MARK__MAX];
 	int		 s;
 
+	t[MARK_ACCEPT] = 0;
+	if (gw_conf.timing)
+		sandbox_mark(t, MARK_ACCEPT);
 	s = accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 	if (s == -1) {
 		if (errno == EMFILE || errno == ENFILE) {
@@ -1132,6 +1055,7 @@ accept_cb(int fd, short ev __unused, void *arg __unused)
 	c->fd = s;
 	c->peer = p;
 	c->state = CONN_NEW;
+	c->t_accept = t[MARK_ACCEPT];
 	TAILQ_INIT(&c->outq);
 	c->ev_read = event_new(gw_base, s, EV_READ | EV_PERSIST, conn_read_cb,
 	    c);
@@ -1139,7 +1063,10 @@ accept_cb(int fd, short ev __unused, void *arg __unused)
 	    conn_write_cb, c);
 	c->ev_close = event_new(gw_base, -1, 0, conn_close_cb, c);
 	TAILQ_INSERT_TAIL(&conns, c, entry);
+	/* Its hello is one small message: before the busy connections. */
 	if (c->ev_read == NULL || c->ev_write == NULL || c->ev_close == NULL ||
+	    event_priority_set(c->ev_read, 0) == -1 ||
+	    event_priority_set(c->ev_write, 0) == -1 ||
 	    event_add(c->ev_read, NULL) == -1) {
 		log_warnx("cannot set up events for a new connection");
 		conn_free(c);
@@ -1152,11 +1079,13 @@ accept_cb(int fd, short ev __unused, void *arg __unused)
 int
 control_init(int fd)
 {
+	events_sink(control_event, control_event_dropped);
 	listen_fd = fd;
 	ev_accept = event_new(gw_base, fd, EV_READ | EV_PERSIST, accept_cb,
 	    NULL);
 	ev_accept_pause = evtimer_new(gw_base, accept_resume_cb, NULL);
-	if (ev_accept == NULL || ev_accept_pause == NULL)
+	if (ev_accept == NULL || ev_accept_pause == NULL ||
+	    event_priority_set(ev_accept, 0) == -1)
 		return (-1);
 	return (event_add(ev_accept, NULL));
 }

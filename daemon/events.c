@@ -32,6 +32,27 @@
 
 
 /* The keys an event can name, and only those, are kept per sandbox. */
+/* control.c's: every subscriber's queue (set by events_sink). */
+static void	(*sink_event)(struct sandbox *, const struct gw_event *,
+		    const char *const *);
+static void	(*sink_dropped)(struct sandbox *, uint32_t);
+
+void
+events_sink(void (*ev)(struct sandbox *, const struct gw_event *,
+    const char *const *), void (*dropped)(struct sandbox *, uint32_t))
+{
+	sink_event = ev;
+	sink_dropped = dropped;
+}
+
+/* n of the sandbox's events were lost before they reached greywalld. */
+void
+events_dropped(struct sandbox *sb, uint32_t n)
+{
+	if (sink_dropped != NULL)
+		sink_dropped(sb, n);
+}
+
 static const int rule_keys[] = {
 	PK_NET_UPSTREAM, PK_NET_UPSTREAM_SOCKS5, PK_NET_DOMAINS_DENY,
 	PK_NET_HOST_LOOPBACK_PORTS, PK_FS_DENY_READ, PK_FS_DENY_WRITE,
@@ -116,7 +137,8 @@ files_add(struct sandbox_events *e, const char *file)
  */
 int
 events_sandbox_init(struct sandbox *sb, const struct policy *pol,
-    char *const *argv, char *const *rd, char *const *dr, char *const *dw)
+    const char *home, char *const *argv, char *const *rd, char *const *dr,
+    char *const *dw)
 {
 	struct sandbox_events		*e = &sb->ev;
 	const struct policy_entry	*pe;
@@ -124,7 +146,8 @@ events_sandbox_init(struct sandbox *sb, const struct policy *pol,
 	size_t				 i, k;
 	int				 key;
 
-	if ((e->comm = strdup(base_name(argv[0]))) == NULL)
+	if ((e->comm = strdup(base_name(argv[0]))) == NULL ||
+	    (e->home = strdup(home)) == NULL)
 		return (-1);
 	str_sanitize(e->comm);
 	for (k = 0; k < PK__MAX; k++) {
@@ -195,6 +218,8 @@ events_sandbox_free(struct sandbox *sb)
 	size_t			 i;
 
 	journal_suppressed(sb);
+	denials_sandbox_end(sb);
+	free(e->home);
 	for (i = 0; i < e->nrules; i++) {
 		free(e->rules[i].value);
 		free(e->rules[i].file);
@@ -251,8 +276,8 @@ events_rule_path(const struct sandbox *sb, const char *path)
  * pattern its name matches, a read path above it; NULL for the rest of
  * the tree (system paths, the sandbox's root).
  */
-static const struct event_rule *
-rule_readonly(const struct sandbox *sb, const char *path)
+const struct event_rule *
+events_rule_readonly(const struct sandbox *sb, const char *path)
 {
 	const struct event_rule	*r;
 	const char		*name = strrchr(path, '/');
@@ -318,53 +343,62 @@ field_copy(char *dst, const char *src)
 }
 
 /*
- * One event. key names the rule ("filesystem.deny_read", "default",
- * "built-in"), file the policy file it came from ("" if none). comm NULL
- * or "" means the sandbox's command, pid 0 that it is not known.
+ * One event: numbered, sent to the subscribers and the journal. Every
+ * string is bounded and sanitized here. A file system or system call
+ * denial is sent once per sandbox, path (as the user knows it: ~/x) and
+ * access, whichever source saw it first.
  */
 void
-events_emit(struct sandbox *sb, uint32_t kind, pid_t pid, const char *comm,
-    const char *action, const char *target, const char *key,
-    const char *file, const char *note)
+events_emit(struct sandbox *sb, const struct event_spec *es)
 {
 	static char		 f[6][GW_EVENT_STR_MAX];
-	const char		*strs[6];
+	const char		*strs[6], *key = es->key, *file = es->file;
+	const char		*target = es->target;
+	char			 shown[GW_EVENT_STR_MAX];
 	struct gw_event		 ev;
 	struct timespec		 ts;
 	size_t			 i;
 
+	if (es->kind == GW_EV_FS && target != NULL && target[0] == '/') {
+		denials_display(sb, target, shown, sizeof(shown));
+		target = shown;
+	}
+	if (!es->deduped && (es->kind == GW_EV_FS ||
+	    es->kind == GW_EV_SYSCALL) && target != NULL &&
+	    !denials_seen_add(sb, es->action != NULL ? es->action : "",
+	    target))
+		return;
+
+	if (es->rule != NULL) {
+		key = policy_keys[es->rule->key].name;
+		file = es->rule->file;
+	} else if (key == NULL) {
+		key = "default";
+		file = "";
+	}
 	clock_gettime(CLOCK_REALTIME, &ts);
 	memset(&ev, 0, sizeof(ev));
-	ev.kind = kind;
+	ev.kind = es->kind;
 	ev.sandbox = sb->id;
 	ev.uid = sb->uid;
-	ev.pid = pid > 0 ? (uint32_t)pid : 0;
+	ev.pid = es->pid > 0 ? (uint32_t)es->pid : 0;
 	ev.time_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 	ev.seq = ++sb->ev.count;
-	field_copy(f[0], comm != NULL && *comm != '\0' ? comm : sb->ev.comm);
-	field_copy(f[1], action);
+	field_copy(f[0], es->comm != NULL && *es->comm != '\0' ? es->comm :
+	    sb->ev.comm);
+	field_copy(f[1], es->action);
 	field_copy(f[2], target);
 	field_copy(f[3], key);
 	field_copy(f[4], file);
-	field_copy(f[5], note);
+	field_copy(f[5], es->note);
 	for (i = 0; i < 6; i++)
 		strs[i] = f[i];
 	log_debug("sandbox %u: event %llu: %s %s %s by %s %s", sb->id,
-	    (unsigned long long)ev.seq, events_kind_name(kind), f[1], f[2],
+	    (unsigned long long)ev.seq, events_kind_name(ev.kind), f[1], f[2],
 	    f[3], f[4]);
-	control_event(sb, &ev, strs);
+	if (sink_event != NULL)
+		sink_event(sb, &ev, strs);
 	journal_event(sb, &ev, strs);
-}
-
-/* The same with a rule of the sandbox's policy, or NULL for "default". */
-void
-events_emit_rule(struct sandbox *sb, uint32_t kind, pid_t pid,
-    const char *comm, const char *action, const char *target,
-    const struct event_rule *rule, const char *note)
-{
-	events_emit(sb, kind, pid, comm, action, target,
-	    rule != NULL ? policy_keys[rule->key].name : "default",
-	    rule != NULL ? rule->file : "", note);
 }
 
 /* A denial the netstack saw; the helper's strings are checked already. */
@@ -397,8 +431,9 @@ events_from_net(struct sandbox *sb, const struct nsevent *ne)
 			    ne->rule);
 			note = buf;
 		}
-		events_emit(sb, ne->kind, 0, NULL, action, ne->target,
-		    "built-in", "", note);
+		events_emit(sb, &(struct event_spec){ .kind = ne->kind,
+		    .action = action, .target = ne->target,
+		    .key = "built-in", .file = "", .note = note });
 		return;
 	case GW_EV_UPSTREAM:
 		rule = events_rule_find(sb, PK_NET_UPSTREAM_SOCKS5, NULL);
@@ -408,8 +443,9 @@ events_from_net(struct sandbox *sb, const struct nsevent *ne)
 		action = "send";
 		break;
 	}
-	events_emit_rule(sb, ne->kind, 0, NULL, action, ne->target, rule,
-	    note);
+	events_emit(sb, &(struct event_spec){ .kind = ne->kind,
+	    .action = action, .target = ne->target, .rule = rule,
+	    .note = note });
 }
 
 /*
@@ -429,7 +465,7 @@ events_from_init(struct sandbox *sb, const struct init_msg *m)
 	time_t			 now = time(NULL);
 
 	if (m->dropped > 0)
-		control_event_dropped(sb, m->dropped);
+		events_dropped(sb, m->dropped);
 	if (init_event_parse(m, &path, &comm, &pid) == -1)
 		goto bad;
 	if (now != sb->ev.iwindow) {
@@ -437,23 +473,30 @@ events_from_init(struct sandbox *sb, const struct init_msg *m)
 		sb->ev.icount = 0;
 	}
 	if (++sb->ev.icount > INIT_EVENTS_RATE) {
-		control_event_dropped(sb, 1);
+		events_dropped(sb, 1);
 		return;
 	}
 	if (m->how == INIT_EV_PROTECTED) {
 		rule = events_rule_find(sb, PK_FS_PROTECTED, NULL);
 		snprintf(note, sizeof(note), "a protected name (pid %s in the"
 		    " sandbox)", pid);
-		events_emit(sb, GW_EV_FS, 0, comm, actions[m->code], path,
-		    policy_keys[PK_FS_PROTECTED].name,
-		    rule != NULL ? rule->file : "", note);
+		events_emit(sb, &(struct event_spec){ .kind = GW_EV_FS,
+		    .comm = comm, .action = actions[m->code], .target = path,
+		    .key = policy_keys[PK_FS_PROTECTED].name,
+		    .file = rule != NULL ? rule->file : "", .note = note });
 		return;
 	}
-	rule = rule_readonly(sb, path);
+	rule = events_rule_readonly(sb, path);
+	if (rule == NULL) {
+		/* Explained with the key that would allow it. */
+		denials_from_init(sb, comm, actions[m->code], path);
+		return;
+	}
 	snprintf(note, sizeof(note), "read-only in the sandbox (pid %s in"
 	    " the sandbox)", pid);
-	events_emit_rule(sb, GW_EV_FS, 0, comm, actions[m->code], path, rule,
-	    note);
+	events_emit(sb, &(struct event_spec){ .kind = GW_EV_FS, .comm = comm,
+	    .action = actions[m->code], .target = path, .rule = rule,
+	    .note = note });
 	return;
 bad:
 	log_warnx("sandbox %u: bad event from init, ignoring", sb->id);

@@ -32,6 +32,7 @@ struct gw_config	 gw_conf = {
 	.admin_group = "greywall-admin",
 	.max_conn_per_uid = 16,
 	.max_sandboxes_per_uid = 8,
+	.netns_pool = 4,
 	.net_user = GW_NET_USER,
 	.netstack_path = GW_NETSTACK_PATH,
 	.state_dir = GW_STATEDIR,
@@ -47,8 +48,9 @@ usage(FILE *f)
 	    "                 [--admin-group group] [--max-connections n]\n"
 	    "                 [--max-sandboxes n] [--net-user user]\n"
 	    "                 [--netstack path] [--state-dir dir]\n"
-	    "                 [--audit auto|enable|off]\n"
+	    "                 [--audit auto|enable|off] [--timing]\n"
 	    "                 [--hosts-file path] [--resolv-conf path]\n"
+	    "                 [--prepared-netns n]\n"
 	    "       greywalld -n [-P dir] [-u user]\n"
 	    "  -f, --foreground        do not detach; log to stderr\n"
 	    "  -d, --debug             foreground and verbose\n"
@@ -77,6 +79,10 @@ usage(FILE *f)
 	    "                          against (default /etc/hosts)\n"
 	    "      --resolv-conf PATH  its nameservers (default"
 	    " /etc/resolv.conf)\n"
+	    "      --prepared-netns N  network namespaces kept ready, 0 to 32"
+	    " (default 4)\n"
+	    "      --timing            log when each sandbox start passed each"
+	    " step\n"
 	    "      --version           print the version and exit\n",
 	    GW_SOCKET_PATH, GW_SYSCONFDIR "/greywall/policy.d");
 }
@@ -102,44 +108,6 @@ shutdown_cb(int sig, short ev __unused, void *arg __unused)
 	event_base_loopbreak(gw_base);
 }
 
-/* Say loudly what the policy asks for that this version cannot do yet. */
-static void
-policy_warn_unenforced(void)
-{
-	char	buf[2048];
-
-	if (policyset_unenforced(&gw_policy, buf, sizeof(buf)) > 0)
-		log_warnx("policy keys this greywalld does not enforce yet:"
-		    " %s", buf);
-}
-
-/*
- * Re-read the policy directory. A new set replaces the old one only if
- * every file in it is good; otherwise the last good set stays and the
- * error is logged and returned in buf.
- */
-int
-policy_reload(char *buf, size_t len)
-{
-	struct policyset	set;
-	struct policy_error	err;
-
-	if (policyset_load(gw_conf.policy_dir, &set, &err) == -1) {
-		policy_error_format(&err, buf, len);
-		log_warnx("policy not reloaded, keeping the last good one: %s",
-		    buf);
-		return (-1);
-	}
-	policyset_clear(&gw_policy);
-	gw_policy = set;
-	log_info("policy reloaded from %s (%zu files)", gw_conf.policy_dir,
-	    set.n);
-	policy_warn_unenforced();
-	/* The upstreams may have changed, or been fixed: check again. */
-	upstream_check_run();
-	return (0);
-}
-
 static void
 hup_cb(int sig __unused, short ev __unused, void *arg __unused)
 {
@@ -150,7 +118,7 @@ hup_cb(int sig __unused, short ev __unused, void *arg __unused)
 		errno = -r;
 		log_warn("sd_notify RELOADING=1");
 	}
-	policy_reload(buf, sizeof(buf));
+	admin_reload(buf, sizeof(buf));
 	sd_notify(0, "READY=1");
 }
 
@@ -243,11 +211,15 @@ main(int argc, char *argv[])
 		{ "hosts-file", required_argument, NULL, 'H' },
 		{ "resolv-conf", required_argument, NULL, 'R' },
 		{ "audit", required_argument, NULL, 'a' },
+		{ "timing", no_argument, NULL, 'I' },
+		{ "prepared-netns", required_argument, NULL, 'W' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct event	*ev_term, *ev_int, *ev_hup;
+	struct event_config	*evcfg;
+	struct timeval		 dispatch_max = { 0, 5000 };
 	struct group		*gr;
 	struct policy_error	 perr;
 	const char		*check_user = NULL;
@@ -320,6 +292,15 @@ main(int argc, char *argv[])
 				fatalx("--audit: '%s' is not auto, enable or"
 				    " off", optarg);
 			break;
+		case 'I':
+			gw_conf.timing = 1;
+			break;
+		case 'W':
+			gw_conf.netns_pool = strcmp(optarg, "0") == 0 ? 0 :
+			    parse_count("--prepared-netns", optarg);
+			if (gw_conf.netns_pool > 32)
+				fatalx("--prepared-netns: at most 32");
+			break;
 		case 'V':
 			printf("greywalld %s (protocol %u)\n", GW_VERSION,
 			    GW_PROTO_VERSION);
@@ -377,7 +358,7 @@ main(int argc, char *argv[])
 	}
 	log_info("policy: %zu files from %s", gw_policy.n,
 	    gw_conf.policy_dir);
-	policy_warn_unenforced();
+	admin_warn_unenforced();
 
 	if ((fd = socket_from_systemd()) == -1) {
 		if (control_listen(gw_conf.socket_path, &fd) == -1)
@@ -393,8 +374,19 @@ main(int argc, char *argv[])
 		fatal("cannot drop the capabilities greywalld does not need");
 
 	signal(SIGPIPE, SIG_IGN);
-	if ((gw_base = event_base_new()) == NULL)
+	/*
+	 * After 5 ms of ordinary callbacks (sandbox starts, status) the
+	 * loop looks again for what is ready, so that a new connection or
+	 * an administrator's request (priority 0) waits for at most that.
+	 */
+	if ((evcfg = event_config_new()) == NULL ||
+	    event_config_set_max_dispatch_interval(evcfg, &dispatch_max, -1,
+	    1) == -1 || (gw_base = event_base_new_with_config(evcfg)) == NULL)
 		fatalx("event_base_new failed");
+	event_config_free(evcfg);
+	/* 0: administrators' requests (control.c); 1: everything else. */
+	if (event_base_priority_init(gw_base, 2) == -1)
+		fatalx("event_base_priority_init failed");
 	ev_term = evsignal_new(gw_base, SIGTERM, shutdown_cb, NULL);
 	ev_int = evsignal_new(gw_base, SIGINT, shutdown_cb, NULL);
 	ev_hup = evsignal_new(gw_base, SIGHUP, hup_cb, NULL);
@@ -407,11 +399,15 @@ main(int argc, char *argv[])
 	/* No netstack, no network: nothing starts without it. */
 	if (netstack_start() == -1)
 		fatal("cannot start the netstack helper");
+	if (netns_pool_init() == -1)
+		fatal("netns_pool_init");
 	if (control_init(fd) == -1)
 		fatal("control_init");
 	if (upstream_check_init() == -1)
 		fatal("cannot start the upstream check");
 	audit_init(gw_conf.audit_mode);
+	/* Without it greywalld runs on; gw doctor says why. */
+	(void)denials_init();
 
 	if (bound)
 		log_info("listening on %s (protocol %u)", gw_conf.socket_path,
@@ -432,8 +428,11 @@ main(int argc, char *argv[])
 		log_warn("sd_notify STOPPING=1");
 	}
 	sandbox_kill_all();
+	sandbox_ident_flush();
+	netns_pool_shutdown();
 	upstream_check_stop();
 	audit_shutdown();
+	denials_shutdown();
 	netstack_stop();
 	sandbox_cgroup_shutdown();
 	control_shutdown();

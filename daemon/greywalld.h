@@ -44,6 +44,8 @@ struct gw_config {
 	const char	*resolv_conf;
 	int		 log_stderr;	/* -f: passed on to the helper */
 	int		 log_verbose;
+	int		 timing;	/* --timing: log each start's steps */
+	unsigned int	 netns_pool;	/* --prepared-netns: pool size */
 	int		 audit_mode;	/* enum audit_mode */
 };
 extern struct gw_config	 gw_conf;
@@ -75,45 +77,17 @@ struct request {
 	uint32_t	 nports;
 };
 
-struct outmsg {
-	TAILQ_ENTRY(outmsg)	 entry;
-	size_t			 len;
-	uint8_t			*buf;
-	int			 fd;		/* sent with it, or -1 */
-	int			 event;		/* counts in conn.ev_queued */
-};
-TAILQ_HEAD(outq, outmsg);
+/* A client connection; only control.c sees inside (control_* below). */
+struct conn;
 
-enum conn_state {
-	CONN_NEW,		/* waiting for HELLO */
-	CONN_READY,		/* HELLO done */
-	CONN_OPENING,		/* SANDBOX_OPEN seen, collecting */
-	CONN_RUNNING,		/* sandbox started */
-	CONN_DONE,		/* flushing output, then close */
-	CONN_MONITOR,		/* gwctl monitor: events only */
+/*
+ * An error for the client, composed where it happened (GW_ERR_* and the
+ * text), sent by the caller through control_send_error().
+ */
+struct client_err {
+	uint32_t	 code;
+	char		 text[1024];
 };
-
-struct sandbox;
-
-struct conn {
-	TAILQ_ENTRY(conn)	 entry;
-	int			 fd;
-	struct event		*ev_read;
-	struct event		*ev_write;
-	struct event		*ev_close;
-	struct peer		 peer;
-	uint32_t		 kind;		/* enum gw_client_kind */
-	enum conn_state		 state;
-	struct outq		 outq;
-	size_t			 outq_bytes;
-	struct request		*req;
-	struct sandbox		*sb;
-	/* Events queued and not yet written; missed since the last drain. */
-	uint32_t		 ev_queued;
-	uint32_t		 ev_dropped;
-	struct gw_monitor	 mon;		/* CONN_MONITOR */
-};
-TAILQ_HEAD(connlist, conn);
 
 
 /* The controllers greywalld uses for limits and accounting. */
@@ -160,6 +134,25 @@ struct audit_info {
 	const char	*why;		/* why not reading */
 };
 
+/*
+ * One event, as its sources describe it (events_emit()). The rule is
+ * named by rule (a rule of the sandbox's policy) or, if rule is NULL, by
+ * key and file; neither means "default". comm NULL or "" means the
+ * sandbox's command, pid 0 that it is not known.
+ */
+struct event_spec {
+	uint32_t		 kind;		/* enum gw_event_kind */
+	pid_t			 pid;
+	const char		*comm;
+	const char		*action;	/* "read", "connect", ... */
+	const char		*target;	/* path, host:port, syscall */
+	const struct event_rule	*rule;
+	const char		*key;		/* "built-in", a policy key */
+	const char		*file;		/* the policy file, or "" */
+	const char		*note;
+	int			 deduped;	/* once per sandbox already */
+};
+
 /* What events.c keeps per sandbox. */
 struct sandbox_events {
 	char			*comm;		/* argv[0]'s base name */
@@ -177,6 +170,19 @@ struct sandbox_events {
 	time_t			 jwindow;	/* journal rate limit window */
 	unsigned int		 jcount;
 	uint64_t		 jsuppressed;
+	/* denials.c */
+	char			*home;		/* the user's, for ~/ */
+	gid_t			 gid;		/* host checks run with these */
+	gid_t			 groups[64];
+	int			 ngroups;
+	uint64_t		 cgid;		/* its cgroup, watched by BPF */
+	uint64_t		 bpf_dropped;	/* reported so far */
+	uint64_t		 dn_drops;	/* not yet reported */
+	uint64_t		*seen;		/* (access, path) hashes */
+	size_t			 seen_n, seen_size;
+	unsigned int		 checks;	/* host checks out */
+	int			 draining;	/* ended; waits for checks */
+	struct event		*drain_timer;
 };
 
 struct sandbox {
@@ -200,6 +206,7 @@ struct sandbox {
 	struct sandbox_cgroup	 cg;
 	struct conn		*conn;
 	int			 have_exit;
+	int			 reported;	/* gw told; conn detached */
 	struct gw_sandbox_exited exit;
 	char			*failure;	/* setup step that failed */
 	int			 tunfd;		/* kept for netstack restarts */
@@ -211,13 +218,14 @@ struct sandbox {
 	uint16_t		 inbound_port[GW_PORTS_MAX];
 	size_t			 ninbound;
 	struct sandbox_events	 ev;
+	uint64_t		*marks;		/* --timing: a shared page */
+	int			 wstatus;	/* init's, once reaped */
 };
 TAILQ_HEAD(sandboxlist, sandbox);
 extern struct sandboxlist	 sandboxes;
 
 /* greywalld.c */
 extern struct policyset	 gw_policy;
-int		 policy_reload(char *, size_t);
 
 /* caps.c */
 int		 caps_restrict(void);
@@ -233,18 +241,42 @@ int		 control_send_fd(struct conn *, uint32_t, uint32_t,
 int		 control_send_error(struct conn *, uint32_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
 void		 control_finish(struct conn *);
-void		 control_event(struct sandbox *, const struct gw_event *,
-		    const char *const *);
 void		 control_flush_dropped(struct conn *);
-void		 control_event_dropped(struct sandbox *, uint32_t);
+void		 control_violation(struct conn *, const struct gw_msg *,
+		    const char *);
+const struct peer *control_peer(const struct conn *);
+void		 control_attach(struct conn *, struct sandbox *);
+void		 control_times(const struct conn *, uint64_t *, uint64_t *);
+int		 control_monitor(struct conn *, const struct gw_monitor *);
+void		 control_status(struct conn *, int);
+void		 control_debug_line(void *, uint32_t, const char *);
 
-/* status.c */
+/* admin.c: gwctl's requests (list, kill, reload, monitor, status, policy) */
+int		 admin_dispatch(struct conn *, struct gw_msg *);
+int		 admin_reload(char *, size_t);
+int		 admin_allowed(const struct peer *);
+void		 admin_warn_unenforced(void);
+void		 admin_policy_show(struct conn *, const char *);
+
+/*
+ * status.c: the items go out through out (control.c's functions, arg the
+ * connection), which status.c keeps while its upstream probe runs.
+ */
+struct status_out {
+	void		(*item)(void *, int, const char *, const char *);
+	void		(*end)(void *);
+	void		(*error)(void *, uint32_t, const char *);
+	void		 *arg;
+	uid_t		  uid;		/* who asks, from the kernel */
+	gid_t		  gid;
+};
 void		 status_init(void);
-void		 status_send(struct conn *, int);
-void		 status_conn_gone(struct conn *);
+void		 status_send(const struct status_out *, int);
+void		 status_gone(const void *);
 unsigned int	 control_count_uid(uid_t);
 
 /* sandbox.c */
+void		 sandbox_ident_flush(void);
 int		 sandbox_start(struct conn *, struct request *);
 void		 sandbox_signal(struct sandbox *, int);
 void		 sandbox_kill(struct sandbox *);
@@ -253,6 +285,7 @@ void		 sandbox_detach(struct sandbox *);
 void		 sandbox_kill_all(void);
 unsigned int	 sandbox_count_uid(uid_t);
 struct sandbox	*sandbox_find(uint32_t);
+void		 sandbox_ended(struct sandbox *);
 
 /* sandbox-cgroup.c */
 void		 sandbox_cgroup_init(void);
@@ -260,7 +293,6 @@ void		 sandbox_cgroup_shutdown(void);
 int		 sandbox_cgroup_create(struct sandbox_cgroup *, uint32_t,
 		    const struct policy *, char *, size_t);
 int		 sandbox_cgroup_hold(const struct sandbox_cgroup *);
-int		 sandbox_cgroup_attach(const struct sandbox_cgroup *, pid_t);
 void		 sandbox_cgroup_kill(const struct sandbox_cgroup *);
 void		 sandbox_cgroup_stats(const struct sandbox_cgroup *,
 		    uint64_t *, uint32_t *);
@@ -273,8 +305,12 @@ int		 sandbox_env_allowed(const char *);
 char		**sandbox_env_build(char *const *, size_t,
 		    const struct policy_entry *);
 
-/* sandbox-debug.c */
-void		 sandbox_debug(struct conn *, const struct sandbox *,
+/* sandbox-debug.c: lines out through line(arg, sandbox id, text) */
+struct debug_out {
+	void		(*line)(void *, uint32_t, const char *);
+	void		 *arg;
+};
+void		 sandbox_debug(const struct debug_out *, const struct sandbox *,
 		    const struct policy *, const char *, char *const *, size_t,
 		    int);
 
@@ -285,8 +321,8 @@ int		 sandbox_net_config(const struct policy *, uint32_t,
 int		 sandbox_net_addr(const char *, struct sockaddr_storage *);
 
 /* sandbox-inbound.c */
-int		 sandbox_inbound_bind(struct conn *, const struct policy *,
-		    int, const struct request *, int *);
+int		 sandbox_inbound_bind(uid_t, const struct policy *, int,
+		    const struct request *, int *, struct client_err *);
 void		 sandbox_inbound_close(struct sandbox *);
 
 /* netstack.c: the helper process, seen from greywalld; main */
@@ -297,6 +333,28 @@ void		 netstack_detach(struct sandbox *);
 int		 netstack_slot_get(void);
 void		 netstack_slot_put(int);
 void		 netstack_status(pid_t *, unsigned int *);
+
+/* netns-pool.c */
+int		 netns_pool_init(void);
+int		 netns_pool_take(int, int *, int *, int *);
+void		 netns_pool_shutdown(void);
+int		 netns_pool_ready(void);
+
+/* denials.c */
+int		 denials_init(void);
+void		 denials_shutdown(void);
+const char	*denials_status(int *);
+void		 denials_counters(uint64_t *, uint64_t *, uint64_t *);
+int		 denials_sandbox_start(struct sandbox *, int,
+		    const struct peer *);
+void		 denials_sandbox_end(struct sandbox *);
+int		 denials_sandbox_drain(struct sandbox *);
+int		 denials_seen_add(struct sandbox *, const char *,
+		    const char *);
+void		 denials_from_init(struct sandbox *, const char *,
+		    const char *, const char *);
+void		 denials_display(const struct sandbox *, const char *, char *,
+		    size_t);
 
 /* upstream-check.c: whether each upstream takes connections to the host */
 enum uc_verdict {
@@ -312,22 +370,23 @@ enum uc_verdict	 upstream_check_verdict(const char *, char *, size_t);
 
 /* events.c */
 int		 events_sandbox_init(struct sandbox *, const struct policy *,
-		    char *const *, char *const *, char *const *,
+		    const char *, char *const *, char *const *, char *const *,
 		    char *const *);
 void		 events_sandbox_free(struct sandbox *);
-void		 events_emit(struct sandbox *, uint32_t, pid_t, const char *,
-		    const char *, const char *, const char *, const char *,
-		    const char *);
-void		 events_emit_rule(struct sandbox *, uint32_t, pid_t,
-		    const char *, const char *, const char *,
-		    const struct event_rule *, const char *);
+void		 events_emit(struct sandbox *, const struct event_spec *);
 const struct event_rule *events_rule_find(const struct sandbox *, int,
 		    const char *);
 const struct event_rule *events_rule_path(const struct sandbox *,
 		    const char *);
+const struct event_rule *events_rule_readonly(const struct sandbox *,
+		    const char *);
 void		 events_from_net(struct sandbox *, const struct nsevent *);
 void		 events_from_init(struct sandbox *, const struct init_msg *);
 const char	*events_kind_name(uint32_t);
+/* Where events go (control.c's subscribers): set once at start. */
+void		 events_sink(void (*)(struct sandbox *, const struct gw_event *,
+		    const char *const *), void (*)(struct sandbox *, uint32_t));
+void		 events_dropped(struct sandbox *, uint32_t);
 
 /* command-guard.c: pure, for the unit test and the fuzzer */
 struct guard_match {

@@ -55,8 +55,9 @@ static struct stat	 ns_hosts_st, ns_resolv_st;	/* as last sent */
 
 static int	netstack_spawn(void);
 
-struct sandbox *
-sandbox_find(uint32_t id)
+/* The live sandbox with this id (the helper's word), or NULL. */
+static struct sandbox *
+netstack_sandbox(uint32_t id)
 {
 	struct sandbox	*sb;
 
@@ -74,25 +75,30 @@ sandbox_find(uint32_t id)
 static void
 netstack_read_cb(int fd, short ev __unused, void *arg __unused)
 {
-	uint8_t		 buf[sizeof(union nsmsg_in) + 1];
-	union nsmsg_in	 m;
-	struct sandbox	*sb;
-	ssize_t		 n;
-	int		 i, type;
+	uint8_t			 buf[sizeof(struct frame_hdr) +
+				    sizeof(union nsmsg_in)];
+	struct frame_hdr	 hdr;
+	union nsmsg_in		 m;
+	struct sandbox		*sb;
+	int			 i, type, r, rfd;
 
 	for (i = 0; i < READ_BURST; i++) {
-		n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT | MSG_TRUNC);
-		if (n <= 0)
+		r = frame_recv(fd, buf, sizeof(buf), &hdr, &rfd, MSG_DONTWAIT);
+		if (r == 0 || (r == -1 && errno != EPROTO))
 			return;
-		if ((size_t)n > sizeof(buf) ||
-		    (type = nsmsg_in_parse(buf, n, &m)) == -1) {
+		/* No fd travels this way: frame_recv closed any with -1. */
+		if (r == -1 || rfd != -1 || (type = nsmsg_in_parse(&hdr,
+		    buf + sizeof(hdr), &m)) == -1) {
+			if (rfd != -1)
+				close(rfd);
 			if (ns_bad++ == 0)
 				log_warnx("netstack helper sent a malformed"
-				    " message (%zd bytes), ignoring it", n);
+				    " message (type %u, %u bytes), ignoring"
+				    " it", hdr.type, hdr.len);
 			continue;
 		}
 		/* The id is the helper's word: only one that exists. */
-		if ((sb = sandbox_find(m.ev.id)) == NULL || sb->net == NULL)
+		if ((sb = netstack_sandbox(m.ev.id)) == NULL || sb->net == NULL)
 			continue;
 		if (type == NSMSG_COUNTERS) {
 			sb->ev.bytes_out = m.cnt.bytes_out;
@@ -101,7 +107,7 @@ netstack_read_cb(int fd, short ev __unused, void *arg __unused)
 		/* Same offset in both: events the helper could not send. */
 		if (m.ev.dropped > 0) {
 			sb->ev.count += m.ev.dropped;
-			control_event_dropped(sb, m.ev.dropped);
+			events_dropped(sb, m.ev.dropped);
 		}
 		if (type == NSMSG_EVENT)
 			events_from_net(sb, &m.ev);
@@ -132,11 +138,15 @@ netstack_slot_put(int slot)
 static int
 netstack_send(const void *buf, size_t len, int fd)
 {
+	struct nsmsg	m;
+
 	if (ns_fd == -1) {
 		errno = ENOTCONN;
 		return (-1);
 	}
-	return (fd_sendmsg(ns_fd, buf, len, fd) == (ssize_t)len ? 0 : -1);
+	/* The frame's type and id are the message's own. */
+	memcpy(&m, buf, sizeof(m));
+	return (frame_send(ns_fd, m.type, m.id, buf, len, fd, 0));
 }
 
 /*

@@ -18,8 +18,8 @@
  *   cgroup.kill.
  *
  * The unified cgroup is entered atomically with clone3(CLONE_INTO_CGROUP).
- * v1 cgroups cannot be entered that way: init waits on its status socket
- * until the daemon has written its pid into each of them (see
+ * v1 cgroups cannot be entered that way: init, first thing, writes
+ * itself into each of them through the directory fds it inherits (see
  * sandbox_cgroup_hold()).
  *
  * Writing cgroup files needs no capability: they are owned by uid 0 and
@@ -813,25 +813,6 @@ sandbox_cgroup_hold(const struct sandbox_cgroup *cg)
 	for (c = 0; c < CG__MAX; c++)
 		if (cg->fd[1 + c] >= 0)
 			return (1);
-	return (0);
-}
-
-/* Put the held init into the sandbox's v1 cgroups. */
-int
-sandbox_cgroup_attach(const struct sandbox_cgroup *cg, pid_t pid)
-{
-	int	c;
-
-	for (c = 0; c < CG__MAX; c++) {
-		if (cg->fd[1 + c] < 0)
-			continue;
-		if (cg_write(cg->fd[1 + c], "cgroup.procs", "%d",
-		    (int)pid) == -1) {
-			log_warn("cgroups: cannot move pid %d into %s/%s",
-			    (int)pid, hier[1 + c].path, cg->name);
-			return (-1);
-		}
-	}
 	return (0);
 }
 

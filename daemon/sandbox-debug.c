@@ -1,6 +1,7 @@
 /*
  * gw exec -d: what greywalld made of a request, sent to the client as
- * SANDBOX_DEBUG lines before the sandbox starts. Which policy files
+ * SANDBOX_DEBUG lines before the sandbox starts (through c->line, which is
+ * control.c's). Which policy files
  * apply, the file system the command will see, the environment variables
  * removed and why, the network path, the hardening and the limits: enough
  * to see why something will be blocked without reading the daemon's log.
@@ -20,17 +21,16 @@
 #define LINE_MAX_DEBUG	2048
 
 static void __attribute__((format(printf, 3, 4)))
-debug_send(struct conn *c, uint32_t id, const char *fmt, ...)
+debug_send(const struct debug_out *c, uint32_t id, const char *fmt, ...)
 {
 	char		 buf[LINE_MAX_DEBUG];
-	const char	*strs[1] = { buf };
 	va_list		 ap;
 
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	str_sanitize(buf);
-	control_send(c, GW_MSG_SANDBOX_DEBUG, id, NULL, 0, strs, 1);
+	c->line(c->arg, id, buf);
 }
 
 /* A list key as "a, b, c", or "(none)". */
@@ -55,7 +55,7 @@ join(const struct policy_entry *e, char *buf, size_t len)
 
 /* Which variables of the client's environment the sandbox will not get. */
 static void
-debug_env(struct conn *c, uint32_t id, char *const *env, size_t n,
+debug_env(const struct debug_out *c, uint32_t id, char *const *env, size_t n,
     const struct policy_entry *strip)
 {
 	char	buf[LINE_MAX_DEBUG], name[128];
@@ -90,7 +90,7 @@ debug_env(struct conn *c, uint32_t id, char *const *env, size_t n,
 }
 
 void
-sandbox_debug(struct conn *c, const struct sandbox *sb,
+sandbox_debug(const struct debug_out *c, const struct sandbox *sb,
     const struct policy *pol, const char *cwd, char *const *env, size_t nenv,
     int no_landlock)
 {
@@ -117,7 +117,7 @@ sandbox_debug(struct conn *c, const struct sandbox *sb,
 	if (sb->net == NULL)
 		debug_send(c, id, "network: none (only a loopback interface)");
 	else {
-		net_sandbox_addr4(sb->net_slot, &a4);
+		net_addr_sandbox4(sb->net_slot, &a4);
 		inet_ntop(AF_INET, &a4, addr, sizeof(addr));
 		debug_send(c, id, "network: %s %s, to SOCKS5 %s; DNS %s%s%s;"
 		    " IPv6 %s", NET_TUN_NAME, addr,

@@ -98,14 +98,27 @@ inbound_listen(uint16_t port)
 	return (TAKE_FD(fd));
 }
 
+/* Compose an error for the client; sandbox.c sends it. */
+static void __attribute__((format(printf, 3, 4)))
+inbound_err(struct client_err *e, uint32_t code, const char *fmt, ...)
+{
+	va_list	ap;
+
+	e->code = code;
+	va_start(ap, fmt);
+	vsnprintf(e->text, sizeof(e->text), fmt, ap);
+	va_end(ap);
+}
+
 /*
  * Check each port of the request against the policy and bind it; fds[i]
- * gets the socket of r->ports[i]. Sends the error and returns -1 (with
- * every fd closed) if any port is refused or cannot be bound.
+ * gets the socket of r->ports[i]. Returns -1 (with
+ * every fd closed) if any port is refused or cannot be bound, with the
+ * client's error in *err (the caller sends it through control.c).
  */
 int
-sandbox_inbound_bind(struct conn *c, const struct policy *pol, int has_net,
-    const struct request *r, int *fds)
+sandbox_inbound_bind(uid_t uid, const struct policy *pol, int has_net,
+    const struct request *r, int *fds, struct client_err *err)
 {
 	const struct policy_entry	*e = &pol->e[PK_NET_INBOUND_PORTS];
 	unsigned int			 start;
@@ -118,7 +131,7 @@ sandbox_inbound_bind(struct conn *c, const struct policy *pol, int has_net,
 	if (r->nports == 0)
 		return (0);
 	if (!has_net) {
-		control_send_error(c, GW_ERR_DENIED, "gw exec -p: the sandbox"
+		inbound_err(err, GW_ERR_DENIED, "gw exec -p: the sandbox"
 		    " has no network (network.upstream is 'none', or"
 		    " --no-network), so no port of it can be reached");
 		return (-1);
@@ -130,16 +143,16 @@ sandbox_inbound_bind(struct conn *c, const struct policy *pol, int has_net,
 			port_list(e, list, sizeof(list));
 			log_info("uid %u: inbound port %u refused: not in"
 			    " network.inbound.allow_ports",
-			    (unsigned)c->peer.uid, port);
-			control_send_error(c, GW_ERR_DENIED, "port %u is not in"
+			    (unsigned)uid, port);
+			inbound_err(err, GW_ERR_DENIED, "port %u is not in"
 			    " network.inbound.allow_ports (allowed: %s); not"
 			    " started", port, list);
 			return (-1);
 		}
 		if (port < start) {
 			log_info("uid %u: inbound port %u refused: privileged",
-			    (unsigned)c->peer.uid, port);
-			control_send_error(c, GW_ERR_DENIED, "port %u is a"
+			    (unsigned)uid, port);
+			inbound_err(err, GW_ERR_DENIED, "port %u is a"
 			    " privileged port on this host (below %u,"
 			    " net.ipv4.ip_unprivileged_port_start): gw exec -p"
 			    " binds only ports any user could; not started",
@@ -152,13 +165,13 @@ sandbox_inbound_bind(struct conn *c, const struct policy *pol, int has_net,
 		if ((fds[i] = inbound_listen(port)) != -1)
 			continue;
 		if (errno == EADDRINUSE)
-			control_send_error(c, GW_ERR_SETUP, "port %u:"
+			inbound_err(err, GW_ERR_SETUP, "port %u:"
 			    " 127.0.0.1:%u is already in use on the host; not"
 			    " started", port, port);
 		else {
 			log_warn("uid %u: cannot listen on 127.0.0.1:%u",
-			    (unsigned)c->peer.uid, port);
-			control_send_error(c, GW_ERR_SETUP, "port %u: cannot"
+			    (unsigned)uid, port);
+			inbound_err(err, GW_ERR_SETUP, "port %u: cannot"
 			    " listen on 127.0.0.1:%u: %s; not started", port,
 			    port, strerror(errno));
 		}

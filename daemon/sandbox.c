@@ -9,6 +9,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -32,11 +33,50 @@
 #include "greywalld.h"
 
 #define CMDLINE_MAX	1024
+#define MARKS_SIZE	4096
 
 struct sandboxlist	 sandboxes = TAILQ_HEAD_INITIALIZER(sandboxes);
 static uint32_t		 next_id = 1;
 
 static void	sandbox_free(struct sandbox *);
+
+/*
+ * greywalld --timing: one line per sandbox with the CLOCK_MONOTONIC ns
+ * of each step (enum sandbox_mark order, 0 if not reached), for
+ * bench/startup-profile.
+ */
+static void
+sandbox_timing_log(struct sandbox *sb)
+{
+	char	buf[MARK__MAX * 24];
+	size_t	len = 0;
+	int	i;
+
+	sandbox_mark(sb->marks, MARK_FREED);
+	buf[0] = '\0';
+	for (i = 0; i < MARK__MAX && len < sizeof(buf); i++)
+		len += snprintf(buf + len, sizeof(buf) - len, " %llu",
+		    (unsigned long long)sb->marks[i]);
+	log_info("sandbox %u timing:%s", sb->id, buf);
+	munmap(sb->marks, MARKS_SIZE);
+	sb->marks = NULL;
+}
+
+/* A page init and the command child write their marks into. */
+static uint64_t *
+sandbox_timing_new(const struct conn *c)
+{
+	uint64_t	*m;
+
+	if (!gw_conf.timing)
+		return (NULL);
+	m = mmap(NULL, MARKS_SIZE, PROT_READ | PROT_WRITE,
+	    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (m == MAP_FAILED)
+		return (NULL);
+	control_times(c, &m[MARK_ACCEPT], &m[MARK_REQUEST]);
+	return (m);
+}
 
 unsigned int
 sandbox_count_uid(uid_t uid)
@@ -145,6 +185,8 @@ sandbox_report(struct sandbox *sb, int wstatus)
 {
 	struct conn	*c = sb->conn;
 
+	if (sb->reported)
+		return;
 	/* Its ports close before gw hears of the end. */
 	sandbox_inbound_close(sb);
 	if (sb->failure == NULL && !sb->have_exit && WIFSIGNALED(wstatus)) {
@@ -173,6 +215,7 @@ sandbox_report(struct sandbox *sb, int wstatus)
 		control_flush_dropped(c);
 		control_send(c, GW_MSG_SANDBOX_EXITED, sb->id, &sb->exit,
 		    sizeof(sb->exit), NULL, 0);
+		sandbox_mark(sb->marks, MARK_REPORTED);
 	} else {
 		control_send_error(c, GW_ERR_INTERNAL, "sandbox init ended"
 		    " with status %d without reporting",
@@ -181,6 +224,27 @@ sandbox_report(struct sandbox *sb, int wstatus)
 	control_finish(c);
 }
 
+
+/*
+ * Init reports the command's status only once everything else in the
+ * sandbox is killed and reaped (sandbox-init.c): gw hears it now, and
+ * init's own exit, the namespaces' teardown and the cgroup's removal
+ * come after. The sandbox stays listed until its pidfd reports init's
+ * end.
+ */
+static void
+sandbox_report_early(struct sandbox *sb)
+{
+	struct conn	*c = sb->conn;
+
+	if (c == NULL || sb->failure != NULL || !sb->have_exit)
+		return;
+	audit_sandbox_end(sb);
+	sandbox_report(sb, 0);
+	sb->reported = 1;
+	control_attach(c, NULL);
+	sb->conn = NULL;
+}
 
 /* Hand the pty master from init to gw; the daemon keeps no copy. */
 static void
@@ -209,27 +273,19 @@ static int
 sandbox_read_status(struct sandbox *sb, int max)
 {
 	struct init_msg	m;
-	ssize_t		n;
-	int		fd, i;
+	int		fd, i, r;
 
 	for (i = 0; i < max; i++) {
-		n = fd_recvmsg(sb->statusfd, &m, sizeof(m), &fd, MSG_DONTWAIT);
-		if (n == 0)
+		r = init_msg_recv(sb->statusfd, &m, &fd, MSG_DONTWAIT);
+		if (r == 0)
 			return (-1);
-		if (n == -1 && errno == EPROTO) {
+		if (r == -1 && errno == EPROTO) {
 			log_warnx("sandbox %u: bad status message, ignoring",
 			    sb->id);
 			continue;
 		}
-		if (n == -1)
+		if (r == -1)
 			return (errno == EAGAIN || errno == EINTR ? 0 : -1);
-		if ((size_t)n != sizeof(m)) {
-			log_warnx("sandbox %u: bad status message, ignoring",
-			    sb->id);
-			if (fd != -1)
-				close(fd);
-			continue;
-		}
 		if (fd >= 0 && m.type != INIT_MSG_PTY &&
 		    m.type != INIT_MSG_TUN) {
 			close(fd);
@@ -246,9 +302,13 @@ sandbox_read_status(struct sandbox *sb, int max)
 		case INIT_MSG_EXITED:
 			if (m.how < GW_EXIT_CODE || m.how > GW_EXIT_EXEC)
 				break;
+			sandbox_mark(sb->marks, MARK_EXITED);
 			sb->exit.how = m.how;
 			sb->exit.code = m.code;
 			sb->have_exit = 1;
+			/* Init sends nothing after it. */
+			if (m.how != GW_EXIT_EXEC)
+				sandbox_report_early(sb);
 			break;
 		case INIT_MSG_TUN:
 			/* Once, from init while it is still root. */
@@ -301,12 +361,24 @@ sandbox_pid_cb(int fd __unused, short ev __unused, void *arg)
 	r = waitpid(sb->pid, &wstatus, WNOHANG);
 	if (r == 0)
 		return;
+	sandbox_mark(sb->marks, MARK_PIDFD);
 	if (r == -1 && errno != ECHILD)
 		log_warn("sandbox %u: waitpid", sb->id);
 	sandbox_read_status(sb, INT_MAX);
 	audit_sandbox_end(sb);
-	log_debug("sandbox %u ended (status 0x%x)", sb->id, wstatus);
-	sandbox_report(sb, wstatus);
+	sb->wstatus = wstatus;
+	/* Every denial it raised goes out before its end does. */
+	if (denials_sandbox_drain(sb) == 1)
+		return;
+	sandbox_ended(sb);
+}
+
+/* Report the end of a reaped sandbox and free it. */
+void
+sandbox_ended(struct sandbox *sb)
+{
+	log_debug("sandbox %u ended (status 0x%x)", sb->id, sb->wstatus);
+	sandbox_report(sb, sb->wstatus);
 	sandbox_free(sb);
 }
 
@@ -339,6 +411,8 @@ sandbox_release(struct sandbox *sb)
 	free(sb->cmdline);
 	free(sb->cwd);
 	free(sb->failure);
+	if (sb->marks != NULL)
+		sandbox_timing_log(sb);
 	free(sb);
 }
 
@@ -347,7 +421,7 @@ sandbox_free(struct sandbox *sb)
 {
 	TAILQ_REMOVE(&sandboxes, sb, entry);
 	if (sb->conn != NULL)
-		sb->conn->sb = NULL;
+		control_attach(sb->conn, NULL);
 	sandbox_release(sb);
 }
 
@@ -377,26 +451,117 @@ policy_flag(struct policy *eff, enum policy_key k, const char *value,
 }
 
 /*
+ * Who a uid is (its passwd entry and group names), looked up once and
+ * kept until the next policy reload (sandbox_ident_flush()): otherwise
+ * every start reads /etc/passwd and /etc/group (or asks NSS) again. The
+ * uid is the peer's, from SO_PEERCRED.
+ */
+#define IDENT_CACHE	64
+
+struct ident {
+	int		  used;
+	uid_t		  uid;
+	char		 *name;
+	char		 *home;
+	char		**groups;
+	size_t		  ngroups;
+};
+
+static struct ident	ident_cache[IDENT_CACHE];
+static size_t		ident_next;
+static gid_t		tty_gid = (gid_t)-1;
+static int		tty_gid_known;
+
+static void
+ident_clear(struct ident *id)
+{
+	size_t	i;
+
+	for (i = 0; i < id->ngroups; i++)
+		free(id->groups[i]);
+	free(id->groups);
+	free(id->name);
+	free(id->home);
+	memset(id, 0, sizeof(*id));
+}
+
+/* After a reload: users and groups are looked up afresh. */
+void
+sandbox_ident_flush(void)
+{
+	size_t	i;
+
+	for (i = 0; i < IDENT_CACHE; i++)
+		ident_clear(&ident_cache[i]);
+	ident_next = 0;
+	tty_gid_known = 0;
+}
+
+/* The group of terminals, for the sandbox's devpts, or (gid_t)-1. */
+static gid_t
+sandbox_tty_gid(void)
+{
+	struct group	*gr;
+
+	if (!tty_gid_known) {
+		tty_gid = (gr = getgrnam("tty")) != NULL ? gr->gr_gid :
+		    (gid_t)-1;
+		tty_gid_known = 1;
+	}
+	return (tty_gid);
+}
+
+/* NULL with errno 0 if the uid has no passwd entry. */
+static const struct ident *
+sandbox_ident(uid_t uid)
+{
+	struct passwd	*pw;
+	struct ident	*id;
+	size_t		 i;
+
+	for (i = 0; i < IDENT_CACHE; i++)
+		if (ident_cache[i].used && ident_cache[i].uid == uid)
+			return (&ident_cache[i]);
+	errno = 0;
+	if ((pw = getpwuid(uid)) == NULL)
+		return (NULL);
+	id = &ident_cache[ident_next];
+	ident_next = (ident_next + 1) % IDENT_CACHE;
+	ident_clear(id);
+	id->uid = uid;
+	/* pw points into getpw*()'s buffer, which the group lookup reuses. */
+	if ((id->name = strdup(pw->pw_name)) == NULL ||
+	    (id->home = strdup(pw->pw_dir)) == NULL ||
+	    policy_user_groups(pw, &id->groups, &id->ngroups) == -1) {
+		if (errno == 0)
+			errno = ENOMEM;
+		ident_clear(id);
+		return (NULL);
+	}
+	id->used = 1;
+	return (id);
+}
+
+/*
  * The policy for this request: the peer's effective policy from
  * policy.d, narrowed by the client's overlay and flags. Sends the error
  * and returns -1 if the client asked for more than it may have.
  */
 static int
-sandbox_policy(struct conn *c, const struct passwd *pw, struct request *r,
+sandbox_policy(struct conn *c, const struct ident *id, struct request *r,
     struct policy *eff)
 {
 	struct policy		 ov;
 	struct policy_error	 err;
-	char			**groups = NULL, buf[1024];
-	size_t			 ngroups = 0, i;
+	char			 buf[1024];
 	int			 ret = -1;
 
 	memset(&ov, 0, sizeof(ov));
 	memset(&err, 0, sizeof(err));
-	if (policy_user_groups(pw, &groups, &ngroups) == -1 ||
-	    policyset_effective(&gw_policy, pw->pw_name, groups, ngroups,
+	if (policyset_effective(&gw_policy, id->name, id->groups, id->ngroups,
 	    eff) == -1) {
-		log_warn("uid %u: effective policy", (unsigned)c->peer.uid);
+		log_warn("uid %u: effective policy",
+		    (unsigned)control_peer(c)->uid);
 		control_send_error(c, GW_ERR_INTERNAL, "cannot compute the"
 		    " policy: %s", strerror(errno));
 		goto out;
@@ -407,7 +572,7 @@ sandbox_policy(struct conn *c, const struct passwd *pw, struct request *r,
 		    &err) == -1 || policy_narrow(eff, &ov, &err) == -1) {
 			policy_error_format(&err, buf, sizeof(buf));
 			log_info("uid %u: policy overlay refused: %s",
-			    (unsigned)c->peer.uid, buf);
+			    (unsigned)control_peer(c)->uid, buf);
 			control_send_error(c, GW_ERR_DENIED, "%s", buf);
 			goto fail;
 		}
@@ -425,9 +590,6 @@ fail:
 	policy_clear(eff);
 out:
 	policy_clear(&ov);
-	for (i = 0; i < ngroups; i++)
-		free(groups[i]);
-	free(groups);
 	return (ret);
 }
 
@@ -490,23 +652,6 @@ sandbox_wall_cb(int fd __unused, short ev __unused, void *arg)
 	    sb->id, (unsigned long long)sb->wall_time);
 	sb->wall_expired = 1;
 	sandbox_kill(sb);
-}
-
-/* Put the held init into its v1 cgroups, then let it go on. */
-static int
-sandbox_place(struct sandbox *sb)
-{
-	struct init_msg	m;
-
-	if (sandbox_cgroup_attach(&sb->cg, sb->pid) == -1)
-		return (-1);
-	memset(&m, 0, sizeof(m));
-	m.type = INIT_MSG_PLACED;
-	if (send(sb->statusfd, &m, sizeof(m), MSG_NOSIGNAL) != sizeof(m)) {
-		log_warn("sandbox %u: status socket", sb->id);
-		return (-1);
-	}
-	return (0);
 }
 
 /* filesystem.mask as a NULL-terminated list of name patterns. */
@@ -606,17 +751,17 @@ sandbox_home_spec(struct conn *c, const struct policy *pol, const char *home,
 	if (n > 0 && pol->e[PK_CACHES_STORE].one.num == CACHES_PRIVATE &&
 	    pol->e[PK_FS_HOME].one.num == HOME_PRIVATE) {
 		*storefd = sandbox_home_store_open(gw_conf.state_dir,
-		    c->peer.uid, c->peer.gid);
+		    control_peer(c)->uid, control_peer(c)->gid);
 		if (*storefd == -1) {
 			log_warn("uid %u: cache store in %s",
-			    (unsigned)c->peer.uid, gw_conf.state_dir);
+			    (unsigned)control_peer(c)->uid, gw_conf.state_dir);
 			control_send_error(c, GW_ERR_SETUP, "caches.store:"
 			    " cannot open the user's store in %s/users: %s",
 			    gw_conf.state_dir, strerror(errno));
 			return (-1);
 		}
 		snprintf(store, storelen, "%s/users/%u", gw_conf.state_dir,
-		    (unsigned)c->peer.uid);
+		    (unsigned)control_peer(c)->uid);
 		*caches = TAKE_PTR(cv);
 	}
 	return (0);
@@ -652,8 +797,8 @@ sandbox_landlock_check(struct conn *c, const struct policy *pol, int *without)
 		snprintf(where, sizeof(where), v->src.file[0] == '(' ? "%s" :
 		    "(%s)", v->src.file);
 	log_warnx("uid %u: refusing a sandbox: no Landlock, and"
-	    " hardening.landlock is 'required' %s", (unsigned)c->peer.uid,
-	    where);
+	    " hardening.landlock is 'required' %s",
+	    (unsigned)control_peer(c)->uid, where);
 	control_send_error(c, GW_ERR_SETUP, "sandbox setup failed: Landlock"
 	    " is not available on this kernel, and 'hardening.landlock:"
 	    " required' %s refuses to run without it", where);
@@ -701,8 +846,10 @@ sandbox_guard(struct conn *c, struct sandbox *sb, const struct policy *pol,
 	if (m.limit) {
 		/* Fail closed: what it cannot check might be denied. */
 		sb->conn = c;
-		events_emit(sb, GW_EV_COMMAND, 0, NULL, "run", m.command,
-		    "command.deny", "(the guard's limits)", m.prefix);
+		events_emit(sb, &(struct event_spec){ .kind = GW_EV_COMMAND,
+		    .action = "run", .target = m.command,
+		    .key = "command.deny", .file = "(the guard's limits)",
+		    .note = m.prefix });
 		sb->conn = NULL;
 		log_info("uid %u: command refused, too complex for the"
 		    " command guard (%s)", (unsigned)sb->uid, m.prefix);
@@ -722,11 +869,14 @@ sandbox_guard(struct conn *c, struct sandbox *sb, const struct policy *pol,
 	/* The event goes to this gw too: it is not attached yet. */
 	sb->conn = c;
 	if (rule != NULL)
-		events_emit_rule(sb, GW_EV_COMMAND, 0, NULL, "run", m.command,
-		    rule, "the command guard");
+		events_emit(sb, &(struct event_spec){ .kind = GW_EV_COMMAND,
+		    .action = "run", .target = m.command, .rule = rule,
+		    .note = "the command guard" });
 	else
-		events_emit(sb, GW_EV_COMMAND, 0, NULL, "run", m.command,
-		    "command.defaults", "(built-in)", m.prefix);
+		events_emit(sb, &(struct event_spec){ .kind = GW_EV_COMMAND,
+		    .action = "run", .target = m.command,
+		    .key = "command.defaults", .file = "(built-in)",
+		    .note = m.prefix });
 	sb->conn = NULL;
 	log_info("uid %u: command '%s' blocked by %s", (unsigned)sb->uid,
 	    m.command, where);
@@ -737,200 +887,283 @@ sandbox_guard(struct conn *c, struct sandbox *sb, const struct policy *pol,
 }
 
 /*
- * Start a sandbox for a complete request. On failure the error has been
- * sent to the client and -1 is returned; the request stays the caller's.
+ * What sandbox_decide() worked out for one request: who, where, and the
+ * effective policy, expanded for the mount tree. Owned by
+ * sandbox_start(), released by plan_free().
  */
-int
-sandbox_start(struct conn *c, struct request *r)
-{
-	struct sandbox_spec	 spec;
-	struct sandbox		*sb = NULL;
-	struct passwd		*pw;
+struct plan {
 	struct policy		 pol;
-	struct gw_sandbox_started st;
-	struct group		*gr;
-	_cleanup_free_ char	**envp = NULL;
-	_cleanup_free_ char	*user = NULL, *home = NULL;
-	_cleanup_(paths_freep) char **rd = NULL, **wr = NULL, **dr = NULL;
-	_cleanup_(paths_freep) char **dw = NULL, **mask = NULL;
-	_cleanup_(paths_freep) char **wsrc = NULL, **caches = NULL;
-	_cleanup_close_ int	 storefd = -1, projfd = -1;
-	char			 project[PATH_MAX], store[PATH_MAX];
-	int			 pol_home_mode;
-	int			 cwd_mode, net_slot = 0, net_ipv6 = 0;
-	_cleanup_free_ struct nsmsg *net = NULL;
-	_cleanup_free_ struct sock_filter *scfilter = NULL;
-	struct sock_fprog	 scextra;
-	size_t			 netlen = 0;
-	uint32_t		 id;
-	int			 no_landlock, protect;
-	_cleanup_close_ int	 cwdtree = -1, child_end = -1;
-	struct sandbox_cgroup	 cg;
-	struct timeval		 tv;
-	const char		*why;
-	char			 cwd[PATH_MAX], msg[512], ucmsg[600];
-	enum uc_verdict		 uc;
-	int			 sp[2], pidfd = -1, saved_errno, refused = 0;
-	int			 inbound[GW_PORTS_MAX];
-	uint32_t		 i;
-	uint64_t		 wall_time;
-	pid_t			 pid;
+	int			 have_pol;
+	char			*user;
+	char			*home;
+	char			 cwd[PATH_MAX];
+	int			 cwdtree;	/* detached clone of the cwd */
+	char			**rd, **wr, **dr, **dw, **mask;
+	int			 cwd_mode;
+	int			 no_landlock;
+	int			 protect;
+	struct sock_fprog	 scextra;	/* hardening.seccomp_deny */
+	int			 netnsfd;	/* prepared (netns-pool.c) */
+	char			 project[PATH_MAX]; /* the git work tree */
+	int			 projfd;
+	int			 home_mode;
+	char			**wsrc;		/* file:line of each write path */
+	char			**caches;
+	int			 storefd;	/* the user's cache store */
+	char			 store[PATH_MAX];
+};
+
+static void
+plan_free(struct plan *p)
+{
+	if (p->have_pol)
+		policy_clear(&p->pol);
+	p->have_pol = 0;
+	free(p->user);
+	free(p->home);
+	if (p->cwdtree >= 0)
+		close(p->cwdtree);
+	if (p->netnsfd >= 0)
+		close(p->netnsfd);
+	if (p->projfd >= 0)
+		close(p->projfd);
+	if (p->storefd >= 0)
+		close(p->storefd);
+	paths_free(p->wsrc);
+	paths_free(p->caches);
+	paths_free(p->rd);
+	paths_free(p->wr);
+	paths_free(p->dr);
+	paths_free(p->dw);
+	paths_free(p->mask);
+	free(p->scextra.filter);
+}
+
+/*
+ * The per-user limit on running sandboxes: limits.sandboxes of the
+ * peer's policy, else --max-sandboxes. Sends the error and returns -1
+ * when the peer is at it.
+ */
+static int
+sandbox_limit_check(struct conn *c, const struct policy *pol)
+{
+	const struct policy_entry	*e = &pol->e[PK_LIMITS_SANDBOXES];
+	unsigned int			 max, n;
+	char				 where[300];
+
+	max = gw_conf.max_sandboxes_per_uid;
+	snprintf(where, sizeof(where), "greywalld --max-sandboxes");
+	if (e->set) {
+		max = e->one.num;
+		if (e->one.src.line > 0)
+			snprintf(where, sizeof(where), "limits.sandboxes in"
+			    " %s:%u", e->one.src.file, e->one.src.line);
+		else
+			snprintf(where, sizeof(where), "limits.sandboxes %s",
+			    e->one.src.file);
+	}
+	if ((n = sandbox_count_uid(control_peer(c)->uid)) < max)
+		return (0);
+	log_info("uid %u has %u live sandboxes, refusing another (%s)",
+	    (unsigned)control_peer(c)->uid, n, where);
+	control_send_error(c, GW_ERR_LIMIT, "limit reached: uid %u already"
+	    " has %u sandboxes running, the most %s allows",
+	    (unsigned)control_peer(c)->uid, n, where);
+	return (-1);
+}
+
+/*
+ * Decide: the peer's identity and policy, its cwd, and the paths and
+ * filters derived from them. Nothing is created yet but the detached
+ * clone of the cwd mount. Sends the error and returns -1 on refusal.
+ */
+static int
+sandbox_decide(struct conn *c, struct request *r, struct plan *p)
+{
+	const struct ident	*id;
 
 	/* Identity is the peer's, from SO_PEERCRED: never the payload. */
-	errno = 0;
-	if ((pw = getpwuid(c->peer.uid)) == NULL) {
+	if ((id = sandbox_ident(control_peer(c)->uid)) == NULL) {
+		if (errno != 0) {
+			log_warn("uid %u: user and groups",
+			    (unsigned)control_peer(c)->uid);
+			control_send_error(c, GW_ERR_INTERNAL, "cannot look up"
+			    " uid %u: %s", (unsigned)control_peer(c)->uid,
+			    strerror(errno));
+			return (-1);
+		}
 		log_warnx("uid %u has no passwd entry, refusing",
-		    (unsigned)c->peer.uid);
+		    (unsigned)control_peer(c)->uid);
 		control_send_error(c, GW_ERR_DENIED, "uid %u has no entry in"
-		    " the password database", (unsigned)c->peer.uid);
+		    " the password database", (unsigned)control_peer(c)->uid);
 		return (-1);
 	}
-	/* pw points into getpw*()'s buffer, which the policy code reuses. */
-	if ((user = strdup(pw->pw_name)) == NULL ||
-	    (home = strdup(pw->pw_dir)) == NULL) {
+	if ((p->user = strdup(id->name)) == NULL ||
+	    (p->home = strdup(id->home)) == NULL) {
 		control_send_error(c, GW_ERR_INTERNAL, "out of memory");
 		return (-1);
 	}
-	if (sandbox_policy(c, pw, r, &pol) == -1)
+	if (sandbox_policy(c, id, r, &p->pol) == -1)
 		return (-1);
-	if (sandbox_check_cwd(c, r->fds[GW_FD_CWD], home, &pol, cwd,
-	    sizeof(cwd)) == -1) {
-		policy_clear(&pol);
+	p->have_pol = 1;
+	if (sandbox_limit_check(c, &p->pol) == -1)
 		return (-1);
-	}
-	if (sandbox_landlock_check(c, &pol, &no_landlock) == -1) {
-		policy_clear(&pol);
+	if (sandbox_check_cwd(c, r->fds[GW_FD_CWD], p->home, &p->pol, p->cwd,
+	    sizeof(p->cwd)) == -1)
 		return (-1);
-	}
+	if (sandbox_landlock_check(c, &p->pol, &p->no_landlock) == -1)
+		return (-1);
 	/* filesystem.project: worktree, the git work tree around the cwd. */
-	snprintf(project, sizeof(project), "%s", cwd);
-	if (pol.e[PK_FS_PROJECT].one.num == PROJECT_WORKTREE &&
-	    pol.e[PK_FS_CWD].one.num != CWD_NONE && strcmp(cwd, "/") != 0)
-		projfd = sandbox_home_project(r->fds[GW_FD_CWD], c->peer.uid,
-		    c->peer.gid, home, project, sizeof(project));
-	if (projfd == -1)
-		snprintf(project, sizeof(project), "%s", cwd);
-	if ((cwdtree = sandbox_mount_cwd_tree(projfd != -1 ? projfd :
+	snprintf(p->project, sizeof(p->project), "%s", p->cwd);
+	if (p->pol.e[PK_FS_PROJECT].one.num == PROJECT_WORKTREE &&
+	    p->pol.e[PK_FS_CWD].one.num != CWD_NONE &&
+	    strcmp(p->cwd, "/") != 0)
+		p->projfd = sandbox_home_project(r->fds[GW_FD_CWD],
+		    control_peer(c)->uid, control_peer(c)->gid, p->home,
+		    p->project, sizeof(p->project));
+	if (p->projfd == -1)
+		snprintf(p->project, sizeof(p->project), "%s", p->cwd);
+	if ((p->cwdtree = sandbox_mount_cwd_tree(p->projfd != -1 ? p->projfd :
 	    r->fds[GW_FD_CWD])) == -1) {
 		log_warn("uid %u: cannot clone the mount of '%s'",
-		    (unsigned)c->peer.uid, cwd);
+		    (unsigned)control_peer(c)->uid, p->cwd);
 		control_send_error(c, GW_ERR_SETUP, "cannot bind the working"
 		    " directory '%s' (%s): is gw running in another mount"
-		    " namespace?", cwd, strerror(errno));
-		policy_clear(&pol);
+		    " namespace?", p->cwd, strerror(errno));
 		return (-1);
 	}
-	if (paths_expand(c, &pol.e[PK_FS_READ], "filesystem.read",
-	    home, cwd, &rd) == -1 ||
-	    paths_expand(c, &pol.e[PK_FS_WRITE], "filesystem.write",
-	    home, cwd, &wr) == -1 ||
-	    paths_expand(c, &pol.e[PK_FS_DENY_READ], "filesystem.deny_read",
-	    home, cwd, &dr) == -1 ||
-	    paths_expand(c, &pol.e[PK_FS_DENY_WRITE], "filesystem.deny_write",
-	    home, cwd, &dw) == -1) {
-		policy_clear(&pol);
+	if (paths_expand(c, &p->pol.e[PK_FS_READ], "filesystem.read",
+	    p->home, p->cwd, &p->rd) == -1 ||
+	    paths_expand(c, &p->pol.e[PK_FS_WRITE], "filesystem.write",
+	    p->home, p->cwd, &p->wr) == -1 ||
+	    paths_expand(c, &p->pol.e[PK_FS_DENY_READ],
+	    "filesystem.deny_read", p->home, p->cwd, &p->dr) == -1 ||
+	    paths_expand(c, &p->pol.e[PK_FS_DENY_WRITE],
+	    "filesystem.deny_write", p->home, p->cwd, &p->dw) == -1)
 		return (-1);
-	}
-	if (sandbox_home_spec(c, &pol, home, &wr, &wsrc, &caches,
-	    &storefd, store, sizeof(store)) == -1 ||
-	    mask_list(c, &pol.e[PK_FS_MASK], &mask) == -1) {
-		policy_clear(&pol);
+	if (sandbox_home_spec(c, &p->pol, p->home, &p->wr, &p->wsrc,
+	    &p->caches, &p->storefd, p->store, sizeof(p->store)) == -1 ||
+	    mask_list(c, &p->pol.e[PK_FS_MASK], &p->mask) == -1)
 		return (-1);
-	}
-	protect = pol.e[PK_FS_PROTECTED].one.num == 0;
-	if (sandbox_seccomp_extra(&pol.e[PK_HARDENING_SECCOMP_DENY],
-	    &scextra) == -1) {
+	p->protect = p->pol.e[PK_FS_PROTECTED].one.num == 0;
+	if (sandbox_seccomp_extra(&p->pol.e[PK_HARDENING_SECCOMP_DENY],
+	    &p->scextra) == -1) {
+		p->scextra.filter = NULL;
 		control_send_error(c, GW_ERR_SETUP, "hardening.seccomp_deny:"
 		    " cannot build the filter: %s", strerror(errno));
-		policy_clear(&pol);
 		return (-1);
 	}
-	scfilter = scextra.filter;
-	/* Its cgroup and limits exist before anything of it runs. */
-	id = next_id++;
-	if (sandbox_cgroup_create(&cg, id, &pol, msg, sizeof(msg)) == -1) {
-		control_send_error(c, GW_ERR_SETUP, "%s", msg);
-		policy_clear(&pol);
-		return (-1);
-	}
-	wall_time = pol.e[PK_LIMITS_WALL_TIME].set ?
-	    pol.e[PK_LIMITS_WALL_TIME].one.num : 0;
-	if (sandbox_net_config(&pol, id, user, r->argv[0], &net, &netlen,
-	    msg, sizeof(msg)) == -1) {
-		control_send_error(c, GW_ERR_SETUP, "%s", msg);
-		sandbox_cgroup_destroy(&cg);
-		policy_clear(&pol);
-		return (-1);
-	}
-	if (net != NULL && (uc = upstream_check_verdict(
-	    pol.e[PK_NET_UPSTREAM_SOCKS5].one.str, ucmsg, sizeof(ucmsg))) !=
-	    UC_SAFE && pol.e[PK_NET_UPSTREAM_CHECK].one.num ==
-	    UPSTREAM_CHECK_REQUIRED) {
-		control_send_error(c, GW_ERR_SETUP, "network.upstream_check"
-		    " is 'required' and the upstream %s %s: %s",
-		    pol.e[PK_NET_UPSTREAM_SOCKS5].one.str,
-		    uc == UC_UNSAFE ? "is unsafe" : "is not known to be safe",
-		    ucmsg);
-		sandbox_cgroup_destroy(&cg);
-		policy_clear(&pol);
-		return (-1);
-	}
-	if (net != NULL) {
-		if ((net_slot = netstack_slot_get()) == 0) {
-			control_send_error(c, GW_ERR_SETUP, "too many sandboxes"
-			    " with network (at most %d)", NET_SLOTS);
-			sandbox_cgroup_destroy(&cg);
-			policy_clear(&pol);
-			return (-1);
-		}
-		net->slot = net_slot;
-		net_ipv6 = (net->flags & NS_IPV6) != 0;
-	}
-	/* gw exec -p: bound now, so a busy port means nothing starts. */
-	if (sandbox_inbound_bind(c, &pol, net != NULL, r, inbound) == -1) {
-		netstack_slot_put(net_slot);
-		sandbox_cgroup_destroy(&cg);
-		policy_clear(&pol);
-		return (-1);
-	}
-	envp = sandbox_env_build(r->envp, r->nenv, &pol.e[PK_ENV_STRIP]);
-	cwd_mode = pol.e[PK_FS_CWD].one.num;
-	pol_home_mode = pol.e[PK_FS_HOME].one.num;
+	p->cwd_mode = p->pol.e[PK_FS_CWD].one.num;
+	p->home_mode = p->pol.e[PK_FS_HOME].one.num;
 	/*
 	 * "/" (allowed by filesystem.allow_cwd: root) is never bound from
 	 * the host: the command starts in the sandbox's own root.
 	 */
-	if (strcmp(cwd, "/") == 0)
-		cwd_mode = CWD_NONE;
-	if (envp == NULL || (sb = calloc(1, sizeof(*sb))) == NULL) {
+	if (strcmp(p->cwd, "/") == 0)
+		p->cwd_mode = CWD_NONE;
+	return (0);
+}
+
+/*
+ * Create: the sandbox's cgroup and limits (before anything of it runs),
+ * its network settings and address slot, its inbound ports, environment
+ * and events, the command guard's verdict, and the status socket. On
+ * success *ret holds it (not on the list yet) and *child_end init's end
+ * of the status socket. Sends the error and returns -1 on failure, with
+ * everything created released.
+ */
+static int
+sandbox_create(struct conn *c, struct request *r, struct plan *p,
+    struct sandbox **ret, int *child_end)
+{
+	struct sandbox		*sb = NULL;
+	struct sandbox_cgroup	 cg;
+	_cleanup_free_ struct nsmsg *net = NULL;
+	_cleanup_close_ int	 tunfd = -1;
+	size_t			 netlen = 0;
+	uint32_t		 id, i;
+	int			 net_slot = 0, sp[2], saved_errno, refused = 0;
+	int			 inbound[GW_PORTS_MAX];
+	char			 msg[512], ucmsg[600];
+	struct client_err	 cerr;
+	struct debug_out	 dout;
+	enum uc_verdict		 uc;
+
+	/* Its cgroup and limits exist before anything of it runs. */
+	id = next_id++;
+	if (sandbox_cgroup_create(&cg, id, &p->pol, msg, sizeof(msg)) == -1) {
+		control_send_error(c, GW_ERR_SETUP, "%s", msg);
+		return (-1);
+	}
+	if (sandbox_net_config(&p->pol, id, p->user, r->argv[0], &net,
+	    &netlen, msg, sizeof(msg)) == -1) {
+		control_send_error(c, GW_ERR_SETUP, "%s", msg);
+		sandbox_cgroup_destroy(&cg);
+		return (-1);
+	}
+	if (net != NULL && (uc = upstream_check_verdict(
+	    p->pol.e[PK_NET_UPSTREAM_SOCKS5].one.str, ucmsg,
+	    sizeof(ucmsg))) != UC_SAFE &&
+	    p->pol.e[PK_NET_UPSTREAM_CHECK].one.num ==
+	    UPSTREAM_CHECK_REQUIRED) {
+		control_send_error(c, GW_ERR_SETUP, "network.upstream_check"
+		    " is 'required' and the upstream %s %s: %s",
+		    p->pol.e[PK_NET_UPSTREAM_SOCKS5].one.str,
+		    uc == UC_UNSAFE ? "is unsafe" : "is not known to be safe",
+		    ucmsg);
+		sandbox_cgroup_destroy(&cg);
+		return (-1);
+	}
+	/* A prepared namespace if one fits, else init makes it. */
+	if (net != NULL && netns_pool_take((net->flags & NS_IPV6) != 0,
+	    &net_slot, &tunfd, &p->netnsfd) == 0)
+		net->slot = net_slot;
+	else if (net != NULL) {
+		if ((net_slot = netstack_slot_get()) == 0) {
+			control_send_error(c, GW_ERR_SETUP, "too many sandboxes"
+			    " with network (at most %d)", NET_SLOTS);
+			sandbox_cgroup_destroy(&cg);
+			return (-1);
+		}
+		net->slot = net_slot;
+	}
+	/* gw exec -p: bound now, so a busy port means nothing starts. */
+	if (sandbox_inbound_bind(control_peer(c)->uid, &p->pol, net != NULL,
+	    r, inbound, &cerr) == -1) {
+		control_send_error(c, cerr.code, "%s", cerr.text);
+		netstack_slot_put(net_slot);
+		sandbox_cgroup_destroy(&cg);
+		return (-1);
+	}
+	if ((sb = calloc(1, sizeof(*sb))) == NULL) {
 		log_warn("%s", __func__);
-		policy_clear(&pol);
 		for (i = 0; i < r->nports; i++)
 			close(inbound[i]);
 		goto fail;
 	}
 	/* Before anything can fail: the fail path closes what is >= 0. */
-	sb->pidfd = sb->statusfd = sb->tunfd = -1;
+	sb->pidfd = sb->statusfd = -1;
+	sb->tunfd = TAKE_FD(tunfd);
+	sb->marks = sandbox_timing_new(c);
 	for (i = 0; i < r->nports; i++) {
 		sb->inbound_fd[i] = TAKE_FD(inbound[i]);
 		sb->inbound_port[i] = r->ports[i];
 	}
 	sb->ninbound = r->nports;
-	if ((sb->user = TAKE_PTR(user)) == NULL ||
+	if ((sb->user = strdup(p->user)) == NULL ||
 	    (sb->cmdline = cmdline_join(r->argv)) == NULL ||
-	    (sb->cwd = strdup(cwd)) == NULL ||
-	    events_sandbox_init(sb, &pol, r->argv, rd, dr, dw) == -1) {
+	    (sb->cwd = strdup(p->cwd)) == NULL ||
+	    events_sandbox_init(sb, &p->pol, p->home, r->argv, p->rd, p->dr,
+	    p->dw) == -1) {
 		log_warn("%s", __func__);
-		policy_clear(&pol);
 		goto fail;
 	}
 	sb->id = id;
-	sb->uid = c->peer.uid;
+	sb->uid = control_peer(c)->uid;
 	/* gw -m, where the administrator lets events go to the client. */
 	sb->ev.stream = (r->flags & GW_OPEN_EVENTS) &&
-	    pol.e[PK_MONITOR_STREAM].one.num;
-	if (sandbox_guard(c, sb, &pol, r->argv) != 0) {
-		policy_clear(&pol);
+	    p->pol.e[PK_MONITOR_STREAM].one.num;
+	if (sandbox_guard(c, sb, &p->pol, r->argv) != 0) {
 		refused = 1;
 		goto fail;
 	}
@@ -938,122 +1171,24 @@ sandbox_start(struct conn *c, struct request *r)
 	sb->netlen = netlen;
 	sb->net_slot = net_slot;
 	net_slot = 0;
-	if (r->flags & GW_OPEN_DEBUG)
-		sandbox_debug(c, sb, &pol, cwd, r->envp, r->nenv, no_landlock);
-	policy_clear(&pol);
+	if (r->flags & GW_OPEN_DEBUG) {
+		dout.line = control_debug_line;
+		dout.arg = c;
+		sandbox_debug(&dout, sb, &p->pol, p->cwd, r->envp, r->nenv,
+		    p->no_landlock);
+	}
+	sandbox_mark(sb->marks, MARK_DECIDED);
 	/* For logs and gwctl only; the mount uses the real path. */
 	str_sanitize(sb->cwd);
-	sb->id = id;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1) {
 		log_warn("%s: socketpair", __func__);
 		goto fail;
 	}
 	sb->statusfd = sp[0];
-	child_end = sp[1];
-
-	memset(&spec, 0, sizeof(spec));
-	spec.argv = r->argv;
-	spec.envp = envp;
-	memcpy(spec.fds, r->fds, sizeof(spec.fds));
-	spec.statusfd = child_end;
-	spec.cwdtree = cwdtree;
-	spec.uid = c->peer.uid;
-	spec.gid = c->peer.gid;
-	spec.groups = c->peer.groups;
-	spec.ngroups = c->peer.ngroups;
-	spec.cwd = cwd;
-	spec.project = cwd_mode == CWD_NONE ? cwd : project;
-	spec.cwd_mode = cwd_mode;
-	spec.read = rd;
-	spec.write = wr;
-	spec.deny_read = dr;
-	spec.deny_write = dw;
-	spec.mask = mask;
-	spec.protect = protect;
-	spec.home = home;
-	spec.home_mode = pol_home_mode;
-	spec.storefd = storefd;
-	spec.store_path = store;
-	spec.caches = caches;
-	spec.write_src = wsrc;
-	spec.policy_dir = gw_conf.policy_dir;
-	spec.umask = r->umask;
-	spec.seccomp_extra = scfilter != NULL ? &scextra : NULL;
-	spec.net_slot = sb->net_slot;
-	spec.net_ipv6 = net_ipv6;
-	spec.landlock = !no_landlock;
-	/* The group of terminals, for the sandbox's devpts. */
-	spec.tty_gid = (gr = getgrnam("tty")) != NULL ? gr->gr_gid :
-	    (gid_t)-1;
-	spec.pty = (r->flags & GW_OPEN_PTY) != 0;
-	spec.pty_utf8 = (r->flags & GW_OPEN_PTY_UTF8) != 0;
-	spec.winsize = r->winsize;
-	spec.cgroupfd = cg.fd[0];
-	spec.cgroup_hold = sandbox_cgroup_hold(&cg);
-
-	if ((pid = sandbox_ns_spawn(&spec, &pidfd)) == -1) {
-		log_warn("%s: clone", __func__);
-		goto fail;
-	}
-	sb->pid = pid;
-	sb->pidfd = pidfd;
-	sb->uid = c->peer.uid;
-	sb->start_time = time(NULL);
-	sb->conn = c;
+	*child_end = sp[1];
 	sb->cg = cg;
-	cg.name[0] = '\0';	/* sb owns it now */
-	sb->wall_time = wall_time;
-	c->sb = sb;
-	TAILQ_INSERT_TAIL(&sandboxes, sb, entry);
-
-	/* Anything that fails now means it must not run. */
-	why = "cannot watch its pidfd";
-	sb->ev_pid = event_new(gw_base, pidfd, EV_READ, sandbox_pid_cb, sb);
-	sb->want_pty = spec.pty;
-	/* Init's TUN device, pty master and events. */
-	sb->ev_status = event_new(gw_base, sb->statusfd,
-	    EV_READ | EV_PERSIST, sandbox_status_cb, sb);
-	if (sb->ev_pid == NULL || event_add(sb->ev_pid, NULL) == -1 ||
-	    sb->ev_status == NULL || event_add(sb->ev_status, NULL) == -1)
-		goto kill;
-	why = "cannot put it into its cgroups";
-	if (spec.cgroup_hold && sandbox_place(sb) == -1)
-		goto kill;
-	why = "cannot arm its limits.wall_time timer";
-	if (wall_time > 0) {
-		tv.tv_sec = wall_time;
-		tv.tv_usec = 0;
-		if ((sb->ev_wall = evtimer_new(gw_base, sandbox_wall_cb,
-		    sb)) == NULL || evtimer_add(sb->ev_wall, &tv) == -1)
-			goto kill;
-	}
-
-	log_info("sandbox %u: uid %u (%s) pid %d cwd '%s'%s: %s", sb->id,
-	    (unsigned)sb->uid, sb->user, (int)pid, sb->cwd,
-	    no_landlock ? " without Landlock" : "", sb->cmdline);
-	for (i = 0; i < sb->ninbound; i++)
-		log_info("sandbox %u: port %u on 127.0.0.1 goes to it", sb->id,
-		    sb->inbound_port[i]);
-	memset(&st, 0, sizeof(st));
-	st.id = sb->id;
-	st.pid = pid;
-	if (no_landlock)
-		st.flags |= GW_STARTED_NO_LANDLOCK;
-	if ((r->flags & GW_OPEN_EVENTS) && !sb->ev.stream)
-		st.flags |= GW_STARTED_NO_EVENTS;
-	control_send(c, GW_MSG_SANDBOX_STARTED, sb->id, &st, sizeof(st),
-	    NULL, 0);
+	*ret = sb;
 	return (0);
-
-kill:
-	log_warnx("sandbox %u: %s, killing it", sb->id, why);
-	sandbox_kill(sb);
-	waitpid(pid, NULL, 0);
-	c->sb = NULL;
-	sandbox_free(sb);
-	control_send_error(c, GW_ERR_INTERNAL, "cannot start the sandbox: %s",
-	    why);
-	return (-1);
 
 fail:
 	saved_errno = errno;
@@ -1065,6 +1200,195 @@ fail:
 		control_send_error(c, GW_ERR_INTERNAL, "cannot create the"
 		    " sandbox: %s", strerror(saved_errno));
 	return (-1);
+}
+
+/*
+ * Spawn: clone init into its namespaces and cgroup with everything it
+ * needs in spec. Returns init's pid (its pidfd in *pidfd) or -1.
+ */
+static pid_t
+sandbox_spawn(struct conn *c, struct request *r, struct plan *p,
+    struct sandbox *sb, char **envp, int child_end, int *pidfd)
+{
+	struct sandbox_spec	 spec;
+	int			 i;
+
+	_Static_assert(nitems(spec.cgroup_v1) == CG__MAX,
+	    "one v1 directory per controller");
+	memset(&spec, 0, sizeof(spec));
+	spec.argv = r->argv;
+	spec.envp = envp;
+	memcpy(spec.fds, r->fds, sizeof(spec.fds));
+	spec.statusfd = child_end;
+	spec.cwdtree = p->cwdtree;
+	spec.uid = control_peer(c)->uid;
+	spec.gid = control_peer(c)->gid;
+	spec.groups = control_peer(c)->groups;
+	spec.ngroups = control_peer(c)->ngroups;
+	spec.cwd = p->cwd;
+	spec.project = p->cwd_mode == CWD_NONE ? p->cwd : p->project;
+	spec.cwd_mode = p->cwd_mode;
+	spec.read = p->rd;
+	spec.write = p->wr;
+	spec.deny_read = p->dr;
+	spec.deny_write = p->dw;
+	spec.mask = p->mask;
+	spec.protect = p->protect;
+	spec.home = p->home;
+	spec.home_mode = p->home_mode;
+	spec.storefd = p->storefd;
+	spec.store_path = p->store;
+	spec.caches = p->caches;
+	spec.write_src = p->wsrc;
+	spec.policy_dir = gw_conf.policy_dir;
+	spec.umask = r->umask;
+	spec.seccomp_extra = p->scextra.filter != NULL ? &p->scextra : NULL;
+	spec.net_slot = sb->net_slot;
+	spec.netnsfd = p->netnsfd;
+	spec.net_prepared = p->netnsfd >= 0;
+	spec.net_ipv6 = sb->net != NULL && (sb->net->flags & NS_IPV6) != 0;
+	spec.landlock = !p->no_landlock;
+	spec.tty_gid = sandbox_tty_gid();
+	spec.pty = (r->flags & GW_OPEN_PTY) != 0;
+	spec.pty_utf8 = (r->flags & GW_OPEN_PTY_UTF8) != 0;
+	spec.winsize = r->winsize;
+	spec.cgroupfd = sb->cg.fd[0];
+	spec.cgroup_hold = sandbox_cgroup_hold(&sb->cg);
+	for (i = 0; i < CG__MAX; i++)
+		spec.cgroup_v1[i] = sb->cg.fd[1 + i];
+	spec.marks = sb->marks;
+	sandbox_mark(sb->marks, MARK_CREATED);
+	sb->want_pty = spec.pty;
+	/* Its denials are watched from its first system call. */
+	if (denials_sandbox_start(sb, sb->cg.fd[0], control_peer(c)) == -1)
+		return (-1);
+	return (sandbox_ns_spawn(&spec, pidfd));
+}
+
+/*
+ * Register: the running init on the list, its pidfd and status socket
+ * watched, placed into its v1 cgroups, its wall-time timer armed, and gw
+ * told. Returns -1 (init killed and reaped, error sent) if any fails.
+ */
+static int
+sandbox_register(struct conn *c, struct request *r, struct plan *p,
+    struct sandbox *sb, pid_t pid, int pidfd)
+{
+	struct gw_sandbox_started st;
+	struct timeval		 tv;
+	const char		*why;
+	uint32_t		 i;
+
+	sb->pid = pid;
+	sb->pidfd = pidfd;
+	sb->start_time = time(NULL);
+	sb->conn = c;
+	sb->wall_time = p->pol.e[PK_LIMITS_WALL_TIME].set ?
+	    p->pol.e[PK_LIMITS_WALL_TIME].one.num : 0;
+	control_attach(c, sb);
+	TAILQ_INSERT_TAIL(&sandboxes, sb, entry);
+
+	/* Anything that fails now means it must not run. */
+	why = "cannot watch its pidfd";
+	sb->ev_pid = event_new(gw_base, pidfd, EV_READ, sandbox_pid_cb, sb);
+	/* Init's TUN device, pty master and events. */
+	sb->ev_status = event_new(gw_base, sb->statusfd,
+	    EV_READ | EV_PERSIST, sandbox_status_cb, sb);
+	if (sb->ev_pid == NULL || event_add(sb->ev_pid, NULL) == -1 ||
+	    sb->ev_status == NULL || event_add(sb->ev_status, NULL) == -1)
+		goto kill;
+	/* A prepared namespace's TUN goes to the helper now. */
+	if (sb->tunfd >= 0)
+		netstack_attach(sb);
+	why = "cannot arm its limits.wall_time timer";
+	if (sb->wall_time > 0) {
+		tv.tv_sec = sb->wall_time;
+		tv.tv_usec = 0;
+		if ((sb->ev_wall = evtimer_new(gw_base, sandbox_wall_cb,
+		    sb)) == NULL || evtimer_add(sb->ev_wall, &tv) == -1)
+			goto kill;
+	}
+
+	log_info("sandbox %u: uid %u (%s) pid %d cwd '%s'%s: %s", sb->id,
+	    (unsigned)sb->uid, sb->user, (int)pid, sb->cwd,
+	    p->no_landlock ? " without Landlock" : "", sb->cmdline);
+	for (i = 0; i < sb->ninbound; i++)
+		log_info("sandbox %u: port %u on 127.0.0.1 goes to it", sb->id,
+		    sb->inbound_port[i]);
+	memset(&st, 0, sizeof(st));
+	st.id = sb->id;
+	st.pid = pid;
+	if (p->no_landlock)
+		st.flags |= GW_STARTED_NO_LANDLOCK;
+	if ((r->flags & GW_OPEN_EVENTS) && !sb->ev.stream)
+		st.flags |= GW_STARTED_NO_EVENTS;
+	control_send(c, GW_MSG_SANDBOX_STARTED, sb->id, &st, sizeof(st),
+	    NULL, 0);
+	sandbox_mark(sb->marks, MARK_REGISTERED);
+	return (0);
+
+kill:
+	log_warnx("sandbox %u: %s, killing it", sb->id, why);
+	sandbox_kill(sb);
+	waitpid(pid, NULL, 0);
+	control_attach(c, NULL);
+	sandbox_free(sb);
+	control_send_error(c, GW_ERR_INTERNAL, "cannot start the sandbox: %s",
+	    why);
+	return (-1);
+}
+
+/*
+ * Start a sandbox for a complete request: decide, create, spawn,
+ * register. On failure the error has been sent to the client and -1 is
+ * returned; the request stays the caller's.
+ */
+int
+sandbox_start(struct conn *c, struct request *r)
+{
+	struct plan		 p;
+	struct sandbox		*sb = NULL;
+	_cleanup_free_ char	**envp = NULL;
+	_cleanup_close_ int	 child_end = -1;
+	int			 pidfd = -1, saved_errno;
+	pid_t			 pid;
+
+	memset(&p, 0, sizeof(p));
+	p.cwdtree = p.netnsfd = p.projfd = p.storefd = -1;
+	if (sandbox_decide(c, r, &p) == -1) {
+		plan_free(&p);
+		return (-1);
+	}
+	if ((envp = sandbox_env_build(r->envp, r->nenv,
+	    &p.pol.e[PK_ENV_STRIP])) == NULL) {
+		saved_errno = errno;
+		log_warn("%s", __func__);
+		plan_free(&p);
+		control_send_error(c, GW_ERR_INTERNAL, "cannot create the"
+		    " sandbox: %s", strerror(saved_errno));
+		return (-1);
+	}
+	if (sandbox_create(c, r, &p, &sb, &child_end) == -1) {
+		plan_free(&p);
+		return (-1);
+	}
+	if ((pid = sandbox_spawn(c, r, &p, sb, envp, child_end,
+	    &pidfd)) == -1) {
+		saved_errno = errno;
+		log_warn("%s: clone", __func__);
+		sandbox_release(sb);
+		plan_free(&p);
+		control_send_error(c, GW_ERR_INTERNAL, "cannot create the"
+		    " sandbox: %s", strerror(saved_errno));
+		return (-1);
+	}
+	sandbox_mark(sb->marks, MARK_CLONED);
+	if (sandbox_register(c, r, &p, sb, pid, pidfd) == -1) {
+		plan_free(&p);
+		return (-1);
+	}
+	plan_free(&p);
+	return (0);
 }
 
 void

@@ -36,7 +36,7 @@
 /* A connect to the upstream for one waiting client. */
 struct probe {
 	TAILQ_ENTRY(probe)	 entry;
-	struct conn		*c;
+	struct status_out	 out;		/* the waiting client */
 	int			 fd;
 	struct event		*ev;
 	struct timespec		 t0;
@@ -54,25 +54,21 @@ status_init(void)
 	started = time(NULL);
 }
 
-static void item(struct conn *, int, const char *, const char *, ...)
+static void item(const struct status_out *, int, const char *,
+    const char *, ...)
     __attribute__((format(printf, 4, 5)));
 
 static void
-item(struct conn *c, int level, const char *name, const char *fmt, ...)
+item(const struct status_out *c, int level, const char *name,
+    const char *fmt, ...)
 {
-	struct gw_status_item	 it;
-	const char		*strs[2];
 	char			 value[1024];
 	va_list			 ap;
 
 	va_start(ap, fmt);
 	vsnprintf(value, sizeof(value), fmt, ap);
 	va_end(ap);
-	memset(&it, 0, sizeof(it));
-	it.level = level;
-	strs[0] = name;
-	strs[1] = value;
-	control_send(c, GW_MSG_STATUS_ITEM, 0, &it, sizeof(it), strs, 2);
+	c->item(c->arg, level, name, value);
 }
 
 static void
@@ -86,15 +82,15 @@ probe_free(struct probe *p)
 	free(p);
 }
 
-/* The client went away: its probe, if any, with it. */
+/* The client (out->arg) went away: its probe, if any, with it. */
 void
-status_conn_gone(struct conn *c)
+status_gone(const void *arg)
 {
 	struct probe	*p, *next;
 
 	for (p = TAILQ_FIRST(&probes); p != NULL; p = next) {
 		next = TAILQ_NEXT(p, entry);
-		if (p->c == c)
+		if (p->out.arg == arg)
 			probe_free(p);
 	}
 }
@@ -112,18 +108,18 @@ probe_cb(int fd, short what, void *arg)
 	ms = (now.tv_sec - p->t0.tv_sec) * 1000 +
 	    (now.tv_nsec - p->t0.tv_nsec) / 1000000;
 	if (what & EV_TIMEOUT)
-		item(p->c, GW_STATUS_WARN, "upstream", "%s: no answer in %d ms:"
-		    " sandboxes' connections will fail", p->addr,
+		item(&p->out, GW_STATUS_WARN, "upstream", "%s: no answer in"
+		    " %d ms: sandboxes' connections will fail", p->addr,
 		    PROBE_TIMEOUT_MS);
 	else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1 ||
 	    err != 0)
-		item(p->c, GW_STATUS_WARN, "upstream", "%s: %s: sandboxes'"
+		item(&p->out, GW_STATUS_WARN, "upstream", "%s: %s: sandboxes'"
 		    " connections will fail", p->addr,
 		    strerror(err != 0 ? err : errno));
 	else
-		item(p->c, GW_STATUS_OK, "upstream", "%s: accepts connections"
-		    " (%ld ms)", p->addr, ms);
-	control_send(p->c, GW_MSG_OK, 0, NULL, 0, NULL, 0);
+		item(&p->out, GW_STATUS_OK, "upstream", "%s: accepts"
+		    " connections (%ld ms)", p->addr, ms);
+	p->out.end(p->out.arg);
 	probe_free(p);
 }
 
@@ -135,7 +131,7 @@ probe_cb(int fd, short what, void *arg)
  * upstream item already says whether it answers.
  */
 static void
-status_upstream_check(struct conn *c, const struct policy *pol)
+status_upstream_check(const struct status_out *c, const struct policy *pol)
 {
 	const char	*addr = pol->e[PK_NET_UPSTREAM_SOCKS5].one.str;
 	uint64_t	 mode = pol->e[PK_NET_UPSTREAM_CHECK].one.num;
@@ -171,7 +167,7 @@ status_upstream_check(struct conn *c, const struct policy *pol)
 
 /* The upstream item, and the end of the list, now or once it answers. */
 static void
-status_upstream(struct conn *c, const struct policy *pol)
+status_upstream(const struct status_out *c, const struct policy *pol)
 {
 	struct sockaddr_storage	 ss;
 	struct timeval		 tv = { PROBE_TIMEOUT_MS / 1000,
@@ -198,7 +194,7 @@ status_upstream(struct conn *c, const struct policy *pol)
 	}
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		goto fail;
-	p->c = c;
+	p->out = *c;
 	snprintf(p->addr, sizeof(p->addr), "%s", addr);
 	clock_gettime(CLOCK_MONOTONIC, &p->t0);
 	sl = ss.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
@@ -232,7 +228,7 @@ fail:
 	item(c, GW_STATUS_WARN, "upstream", "%s: cannot test: %s", addr,
 	    strerror(errno));
 done:
-	control_send(c, GW_MSG_OK, 0, NULL, 0, NULL, 0);
+	c->end(c->arg);
 }
 
 /* Whether kernel.seccomp.actions_logged lists errno. */
@@ -259,13 +255,15 @@ seccomp_logs_errno(void)
  * users, but only admins see pids and counters.
  */
 static void
-status_layers(struct conn *c, const struct policy *pol, int admin)
+status_layers(const struct status_out *c, const struct policy *pol, int admin)
 {
 	struct audit_info	 ai;
 	const char		*cg;
 	char			 ctrls[64], src[512];
 	int			 abi = sandbox_landlock_abi(), logs;
-	int			 fs_audit, sc_audit, audit_on;
+	int			 fs_audit, sc_audit, audit_on, bpf;
+	const char		*why;
+	uint64_t		 rec, evs, drop;
 
 	if (abi > 0)
 		item(c, GW_STATUS_OK, "landlock", "ABI %d", abi);
@@ -318,16 +316,32 @@ status_layers(struct conn *c, const struct policy *pol, int admin)
 		item(c, GW_STATUS_INFO, "seccomp audit", "kernel.seccomp."
 		    "actions_logged does not list errno: no system call"
 		    " events");
+	why = denials_status(&bpf);
+	if (bpf)
+		item(c, GW_STATUS_OK, "denials (eBPF)", "hidden paths, read-only"
+		    " and Landlock denials, seccomp refusals: without kernel"
+		    " audit");
+	else
+		item(c, GW_STATUS_WARN, "denials (eBPF)", "off: %s; hidden"
+		    " paths are not reported", why);
 	snprintf(src, sizeof(src), "netstack, command guard, protected and"
-	    " read-only paths (supervisor)%s%s",
-	    fs_audit ? ", Landlock (kernel audit)" : "",
+	    " read-only paths (supervisor)%s%s%s",
+	    bpf ? ", hidden, read-only and refused paths, seccomp (eBPF)" :
+	    "", fs_audit ? ", Landlock (kernel audit)" : "",
 	    sc_audit ? ", seccomp (kernel audit)" : "");
 	item(c, GW_STATUS_OK, "event sources", "%s", src);
-	if (!fs_audit || !sc_audit)
+	if (!bpf && (!fs_audit || !sc_audit))
 		item(c, GW_STATUS_INFO, "events missing", "%s%s%s",
 		    fs_audit ? "" : "Landlock denials (paths outside the"
 		    " tree's grants)", !fs_audit && !sc_audit ? ", " : "",
 		    sc_audit ? "" : "seccomp denials (system calls)");
+	if (admin && bpf) {
+		denials_counters(&rec, &evs, &drop);
+		item(c, GW_STATUS_INFO, "denial records", "%llu read, %llu"
+		    " events, %llu dropped (rate limit, full queues)",
+		    (unsigned long long)rec, (unsigned long long)evs,
+		    (unsigned long long)drop);
+	}
 	if (admin && ai.reading)
 		item(c, GW_STATUS_INFO, "audit records", "%llu read, %llu"
 		    " events, %llu of no sandbox, %llu times lost (read too"
@@ -339,7 +353,7 @@ status_layers(struct conn *c, const struct policy *pol, int admin)
 
 /* gw doctor: which policy files select this user. */
 static void
-status_policy(struct conn *c, const char *user, char **groups,
+status_policy(const struct status_out *c, const char *user, char **groups,
     size_t ngroups)
 {
 	char		 files[1024] = "";
@@ -370,7 +384,7 @@ status_policy(struct conn *c, const char *user, char **groups,
  * this user, which is a failure. Looked up as the user.
  */
 static void
-status_write_paths(struct conn *c, const struct policy *pol, const char *home)
+status_write_paths(const struct status_out *c, const struct policy *pol, const char *home)
 {
 	const struct policy_entry	*e = &pol->e[PK_FS_WRITE];
 	char				 path[PATH_MAX];
@@ -383,8 +397,8 @@ status_write_paths(struct conn *c, const struct policy *pol, const char *home)
 		    sizeof(path)) == -1 || (e->v[i].str[0] != '/' &&
 		    e->v[i].str[0] != '~'))
 			continue;
-		if ((r = sandbox_home_exists(path, c->peer.uid,
-		    c->peer.gid)) == 1)
+		if ((r = sandbox_home_exists(path, c->uid,
+		    c->gid)) == 1)
 			continue;
 		if (r == 0 && l > 1 && strncmp(path, home, l) == 0 &&
 		    path[l] == '/') {
@@ -406,7 +420,7 @@ status_write_paths(struct conn *c, const struct policy *pol, const char *home)
 }
 
 void
-status_send(struct conn *c, int admin)
+status_send(const struct status_out *c, int admin)
 {
 	struct passwd	*pw;
 	struct policy	 pol;
@@ -417,19 +431,20 @@ status_send(struct conn *c, int admin)
 	pid_t		 nspid;
 	time_t		 up = time(NULL) - started;
 	struct probe	*p;
+	char		 buf[128];
 
 	TAILQ_FOREACH(p, &probes, entry)
-		if (p->c == c) {
-			control_send_error(c, GW_ERR_LIMIT, "a status request"
-			    " is under way on this connection");
+		if (p->out.arg == c->arg) {
+			c->error(c->arg, GW_ERR_LIMIT, "a status request is"
+			    " under way on this connection");
 			return;
 		}
 	/* gwctl: the policy of users no file names; gw: the user's own. */
 	if (!admin) {
-		if ((pw = getpwuid(c->peer.uid)) == NULL) {
-			control_send_error(c, GW_ERR_DENIED, "uid %u has no"
-			    " entry in the password database",
-			    (unsigned)c->peer.uid);
+		if ((pw = getpwuid(c->uid)) == NULL) {
+			snprintf(buf, sizeof(buf), "uid %u has no entry in the"
+			    " password database", (unsigned)c->uid);
+			c->error(c->arg, GW_ERR_DENIED, buf);
 			return;
 		}
 		if ((user = strdup(pw->pw_name)) == NULL ||
@@ -448,7 +463,7 @@ status_send(struct conn *c, int admin)
 		    (long long)up / 86400, (long long)up / 3600 % 24,
 		    (long long)up / 60 % 60, (long long)up % 60);
 	TAILQ_FOREACH(sb, &sandboxes, entry)
-		if (admin || sb->uid == c->peer.uid)
+		if (admin || sb->uid == c->uid)
 			n++;
 	if (admin)
 		item(c, GW_STATUS_INFO, "sandboxes", "%u running", n);
@@ -479,7 +494,7 @@ status_send(struct conn *c, int admin)
 	goto out;
 oom:
 	log_warn("%s", __func__);
-	control_send_error(c, GW_ERR_INTERNAL, "cannot compute the status");
+	c->error(c->arg, GW_ERR_INTERNAL, "cannot compute the status");
 out:
 	for (i = 0; i < ngroups; i++)
 		free(groups[i]);

@@ -18,17 +18,34 @@
  * there becomes an active lwIP connection from the host alias 198.18.0.2
  * to the sandbox's own address, pinned to its netif. The sandbox's
  * SYN-ACK is addressed to the alias, which the filter lets through.
+ *
+ * Large segments: the TUN carries a virtio-net header per packet with
+ * the checksum and TCP segmentation offloads on (sandbox-tun.c). The
+ * sandbox's kernel sends TCP segments of up to 64 KiB whose checksum it
+ * left to do; it is finished here once (net-csum.c), because Debian's
+ * lwIP always checks. The other way, each connection's pcb->mss is
+ * raised past the link's MSS so that lwIP emits segments of up to
+ * TUN_BIG_MSS, and each goes out with GSO metadata (the link's MSS) and
+ * its checksum marked partial: lwIP computed it (its build always does),
+ * the sandbox's kernel does not check it again. Read buffers are custom
+ * pbufs from two free lists, so the read path allocates nothing once
+ * warm.
  */
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <arpa/inet.h>
+#include <net/if.h>
 #include <netinet/in.h>
+#include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 
 #include <errno.h>
 #include <event2/event.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -62,6 +79,17 @@
 #define TCPF_ACK		0x10
 
 #define TUN_BATCH		64	/* packets read per wakeup */
+/*
+ * Segments lwIP emits to a TUN with offloads: below 64 KiB with the IPv6
+ * header, and within a pbuf's 16-bit length with lwIP's header room.
+ */
+#define TUN_BIG_MSS		65000
+/* Bytes a flow may have in flight to the sandbox beyond lwIP's 64 KiB. */
+#define TUN_SND_EXTRA		(448 * 1024)
+#define RX_BIG			65535	/* any packet from the TUN */
+#define RX_SMALL		2048	/* copied out of the big buffer */
+#define RX_KEEP_BIG		8	/* free buffers kept */
+#define RX_KEEP_SMALL		256
 #define CONNECT_TIMEOUT		10	/* s: TCP connect plus SOCKS5 */
 #define ACCEPT_TIMEOUT		20	/* s: admitted, handshake pending */
 #define HALFOPEN_TIMEOUT	300	/* s: one side closed, idle */
@@ -135,7 +163,9 @@ struct nsb {
 	uint32_t		 flags;		/* NS_* */
 	int			 slot;
 	int			 tunfd;
+	int			 vnet;		/* virtio header, offloads */
 	uint64_t		 tun_drops;	/* full TUN queue: TCP resends */
+	uint64_t		 tun_bad;	/* unusable virtio headers */
 	struct event		*ev_tun;
 	struct netif		 nif;
 	int			 nif_added;
@@ -158,6 +188,30 @@ struct nsb {
 TAILQ_HEAD(nsblist, nsb);
 
 static struct nsblist		 nsbs = TAILQ_HEAD_INITIALIZER(nsbs);
+
+/*
+ * Read buffers. lwIP gets each packet read from a TUN as a custom pbuf
+ * over one of these and hands it back through rx_free() when its last
+ * reference goes, so reading allocates nothing once warm. A small packet
+ * (an ACK, a SYN, DNS) is copied into a small buffer, so that a big one
+ * is never held by a few bytes.
+ */
+struct rxpool;
+struct rxbuf {
+	struct pbuf_custom	 pc;	/* first: lwIP frees through it */
+	struct rxpool		*pool;
+	struct rxbuf		*next;
+	uint8_t			 data[];
+};
+struct rxpool {
+	struct rxbuf		*free;
+	size_t			 nfree, keep;
+	u16_t			 size;
+};
+static struct rxpool		 rx_big = { NULL, 0, RX_KEEP_BIG, RX_BIG };
+static struct rxpool		 rx_small = { NULL, 0, RX_KEEP_SMALL,
+				    RX_SMALL };
+static struct rxbuf		*rx_cur;	/* the next read's buffer */
 static struct tcp_pcb		*listeners[65536];
 static struct udp_pcb		*dns_pcb;
 static struct event		*ev_lwip, *ev_sweep, *ev_counters;
@@ -192,6 +246,7 @@ abi_check(void)
 		    "tcp_pcb_listen" },
 		{ MEMP_UDP_PCB, sizeof(struct udp_pcb), "udp_pcb" },
 		{ MEMP_TCP_SEG, sizeof(struct tcp_seg), "tcp_seg" },
+		{ MEMP_PBUF, sizeof(struct pbuf), "pbuf" },
 		{ MEMP_SYS_TIMEOUT, sizeof(struct sys_timeo), "sys_timeo" },
 	};
 	size_t	i;
@@ -240,23 +295,118 @@ lwip_timer_cb(int fd __unused, short ev __unused, void *arg __unused)
 	net_lwip_timers();
 }
 
+static void
+rx_free(struct pbuf *p)
+{
+	struct rxbuf	*b = (struct rxbuf *)(void *)p;
+	struct rxpool	*pool = b->pool;
+
+	if (pool->nfree >= pool->keep) {
+		free(b);
+		return;
+	}
+	b->next = pool->free;
+	pool->free = b;
+	pool->nfree++;
+}
+
+static struct rxbuf *
+rx_get(struct rxpool *pool)
+{
+	struct rxbuf	*b;
+
+	if ((b = pool->free) != NULL) {
+		pool->free = b->next;
+		pool->nfree--;
+	} else if ((b = malloc(sizeof(*b) + pool->size)) == NULL)
+		return (NULL);
+	memset(&b->pc, 0, sizeof(b->pc));
+	b->pc.custom_free_function = rx_free;
+	b->pool = pool;
+	return (b);
+}
+
+/*
+ * The virtio header of a TCP segment lwIP sends: GSO metadata when it is
+ * larger than the link's MSS, and its checksum marked partial (lwIP's is
+ * right; the field gets the pseudo-header sum the kernel expects of a
+ * partial one, and *saved what to put back). Anything else: no flags.
+ */
+static int
+tun_vnet_out(struct pbuf *p, struct virtio_net_hdr *vh, uint8_t **ck,
+    uint16_t *saved)
+{
+	uint8_t		*h = p->payload, ph[40];
+	size_t		 hl, thl, l4len;
+	uint16_t	 seed;
+	int		 v6;
+
+	memset(vh, 0, sizeof(*vh));
+	*ck = NULL;
+	if (p->len < 40)
+		return (0);
+	v6 = (h[0] >> 4) == 6;
+	hl = v6 ? 40 : (size_t)(h[0] & 0x0f) * 4;
+	if ((v6 ? h[6] : h[9]) != PROTO_TCP || p->len < hl + 20)
+		return (0);
+	thl = (size_t)(h[hl + 12] >> 4) * 4;
+	if (thl < 20 || p->len < hl + thl)
+		return (0);
+	l4len = p->tot_len - hl;
+	memset(ph, 0, sizeof(ph));
+	if (v6) {
+		memcpy(ph, h + 8, 32);
+		ph[34] = l4len >> 8;
+		ph[35] = l4len & 0xff;
+		ph[39] = PROTO_TCP;
+	} else {
+		memcpy(ph, h + 12, 8);
+		ph[9] = PROTO_TCP;
+		ph[10] = l4len >> 8;
+		ph[11] = l4len & 0xff;
+	}
+	seed = net_csum_fold(net_csum_add(0, ph, v6 ? 40 : 12));
+	*ck = h + hl + 16;
+	memcpy(saved, *ck, 2);
+	memcpy(*ck, &seed, 2);
+	vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	vh->csum_start = htole16(hl);
+	vh->csum_offset = htole16(16);
+	if (l4len - thl > NET_TUN_MTU - hl - 20) {
+		vh->gso_type = v6 ? VIRTIO_NET_HDR_GSO_TCPV6 :
+		    VIRTIO_NET_HDR_GSO_TCPV4;
+		vh->gso_size = htole16(NET_TUN_MTU - hl - 20);
+		vh->hdr_len = htole16(hl + thl);
+	}
+	return (0);
+}
+
 /* Write one packet from lwIP to the sandbox; drops are TCP's problem. */
 static err_t
 tun_output(struct netif *nif, struct pbuf *p)
 {
-	struct nsb	*sb = nif->state;
-	struct iovec	 iov[16];
-	struct pbuf	*q;
-	int		 n = 0;
+	struct nsb		*sb = nif->state;
+	struct virtio_net_hdr	 vh;
+	struct iovec		 iov[17];
+	struct pbuf		*q;
+	uint8_t			*ck = NULL;
+	uint16_t		 saved = 0;
+	int			 n = 0;
 
+	if (sb->vnet) {
+		tun_vnet_out(p, &vh, &ck, &saved);
+		iov[n].iov_base = &vh;
+		iov[n++].iov_len = sizeof(vh);
+	}
 	for (q = p; q != NULL && n < (int)nitems(iov); q = q->next) {
 		iov[n].iov_base = q->payload;
 		iov[n++].iov_len = q->len;
 	}
-	if (q != NULL)
-		return (ERR_OK);
-	if (writev(sb->tunfd, iov, n) == -1)
+	if (q == NULL && writev(sb->tunfd, iov, n) == -1)
 		sb->tun_drops++;
+	/* lwIP's own bytes, as it left them (a resend recomputes anyway). */
+	if (ck != NULL)
+		memcpy(ck, &saved, 2);
 	return (ERR_OK);
 }
 
@@ -275,12 +425,15 @@ nif_output6(struct netif *nif, struct pbuf *p, const ip6_addr_t *a __unused)
 static err_t
 nif_init(struct netif *nif)
 {
+	struct nsb	*sb = nif->state;
+
 	nif->name[0] = 'g';
 	nif->name[1] = 'w';
 	nif->output = nif_output4;
 	nif->output_ip6 = nif_output6;
-	nif->mtu = NET_TUN_MTU;
-	nif->mtu6 = NET_TUN_MTU;
+	/* With offloads, segments pass whole: lwIP must not fragment. */
+	nif->mtu = sb->vnet ? 0xffff : NET_TUN_MTU;
+	nif->mtu6 = nif->mtu;
 	/* Point-to-point: no ARP, broadcast, IGMP or MLD. */
 	nif->flags = 0;
 	return (ERR_OK);
@@ -323,14 +476,11 @@ lport_allowed(const struct nsb *sb, u16_t port)
 	return (0);
 }
 
-static void
-net_send(const void *m, size_t len)
+/* One message to greywalld, never waiting: 0, or -1 (counted dropped). */
+static int
+net_send(uint32_t type, uint32_t id, const void *m, size_t len)
 {
-	ssize_t	n;
-
-	do {
-		n = send(net_event_fd, m, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-	} while (n == -1 && errno == EINTR);
+	return (frame_send(net_event_fd, type, id, m, len, -1, MSG_DONTWAIT));
 }
 
 /*
@@ -344,7 +494,6 @@ net_event(struct nsb *sb, uint32_t kind, const char *target,
 {
 	struct nsevent	m;
 	time_t		now;
-	ssize_t		n;
 
 	if (net_event_fd == -1)
 		return;
@@ -372,11 +521,7 @@ net_event(struct nsb *sb, uint32_t kind, const char *target,
 	snprintf(m.rule, sizeof(m.rule), "%s", rule != NULL ? rule :
 	    "default");
 	snprintf(m.note, sizeof(m.note), "%s", note != NULL ? note : "");
-	do {
-		n = send(net_event_fd, &m, sizeof(m), MSG_DONTWAIT |
-		    MSG_NOSIGNAL);
-	} while (n == -1 && errno == EINTR);
-	if (n == (ssize_t)sizeof(m))
+	if (net_send(m.type, m.id, &m, sizeof(m)) == 0)
 		sb->ev_dropped = 0;
 	else {
 		sb->ev_dropped++;
@@ -402,7 +547,7 @@ counters_cb(int fd __unused, short ev __unused, void *arg __unused)
 		m.dropped = sb->ev_dropped;
 		m.bytes_out = sb->bytes_out;
 		m.bytes_in = sb->bytes_in;
-		net_send(&m, sizeof(m));
+		net_send(m.type, m.id, &m, sizeof(m));
 		sb->counters_dirty = 0;
 		sb->ev_dropped = 0;
 	}
@@ -708,6 +853,29 @@ lw_err(void *arg, err_t err __unused)
 	flow_free(f);
 }
 
+/*
+ * A TUN with offloads takes segments past the link's MSS (the kernel
+ * knows the real one from the virtio header): let lwIP build them, and
+ * keep more than its 64 KiB in flight. Both fields are runtime ones of
+ * the packaged build; tcp_sndbuf() still reports at most 64 KiB.
+ */
+static void
+flow_big_segments(struct flow *f)
+{
+	if (!f->sb->vnet || f->pcb == NULL)
+		return;
+	f->pcb->mss = TUN_BIG_MSS;
+	f->pcb->snd_buf += TUN_SND_EXTRA;
+	/*
+	 * An active open (gw exec -p) set its initial window from the small
+	 * MSS before calling back, and lwIP never sends a segment larger
+	 * than the window: the first big one would wait forever. RFC 3390
+	 * gives two segments of this size.
+	 */
+	if (f->pcb->cwnd < 2 * TUN_BIG_MSS)
+		f->pcb->cwnd = 2 * TUN_BIG_MSS;
+}
+
 static err_t
 lw_accept(void *arg __unused, struct tcp_pcb *pcb, err_t err)
 {
@@ -733,6 +901,7 @@ lw_accept(void *arg __unused, struct tcp_pcb *pcb, err_t err)
 	tcp_sent(pcb, lw_sent);
 	tcp_err(pcb, lw_err);
 	tcp_nagle_disable(pcb);
+	flow_big_segments(f);
 	if (f->ev_read != NULL)
 		event_add(f->ev_read, NULL);
 	return (ERR_OK);
@@ -1147,7 +1316,7 @@ syn_in(struct nsb *sb, struct pbuf *p, int v6, const uint8_t *src,
 	}
 
 	addr_str(&idst, dport, where, sizeof(where));
-	fakeip_infra_addr(FAKEIP_HOST, family, hostlo);
+	net_addr_fakeip_infra(FAKEIP_HOST, family, hostlo);
 	if (dport == 53) {
 		/* DNS over TCP, to any address: answered here, as UDP is. */
 		if (sb->flags & NS_DNS_UPSTREAM) {
@@ -1270,10 +1439,10 @@ bad_dst4(const uint8_t *d, const uint8_t *src)
 		return (1);
 	/* Of the infrastructure range, only the resolver and host alias. */
 	if (d[0] == 198 && d[1] == 18 && d[2] == 0) {
-		fakeip_infra_addr(FAKEIP_RESOLVER, AF_INET, infra);
+		net_addr_fakeip_infra(FAKEIP_RESOLVER, AF_INET, infra);
 		if (memcmp(d, infra, 4) == 0)
 			return (0);
-		fakeip_infra_addr(FAKEIP_HOST, AF_INET, infra);
+		net_addr_fakeip_infra(FAKEIP_HOST, AF_INET, infra);
 		return (memcmp(d, infra, 4) != 0);
 	}
 	return (0);
@@ -1293,11 +1462,11 @@ bad_dst6(const uint8_t *d, const uint8_t *src)
 		return (1);
 	if (memcmp(d, pfx, sizeof(pfx)) == 0)
 		return (1);
-	fakeip_infra_addr(FAKEIP_RESOLVER, AF_INET6, infra);
+	net_addr_fakeip_infra(FAKEIP_RESOLVER, AF_INET6, infra);
 	if (memcmp(d, infra, 15) == 0) {
 		if (memcmp(d, infra, 16) == 0)
 			return (0);
-		fakeip_infra_addr(FAKEIP_HOST, AF_INET6, infra);
+		net_addr_fakeip_infra(FAKEIP_HOST, AF_INET6, infra);
 		return (memcmp(d, infra, 16) != 0);
 	}
 	return (0);
@@ -1427,24 +1596,69 @@ flush_acks(struct nsb *sb)
 	}
 }
 
+/*
+ * A packet's virtio header: finish a checksum the sandbox's kernel left
+ * partial. Segmentation metadata needs nothing: lwIP takes the segment
+ * whole. -1: offsets outside the packet, drop it.
+ */
+static int
+tun_vnet_in(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t len)
+{
+	if (!(vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+		return (0);
+	return (net_csum_complete(pkt, len, le16toh(vh->csum_start),
+	    le16toh(vh->csum_offset)));
+}
+
 static void
 tun_read_cb(int fd, short ev __unused, void *arg)
 {
-	struct nsb	*sb = arg;
-	struct pbuf	*p;
-	ssize_t		 n;
-	int		 i;
+	static uint8_t		 spill[256];
+	struct nsb		*sb = arg;
+	struct virtio_net_hdr	 vh;
+	struct iovec		 iov[3];
+	struct rxbuf		*b;
+	struct pbuf		*p;
+	ssize_t			 n;
+	size_t			 len;
+	int			 i;
 
 	for (i = 0; i < TUN_BATCH; i++) {
-		/* PBUF_RAM only: a failing PBUF_POOL alloc ends in abort(). */
-		if ((p = pbuf_alloc(PBUF_RAW, NET_TUN_MTU, PBUF_RAM)) == NULL)
+		if (rx_cur == NULL && (rx_cur = rx_get(&rx_big)) == NULL)
 			break;
-		n = read(fd, p->payload, NET_TUN_MTU);
-		if (n <= 0) {
-			pbuf_free(p);
+		iov[0].iov_base = &vh;
+		iov[0].iov_len = sizeof(vh);
+		iov[1].iov_base = rx_cur->data;
+		iov[1].iov_len = RX_BIG;
+		/* Catches what would not fit: dropped, never truncated. */
+		iov[2].iov_base = spill;
+		iov[2].iov_len = sizeof(spill);
+		n = readv(fd, sb->vnet ? iov : iov + 1, sb->vnet ? 3 : 2);
+		if (n <= 0)
 			break;
+		if (sb->vnet && (size_t)n < sizeof(vh))
+			continue;
+		len = n - (sb->vnet ? sizeof(vh) : 0);
+		if (len > RX_BIG ||
+		    (sb->vnet && tun_vnet_in(&vh, rx_cur->data, len) == -1)) {
+			sb->tun_bad++;
+			continue;
 		}
-		pbuf_realloc(p, n);
+		if (len <= RX_SMALL) {
+			if ((b = rx_get(&rx_small)) == NULL)
+				continue;
+			memcpy(b->data, rx_cur->data, len);
+		} else {
+			b = rx_cur;
+			rx_cur = NULL;
+		}
+		/* PBUF_REF over our memory: never PBUF_POOL (abort path). */
+		p = pbuf_alloced_custom(PBUF_RAW, len, PBUF_REF, &b->pc,
+		    b->data, b->pool->size);
+		if (p == NULL) {
+			rx_free((struct pbuf *)(void *)b);
+			continue;
+		}
 		ingress(sb, p);
 	}
 	flush_dirty(sb);
@@ -1619,15 +1833,26 @@ dns_recv(void *arg __unused, struct udp_pcb *pcb __unused, struct pbuf *p,
 		dns_send(sb, out, n, &client, port, &server);
 }
 
-/* Periodic: give up on connects, handshakes and idle half-open flows. */
+/*
+ * Periodic: give up on connects, handshakes and idle half-open flows;
+ * when nothing moved since the last sweep, give freed memory back (the
+ * helper keeps up to NETSTACK_TRIM_THRESHOLD while busy, netstack.c).
+ */
 static void
 sweep_cb(int fd __unused, short ev __unused, void *arg __unused)
 {
+	static uint64_t	 last;
 	struct nsb	*sb;
 	struct flow	*f, *next;
 	time_t		 now = time(NULL);
+	uint64_t	 moved = 0;
 	size_t		 i;
 
+	TAILQ_FOREACH(sb, &nsbs, entry)
+		moved += sb->bytes_in + sb->bytes_out;
+	if (moved == last)
+		malloc_trim(0);
+	last = moved;
 	TAILQ_FOREACH(sb, &nsbs, entry) {
 		for (f = TAILQ_FIRST(&sb->flows); f != NULL; f = next) {
 			next = TAILQ_NEXT(f, entry);
@@ -1712,6 +1937,32 @@ nsb_free(struct nsb *sb)
 	free(sb);
 }
 
+/*
+ * Does the TUN carry virtio headers (sandbox-tun.c sets them up)? Only
+ * the size this file reads is accepted. A socket in its place (the
+ * packet fuzzer's) has none.
+ */
+static int
+tun_vnet_probe(uint32_t id, int fd, int *vnet)
+{
+	struct ifreq	ifr;
+	int		sz;
+
+	*vnet = 0;
+	memset(&ifr, 0, sizeof(ifr));
+	if (ioctl(fd, TUNGETIFF, &ifr) == -1 ||
+	    !(ifr.ifr_flags & IFF_VNET_HDR))
+		return (0);
+	if (ioctl(fd, TUNGETVNETHDRSZ, &sz) == -1 ||
+	    sz != (int)sizeof(struct virtio_net_hdr)) {
+		log_warnx("sandbox %u: its TUN's virtio header is not %zu"
+		    " bytes", id, sizeof(struct virtio_net_hdr));
+		return (-1);
+	}
+	*vnet = 1;
+	return (0);
+}
+
 /* A sandbox's settings and TUN fd from greywalld; takes the fd. */
 int
 net_lwip_attach(const struct nsmsg *m, size_t len, int tunfd)
@@ -1732,6 +1983,11 @@ net_lwip_attach(const struct nsmsg *m, size_t len, int tunfd)
 	}
 	sb->tunfd = tunfd;
 	TAILQ_INIT(&sb->flows);
+	if (tun_vnet_probe(m->id, tunfd, &sb->vnet) == -1) {
+		free(sb);
+		close(tunfd);
+		return (-1);
+	}
 	sb->id = m->id;
 	sb->slot = m->slot;
 	sb->flags = m->flags;
@@ -1780,10 +2036,10 @@ net_lwip_attach(const struct nsmsg *m, size_t len, int tunfd)
 	    (uint64_t)arc4random() << 32 | arc4random())) == NULL)
 		goto out;
 
-	net_sandbox_addr4(sb->slot, &a4);
+	net_addr_sandbox4(sb->slot, &a4);
 	IP_ADDR4(&sb->a4, 0, 0, 0, 0);
 	ip_2_ip4(&sb->a4)->addr = a4.s_addr;
-	net_sandbox_addr6(sb->slot, &a6);
+	net_addr_sandbox6(sb->slot, &a6);
 	IP_ADDR6(&sb->a6, 0, 0, 0, 0);
 	memcpy(ip_2_ip6(&sb->a6)->addr, a6.s6_addr, 16);
 
@@ -1808,7 +2064,8 @@ net_lwip_attach(const struct nsmsg *m, size_t len, int tunfd)
 	netif_set_link_up(&sb->nif);
 	/* Link-up re-arms router solicitations; there is no router. */
 	sb->nif.rs_count = 0;
-	if (sb->nif.state != sb || sb->nif.mtu != NET_TUN_MTU) {
+	if (sb->nif.state != sb ||
+	    sb->nif.mtu != (sb->vnet ? 0xffff : NET_TUN_MTU)) {
 		log_warnx("liblwip ABI mismatch: struct netif layout");
 		goto out;
 	}
@@ -1860,6 +2117,7 @@ lw_connected(void *arg, struct tcp_pcb *pcb, err_t err)
 	f->state = FL_OPEN;
 	f->since = time(NULL);
 	tcp_nagle_disable(pcb);
+	flow_big_segments(f);
 	event_add(f->ev_read, NULL);
 	log_debug("sandbox %u: %s connected", f->sb->id, f->target);
 	return (ERR_OK);
@@ -1899,7 +2157,7 @@ inbound_open(struct nsb *sb, u16_t port, int fd)
 		flow_abort(f);
 		return;
 	}
-	fakeip_infra_addr(FAKEIP_HOST, AF_INET, a);
+	net_addr_fakeip_infra(FAKEIP_HOST, AF_INET, a);
 	IP_ADDR4(&alias, a[0], a[1], a[2], a[3]);
 	/* Its port may be one a listener for the sandbox later takes. */
 	ip_set_option(pcb, SOF_REUSEADDR);

@@ -25,6 +25,7 @@
 #include <event2/event.h>
 #include <getopt.h>
 #include <grp.h>
+#include <malloc.h>
 #include <sched.h>
 #include <seccomp.h>
 #include <signal.h>
@@ -157,32 +158,42 @@ fail:
 static void
 helper_ctl_cb(int fd, short ev __unused, void *arg __unused)
 {
+	struct frame_hdr fh;
 	struct nsmsg	 hdr;
-	ssize_t		 n;
-	int		 fd_in = -1;
+	uint8_t		*p = helper_buf + sizeof(fh);
+	size_t		 n;
+	int		 fd_in = -1, r;
 
-	n = fd_recvmsg(fd, helper_buf, NSMSG_MAX, &fd_in, 0);
-	if (n == -1 && (errno == EINTR || errno == EAGAIN))
+	r = frame_recv(fd, helper_buf, sizeof(fh) + NSMSG_MAX, &fh, &fd_in,
+	    0);
+	if (r == -1 && (errno == EINTR || errno == EAGAIN))
 		return;
-	if (n == -1 && errno == EPROTO) {
+	if (r == -1 && errno == EPROTO) {
 		log_warnx("netstack: malformed message from greywalld");
 		return;
 	}
-	if (n <= 0) {
+	if (r <= 0) {
 		/* greywalld is gone: so is every sandbox. */
 		log_debug("netstack: greywalld closed the channel, exiting");
 		_exit(0);
 	}
-	if ((size_t)n < sizeof(hdr)) {
+	n = fh.len;
+	if (n < sizeof(hdr)) {
 		log_warnx("netstack: short message from greywalld");
 		goto out;
 	}
-	memcpy(&hdr, helper_buf, sizeof(hdr));
+	memcpy(&hdr, p, sizeof(hdr));
+	/* The frame's type and id are the message's own. */
+	if (hdr.type != fh.type || hdr.id != fh.id) {
+		log_warnx("netstack: message type or id differs from its"
+		    " frame's");
+		goto out;
+	}
 	switch (hdr.type) {
 	case NSMSG_ATTACH:
 		if (fd_in == -1)
 			break;
-		if (net_lwip_attach((struct nsmsg *)helper_buf, n, fd_in) == -1)
+		if (net_lwip_attach((struct nsmsg *)p, n, fd_in) == -1)
 			log_warnx("netstack: sandbox %u: cannot attach;"
 			    " it has no network", hdr.id);
 		fd_in = -1;
@@ -192,12 +203,12 @@ helper_ctl_cb(int fd, short ev __unused, void *arg __unused)
 		break;
 	case NSMSG_HOSTADDRS:
 		/* The length says how many follow; nstr must agree. */
-		if (hdr.nstr > HOSTADDR_MAX || (size_t)n != sizeof(hdr) +
+		if (hdr.nstr > HOSTADDR_MAX || n != sizeof(hdr) +
 		    hdr.nstr * sizeof(struct hostaddr)) {
 			log_warnx("netstack: malformed host address list");
 			break;
 		}
-		if (hostcheck_set_addrs((struct hostaddr *)(helper_buf +
+		if (hostcheck_set_addrs((struct hostaddr *)(p +
 		    sizeof(hdr)), hdr.nstr) == -1)
 			log_warn("netstack: host addresses");
 		break;
@@ -372,7 +383,16 @@ main(int argc, char *argv[])
 	if (getppid() == 1)
 		_exit(0);
 	helper_landlock();
-	if ((helper_buf = malloc(NSMSG_MAX)) == NULL)
+	/*
+	 * lwIP allocates each 64 KiB segment it sends: with glibc's default
+	 * 128 KiB trim threshold the heap top went back to the kernel and
+	 * faulted in again for nearly every segment (a third of the time
+	 * of a download). The sweep gives memory back when idle.
+	 */
+	mallopt(M_TRIM_THRESHOLD, NETSTACK_TRIM_THRESHOLD);
+	mallopt(M_MMAP_THRESHOLD, NETSTACK_TRIM_THRESHOLD);
+	if ((helper_buf = malloc(sizeof(struct frame_hdr) + NSMSG_MAX)) ==
+	    NULL)
 		fatal("netstack");
 	if ((net_base = event_base_new()) == NULL)
 		fatalx("netstack: event_base_new");

@@ -85,6 +85,15 @@ int		 fakeip_pin(struct fakeip *, int, const void *);
 int		 fakeip_unpin(struct fakeip *, int, const void *);
 size_t		 fakeip_count(const struct fakeip *);
 
+/*
+ * net-csum.c: the Internet checksum, for the TUN's checksum offload. A
+ * partial checksum never starts inside the smallest IP header.
+ */
+#define NET_CSUM_MIN_START	20
+uint64_t	 net_csum_add(uint64_t, const void *, size_t);
+uint16_t	 net_csum_fold(uint64_t);
+int		 net_csum_complete(uint8_t *, size_t, size_t, size_t);
+
 /* net-lwip.c */
 struct event_base;
 extern struct event_base *net_base;	/* the helper's own loop */
@@ -142,5 +151,6 @@ enum hc_result	 hostcheck_name(const char *, hostcheck_cb, void *,
 void		 hostcheck_cancel(struct hostcheck *);
 
 /* netstack.c: main() */
+#define NETSTACK_TRIM_THRESHOLD	(4 * 1024 * 1024)
 
 #endif /* GW_NETSTACK_H */

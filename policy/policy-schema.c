@@ -124,6 +124,9 @@ const struct policy_keyinfo policy_keys[PK__MAX] = {
 	    .type = PT_CPU, .class = PC_SCALAR },
 	[PK_LIMITS_WALL_TIME] = { .name = "limits.wall_time",
 	    .type = PT_DURATION, .class = PC_SCALAR, .max = DURATION_MAX },
+	/* Per user, counted by greywalld; unset: its --max-sandboxes. */
+	[PK_LIMITS_SANDBOXES] = { .name = "limits.sandboxes",
+	    .type = PT_UINT, .class = PC_SCALAR, .max = 100000 },
 
 	[PK_HARDENING_LANDLOCK] = { .name = "hardening.landlock",
 	    .type = PT_ENUM, .class = PC_SCALAR,

@@ -407,6 +407,7 @@ policy_key_enforced(enum policy_key k)
 	case PK_LIMITS_MEMORY:
 	case PK_LIMITS_CPU:
 	case PK_LIMITS_WALL_TIME:
+	case PK_LIMITS_SANDBOXES:
 	case PK_HARDENING_SECCOMP:
 	case PK_HARDENING_SECCOMP_DENY:
 	case PK_MONITOR_STREAM:

@@ -2,8 +2,9 @@
  * The greywall wire protocol: the contract between greywalld, gw and gwctl.
  *
  * AF_UNIX SOCK_SEQPACKET, one message per sendmsg()/recvmsg(), at most one
- * fd per message (SCM_RIGHTS). Every message is a struct gw_hdr followed by
- * hdr.len bytes of payload: a fixed-size struct, then, for some types, a
+ * fd per message (SCM_RIGHTS). Every message is a struct frame_hdr (the
+ * framing every channel shares, frame.c) followed by hdr.len bytes of
+ * payload: a fixed-size struct, then, for some types, a
  * fixed number of NUL-terminated strings. Integers are fixed-width in host
  * byte order (both ends are on the same machine).
  *
@@ -30,7 +31,7 @@
 
 /* One string, argv element or environment entry (MAX_ARG_STRLEN). */
 #define GW_STR_MAX		(128 * 1024)
-#define GW_MSG_MAX		(sizeof(struct gw_hdr) + 64 + GW_STR_MAX)
+#define GW_MSG_MAX		(sizeof(struct frame_hdr) + 64 + GW_STR_MAX)
 
 /* Per session: argv and environment together. */
 #define GW_ARGC_MAX		16384
@@ -81,13 +82,18 @@ enum gw_msgtype {
 					   killed, then ADMIN_LIST_END */
 };
 
-struct gw_hdr {
-	uint32_t	type;		/* enum gw_msgtype */
+/*
+ * The header of every channel's frames (frame.c): the client protocol,
+ * the helper channel and init's status socket. type is the channel's own
+ * numbering (enum gw_msgtype, nsmsg_type, init_msg_type).
+ */
+struct frame_hdr {
+	uint32_t	type;		/* the channel's message type */
 	uint32_t	len;		/* payload bytes after this header */
 	uint32_t	id;		/* sandbox id where it applies, else 0 */
 	uint32_t	reserved;	/* must be 0 */
 };
-_Static_assert(sizeof(struct gw_hdr) == 16, "gw_hdr size");
+_Static_assert(sizeof(struct frame_hdr) == 16, "frame_hdr size");
 
 enum gw_client_kind {
 	GW_CLIENT_GW = 1,
@@ -323,7 +329,7 @@ enum gw_msgdir {
 };
 
 struct gw_msg {
-	struct gw_hdr	 hdr;
+	struct frame_hdr	 hdr;
 	uint8_t		*data;		/* payload, hdr.len bytes, in buf */
 	int		 fd;		/* received fd or -1 */
 	size_t		 nstr;
@@ -459,9 +465,9 @@ struct hostaddr {
 #define HOSTADDR_MAX		2048	/* interface addresses sent */
 
 /* net-addr.c: the address plan, pure */
-void		 net_sandbox_addr4(int, struct in_addr *);
-void		 net_sandbox_addr6(int, struct in6_addr *);
-void		 fakeip_infra_addr(enum fakeip_infra, int, void *);
+void		 net_addr_sandbox4(int, struct in_addr *);
+void		 net_addr_sandbox6(int, struct in6_addr *);
+void		 net_addr_fakeip_infra(enum fakeip_infra, int, void *);
 
 /*
  * net-socks5.c: SOCKS5 client messages, pure. The upstream's protocol,
@@ -480,7 +486,15 @@ ssize_t		 socks5_reply_len(const uint8_t *);
 int		 socks5_reply_code(const uint8_t *, size_t);
 const char	*socks5_strerror(int);
 
+/* frame.c: the one framing and its send/recv pair */
+int		 frame_parse(const void *, size_t, struct frame_hdr *);
+int		 frame_send(int, uint32_t, uint32_t, const void *, size_t, int,
+		    int);
+int		 frame_recv(int, void *, size_t, struct frame_hdr *, int *,
+		    int);
+
 /* nsmsg.c: what greywalld accepts from the helper; pure */
-int		 nsmsg_in_parse(const void *, size_t, union nsmsg_in *);
+int		 nsmsg_in_parse(const struct frame_hdr *, const void *,
+		    union nsmsg_in *);
 
 #endif /* GW_PROTOCOL_H */

@@ -1,5 +1,5 @@
 /*
- * SOCK_SEQPACKET framing for the greywall protocol.
+ * The client protocol's messages, over the common framing (frame.c).
  *
  * One recvmsg() is one message: the kernel keeps the boundaries, so a short
  * read is a protocol error (MSG_TRUNC), never a partial frame to buffer.
@@ -146,10 +146,7 @@ gw_msg_parse(struct gw_msg *m, size_t n, int fd)
 {
 	gw_msg_init(m);
 	m->fd = fd;
-	if (n < sizeof(m->hdr) || n > sizeof(m->buf))
-		goto bad;
-	memcpy(&m->hdr, m->buf, sizeof(m->hdr));
-	if (m->hdr.len != n - sizeof(m->hdr) || m->hdr.reserved != 0)
+	if (n > sizeof(m->buf) || frame_parse(m->buf, n, &m->hdr) == -1)
 		goto bad;
 	return (0);
 bad:
@@ -166,16 +163,13 @@ bad:
 int
 gw_msg_recv(int sock, struct gw_msg *m)
 {
-	ssize_t	n;
-	int	fd;
+	int	fd, r;
 
 	gw_msg_init(m);
-	if ((n = fd_recvmsg(sock, m->buf, sizeof(m->buf), &fd, 0)) == -1)
-		return (-1);
-	if (n == 0)
-		return (0);
-	if (gw_msg_parse(m, n, fd) == -1)
-		return (-1);
+	if ((r = frame_recv(sock, m->buf, sizeof(m->buf), &m->hdr, &fd,
+	    0)) != 1)
+		return (r);
+	m->fd = fd;
 	return (1);
 }
 
@@ -227,7 +221,7 @@ int
 gw_msg_build(uint32_t type, uint32_t id, const void *payload, size_t len,
     const char *const *strs, size_t nstrs, uint8_t **ret, size_t *ret_len)
 {
-	struct gw_hdr	 hdr;
+	struct frame_hdr	 hdr;
 	uint8_t		*buf, *p;
 	size_t		 total = len, i, sl;
 
@@ -262,15 +256,12 @@ gw_msg_build(uint32_t type, uint32_t id, const void *payload, size_t len,
 int
 gw_msg_sendbuf(int sock, const uint8_t *buf, size_t len, int fd)
 {
-	ssize_t	n;
+	struct frame_hdr	hdr;
 
-	if ((n = fd_sendmsg(sock, buf, len, fd)) == -1)
+	if (frame_parse(buf, len, &hdr) == -1)
 		return (-1);
-	if ((size_t)n != len) {
-		errno = EMSGSIZE;
-		return (-1);
-	}
-	return (0);
+	return (frame_send(sock, hdr.type, hdr.id, buf + sizeof(hdr),
+	    hdr.len, fd, 0));
 }
 
 int

@@ -18,13 +18,13 @@ static const uint8_t	infra_v6_net[12] = FAKEIP_INFRA6_NET;
 
 /* The sandbox's own addresses; unique per slot so replies route back. */
 void
-net_sandbox_addr4(int slot, struct in_addr *a)
+net_addr_sandbox4(int slot, struct in_addr *a)
 {
 	a->s_addr = htonl(NET_SANDBOX4_BASE | (uint32_t)slot);
 }
 
 void
-net_sandbox_addr6(int slot, struct in6_addr *a)
+net_addr_sandbox6(int slot, struct in6_addr *a)
 {
 	static const uint8_t	pfx[] = NET_SANDBOX6_PREFIX;
 
@@ -37,7 +37,7 @@ net_sandbox_addr6(int slot, struct in6_addr *a)
 
 /* An infrastructure address: 198.18.0.N or fd67:7779:6661::N. */
 void
-fakeip_infra_addr(enum fakeip_infra which, int family, void *out)
+net_addr_fakeip_infra(enum fakeip_infra which, int family, void *out)
 {
 	uint8_t	*p = out;
 

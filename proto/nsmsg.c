@@ -24,18 +24,24 @@ field_ok(char *s, size_t len)
 }
 
 /*
- * Copy and check one message of len bytes. Returns its NSMSG_* type, or
- * -1 with errno EPROTO.
+ * Copy and check one message: the frame's header (checked by
+ * frame_parse) and its payload, hdr->len bytes at buf. The frame's type
+ * and id must be the payload's. Returns its NSMSG_* type, or -1 with
+ * errno EPROTO.
  */
 int
-nsmsg_in_parse(const void *buf, size_t len, union nsmsg_in *out)
+nsmsg_in_parse(const struct frame_hdr *hdr, const void *buf,
+    union nsmsg_in *out)
 {
-	uint32_t	type;
+	size_t		len = hdr->len;
+	uint32_t	word[2];
 
-	if (len < sizeof(type))
+	if (len < sizeof(word))
 		goto bad;
-	memcpy(&type, buf, sizeof(type));
-	switch (type) {
+	memcpy(word, buf, sizeof(word));
+	if (word[0] != hdr->type || word[1] != hdr->id)
+		goto bad;
+	switch (hdr->type) {
 	case NSMSG_EVENT:
 		if (len != sizeof(out->ev))
 			goto bad;

@@ -1,14 +1,16 @@
 /*
- * greywalld's check of the events a sandbox's init reports about the
+ * The status socket's messages (struct init_msg) in the common framing,
+ * and greywalld's check of the events a sandbox's init reports about the
  * protected-path supervisor (INIT_MSG_EVENT). init runs as the user, so
- * its messages are checked like a client's. Pure: no I/O, no logging,
- * for the unit test and the fuzzer.
+ * its messages are checked like a client's. The parsers are pure: no
+ * I/O, no logging, for the unit test and the fuzzer.
  */
 
 #include <sys/types.h>
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sandbox.h"
 
@@ -40,4 +42,54 @@ init_event_parse(const struct init_msg *m, const char **path,
 bad:
 	errno = EPROTO;
 	return (-1);
+}
+
+/*
+ * A frame on the status socket (checked by frame_parse): an init_msg of
+ * exactly its size, the frame's type the message's, id 0. Copies it to
+ * *m; returns 0, or -1 with errno EPROTO.
+ */
+int
+init_msg_parse(const struct frame_hdr *hdr, const void *payload,
+    struct init_msg *m)
+{
+	if (hdr->len != sizeof(*m) || hdr->id != 0)
+		goto bad;
+	memcpy(m, payload, sizeof(*m));
+	if (m->type != hdr->type)
+		goto bad;
+	return (0);
+bad:
+	errno = EPROTO;
+	return (-1);
+}
+
+/* Send m on the status socket, with fd when fd >= 0. */
+int
+init_msg_send(int sock, const struct init_msg *m, int fd, int flags)
+{
+	return (frame_send(sock, m->type, 0, m, sizeof(*m), fd, flags));
+}
+
+/*
+ * Receive one init_msg and its fd (-1 if none). 1, 0 at end of file, -1
+ * on error (EPROTO for a malformed one, with its fd closed).
+ */
+int
+init_msg_recv(int sock, struct init_msg *m, int *fd, int flags)
+{
+	uint8_t			buf[sizeof(struct frame_hdr) + sizeof(*m)];
+	struct frame_hdr	hdr;
+	int			r;
+
+	if ((r = frame_recv(sock, buf, sizeof(buf), &hdr, fd, flags)) != 1)
+		return (r);
+	if (init_msg_parse(&hdr, buf + sizeof(hdr), m) == -1) {
+		if (*fd != -1)
+			close(*fd);
+		*fd = -1;
+		errno = EPROTO;
+		return (-1);
+	}
+	return (1);
 }

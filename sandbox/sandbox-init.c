@@ -12,6 +12,7 @@
 
 #include <sys/types.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -32,11 +33,24 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sandbox.h"
 
 static int	init_statusfd = -1;
+
+/* greywalld --timing only: marks is NULL otherwise. */
+void
+sandbox_mark(uint64_t *marks, enum sandbox_mark m)
+{
+	struct timespec	ts;
+
+	if (marks == NULL || m >= MARK__MAX)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	marks[m] = (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 /* Signals init forwards to the command; SIGCHLD tells it to reap. */
 static const int init_signals[] = {
@@ -47,11 +61,7 @@ static const int init_signals[] = {
 static void
 init_send(const struct init_msg *m)
 {
-	ssize_t	n;
-
-	do {
-		n = send(init_statusfd, m, sizeof(*m), MSG_NOSIGNAL);
-	} while (n == -1 && errno == EINTR);
+	init_msg_send(init_statusfd, m, -1, 0);
 }
 
 /* Hand the TUN device to the daemon, which passes it to the netstack. */
@@ -62,7 +72,7 @@ init_send_tun(int fd)
 
 	memset(&m, 0, sizeof(m));
 	m.type = INIT_MSG_TUN;
-	if (fd_sendmsg(init_statusfd, &m, sizeof(m), fd) != sizeof(m))
+	if (init_msg_send(init_statusfd, &m, fd, 0) == -1)
 		sandbox_init_fail(errno, "hand the TUN device to greywalld");
 }
 
@@ -235,6 +245,7 @@ init_exec_command(struct sandbox_spec *spec, int errfd, int protfd)
 			goto fail;
 		close(protfd);
 	}
+	sandbox_mark(spec->marks, MARK_CHILD_EXEC);
 	errno = init_execvpe(spec->argv, spec->envp);
 fail:
 	err = errno;
@@ -244,8 +255,66 @@ fail:
 	_exit(127);
 }
 
+/*
+ * The command is gone: kill and reap everything else in the pid
+ * namespace before reporting, so that when greywalld passes the status
+ * on to gw (at once, sandbox.c), nothing of the sandbox but init is left.
+ */
+static void
+init_kill_rest(void)
+{
+	kill(-1, SIGKILL);
+	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
+		;
+}
+
+struct cmd_arg {
+	struct sandbox_spec	*spec;
+	int			*errpipe;
+	int			*prot;
+};
+
+static int
+init_command_main(void *arg)
+{
+	struct cmd_arg	*a = arg;
+
+	close(a->errpipe[0]);
+	if (a->prot[0] >= 0)
+		close(a->prot[0]);
+	init_exec_command(a->spec, a->errpipe[1], a->prot[1]);
+}
+
+/*
+ * Start the command the way posix_spawn does: a child sharing init's
+ * memory (no copy of its page tables, no copy-on-write faults after),
+ * on a stack of its own, while init waits until it has exec'd or failed.
+ * It has its own fd table and signal handlers. Returns its pid or -1.
+ */
+static pid_t
+init_spawn_command(struct sandbox_spec *spec, int *errpipe, int *prot)
+{
+	struct cmd_arg	 a = { spec, errpipe, prot };
+	const size_t	 len = 256 * 1024;
+	void		*stack;
+	pid_t		 pid;
+	int		 saved;
+
+	stack = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED)
+		return (-1);
+	pid = clone(init_command_main, (char *)stack + len, CLONE_VM |
+	    CLONE_VFORK | SIGCHLD, &a);
+	saved = errno;
+	munmap(stack, len);
+	errno = saved;
+	return (pid);
+}
+
 static void __attribute__((noreturn))
-init_loop(pid_t cmd, int sigfd, int exec_failed, int listener)
+init_loop(pid_t cmd, int sigfd, int exec_failed, int listener,
+    uint64_t *marks)
 {
 	struct signalfd_siginfo	 si;
 	struct pollfd		 pfd[3];
@@ -288,6 +357,8 @@ init_loop(pid_t cmd, int sigfd, int exec_failed, int listener)
 		while ((pid = waitpid(-1, &wstatus, WNOHANG)) > 0) {
 			if (pid != cmd)
 				continue;
+			sandbox_mark(marks, MARK_INIT_CMDEXIT);
+			init_kill_rest();
 			if (!exec_failed) {
 				if (WIFSIGNALED(wstatus))
 					init_report_exit(GW_EXIT_SIGNAL,
@@ -302,21 +373,25 @@ init_loop(pid_t cmd, int sigfd, int exec_failed, int listener)
 }
 
 /*
- * Wait until the daemon has put init into its v1 cgroups, then make those
- * the root of a new cgroup namespace. Nothing of the sandbox runs before.
+ * Init moves itself into its v1 cgroups (the directories greywalld made,
+ * inherited as fds), first thing, then makes those the root of a new
+ * cgroup namespace. The move waits on the kernel's cgroup lock, here in
+ * init rather than in greywalld's loop, where every other start would
+ * wait behind it.
  */
 static void
-init_wait_placed(void)
+init_place_self(const struct sandbox_spec *spec)
 {
-	struct init_msg	m;
-	ssize_t		n;
+	int	i, fd;
 
-	do {
-		n = recv(init_statusfd, &m, sizeof(m), 0);
-	} while (n == -1 && errno == EINTR);
-	/* The daemon gave up on this sandbox and reports why itself. */
-	if (n != sizeof(m) || m.type != INIT_MSG_PLACED)
-		_exit(1);
+	for (i = 0; i < (int)nitems(spec->cgroup_v1); i++) {
+		if (spec->cgroup_v1[i] < 0)
+			continue;
+		if ((fd = openat(spec->cgroup_v1[i], "cgroup.procs",
+		    O_WRONLY | O_CLOEXEC)) == -1 || write(fd, "0", 1) != 1)
+			sandbox_init_fail(errno, "enter its v1 cgroups");
+		close(fd);
+	}
 	if (unshare(CLONE_NEWCGROUP) == -1)
 		sandbox_init_fail(errno, "unshare the cgroup namespace");
 }
@@ -332,14 +407,23 @@ sandbox_init_run(struct sandbox_spec *spec)
 	ssize_t			 n;
 	pid_t			 cmd;
 
+	sandbox_mark(spec->marks, MARK_INIT);
 	init_statusfd = spec->statusfd;
 	spec->ptyslave = -1;
+	/* A prepared network namespace, its TUN already with greywalld. */
+	if (spec->netnsfd >= 0) {
+		if (setns(spec->netnsfd, CLONE_NEWNET) == -1)
+			sandbox_init_fail(errno, "join the prepared network"
+			    " namespace");
+		close(spec->netnsfd);
+		spec->netnsfd = -1;
+	}
 	sandbox_init_sigset(&set);
 	init_reset_signals(&set);
 	/* If the daemon dies, so does the sandbox. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (spec->cgroup_hold)
-		init_wait_placed();
+		init_place_self(spec);
 	init_audit_session(spec->uid);
 
 	/* Keep only what this sandbox needs: no other client's fds. */
@@ -356,6 +440,7 @@ sandbox_init_run(struct sandbox_spec *spec)
 		if (dup2(devnull, i) == -1)
 			sandbox_init_fail(errno, "dup2 /dev/null");
 	close(devnull);
+	sandbox_mark(spec->marks, MARK_INIT_PLACED);
 
 	/*
 	 * The peer's groups count in every lookup made as the peer while the
@@ -365,23 +450,27 @@ sandbox_init_run(struct sandbox_spec *spec)
 		sandbox_init_fail(errno, "set supplementary groups");
 
 	/* While the host's /dev/net/tun is still in reach. */
-	if (spec->net_slot > 0) {
+	if (spec->net_slot > 0 && !spec->net_prepared) {
 		int tun = sandbox_tun_create(spec->net_slot, spec->net_ipv6);
 
 		init_send_tun(tun);
 		close(tun);
 	}
+	sandbox_mark(spec->marks, MARK_INIT_TUN);
 
 	sandbox_mount_setup(spec);
-	close(spec->cwdtree);
+	sandbox_mount_close_late(spec->cwdtree);
 	if (spec->storefd >= 0)
 		close(spec->storefd);
 	spec->storefd = -1;
+	sandbox_mark(spec->marks, MARK_INIT_MOUNT);
 	sandbox_ns_setup();
 	sandbox_creds_drop(spec);
+	sandbox_mark(spec->marks, MARK_INIT_CREDS);
 	/* Needs no_new_privs, set just above; before seccomp, which is last. */
 	if (spec->landlock)
 		sandbox_landlock_apply(spec);
+	sandbox_mark(spec->marks, MARK_INIT_LANDLOCK);
 	/* A session keyring of its own, not the daemon's. */
 	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) == -1)
 		sandbox_init_fail(errno, "join a new session keyring");
@@ -405,6 +494,7 @@ sandbox_init_run(struct sandbox_spec *spec)
 
 	/* Last: init and the command both run under the filter. */
 	sandbox_seccomp_apply(spec);
+	sandbox_mark(spec->marks, MARK_INIT_SECCOMP);
 
 	if (pipe2(errpipe, O_CLOEXEC) == -1)
 		sandbox_init_fail(errno, "pipe");
@@ -414,14 +504,8 @@ sandbox_init_run(struct sandbox_spec *spec)
 		    prot) == -1)
 			sandbox_init_fail(errno, "socketpair");
 	}
-	if ((cmd = fork()) == -1)
+	if ((cmd = init_spawn_command(spec, errpipe, prot)) == -1)
 		sandbox_init_fail(errno, "fork the command");
-	if (cmd == 0) {
-		close(errpipe[0]);
-		if (prot[0] >= 0)
-			close(prot[0]);
-		init_exec_command(spec, errpipe[1], prot[1]);
-	}
 	close(errpipe[1]);
 	if (spec->protect) {
 		close(prot[1]);
@@ -447,5 +531,6 @@ sandbox_init_run(struct sandbox_spec *spec)
 	close(errpipe[0]);
 	if (n == sizeof(err))
 		init_report_exit(GW_EXIT_EXEC, err);
-	init_loop(cmd, sigfd, n == sizeof(err), listener);
+	sandbox_mark(spec->marks, MARK_INIT_EXECOK);
+	init_loop(cmd, sigfd, n == sizeof(err), listener, spec->marks);
 }

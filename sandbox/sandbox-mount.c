@@ -454,6 +454,28 @@ sandbox_mount_dev_node(size_t i)
 	return (i < nitems(dev_nodes) ? dev_nodes[i] : NULL);
 }
 
+/*
+ * Closing the last fd of a detached mount (an fsmount() or open_tree()
+ * clone not moved anywhere) dissolves it, and the kernel then waits for
+ * an RCU grace period: about as long as the rest of the tree takes to
+ * build. Init keeps such fds (close-on-exec, closed in the command's
+ * child) until it exits, after greywalld has told gw how the command
+ * ended.
+ */
+void
+sandbox_mount_close_late(int fd)
+{
+	static int	late[8];
+	static size_t	nlate;
+
+	if (fd < 0)
+		return;
+	if (nlate < nitems(late))
+		late[nlate++] = fd;
+	else
+		close(fd);
+}
+
 static void
 mount_system(int root)
 {
@@ -1164,7 +1186,7 @@ mount_resolv(int root, int mnt)
 	uint8_t	a[4];
 	int	len;
 
-	fakeip_infra_addr(FAKEIP_RESOLVER, AF_INET, a);
+	net_addr_fakeip_infra(FAKEIP_RESOLVER, AF_INET, a);
 	inet_ntop(AF_INET, a, addr, sizeof(addr));
 	len = snprintf(text, sizeof(text), "# greywall: the sandbox's only"
 	    " resolver is its netstack.\nnameserver %s\n", addr);
@@ -1193,7 +1215,7 @@ mount_hosts(int root, int mnt, int net)
 	ssize_t			 n;
 
 	if (net) {
-		fakeip_infra_addr(FAKEIP_HOST, AF_INET, a);
+		net_addr_fakeip_infra(FAKEIP_HOST, AF_INET, a);
 		inet_ntop(AF_INET, a, addr, sizeof(addr));
 		hlen = snprintf(host, sizeof(host), "# greywall: the host's"
 		    " loopback\n%s\t" SANDBOX_HOST_NAME "\n", addr);
@@ -1251,7 +1273,7 @@ sandbox_mount_setup(const struct sandbox_spec *spec)
 	mount_hosts(root, etc, spec->net_slot > 0);
 	if (spec->net_slot > 0)
 		mount_resolv(root, etc);
-	close(etc);
+	sandbox_mount_close_late(etc);
 	mount_fs(root, "proc", "proc", NULL, MOUNT_ATTR_NOSUID |
 	    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	/* A sysfs of the new net namespace: the host's interfaces vanish. */

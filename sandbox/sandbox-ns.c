@@ -10,6 +10,7 @@
 
 #include <sys/types.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 
@@ -17,6 +18,7 @@
 #include <net/if.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -31,7 +33,7 @@
  * handling SIGCHLD, and signals through it so a recycled pid can never be
  * hit. With CLONE_INTO_CGROUP the child starts in its own cgroup, which
  * becomes the root of its new cgroup namespace. When init must first be
- * put into v1 cgroups (spec->cgroup_hold), it unshares its cgroup
+ * put into v1 cgroups (spec->cgroup_hold), it enters them and unshares its cgroup
  * namespace itself once it is there. Returns the child's pid in the
  * parent; the child never returns.
  */
@@ -48,6 +50,9 @@ sandbox_ns_spawn(struct sandbox_spec *spec, int *ret_pidfd)
 	    CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_PIDFD;
 	if (spec->cgroup_hold)
 		args.flags &= ~(uint64_t)CLONE_NEWCGROUP;
+	/* Init joins a prepared one first thing (sandbox_init_run). */
+	if (spec->netnsfd >= 0)
+		args.flags &= ~(uint64_t)CLONE_NEWNET;
 	if (spec->cgroupfd >= 0) {
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = spec->cgroupfd;
@@ -91,4 +96,36 @@ sandbox_ns_setup(void)
 	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
 	if (ioctl(s, SIOCSIFFLAGS, &ifr) == -1)
 		sandbox_init_fail(errno, "bring up loopback: SIOCSIFFLAGS");
+}
+
+/*
+ * Prepare a network namespace ahead of any request (daemon/netns-pool.c):
+ * in a child of greywalld, a new network namespace with loopback up and
+ * the TUN device configured for slot, then the TUN fd and the
+ * namespace's fd sent over sock, one message each, and exit. Nothing of
+ * a user runs in it before a sandbox's init joins it, and only
+ * greywalld holds it. On any failure the child exits without sending
+ * both, and greywalld makes the namespace in init as before.
+ */
+void
+sandbox_ns_prepare(int slot, int ipv6, int sock)
+{
+	int	tun, ns;
+	char	c;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* No copy of greywalld's clients', sandboxes' or signal fds. */
+	if (fd_close_except(&sock, 1) == -1 || unshare(CLONE_NEWNET) == -1)
+		_exit(1);
+	/* sandbox_init_fail() in here has no status socket: it exits. */
+	tun = sandbox_tun_create(slot, ipv6);
+	if ((ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) == -1)
+		_exit(1);
+	c = 'T';
+	if (fd_sendmsg(sock, &c, 1, tun) != 1)
+		_exit(1);
+	c = 'N';
+	if (fd_sendmsg(sock, &c, 1, ns) != 1)
+		_exit(1);
+	_exit(0);
 }

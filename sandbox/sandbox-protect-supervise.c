@@ -457,8 +457,7 @@ sv_event(int kind, int dir, const char *name)
 	n++;
 	n += snprintf(m.text + n, sizeof(m.text) - n, "%s", comm) + 1;
 	snprintf(m.text + n, sizeof(m.text) - n, "%d", (int)sv.pid);
-	if (send(sv.statusfd, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL) ==
-	    sizeof(m))
+	if (init_msg_send(sv.statusfd, &m, -1, MSG_DONTWAIT) == 0)
 		sv.dropped = 0;
 	else if (sv.dropped < UINT32_MAX)
 		sv.dropped++;

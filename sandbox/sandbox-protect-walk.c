@@ -381,5 +381,5 @@ sandbox_protect_mount(int root, const struct sandbox_spec *spec)
 	if (spec->protect)
 		sandbox_protect_git_apply(root, spec->home);
 	sandbox_fsid_set(0, 0);
-	close(w.empty);
+	sandbox_mount_close_late(w.empty);
 }

@@ -68,8 +68,7 @@ sandbox_pty_open(const struct sandbox_spec *spec)
 
 	memset(&m, 0, sizeof(m));
 	m.type = INIT_MSG_PTY;
-	if (gw_msg_sendbuf(spec->statusfd, (const uint8_t *)&m, sizeof(m),
-	    master) == -1)
+	if (init_msg_send(spec->statusfd, &m, master, 0) == -1)
 		sandbox_init_fail(errno, "pass the pty master to greywalld");
 	return (TAKE_FD(slave));
 }

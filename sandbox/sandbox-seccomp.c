@@ -54,6 +54,16 @@ static const int deny_syscalls[] = {
 	SYS_open_by_handle_at, SYS_name_to_handle_at,
 };
 
+/*
+ * The i-th system call the filter refuses with EPERM whatever its
+ * arguments, or -1 past the last (greywalld's denials map). main.
+ */
+int
+sandbox_seccomp_denied(size_t i)
+{
+	return (i < nitems(deny_syscalls) ? deny_syscalls[i] : -1);
+}
+
 /* clone() flags that would make new namespaces. */
 static const unsigned long clone_ns_flags[] = {
 	CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET,

@@ -28,7 +28,7 @@ enum init_msgtype {
 	INIT_MSG_EXITED,	/* the command ended: how, code */
 	INIT_MSG_TUN,		/* with the TUN fd, created as root */
 	INIT_MSG_PTY,		/* with an fd: the pty master, for gw */
-	INIT_MSG_PLACED,	/* daemon to init: in its cgroups, go on */
+	INIT_MSG_PLACED_UNUSED,	/* was: daemon to init, in its cgroups */
 	INIT_MSG_EVENT,		/* the supervisor refused or saw EROFS */
 };
 
@@ -56,6 +56,36 @@ struct init_msg {
 	char		text[512];
 };
 
+
+/*
+ * greywalld --timing: the CLOCK_MONOTONIC time (ns) at which one start
+ * passed each step, written by greywalld, init and the command child
+ * into one shared page and logged when the sandbox is freed
+ * (bench/startup-profile reads the log). Never on without the flag.
+ */
+enum sandbox_mark {
+	MARK_ACCEPT,		/* main: the connection accepted */
+	MARK_REQUEST,		/* main: the request complete */
+	MARK_DECIDED,		/* main: policy, cwd, paths, guard done */
+	MARK_CREATED,		/* main: cgroup, net config, socketpair */
+	MARK_CLONED,		/* main: clone3 returned */
+	MARK_REGISTERED,	/* main: events armed, placed, STARTED sent */
+	MARK_INIT,		/* init: first instruction */
+	MARK_INIT_PLACED,	/* init: in its cgroups, fds closed */
+	MARK_INIT_TUN,		/* init: TUN created and sent */
+	MARK_INIT_MOUNT,	/* init: mount tree built, pivoted */
+	MARK_INIT_CREDS,	/* init: hostname, loopback, the peer's creds */
+	MARK_INIT_LANDLOCK,	/* init: Landlock enforced */
+	MARK_INIT_SECCOMP,	/* init: keyring, signals, pty, seccomp */
+	MARK_CHILD_EXEC,	/* the command child: just before execve */
+	MARK_INIT_EXECOK,	/* init: the exec succeeded (errpipe EOF) */
+	MARK_INIT_CMDEXIT,	/* init: the command reaped */
+	MARK_EXITED,		/* main: INIT_MSG_EXITED read */
+	MARK_PIDFD,		/* main: init's pidfd readable */
+	MARK_REPORTED,		/* main: SANDBOX_EXITED queued to gw */
+	MARK_FREED,		/* main: everything released */
+	MARK__MAX
+};
 
 /* Everything the forked sandbox needs; filled in before clone. */
 struct sandbox_spec {
@@ -97,8 +127,17 @@ struct sandbox_spec {
 	gid_t		  tty_gid;	/* devpts gid=, or (gid_t)-1 */
 	int		  ptyslave;	/* in init, once allocated */
 	int		  cgroupfd;	/* CLONE_INTO_CGROUP, or -1 */
-	int		  cgroup_hold;	/* wait for INIT_MSG_PLACED */
+	int		  cgroup_hold;	/* v1: init enters cgroup_v1 itself */
+	int		  cgroup_v1[3];	/* v1 pids, memory, cpu dirs, or -1 */
 	const char	 *policy_dir;	/* hidden inside the sandbox */
+	uint64_t	 *marks;	/* greywalld --timing, or NULL */
+	/*
+	 * A prepared network namespace (its TUN already configured for
+	 * net_slot and with greywalld), which init joins instead of making
+	 * one; -1: init makes its own.
+	 */
+	int		  netnsfd;
+	int		  net_prepared;	/* netnsfd was given: no TUN to make */
 };
 
 
@@ -107,6 +146,8 @@ struct sandbox_spec {
 pid_t		 sandbox_ns_spawn(struct sandbox_spec *, int *);
 /* init, as root */
 void		 sandbox_ns_setup(void);
+/* a child forked by main, as root; never returns */
+void		 sandbox_ns_prepare(int, int, int) __attribute__((noreturn));
 
 /* sandbox-mount.c */
 /* init, as root */
@@ -117,6 +158,8 @@ int		 sandbox_mount_ro_self(int);
 int		 sandbox_mount_cwd_tree(int);
 /* init, as root */
 void		 sandbox_mount_setup(const struct sandbox_spec *);
+/* init, as root */
+void		 sandbox_mount_close_late(int);
 /* init; pure */
 const char	*sandbox_mount_system_path(size_t);
 /* init; pure */
@@ -202,6 +245,7 @@ const char	*sandbox_pty_stdio_refused(int);
 struct sock_fprog;
 /* main */
 int		 sandbox_seccomp_prepare(void);
+int		 sandbox_seccomp_denied(size_t);
 /* main */
 int		 sandbox_seccomp_export(void *, struct sock_fprog *);
 /* init, as the peer */
@@ -215,12 +259,22 @@ void		 sandbox_seccomp_apply(const struct sandbox_spec *);
 /* sandbox-tun.c */
 int		 sandbox_tun_create(int, int);		/* init, as root */
 
-/* sandbox-init-parse.c: the daemon's check of init's INIT_MSG_EVENT */
+/*
+ * sandbox-init-parse.c: the status socket's messages in the common
+ * framing, and the daemon's check of init's INIT_MSG_EVENT
+ */
 /* main; pure, for the unit test and the fuzzer */
 int		 init_event_parse(const struct init_msg *, const char **,
 		    const char **, const char **);
+int		 init_msg_parse(const struct frame_hdr *, const void *,
+		    struct init_msg *);
+/* main, init (as root and as the peer), the command child */
+int		 init_msg_send(int, const struct init_msg *, int, int);
+int		 init_msg_recv(int, struct init_msg *, int *, int);
 
 /* sandbox-init.c */
+/* main, init, the command child */
+void		 sandbox_mark(uint64_t *, enum sandbox_mark);
 /* main, init */
 void		 sandbox_init_sigset(sigset_t *);
 /* init, as root */

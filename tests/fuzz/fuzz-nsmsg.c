@@ -1,8 +1,10 @@
 /*
  * libFuzzer target for what greywalld accepts from the netstack helper:
- * arbitrary bytes as one message through nsmsg_in_parse(). Whatever it
- * accepts must have the exact size of its type and strings that end
- * inside their arrays with no control characters left.
+ * arbitrary bytes as one datagram through frame_parse() and
+ * nsmsg_in_parse(), and again as a payload in the frame the helper would
+ * build. Whatever it accepts must have the exact size of its type, the
+ * frame's type and id, and strings that end inside their arrays with no
+ * control characters left.
  */
 
 #include <sys/types.h>
@@ -27,28 +29,61 @@ check_str(const char *s, size_t size)
 			abort();
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+static void
+parse(const struct frame_hdr *hdr, const uint8_t *payload)
 {
 	union nsmsg_in	out;
+	size_t		size = hdr->len;
 
-	switch (nsmsg_in_parse(data, size, &out)) {
+	switch (nsmsg_in_parse(hdr, payload, &out)) {
 	case -1:
 		break;
 	case NSMSG_EVENT:
 		if (size != sizeof(out.ev) || out.ev.kind < GW_EV_DNS ||
-		    out.ev.kind > GW_EV_ICMP || out.ev.target[0] == '\0')
+		    out.ev.kind > GW_EV_ICMP || out.ev.target[0] == '\0' ||
+		    hdr->type != NSMSG_EVENT || out.ev.id != hdr->id)
 			abort();
 		check_str(out.ev.target, sizeof(out.ev.target));
 		check_str(out.ev.rule, sizeof(out.ev.rule));
 		check_str(out.ev.note, sizeof(out.ev.note));
 		break;
 	case NSMSG_COUNTERS:
-		if (size != sizeof(out.cnt) || out.cnt.reserved != 0)
+		if (size != sizeof(out.cnt) || out.cnt.reserved != 0 ||
+		    hdr->type != NSMSG_COUNTERS || out.cnt.id != hdr->id)
 			abort();
 		break;
 	default:
 		abort();
 	}
+}
+
+/*
+ * The input twice: as a whole datagram (frame header included, through
+ * frame_parse), and as a payload in the frame the helper would build for
+ * it (type and id its first two words), so the corpus of payloads still
+ * reaches the message checks.
+ */
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct frame_hdr	 hdr;
+	uint32_t		 w[2] = { 0, 0 };
+	uint8_t			*buf;
+
+	if (frame_parse(data, size, &hdr) == 0)
+		parse(&hdr, data + sizeof(hdr));
+	if ((buf = malloc(sizeof(hdr) + size + 1)) == NULL)
+		return (0);
+	memcpy(w, data, size < sizeof(w) ? size : sizeof(w));
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.type = w[0];
+	hdr.id = w[1];
+	hdr.len = size;
+	memcpy(buf, &hdr, sizeof(hdr));
+	memcpy(buf + sizeof(hdr), data, size);
+	if (frame_parse(buf, sizeof(hdr) + size, &hdr) != 0)
+		abort();
+	parse(&hdr, buf + sizeof(hdr));
+	free(buf);
 	return (0);
 }

@@ -150,10 +150,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(pkt, data + 1, len);
 	if ((data[0] & 1) && len >= 40) {
 		if ((pkt[0] >> 4) == 6) {
-			net_sandbox_addr6(SLOT, &a6);
+			net_addr_sandbox6(SLOT, &a6);
 			memcpy(pkt + 8, a6.s6_addr, 16);
 		} else {
-			net_sandbox_addr4(SLOT, &a4);
+			net_addr_sandbox4(SLOT, &a4);
 			memcpy(pkt + 12, &a4, 4);
 		}
 	}

@@ -7,7 +7,7 @@ setup_user
 setup_dirs
 start_daemon --max-sandboxes 2 --max-connections 3
 
-plan 18
+plan 23
 
 "${GW_EXEC[@]}" sleep 31401 &
 gw=$!
@@ -40,6 +40,7 @@ wait_for "second running" running 'sleep 31402'
 err=$(gw_exec true 2>&1)
 is "third sandbox refused with 125" $? 125
 contains "refusal says limit" "$err" "limit reached"
+contains "refusal names the daemon's flag" "$err" "greywalld --max-sandboxes"
 
 # Connections: 2 held by the sandboxes, one more allowed, then refused.
 "$PYTHON" - "$SOCK" "$TEST_UID" "$(id -g "$TEST_USER")" >"$T/conn" <<'PY' &
@@ -64,6 +65,25 @@ kill "$gw" "$gw2"
 wait "$gw" "$gw2" 2>/dev/null
 stop_daemon
 
+# limits.sandboxes in the policy overrides --max-sandboxes, per user.
+printf 'default: true\nlimits:\n  sandboxes: 1\n' >"$POLICY/00-test.yaml"
+start_daemon --max-sandboxes 5
+"${GW_EXEC[@]}" sleep 31403 &
+gw3=$!
+wait_for "sleep 31403 running" running 'sleep 31403'
+err=$(gw_exec true 2>&1)
+is "second sandbox refused by limits.sandboxes: 1" $? 125
+contains "refusal names the policy key and file" "$err" \
+    "the most limits.sandboxes in $POLICY/00-test.yaml:3 allows"
+ok "the first sandbox still runs" running 'sleep 31403'
+kill "$gw3"
+wait "$gw3" 2>/dev/null
+wait_for "first sandbox gone" no_process 'sleep 31403'
+out=$(gw_exec echo again 2>&1)
+is "a sandbox starts again once the first ended" "$out" "again"
+stop_daemon
+printf 'default: true\n' >"$POLICY/00-test.yaml"
+
 # Members of the configured admin group may use gwctl.
 start_daemon --admin-group "$TEST_GROUP"
 out=$(as_user "$GWCTL" list)
@@ -85,9 +105,10 @@ plain=$!
 wait_for "plain daemon" test -S "$T/plain.sock"
 caps=$(grep -E '^Cap(Eff|Prm|Bnd)' "/proc/$plain/status" | awk '{print $2}' |
     sort -u)
-# CAP_CHOWN (bit 0): the per-user store directory (--state-dir).
-is "greywalld keeps only SYS_ADMIN NET_ADMIN CHOWN SETUID SETGID SETPCAP" \
-    "$caps" 00000020402411e1
+# CAP_CHOWN (bit 0): the per-user store directory (--state-dir);
+# CAP_BPF, CAP_PERFMON: the denials eBPF program.
+is "greywalld keeps only its unit's capabilities (CHOWN, BPF, PERFMON too)" \
+    "$caps" 000000e0402411e1
 kill "$plain"
 wait "$plain"
 

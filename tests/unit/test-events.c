@@ -1,8 +1,10 @@
 /*
  * Tests for proto/nsmsg.c: what greywalld accepts from the netstack
- * helper. Every message must have the exact size of its type, a network
- * event kind, and strings that end inside their arrays; anything else is
- * refused with EPROTO, and random bytes never get through malformed.
+ * helper, through the common framing (proto/frame.c). Every message
+ * must have the exact size of its type, the frame's type and id, a
+ * network event kind, and strings that end inside their arrays; anything
+ * else is refused with EPROTO, and random bytes never get through
+ * malformed.
  */
 
 #include <sys/types.h>
@@ -17,6 +19,30 @@
 #include "tap.h"
 
 static uint8_t	buf[sizeof(union nsmsg_in) + 64];
+static uint8_t	frame[sizeof(struct frame_hdr) + sizeof(buf)];
+
+/*
+ * buf's first len bytes as the helper sends them: a frame whose type and
+ * id are the payload's first two words (0 where it has none).
+ */
+static int
+frame_in(size_t len, union nsmsg_in *out)
+{
+	struct frame_hdr	h;
+	uint32_t		w[2] = { 0, 0 };
+
+	memcpy(w, buf, len < sizeof(w) ? len : sizeof(w));
+	memset(&h, 0, sizeof(h));
+	h.type = w[0];
+	h.id = w[1];
+	h.len = len;
+	memcpy(frame, &h, sizeof(h));
+	memcpy(frame + sizeof(h), buf, len);
+	errno = 0;
+	if (frame_parse(frame, sizeof(h) + len, &h) == -1)
+		return (-1);
+	return (nsmsg_in_parse(&h, frame + sizeof(h), out));
+}
 
 static struct nsevent
 good_event(void)
@@ -37,8 +63,7 @@ static int
 parse(const void *m, size_t len, union nsmsg_in *out)
 {
 	memcpy(buf, m, len);
-	errno = 0;
-	return (nsmsg_in_parse(buf, len, out));
+	return (frame_in(len, out));
 }
 
 static int
@@ -59,7 +84,7 @@ main(void)
 	uint32_t		kinds[] = { 0, GW_EV_FS, GW_EV_SYSCALL,
 				    GW_EV_COMMAND, 99, UINT32_MAX };
 
-	plan(28);
+	plan(32);
 
 	e = good_event();
 	ok(parse(&e, sizeof(e), &out) == NSMSG_EVENT && out.ev.id == 7 &&
@@ -70,7 +95,7 @@ main(void)
 	ok(refused(&e, sizeof(e) - 1), "one byte short is refused");
 	memset(buf, 0, sizeof(buf));
 	memcpy(buf, &e, sizeof(e));
-	ok(nsmsg_in_parse(buf, sizeof(e) + 1, &out) == -1 && errno == EPROTO,
+	ok(frame_in(sizeof(e) + 1, &out) == -1 && errno == EPROTO,
 	    "one byte long is refused");
 	ok(refused(&e, 3), "less than a type is refused");
 	ok(refused(&e, 0), "nothing is refused");
@@ -104,6 +129,39 @@ main(void)
 	e.type = NSMSG_ATTACH;
 	ok(refused(&e, sizeof(e)), "main's own message types are refused");
 
+	/* The frame around it: its type and id are the payload's. */
+	{
+		struct frame_hdr	h;
+
+		e = good_event();
+		memset(&h, 0, sizeof(h));
+		h.type = NSMSG_COUNTERS;
+		h.id = e.id;
+		h.len = sizeof(e);
+		errno = 0;
+		ok(nsmsg_in_parse(&h, &e, &out) == -1 && errno == EPROTO,
+		    "a frame type other than the payload's is refused");
+		h.type = NSMSG_EVENT;
+		h.id = e.id + 1;
+		errno = 0;
+		ok(nsmsg_in_parse(&h, &e, &out) == -1 && errno == EPROTO,
+		    "a frame id other than the payload's is refused");
+		h.id = e.id;
+		h.reserved = 1;
+		memcpy(frame, &h, sizeof(h));
+		memcpy(frame + sizeof(h), &e, sizeof(e));
+		errno = 0;
+		ok(frame_parse(frame, sizeof(h) + sizeof(e), &h) == -1 &&
+		    errno == EPROTO, "a frame with reserved set is refused");
+		h.reserved = 0;
+		h.len = sizeof(e) + 1;
+		memcpy(frame, &h, sizeof(h));
+		errno = 0;
+		ok(frame_parse(frame, sizeof(h) + sizeof(e), &h) == -1 &&
+		    errno == EPROTO, "a frame longer than what arrived is"
+		    " refused");
+	}
+
 	memset(&c, 0, sizeof(c));
 	c.type = NSMSG_COUNTERS;
 	c.id = 9;
@@ -115,7 +173,7 @@ main(void)
 	    out.cnt.dropped == 5 && out.ev.dropped == 5,
 	    "counters parse, dropped where an event has it");
 	memcpy(buf, &c, sizeof(c));
-	ok(nsmsg_in_parse(buf, sizeof(c) + 1, &out) == -1 && errno == EPROTO,
+	ok(frame_in(sizeof(c) + 1, &out) == -1 && errno == EPROTO,
 	    "long counters are refused");
 	c.reserved = 1;
 	ok(refused(&c, sizeof(c)), "counters with reserved set are refused");
@@ -137,7 +195,7 @@ main(void)
 			buf[16 + 272 + n % 100] = '\0';
 			buf[16 + 544 + n % 50] = '\0';
 		}
-		switch (nsmsg_in_parse(buf, len, &out)) {
+		switch (frame_in(len, &out)) {
 		case -1:
 			break;
 		case NSMSG_EVENT:

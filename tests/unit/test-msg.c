@@ -165,7 +165,7 @@ static size_t
 mkraw(uint32_t type, uint32_t len, uint32_t reserved, const void *payload,
     size_t plen)
 {
-	struct gw_hdr	hdr;
+	struct frame_hdr	hdr;
 
 	memset(&hdr, 0, sizeof(hdr));
 	hdr.type = type;
@@ -549,15 +549,15 @@ test_bad_framing(void)
 	 * MSG_TRUNC gives the datagram away.
 	 */
 	memset(raw, 'x', sizeof(raw));
-	mkraw(GW_MSG_SANDBOX_ARG, GW_MSG_MAX + 1 - sizeof(struct gw_hdr), 0,
+	mkraw(GW_MSG_SANDBOX_ARG, GW_MSG_MAX + 1 - sizeof(struct frame_hdr), 0,
 	    NULL, 0);
 	raw[GW_MSG_MAX] = '\0';
 	expect_recv_eproto("datagram of GW_MSG_MAX + 1 bytes", GW_MSG_MAX + 1,
 	    0);
 	expect_recv_eproto("datagram of GW_MSG_MAX + 1 bytes with an fd",
 	    GW_MSG_MAX + 1, 1);
-	mkraw(GW_MSG_SANDBOX_ARG, GW_MSG_MAX - sizeof(struct gw_hdr), 0, NULL,
-	    0);
+	mkraw(GW_MSG_SANDBOX_ARG, GW_MSG_MAX - sizeof(struct frame_hdr), 0,
+	    NULL, 0);
 	raw[GW_MSG_MAX - 1] = '\0';
 	expect_recv_eproto("GW_MSG_MAX + 1 bytes, valid if cut at GW_MSG_MAX",
 	    GW_MSG_MAX + 1, 0);
@@ -866,7 +866,7 @@ test_parse(void)
 	before = count_fds();
 	mkpipe(p);
 	mkmsg(GW_MSG_HELLO, NULL, 0);
-	memcpy(rmsg.buf, raw, sizeof(struct gw_hdr));
+	memcpy(rmsg.buf, raw, sizeof(struct frame_hdr));
 	r = gw_msg_parse(&rmsg, sizeof(rmsg.buf) + 1, p[1]);
 	e = errno;
 	ok(r == -1 && e == EPROTO && rmsg.fd == -1,
@@ -877,8 +877,8 @@ test_parse(void)
 
 	mkpipe(p);
 	mkmsg(GW_MSG_OK, NULL, 0);
-	memcpy(rmsg.buf, raw, sizeof(struct gw_hdr));
-	r = gw_msg_parse(&rmsg, sizeof(struct gw_hdr), p[1]);
+	memcpy(rmsg.buf, raw, sizeof(struct frame_hdr));
+	r = gw_msg_parse(&rmsg, sizeof(struct frame_hdr), p[1]);
 	ok(r == 0 && rmsg.fd == p[1] && rmsg.hdr.type == GW_MSG_OK,
 	    "gw_msg_parse: header-only message, owns the fd");
 	gw_msg_clear(&rmsg);
@@ -890,10 +890,11 @@ static void
 test_build(void)
 {
 	uint8_t		*big, *out = NULL;
-	size_t		 out_len = 0, max = GW_MSG_MAX - sizeof(struct gw_hdr);
+	size_t		 out_len = 0;
+	size_t		 max = GW_MSG_MAX - sizeof(struct frame_hdr);
 	char		*s;
 	const char	*strs[2];
-	struct gw_hdr	 hdr;
+	struct frame_hdr	 hdr;
 	int		 sv[2], r, e;
 
 	if ((big = calloc(1, GW_MSG_MAX + 1)) == NULL ||

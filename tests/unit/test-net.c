@@ -435,8 +435,8 @@ test_fakeip(void)
 	    !pool(AF_INET6, "fd67:7779:6661:0:1::") &&
 	    !pool(AF_INET6, "::ffff:198.18.1.0"),
 	    "fakeip_is_pool: fd67:7779:6661::/96");
-	fakeip_infra_addr(FAKEIP_RESOLVER, AF_INET, a);
-	fakeip_infra_addr(FAKEIP_HOST, AF_INET6, b);
+	net_addr_fakeip_infra(FAKEIP_RESOLVER, AF_INET, a);
+	net_addr_fakeip_infra(FAKEIP_HOST, AF_INET6, b);
 	ok(addr_is(a, AF_INET, "198.18.0.53") &&
 	    addr_is(b, AF_INET6, "fd67:7779:6661::2"),
 	    "infrastructure: 198.18.0.53, fd67:7779:6661::2");

@@ -53,6 +53,8 @@ static const struct accept accepts[] = {
 	{ PK_LIMITS_PIDS, "1", "1", 1 },
 	{ PK_LIMITS_PIDS, "512", "512", 512 },
 	{ PK_LIMITS_PIDS, "4194304", "4194304", 4194304 },
+	{ PK_LIMITS_SANDBOXES, "1", "1", 1 },
+	{ PK_LIMITS_SANDBOXES, "100000", "100000", 100000 },
 
 	/* PT_SIZE: binary units */
 	{ PK_LIMITS_MEMORY, "512M", "512M", 512ULL << 20 },
@@ -193,6 +195,8 @@ static const struct reject rejects[] = {
 	{ PK_LIMITS_PIDS, "5.0", "whole number" },
 	{ PK_LIMITS_PIDS, "99999999999999999999999", "whole number" },
 	{ PK_LIMITS_PIDS, "", "whole number" },
+	{ PK_LIMITS_SANDBOXES, "0", "must be a whole number from 1 to 100000" },
+	{ PK_LIMITS_SANDBOXES, "100001", "from 1 to 100000, not '100001'" },
 
 	/* PT_SIZE */
 	{ PK_LIMITS_MEMORY, "4X", "'limits.memory': '4X' is not a size: use a "
