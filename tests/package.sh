@@ -25,6 +25,8 @@ export GW_BUILDDIR=$fake GW_SRCDIR=$src
 GREYWALLD=/usr/sbin/greywalld
 GW=/usr/bin/gw
 GWCTL=/usr/bin/gwctl
+# The installed helper (meson's libexecdir under /usr), not a build's.
+NETSTACK=/usr/libexec/greywall/gw-netstack
 
 [ "$(id -u)" = 0 ] || skip_all "needs root to install a package"
 command -v dpkg-buildpackage >/dev/null ||
