@@ -237,17 +237,6 @@ sandbox_by_cgid(uint64_t cgid)
 	return (NULL);
 }
 
-static struct sandbox *
-sandbox_by_id(uint32_t id)
-{
-	struct sandbox	*sb;
-
-	TAILQ_FOREACH(sb, &sandboxes, entry)
-		if (sb->id == id)
-			return (sb);
-	return (NULL);
-}
-
 /* Count a denial not reported; sent in one message per loop turn. */
 static void
 drop(struct sandbox *sb, uint64_t n)
@@ -497,7 +486,7 @@ check_done(struct check *ck, int visible)
 
 	TAILQ_REMOVE(&checks, ck, entry);
 	nchecks--;
-	if ((sb = sandbox_by_id(ck->sandbox)) != NULL) {
+	if ((sb = sandbox_find(ck->sandbox)) != NULL) {
 		sb->ev.checks--;
 		if (visible)
 			denial_emit(sb, ck->pid, ck->comm, ck->op, ck->err,

@@ -55,18 +55,6 @@ static struct stat	 ns_hosts_st, ns_resolv_st;	/* as last sent */
 
 static int	netstack_spawn(void);
 
-/* The live sandbox with this id (the helper's word), or NULL. */
-static struct sandbox *
-netstack_sandbox(uint32_t id)
-{
-	struct sandbox	*sb;
-
-	TAILQ_FOREACH(sb, &sandboxes, entry)
-		if (sb->id == id)
-			return (sb);
-	return (NULL);
-}
-
 /*
  * Events and counters from the helper. It parses packets the sandboxes
  * write, so each message is checked like a client's; a bad one is
@@ -98,7 +86,7 @@ netstack_read_cb(int fd, short ev __unused, void *arg __unused)
 			continue;
 		}
 		/* The id is the helper's word: only one that exists. */
-		if ((sb = netstack_sandbox(m.ev.id)) == NULL || sb->net == NULL)
+		if ((sb = sandbox_find(m.ev.id)) == NULL || sb->net == NULL)
 			continue;
 		if (type == NSMSG_COUNTERS) {
 			sb->ev.bytes_out = m.cnt.bytes_out;

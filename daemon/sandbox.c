@@ -78,6 +78,18 @@ sandbox_timing_new(const struct conn *c)
 	return (m);
 }
 
+/* The live sandbox with this id, or NULL. */
+struct sandbox *
+sandbox_find(uint32_t id)
+{
+	struct sandbox	*sb;
+
+	TAILQ_FOREACH(sb, &sandboxes, entry)
+		if (sb->id == id)
+			return (sb);
+	return (NULL);
+}
+
 unsigned int
 sandbox_count_uid(uid_t uid)
 {
