@@ -54,15 +54,26 @@ grep -E '^(not ok|Bail)' build-ci/meson-logs/package.tap || true
 python3 - "$src" <<'PY' || status=1
 import json, os, sys
 counts = {}
+bad = []
 for d in ("build-ci", "build-asan", "build-fuzz"):
     with open(os.path.join(sys.argv[1], d, "meson-logs", "testlog.json")) as f:
         for line in f:
-            r = json.loads(line)["result"]
+            t = json.loads(line)
+            r = t["result"]
             counts[r] = counts.get(r, 0) + 1
-with open(os.path.join(sys.argv[1], "build-ci", "meson-logs",
-        "package.rc")) as f:
+            if r not in ("OK", "EXPECTEDFAIL"):
+                bad.append("%s %s: %s" % (d, t["name"], r))
+logs = os.path.join(sys.argv[1], "build-ci", "meson-logs")
+with open(os.path.join(logs, "package.rc")) as f:
     r = "OK" if f.read().strip() == "0" else "FAIL"
     counts[r] = counts.get(r, 0) + 1
+if r != "OK":
+    bad.append("package.sh: FAIL, its last lines:")
+    with open(os.path.join(logs, "package.tap")) as f:
+        bad.extend("  " + l.rstrip() for l in f.readlines()[-25:])
+# The summary names what did not pass: CI shows only the end of the log.
+for b in bad:
+    print(b)
 passed = counts.pop("OK", 0) + counts.pop("EXPECTEDFAIL", 0)
 skipped = counts.pop("SKIP", 0)
 failed = sum(counts.values())
