@@ -11,8 +11,8 @@ setup_user
 setup_dirs
 command -v strace >/dev/null || bail "strace missing (.ci/install-deps)"
 
-USERS="$TEST_USER gwtestc1 gwtestc2 gwtestc3"
-for u in gwtestc1 gwtestc2 gwtestc3; do
+USERS="$TEST_USER ${TEST_USER}c1 ${TEST_USER}c2 ${TEST_USER}c3"
+for u in ${TEST_USER}c1 ${TEST_USER}c2 ${TEST_USER}c3; do
 	getent passwd "$u" >/dev/null ||
 	    useradd --system --no-create-home --shell /usr/sbin/nologin "$u" ||
 	    bail "useradd $u"
@@ -69,24 +69,24 @@ fi
 
 # A client stalled halfway through its request (its third message held
 # for 60 s by strace) and a stopped sandbox: another user's start goes on.
-c1=$(id -u gwtestc1)
+c1=$(id -u ${TEST_USER}c1)
 n0=$(grep -c "connection from uid $c1 " "$T/daemon.log")
-setpriv --reuid=gwtestc1 --regid=gwtestc1 --init-groups env -i \
-    -C "$T/cwd-gwtestc1" PATH=/usr/bin:/bin GREYWALL_SOCKET="$SOCK" \
+setpriv --reuid=${TEST_USER}c1 --regid=${TEST_USER}c1 --init-groups env -i \
+    -C "$T/cwd-${TEST_USER}c1" PATH=/usr/bin:/bin GREYWALL_SOCKET="$SOCK" \
     strace -f -o /dev/null -e trace=sendmsg \
     -e inject=sendmsg:delay_enter=60000000:when=3 \
     "$GW" exec -- true >/dev/null 2>&1 &
 stalled=$!
 wait_for "the stalled client connected" \
     sh -c "[ \$(grep -c 'connection from uid $c1 ' '$T/daemon.log') -gt $n0 ]"
-run_as gwtestc2 sleep 31411 &
+run_as ${TEST_USER}c2 sleep 31411 &
 held=$!
 wait_for "sleep 31411 running" running 'sleep 31411'
 init=$(pgrep -f '^sleep 31411' | head -n1)
 init=$(ps -o ppid= -p "$init" | tr -d ' ')
 kill -STOP "$init"
-out=$(setpriv --reuid=gwtestc3 --regid=gwtestc3 --init-groups env -i \
-    -C "$T/cwd-gwtestc3" PATH=/usr/bin:/bin GREYWALL_SOCKET="$SOCK" \
+out=$(setpriv --reuid=${TEST_USER}c3 --regid=${TEST_USER}c3 --init-groups env -i \
+    -C "$T/cwd-${TEST_USER}c3" PATH=/usr/bin:/bin GREYWALL_SOCKET="$SOCK" \
     timeout 60 "$GW" exec echo not-held 2>&1)
 is "a start goes on past a stalled request and a stopped sandbox" \
     "$out" "not-held"
@@ -98,7 +98,7 @@ kill -KILL $(pgrep -P "$stalled") 2>/dev/null
 kill "$held" 2>/dev/null
 wait "$held" "$stalled" 2>/dev/null
 ok "the stalled client's request started nothing" \
-    sh -c "! grep -q 'uid $(id -u gwtestc1).*: true\$' '$T/daemon.log'"
+    sh -c "! grep -q 'uid $(id -u ${TEST_USER}c1).*: true\$' '$T/daemon.log'"
 
 stop_daemon
 done_testing

@@ -13,8 +13,10 @@ NETSTACK=$GW_BUILDDIR/netstack/gw-netstack
 # The system python, not a per-user shim the test user cannot read.
 PYTHON=/usr/bin/python3
 
-TEST_USER=gwtest
-TEST_USER2=gwtest2
+# GW_TEST_USER names another user, so that test runs from two worktrees at
+# once do not share a home.
+TEST_USER=${GW_TEST_USER:-gwtest}
+TEST_USER2=${TEST_USER}2
 TEST_GROUP=gwtestgrp
 
 t_count=0
