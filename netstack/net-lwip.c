@@ -340,6 +340,19 @@ rx_free(struct pbuf *p)
 	pool->nfree++;
 }
 
+/* Idle: give the free buffers back (a burst of held SYNs fills the pool). */
+static void
+rx_drain(struct rxpool *pool)
+{
+	struct rxbuf	*b;
+
+	while ((b = pool->free) != NULL) {
+		pool->free = b->next;
+		free(b);
+	}
+	pool->nfree = 0;
+}
+
 static struct rxbuf *
 rx_get(struct rxpool *pool)
 {
@@ -1895,8 +1908,11 @@ sweep_cb(int fd __unused, short ev __unused, void *arg __unused)
 	TAILQ_FOREACH(sb, &nsbs, entry)
 		moved += sb->bytes_in + sb->bytes_out;
 	tw_trim();
-	if (moved == last)
+	if (moved == last) {
+		rx_drain(&rx_big);
+		rx_drain(&rx_small);
 		malloc_trim(0);
+	}
 	last = moved;
 	TAILQ_FOREACH(sb, &nsbs, entry) {
 		for (f = TAILQ_FIRST(&sb->flows); f != NULL; f = next) {
