@@ -85,6 +85,13 @@
  */
 #define TUN_BIG_MSS		65000
 /* Bytes a flow may have in flight to the sandbox beyond lwIP's 64 KiB. */
+/*
+ * Bytes from the sandbox a flow holds for the proxy while lwIP's receive
+ * window is already open again for more: the packaged build's window is
+ * 64 KiB (TCP_WND, compile time), so without this the sandbox waits for
+ * each 64 KiB to be written upstream before it may send the next.
+ */
+#define RECV_AHEAD		(64 * 1024)
 #define TUN_SND_EXTRA		(448 * 1024)
 #define RX_BIG			65535	/* any packet from the TUN */
 #define RX_SMALL		2048	/* copied out of the big buffer */
@@ -148,6 +155,9 @@ struct flow {
 	uint8_t			 hs[600];	/* SOCKS5 handshake */
 	size_t			 hslen, hswant;
 	struct pbuf		*pending;	/* to the proxy, unwritten */
+	struct pbuf		*pend_tail;	/* its last pbuf */
+	size_t			 pend_bytes;
+	size_t			 ahead;		/* of those, ACKed to lwIP */
 	int			 sb_fin, up_eof, up_paused, pinned;
 	int			 dirty;		/* pending data to flush */
 	time_t			 since;
@@ -716,14 +726,61 @@ rst_syn(const ip_addr_t *src, u16_t sport, const ip_addr_t *dst, u16_t dport,
 	tcp_rst(NULL, 0, seq + 1, dst, src, dport, sport);
 }
 
-/* Sandbox to proxy: write what lwIP delivered, ACK only what left. */
+/* Open lwIP's receive window by n bytes (tcp_recved takes 16 bits). */
+static void
+flow_recved(struct flow *f, size_t n)
+{
+	u16_t	i;
+
+	for (; n > 0; n -= i) {
+		i = n > 0xffff ? 0xffff : n;
+		if (f->pcb != NULL)
+			tcp_recved(f->pcb, i);
+	}
+}
+
+/* ACK ahead of the proxy: up to RECV_AHEAD of the held bytes. */
+static void
+flow_credit(struct flow *f)
+{
+	size_t	want;
+
+	want = f->pend_bytes < RECV_AHEAD ? f->pend_bytes : RECV_AHEAD;
+	if (want > f->ahead) {
+		flow_recved(f, want - f->ahead);
+		f->ahead = want;
+	}
+}
+
+/*
+ * Hold a segment for the proxy. The list is linked by hand, not with
+ * pbuf_cat: it may hold more than a pbuf's 16-bit tot_len counts, so
+ * only len and next are used (pbuf_free walks next).
+ */
+static void
+flow_hold(struct flow *f, struct pbuf *p)
+{
+	struct pbuf	*q;
+
+	if (f->pending == NULL)
+		f->pending = p;
+	else
+		f->pend_tail->next = p;
+	for (q = p; q->next != NULL; q = q->next)
+		;
+	f->pend_tail = q;
+	f->pend_bytes += p->tot_len;
+	flow_credit(f);
+}
+
+/* Sandbox to proxy: write what lwIP delivered, ACK what left. */
 static int
 flow_flush(struct flow *f)
 {
 	struct iovec	 iov[32];
 	struct pbuf	*q;
 	ssize_t		 n;
-	size_t		 done;
+	size_t		 left, acked;
 	int		 i = 0;
 
 	while (f->pending != NULL) {
@@ -743,16 +800,25 @@ flow_flush(struct flow *f)
 			return (-1);
 		f->sb->bytes_out += n;
 		f->sb->counters_dirty = 1;
-		for (done = n; done > 0; done -= i) {
-			i = done > 0xffff ? 0xffff : done;
-			if (f->pcb != NULL)
-				tcp_recved(f->pcb, i);
+		/* The oldest bytes were the ones ACKed ahead. */
+		acked = (size_t)n < f->ahead ? (size_t)n : f->ahead;
+		f->ahead -= acked;
+		f->pend_bytes -= n;
+		for (left = n; left > 0 && f->pending != NULL;) {
+			q = f->pending;
+			if (left < q->len) {
+				pbuf_remove_header(q, left);
+				break;
+			}
+			left -= q->len;
+			f->pending = q->next;
+			q->next = NULL;
+			pbuf_free(q);
 		}
-		if ((size_t)n >= f->pending->tot_len) {
-			pbuf_free(f->pending);
-			f->pending = NULL;
-		} else
-			f->pending = pbuf_free_header(f->pending, n);
+		if (f->pending == NULL)
+			f->pend_tail = NULL;
+		flow_recved(f, n - acked);
+		flow_credit(f);
 	}
 	if (f->sb_fin)
 		shutdown(f->fd, SHUT_WR);
@@ -836,10 +902,8 @@ lw_recv(void *arg, struct tcp_pcb *pcb __unused, struct pbuf *p, err_t err)
 	f->since = time(NULL);
 	if (p == NULL)
 		f->sb_fin = 1;
-	else if (f->pending == NULL)
-		f->pending = p;
 	else
-		pbuf_cat(f->pending, p);
+		flow_hold(f, p);
 	/* Written after the batch: one writev for many segments. */
 	f->dirty = 1;
 	return (ERR_OK);
