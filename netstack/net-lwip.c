@@ -92,6 +92,7 @@
  * each 64 KiB to be written upstream before it may send the next.
  */
 #define RECV_AHEAD		(64 * 1024)
+#define UP_READS		4	/* upstream reads per wakeup */
 #define TUN_SND_EXTRA		(448 * 1024)
 #define RX_BIG			65535	/* any packet from the TUN */
 #define RX_SMALL		2048	/* copied out of the big buffer */
@@ -1069,51 +1070,65 @@ flow_admit(struct flow *f)
 	f->sb->nif.input(p, &f->sb->nif);
 }
 
-/* Proxy to sandbox: read only as much as lwIP's send queue can take. */
+/*
+ * Proxy to sandbox: read only as much as lwIP's send queue can take, up
+ * to UP_READS reads per wakeup (lwIP may hold 512 KiB, a read is 64 KiB),
+ * then one tcp_output for all of it.
+ */
 static void
 flow_upstream_read(struct flow *f)
 {
 	uint8_t	buf[65536];
 	u32_t	room, qroom;
 	ssize_t	n;
+	int	i, wrote = 0;
 
-	room = tcp_sndbuf(f->pcb);
-	if (tcp_sndqueuelen(f->pcb) + 2 >= TCP_SND_QUEUELEN)
-		qroom = 0;
-	else
-		qroom = (TCP_SND_QUEUELEN - tcp_sndqueuelen(f->pcb) - 2) *
-		    f->pcb->mss;
-	if (qroom < room)
-		room = qroom;
-	if (room == 0) {
-		f->up_paused = 1;
-		event_del(f->ev_read);
-		return;
+	for (i = 0; i < UP_READS; i++) {
+		room = tcp_sndbuf(f->pcb);
+		if (tcp_sndqueuelen(f->pcb) + 2 >= TCP_SND_QUEUELEN)
+			qroom = 0;
+		else
+			qroom = (TCP_SND_QUEUELEN - tcp_sndqueuelen(f->pcb) -
+			    2) * f->pcb->mss;
+		if (qroom < room)
+			room = qroom;
+		if (room == 0) {
+			f->up_paused = 1;
+			event_del(f->ev_read);
+			break;
+		}
+		if (room > sizeof(buf))
+			room = sizeof(buf);
+		n = read(f->fd, buf, room);
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			break;
+		if (n == -1) {
+			flow_abort(f);
+			return;
+		}
+		f->since = time(NULL);
+		if (n == 0) {
+			if (wrote)
+				tcp_output(f->pcb);
+			f->up_eof = 1;
+			event_del(f->ev_read);
+			tcp_shutdown(f->pcb, 0, 1);
+			flow_maybe_close(f);
+			return;
+		}
+		if (tcp_write(f->pcb, buf, n, TCP_WRITE_FLAG_COPY) != ERR_OK) {
+			flow_abort(f);
+			return;
+		}
+		wrote = 1;
+		f->sb->bytes_in += n;
+		f->sb->counters_dirty = 1;
+		/* A short read emptied the socket: no EAGAIN read after it. */
+		if ((u32_t)n < room)
+			break;
 	}
-	if (room > sizeof(buf))
-		room = sizeof(buf);
-	n = read(f->fd, buf, room);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n == -1) {
-		flow_abort(f);
-		return;
-	}
-	f->since = time(NULL);
-	if (n == 0) {
-		f->up_eof = 1;
-		event_del(f->ev_read);
-		tcp_shutdown(f->pcb, 0, 1);
-		flow_maybe_close(f);
-		return;
-	}
-	if (tcp_write(f->pcb, buf, n, TCP_WRITE_FLAG_COPY) != ERR_OK) {
-		flow_abort(f);
-		return;
-	}
-	f->sb->bytes_in += n;
-	f->sb->counters_dirty = 1;
-	tcp_output(f->pcb);
+	if (wrote)
+		tcp_output(f->pcb);
 }
 
 /* Send the next handshake message and say how many bytes come back. */
