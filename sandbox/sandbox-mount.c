@@ -1279,12 +1279,15 @@ sandbox_mount_setup(const struct sandbox_spec *spec)
 	/* A sysfs of the new net namespace: the host's interfaces vanish. */
 	mount_fs(root, "sys", "sysfs", NULL, MOUNT_ATTR_RDONLY |
 	    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	sandbox_mark(spec->marks, MARK_MNT_SYSTEM);
 	mount_binds(root, spec);
 	/* After every bind, so that none can re-expose what these hide. */
 	hide_policy_dir(root, spec->policy_dir);
 	mount_deny_write(root, spec->deny_write);
+	sandbox_mark(spec->marks, MARK_MNT_BINDS);
 	/* Masks and protected paths; deny_read still goes on top. */
 	sandbox_protect_mount(root, spec);
+	sandbox_mark(spec->marks, MARK_MNT_PROTECT);
 	mount_deny_read(root, spec->deny_read);
 
 	/* Every mount point exists now: the root itself becomes read-only. */
