@@ -625,6 +625,13 @@ static const char *const home_files[] = {
 	".config/git/attributes",
 };
 
+/* The list above, for gw exec -d; NULL past the end. */
+const char *
+sandbox_mount_home_file(size_t i)
+{
+	return (i < nitems(home_files) ? home_files[i] : NULL);
+}
+
 /* Whether path is, or is below, one of paths. */
 static int
 path_below_any(const char *path, char *const *paths)

@@ -169,6 +169,8 @@ void		 sandbox_mount_close_late(int);
 const char	*sandbox_mount_system_path(size_t);
 /* init; pure */
 const char	*sandbox_mount_dev_node(size_t);
+/* main; pure: the real home's files bound into a private home */
+const char	*sandbox_mount_home_file(size_t);
 
 /* sandbox-home.c */
 /* main */
