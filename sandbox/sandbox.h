@@ -157,6 +157,8 @@ void		 sandbox_ns_prepare(int, int, int) __attribute__((noreturn));
 /* sandbox-mount.c */
 /* init, as root */
 void		 sandbox_fsid_set(uid_t, gid_t);
+/* init and main: the file system ids were changed elsewhere */
+void		 sandbox_fsid_forget(void);
 /* init, as root */
 int		 sandbox_mount_ro_self(int);
 /* main */

@@ -25,6 +25,7 @@ static const void *const sandbox_api[] = {
 	(const void *)sandbox_mount_system_path,
 	(const void *)sandbox_mount_dev_node,
 	(const void *)sandbox_mount_home_file,
+	(const void *)sandbox_fsid_forget,
 	(const void *)sandbox_protect_masked,
 	(const void *)sandbox_home_store_open,
 	(const void *)sandbox_home_project,
