@@ -138,8 +138,8 @@ cache_empty(void)
 
 /*
  * Held for one lookup or insert only; a holder stopped for long (or one
- * whose death the kernel could not report) makes the walk read the
- * directory instead, never wait.
+ * whose death the kernel could not report) makes this walk read every
+ * directory from then on, after one wait of 20 ms.
  */
 static int
 cache_lock(void)
@@ -160,8 +160,13 @@ cache_lock(void)
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000;
 	}
-	if ((r = pthread_mutex_timedlock(&cache->lock, &until)) ==
-	    EOWNERDEAD) {
+	r = pthread_mutex_timedlock(&cache->lock, &until);
+	if (r == ETIMEDOUT) {
+		/* Not again in this walk: one wait per start at most. */
+		sandbox_protect_cache_detach();
+		return (-1);
+	}
+	if (r == EOWNERDEAD) {
 		/* Its holder died mid-insert: trust nothing in it. */
 		cache_empty();
 		if (pthread_mutex_consistent(&cache->lock) != 0)
