@@ -34,13 +34,24 @@ _gw()
 			COMPREPLY=($(compgen -W '-S --socket --version --help' \
 			    -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W 'exec policy doctor' -- "$cur"))
+			COMPREPLY=($(compgen -W 'exec policy doctor cache' \
+			    -- "$cur"))
 		fi
 		return
 	fi
 	case $cmd in
 	policy|doctor)
 		COMPREPLY=($(compgen -W '--json --help' -- "$cur"))
+		return ;;
+	cache)
+		# gw cache [list | clear [PATH...]]: the paths of the store.
+		if ((COMP_CWORD == at + 1)); then
+			COMPREPLY=($(compgen -W 'list clear --help' -- "$cur"))
+		elif [[ ${COMP_WORDS[at + 1]} == clear ]]; then
+			local IFS=$'\n'
+			COMPREPLY=($(compgen -W "$(gw cache list 2>/dev/null |
+			    sed -n 's|^ *[0-9.]* MiB  ~/||p')" -- "$cur"))
+		fi
 		return ;;
 	exec) ;;
 	*) return ;;
