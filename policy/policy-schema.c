@@ -863,7 +863,8 @@ val_keyname(struct val *v)
 	int	k;
 
 	if ((k = policy_key_find(v->s)) == -1) {
-		if (policy_key_suggest("", v->s, sug, sizeof(sug)) == 0)
+		if (policy_key_suggest("", v->s, sug, sizeof(sug)) == 0 &&
+		    strcmp(sug, v->s) != 0)
 			return (val_fail(v, "'%s': '%s' is not a key; did you "
 			    "mean '%s'?", v->ki->name, v->q, sug));
 		return (val_fail(v, "'%s': '%s' is not a key of the policy "

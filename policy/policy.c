@@ -687,10 +687,11 @@ policy_dump_json(const struct policy *p, const char *user, const char *home)
 	size_t				 k, i;
 	char				*out = NULL;
 
-	if ((root = json_object()) == NULL || (pol = json_object()) == NULL ||
-	    json_object_set_new(root, "policy", pol) == -1 ||
+	if ((root = json_object()) == NULL ||
 	    (x = json_string(user != NULL ? user : "")) == NULL ||
-	    json_object_set_new(root, "user", x) == -1)
+	    json_object_set_new(root, "user", x) == -1 ||
+	    (pol = json_object()) == NULL ||
+	    json_object_set_new(root, "policy", pol) == -1)
 		goto out;
 	for (k = 0; k < PK__MAX; k++) {
 		ki = &policy_keys[k];
@@ -728,8 +729,7 @@ policy_dump_json(const struct policy *p, const char *user, const char *home)
 		    json_boolean(policy_key_enforced(k))) == -1)
 			goto out;
 	}
-	out = json_dumps(root, JSON_PRESERVE_ORDER | JSON_COMPACT |
-	    JSON_ENSURE_ASCII);
+	out = json_dumps(root, JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
 out:
 	json_decref(root);
 	return (out);
