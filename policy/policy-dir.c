@@ -262,6 +262,9 @@ policyset_load(const char *dir, struct policyset *set,
 	d = NULL;
 	/* Lexical order by byte value, whatever the locale. */
 	qsort(names, n, sizeof(*names), name_cmp);
+	/* The ignored files' warnings too, not in readdir()'s order. */
+	if (set->nwarn > 1)
+		qsort(set->warn, set->nwarn, sizeof(*set->warn), name_cmp);
 
 	if (n > 0 && (set->v = calloc(n, sizeof(*set->v))) == NULL)
 		goto oom;
