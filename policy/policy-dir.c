@@ -145,35 +145,6 @@ warn_ignored(struct policyset *set, const char *dir, const struct dirent *de)
 	    " are read", dir, n));
 }
 
-/*
- * Selectors naming no user or group of this system select nobody: a
- * typo, or an account not made yet. Looked up now, as the peer's are.
- */
-static int
-warn_selectors(struct policyset *set, const struct policyfile *pf)
-{
-	const struct policy_entry	*e;
-	const struct policy_value	*v;
-	size_t				 i;
-	int				 k;
-
-	for (k = PK_USERS; k <= PK_GROUPS; k++) {
-		e = &pf->pol.e[k];
-		for (i = 0; i < e->n; i++) {
-			v = &e->v[i];
-			if (k == PK_USERS ? getpwnam(v->str) != NULL :
-			    getgrnam(v->str) != NULL)
-				continue;
-			if (set_warn(set, "%s:%u:%u: warning: no %s '%s' on"
-			    " this system: the file selects nobody by it",
-			    v->src.file, v->src.line, v->src.col,
-			    k == PK_USERS ? "user" : "group", v->str) == -1)
-				return (-1);
-		}
-	}
-	return (0);
-}
-
 /* Read and parse one file, opened without following symlinks. */
 static int
 load_file(int dfd, const char *name, struct policyfile *pf,
@@ -276,10 +247,11 @@ policyset_load(const char *dir, struct policyset *set,
 		set->n++;
 		if (load_file(dfd, names[i], &set->v[i], err) == -1)
 			goto out;
-		if (warn_selectors(set, &set->v[i]) == -1)
-			goto oom;
 	}
-	/* Refuse here what a sandbox start would refuse. */
+	/*
+	 * Refuse here what a sandbox start would refuse, and warn about
+	 * selectors naming no account.
+	 */
 	if (policyset_check(set, err) == -1)
 		goto out;
 	r = 0;
@@ -393,50 +365,101 @@ check_peer(const struct policyset *set, const char *user, char *const *groups,
 }
 
 /*
+ * Whether the selector entry v (of key k) names the same account as an
+ * entry before it, in this file or an earlier one: each name is looked
+ * up and checked once, however many files name it.
+ */
+static const struct policy_value *
+seen_before(const struct policyset *set, size_t file, enum policy_key k,
+    const struct policy_value *v)
+{
+	const struct policy_entry	*e;
+	size_t				 i, j;
+
+	for (i = 0; i <= file; i++) {
+		e = &set->v[i].pol.e[k];
+		for (j = 0; j < e->n && &e->v[j] != v; j++)
+			if (strcmp(e->v[j].str, v->str) == 0)
+				return (&e->v[j]);
+		if (j < e->n)
+			break;
+	}
+	return (NULL);
+}
+
+/*
  * What a sandbox start would refuse, for every peer the files can tell
  * apart: one that only default: files select, each user a users: list
  * names (with the groups and home of this system's account, if it has
  * one) and a member of each group a groups: list names. A user picked by
- * several groups' files is checked through each, not all at once.
- * Returns 0, or -1 with err at the value at fault.
+ * several groups' files is checked through each, not all at once. Names
+ * that no account has get a warning in the set, at each place they are
+ * named (a typo, or an account not made yet: the file selects nobody by
+ * it). Returns 0, or -1 with err at the value at fault.
  */
 int
-policyset_check(const struct policyset *set, struct policy_error *err)
+policyset_check(struct policyset *set, struct policy_error *err)
 {
-	const struct policy_entry	*e;
-	struct passwd			*pw;
+	struct policy_entry		*e;
+	struct policy_value		*v;
+	const struct policy_value	*first;
+	struct passwd			*pw = NULL;
 	char				**groups, who[128], *g[1];
 	size_t				 i, j, ngroups, x;
-	int				 r;
+	int				 r, k, known;
 
 	if (check_peer(set, "", NULL, 0, NULL, NULL, err) == -1)
 		return (-1);
 	for (i = 0; i < set->n; i++) {
-		e = &set->v[i].pol.e[PK_USERS];
-		for (j = 0; j < e->n; j++) {
-			snprintf(who, sizeof(who), "user '%s'", e->v[j].str);
-			groups = NULL;
-			ngroups = 0;
-			if ((pw = getpwnam(e->v[j].str)) != NULL &&
-			    policy_user_groups(pw, &groups, &ngroups) == -1)
-				return (dir_error(err, set->v[i].path,
-				    "groups of user '%s': %s", e->v[j].str,
-				    strerror(errno)));
-			r = check_peer(set, e->v[j].str, groups, ngroups,
-			    pw != NULL ? pw->pw_dir : NULL, who, err);
-			for (x = 0; x < ngroups; x++)
-				free(groups[x]);
-			free(groups);
-			if (r == -1)
-				return (-1);
-		}
-		e = &set->v[i].pol.e[PK_GROUPS];
-		for (j = 0; j < e->n; j++) {
-			snprintf(who, sizeof(who), "a member of group '%s'",
-			    e->v[j].str);
-			g[0] = e->v[j].str;
-			if (check_peer(set, "", g, 1, NULL, who, err) == -1)
-				return (-1);
+		for (k = PK_USERS; k <= PK_GROUPS; k++) {
+			e = &set->v[i].pol.e[k];
+			for (j = 0; j < e->n; j++) {
+				v = &e->v[j];
+				first = seen_before(set, i, k, v);
+				if (first != NULL)
+					known = first->num != 0;
+				else if (k == PK_USERS)
+					known = (pw = getpwnam(v->str)) != NULL;
+				else
+					known = getgrnam(v->str) != NULL;
+				/* A selector's num: whether the account is. */
+				v->num = known;
+				if (!known && set_warn(set, "%s:%u:%u: warning:"
+				    " no %s '%s' on this system: the file"
+				    " selects nobody by it", v->src.file,
+				    v->src.line, v->src.col, k == PK_USERS ?
+				    "user" : "group", v->str) == -1)
+					return (dir_error(err, set->v[i].path,
+					    "out of memory"));
+				if (first != NULL)
+					continue;
+				if (k == PK_GROUPS) {
+					snprintf(who, sizeof(who), "a member of"
+					    " group '%s'", v->str);
+					g[0] = v->str;
+					if (check_peer(set, "", g, 1, NULL,
+					    who, err) == -1)
+						return (-1);
+					continue;
+				}
+				snprintf(who, sizeof(who), "user '%s'",
+				    v->str);
+				groups = NULL;
+				ngroups = 0;
+				/* pw stays valid: no other passwd lookup. */
+				if (known && policy_user_groups(pw, &groups,
+				    &ngroups) == -1)
+					return (dir_error(err, set->v[i].path,
+					    "user '%s': %s", v->str,
+					    strerror(errno)));
+				r = check_peer(set, v->str, groups, ngroups,
+				    known ? pw->pw_dir : NULL, who, err);
+				for (x = 0; x < ngroups; x++)
+					free(groups[x]);
+				free(groups);
+				if (r == -1)
+					return (-1);
+			}
 		}
 	}
 	return (0);

@@ -178,7 +178,9 @@ struct policy_src {
 
 struct policy_value {
 	char			*str;	/* canonical text, as printed */
-	uint64_t		 num;	/* bool, enum index, uint, size, seconds, port */
+	uint64_t		 num;	/* bool, enum index, uint, size, seconds, port;
+				   users/groups: the account exists
+				   (policyset_check()) */
 	struct policy_src	 src;
 };
 
@@ -264,7 +266,7 @@ int		 policyset_load(const char *, struct policyset *,
 int		 policyset_effective(const struct policyset *, const char *,
 		    char *const *, size_t, struct policy *);
 int		 policy_user_groups(const struct passwd *, char ***, size_t *);
-int		 policyset_check(const struct policyset *,
+int		 policyset_check(struct policyset *,
 		    struct policy_error *);
 
 /* policy.c (was in greywalld.c) */
