@@ -52,8 +52,9 @@ static const struct gwctl_cmd {
 	    "Print the effective policy of USER as YAML, each value with the\n"
 	    "policy file and line it came from.\n"
 	    "\n"
-	    "  --json   print {\"user\": USER, \"policy\": {KEY: {\"value\" or\n"
-	    "           \"values\", \"source\": {\"file\", \"line\", \"column\"}}}}\n"
+	    "  --json   print {\"user\": USER, \"policy\": {KEY: {\"value\"\n"
+	    "           or \"values\", \"source\": {\"file\", \"line\",\n"
+	    "           \"column\"}}}}\n"
 	    "           (see gw(1) JSON OUTPUT)\n" },
 	{ "reload", "reload [--json]",
 	    "Make greywalld re-read its policy files; on an error it keeps\n"

@@ -178,9 +178,11 @@ struct policy_src {
 
 struct policy_value {
 	char			*str;	/* canonical text, as printed */
-	uint64_t		 num;	/* bool, enum index, uint, size, seconds, port;
-				   users/groups: the account exists
-				   (policyset_check()) */
+	/*
+	 * bool, enum index, uint, size, seconds, port; for users and
+	 * groups whether the account exists (set by policyset_check()).
+	 */
+	uint64_t		 num;
 	struct policy_src	 src;
 };
 
@@ -208,9 +210,10 @@ struct policy_error {
 };
 
 /* policy-schema.c */
-#define POLICY_SUGGEST_MAX	64	/* longest name policy_key_suggest() sees */
+#define POLICY_SUGGEST_MAX	64	/* longest name it compares */
 int		 policy_key_find(const char *);
-int		 policy_key_suggest(const char *, const char *, char *, size_t);
+int		 policy_key_suggest(const char *, const char *, char *,
+		    size_t);
 int		 policy_value_parse(enum policy_key, const char *,
 		    struct policy_value *, char *, size_t);
 

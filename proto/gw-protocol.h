@@ -62,8 +62,8 @@ enum gw_msgtype {
 	GW_MSG_SANDBOX_DEBUG,		/* d->c: 1 string, a line for gw -d */
 
 	GW_MSG_POLICY_SHOW = 200,	/* c->d: 1 string: user ("" = self) */
-	GW_MSG_POLICY_TEXT,		/* d->c: 1 string, part of the YAML or
-					   JSON; after RELOAD one warning */
+	GW_MSG_POLICY_TEXT,		/* d->c: 1 string, part of the text;
+					   after RELOAD one warning */
 	GW_MSG_POLICY_JSON,		/* c->d: 1 string: user ("" = self);
 					   the policy as JSON (gw(1)) */
 
