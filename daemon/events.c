@@ -334,6 +334,76 @@ journal_event(struct sandbox *sb, const struct gw_event *ev,
 		log_debug("journal: %s", strerror(-r));
 }
 
+/*
+ * The last events of every sandbox, for gw why SANDBOX.SEQ after the
+ * sandbox is gone. A ring of copies: what the event said, never a
+ * pointer into a sandbox.
+ */
+#define HISTORY_MAX	1024
+
+static struct event_past {
+	int		 used;
+	struct gw_event	 ev;
+	char		*s[6];
+} history[HISTORY_MAX];
+static size_t	history_next;
+
+static void
+history_add(const struct gw_event *ev, const char *const *s)
+{
+	struct event_past	*h = &history[history_next];
+	size_t			 i;
+
+	history_next = (history_next + 1) % HISTORY_MAX;
+	for (i = 0; i < 6; i++) {
+		free(h->s[i]);
+		h->s[i] = NULL;
+	}
+	h->used = 0;
+	for (i = 0; i < 6; i++)
+		if ((h->s[i] = strdup(s[i])) == NULL)
+			return;		/* not kept: gw why says so */
+	h->ev = *ev;
+	h->used = 1;
+}
+
+/*
+ * Event seq of sandbox id, if it belongs to uid and is still kept: its
+ * numbers, and its strings in s (comm, action, target, rule key, rule
+ * file, note). Returns 0, or -1.
+ */
+int
+events_history_find(uid_t uid, uint32_t id, uint64_t seq,
+    struct gw_event *ev, const char **s)
+{
+	size_t	i, k, j;
+
+	/* Newest first: sandbox ids start again at 1 with greywalld. */
+	for (k = 0; k < HISTORY_MAX; k++) {
+		i = (history_next + HISTORY_MAX - 1 - k) % HISTORY_MAX;
+		if (!history[i].used || history[i].ev.sandbox != id ||
+		    history[i].ev.seq != seq || history[i].ev.uid != uid)
+			continue;
+		*ev = history[i].ev;
+		for (j = 0; j < 6; j++)
+			s[j] = history[i].s[j];
+		return (0);
+	}
+	return (-1);
+}
+
+void
+events_history_free(void)
+{
+	size_t	i, j;
+
+	for (i = 0; i < HISTORY_MAX; i++)
+		for (j = 0; j < 6; j++) {
+			free(history[i].s[j]);
+			history[i].s[j] = NULL;
+		}
+}
+
 /* Bound a string for the wire; events are never longer than this. */
 static void
 field_copy(char *dst, const char *src)
@@ -396,6 +466,7 @@ events_emit(struct sandbox *sb, const struct event_spec *es)
 	log_debug("sandbox %u: event %llu: %s %s %s by %s %s", sb->id,
 	    (unsigned long long)ev.seq, events_kind_name(ev.kind), f[1], f[2],
 	    f[3], f[4]);
+	history_add(&ev, strs);
 	if (sink_event != NULL)
 		sink_event(sb, &ev, strs);
 	journal_event(sb, &ev, strs);

@@ -381,6 +381,12 @@ const struct event_rule *events_rule_path(const struct sandbox *,
 const struct event_rule *events_rule_readonly(const struct sandbox *,
 		    const char *);
 void		 events_from_net(struct sandbox *, const struct nsevent *);
+/* why.c */
+void		 why_answer(struct conn *, const struct gw_msg *);
+
+int		 events_history_find(uid_t, uint32_t, uint64_t,
+		    struct gw_event *, const char **);
+void		 events_history_free(void);
 void		 events_from_init(struct sandbox *, const struct init_msg *);
 const char	*events_kind_name(uint32_t);
 /* Where events go (control.c's subscribers): set once at start. */
