@@ -34,13 +34,30 @@ _gw()
 			COMPREPLY=($(compgen -W '-S --socket --version --help' \
 			    -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W 'exec policy doctor' -- "$cur"))
+			COMPREPLY=($(compgen -W 'exec policy doctor why cache' \
+			    -- "$cur"))
 		fi
 		return
 	fi
 	case $cmd in
 	policy|doctor)
 		COMPREPLY=($(compgen -W '--json --help' -- "$cur"))
+		return ;;
+	cache)
+		((COMP_CWORD == at + 1)) &&
+		    COMPREPLY=($(compgen -W 'list clear --help' -- "$cur"))
+		return ;;
+	why)
+		# A path (files), an event id or HOST[:PORT] (typed).
+		if [[ $prev == --policy ]]; then
+			COMPREPLY=($(compgen -f -X '!*.@(yaml|yml)' -- "$cur")
+			    $(compgen -d -- "$cur"))
+		elif [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W '-w --write --policy --help' \
+			    -- "$cur"))
+		else
+			COMPREPLY=($(compgen -f -- "$cur"))
+		fi
 		return ;;
 	exec) ;;
 	*) return ;;
@@ -51,7 +68,7 @@ _gw()
 		w=${COMP_WORDS[i]}
 		case $w in
 		--) ((i++)); break ;;
-		-c|--policy|-p|--publish|--json) ((i++)) ;;
+		-c|--policy|-p|--publish|--json|--learn-out) ((i++)) ;;
 		-*) ;;
 		*) break ;;
 		esac
@@ -65,7 +82,7 @@ _gw()
 		COMPREPLY=($(compgen -f -X '!*.@(yaml|yml)' -- "$cur")
 		    $(compgen -d -- "$cur"))
 		return ;;
-	--json)
+	--json|--learn-out)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	-c|-p|--publish)
@@ -73,7 +90,8 @@ _gw()
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W '-c --policy --no-network --ro -p
-		    --publish -m --monitor -d --debug --json --help --' \
+		    --publish -m --monitor -d --debug --json --learn
+		    --learn-out --help --' \
 		    -- "$cur"))
 	else
 		COMPREPLY=($(compgen -c -- "$cur"))

@@ -11,7 +11,7 @@ setup_user
 setup_dirs
 start_daemon
 
-plan 16
+plan 18
 
 COMP=$GW_SRCDIR/completion
 export PATH="$GW_BUILDDIR/client:$PATH"
@@ -41,9 +41,15 @@ zcomp() {
 
 ok "the bash scripts load" bash --norc -c ". $COMP/gw.bash && \
 . $COMP/gwctl.bash && complete -p gw gwctl >/dev/null"
-is "bash: gw subcommands" "$(bcomp gw.bash gw '')" "doctor
+is "bash: gw subcommands" "$(bcomp gw.bash gw '')" "cache
+doctor
 exec
-policy"
+policy
+why"
+is "bash: gw why -" "$(bcomp gw.bash gw why -)" "--help
+--policy
+--write
+-w"
 is "bash: gw ex" "$(bcomp gw.bash gw ex)" exec
 is "bash: gw exec --po" "$(bcomp gw.bash gw exec --po)" --policy
 printf 'x\n' >"$T/site.yaml"
@@ -71,6 +77,7 @@ ok "the zsh functions load" zsh -f -c "fpath=($COMP \$fpath); \
 autoload -Uz _gw _gwctl && whence -w _gw _gwctl >/dev/null"
 is "zsh: gw ex" "$(zcomp 'gw ex')" exec
 is "zsh: gw exec --po" "$(zcomp 'gw exec --po')" --policy
+is "zsh: gw wh" "$(zcomp 'gw wh')" why
 is "zsh: gwctl re" "$(zcomp 'gwctl re')" reload
 contains "zsh: gwctl st" "$(zcomp 'gwctl st')" status
 is "zsh: gwctl policy USER" \
