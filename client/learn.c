@@ -98,14 +98,20 @@ learn_event(uint32_t kind, const char *const *s)
 	}
 	switch (kind) {
 	case GW_EV_FS:
+		/*
+		 * The hint names the key to add to, whichever rule decided
+		 * (a write below a read path is named by the read entry).
+		 */
+		if ((strcmp(s[3], "filesystem.read") == 0 ||
+		    strcmp(s[3], "filesystem.write") == 0) &&
+		    allow_value(s[5], "filesystem.write", val,
+		    sizeof(val)) == 0) {
+			learn_add(LK_WRITE, val, why);
+			return;
+		}
 		if (strcmp(s[3], "filesystem.read") == 0 &&
 		    allow_value(s[5], s[3], val, sizeof(val)) == 0) {
 			learn_add(LK_READ, val, why);
-			return;
-		}
-		if (strcmp(s[3], "filesystem.write") == 0 &&
-		    allow_value(s[5], s[3], val, sizeof(val)) == 0) {
-			learn_add(LK_WRITE, val, why);
 			return;
 		}
 		break;

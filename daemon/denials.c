@@ -445,6 +445,11 @@ denial_emit(struct sandbox *sb, pid_t pid, const char *comm, int op,
 		snprintf(note, sizeof(note), "%s (%s, %s): only the"
 		    " administrator can allow this", how, strerror(err),
 		    policy_keys[rule->key].name);
+	} else if (rule != NULL && rule->key == PK_FS_READ && write) {
+		/* Named by the read entry that makes it read-only. */
+		snprintf(note, sizeof(note), "%s (%s); allow with %s:"
+		    " [\"%s\"]", how, strerror(err),
+		    policy_keys[PK_FS_WRITE].name, allow);
 	} else {
 		rule = NULL;
 		key = write ? policy_keys[PK_FS_WRITE].name :

@@ -11,7 +11,9 @@
  */
 
 #include <sys/types.h>
+#include <sys/socket.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -472,21 +474,64 @@ events_emit(struct sandbox *sb, const struct event_spec *es)
 	journal_event(sb, &ev, strs);
 }
 
+/*
+ * A destination no entry allowed: the netstack's reason, and the entry
+ * that would allow it (only in a policy.d file: a client overlay cannot
+ * add destinations). Names get a domains.allow entry, addresses a
+ * cidrs.allow one, the host's own ports an allow_ports one.
+ */
+static const char *
+net_allow_hint(const struct nsevent *ne, char *buf, size_t len)
+{
+	char		 host[sizeof(ne->target)], a[16];
+	const char	*colon, *port = NULL;
+
+	snprintf(host, sizeof(host), "%s", ne->target);
+	if (host[0] == '[' && (colon = strstr(host, "]:")) != NULL) {
+		port = colon + 2;
+		memmove(host, host + 1, colon - host - 1);
+		host[colon - host - 1] = '\0';
+	} else if ((colon = strrchr(host, ':')) != NULL &&
+	    strchr(host, ':') == colon) {
+		port = colon + 1;
+		host[colon - host] = '\0';
+	}
+	if (strstr(ne->note, "host_loopback") != NULL && port != NULL)
+		snprintf(buf, len, "%s; allow with"
+		    " network.host_loopback.allow_ports: [%s] (policy.d)",
+		    ne->note, port);
+	else if (ne->note[0] != '\0' && strncmp(ne->note, "not in ", 7) != 0)
+		return (ne->note);
+	else if (inet_pton(AF_INET, host, a) == 1 ||
+	    inet_pton(AF_INET6, host, a) == 1)
+		snprintf(buf, len, "%s; allow with network.cidrs.allow:"
+		    " [\"%s/%d\"] (policy.d)", ne->note[0] != '\0' ? ne->note :
+		    "not in network.cidrs.allow", host,
+		    strchr(host, ':') != NULL ? 128 : 32);
+	else
+		snprintf(buf, len, "%s; allow with network.domains.allow:"
+		    " [\"%s\"] (policy.d)", ne->note[0] != '\0' ? ne->note :
+		    "not in network.domains.allow", host);
+	return (buf);
+}
+
 /* A denial the netstack saw; the helper's strings are checked already. */
 void
 events_from_net(struct sandbox *sb, const struct nsevent *ne)
 {
 	const struct event_rule	*rule = NULL;
 	const char		*action = "connect", *note = ne->note;
-	char			 buf[400];
+	char			 buf[1024];
 
 	switch (ne->kind) {
 	case GW_EV_DNS:
 		action = "resolve";
 		/* FALLTHROUGH */
 	case GW_EV_CONNECT:
-		if (strcmp(ne->rule, "default") == 0)
+		if (strcmp(ne->rule, "default") == 0) {
+			note = net_allow_hint(ne, buf, sizeof(buf));
 			break;
+		}
 		rule = events_rule_find(sb, PK_NET_DOMAINS_DENY, ne->rule);
 		if (rule != NULL) {
 			if (note[0] == '\0') {
