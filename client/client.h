@@ -62,7 +62,7 @@ int		 client_json_print(FILE *, json_t *, size_t);
 /* learn.c */
 void		 learn_event(uint32_t, const char *const *);
 void		 learn_seed(const char *);
-int		 learn_finish(const char *, const char *, const char *);
+int		 learn_finish(const char *, const char *, const char *, int);
 
 /* status.c */
 int		 client_status(int, int);

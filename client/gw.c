@@ -702,7 +702,7 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 			    strlen(cmdline), "%s%s", i > 0 ? " " : "",
 			    argv[i]);
 		str_sanitize(cmdline);
-		if (learn_finish(learn_out, argv[0], cmdline) == -1 &&
+		if (learn_finish(learn_out, argv[0], cmdline, r != 0) == -1 &&
 		    r == 0)
 			r = GW_EXIT_FAILURE;
 	}

@@ -103,7 +103,7 @@ static size_t			 nchecks;
 static uint64_t			 next_token;
 static char			 why_not[160] = "not started";
 static uint64_t			 st_records, st_events, st_hidden_checked,
-				 st_dropped;
+				 st_dropped, st_unresolved;
 
 static const char *const op_names[DENIALS_OP__MAX] = {
 	"?", "read", "write", "create", "stat", "execute", "list", "delete",
@@ -126,11 +126,13 @@ denials_status(int *on)
 }
 
 void
-denials_counters(uint64_t *records, uint64_t *events, uint64_t *dropped)
+denials_counters(uint64_t *records, uint64_t *events, uint64_t *dropped,
+    uint64_t *unresolved)
 {
 	*records = st_records;
 	*events = st_events;
 	*dropped = st_dropped;
+	*unresolved = st_unresolved;
 }
 
 /*
@@ -656,8 +658,15 @@ ring_cb(void *ctx __unused, void *data, size_t len)
 	if (rec.op == DENIALS_OP_NONE || rec.op >= DENIALS_OP__MAX ||
 	    rec.path[0] == '\0' || rec.truncated)
 		return (0);
+	/*
+	 * A relative path of a process that is gone: which directory it
+	 * meant is unknown, so it is never reported. Not a denial known to
+	 * be lost either: ENOENT of a short-lived process's relative lookup
+	 * (a linker's library search, "rustc" beside the cwd) is almost
+	 * always a name that exists nowhere. Counted for gwctl status.
+	 */
 	if ((path = path_absolute(&rec)) == NULL) {
-		drop(sb, 1);
+		st_unresolved++;
 		return (0);
 	}
 	if (rec.err == EROFS || rec.err == EPERM ||
@@ -667,7 +676,13 @@ ring_cb(void *ctx __unused, void *data, size_t len)
 		free(path);
 		return (0);
 	}
-	if (path_ignored(path)) {
+	/*
+	 * Not found where the sandbox shows the host's own tree: not found
+	 * on the host either (when it was looked up: checking later could
+	 * find what the command itself made since).
+	 */
+	if (path_ignored(path) || (rec.err == ENOENT &&
+	    events_host_view(sb, path))) {
 		free(path);
 		return (0);
 	}

@@ -15,6 +15,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +192,82 @@ events_sandbox_init(struct sandbox *sb, const struct policy *pol,
 	return (0);
 }
 
+static int
+binds_add(struct sandbox_events *e, size_t *n, const char *path)
+{
+	char	**v;
+
+	if ((v = reallocarray(e->binds, *n + 2, sizeof(*v))) == NULL)
+		return (-1);
+	e->binds = v;
+	if ((v[*n] = strdup(path)) == NULL)
+		return (-1);
+	v[++*n] = NULL;
+	return (0);
+}
+
+/*
+ * Where the sandbox's tree shows the host's own directories: the system
+ * directories, the working directory (or work tree) unless cwd is none,
+ * and the read and write paths. A lookup that fails there with ENOENT
+ * failed on the host too, at that moment: nothing was hidden.
+ */
+int
+events_sandbox_binds(struct sandbox *sb, const char *project, int cwd_mode,
+    char *const *rd, char *const *wr)
+{
+	struct sandbox_events	*e = &sb->ev;
+	const char		*p;
+	size_t			 n = 0, i;
+
+	for (i = 0; (p = sandbox_mount_system_path(i)) != NULL; i++)
+		if (binds_add(e, &n, p) == -1)
+			return (-1);
+	if (cwd_mode != CWD_NONE && project != NULL &&
+	    strcmp(project, "/") != 0 && binds_add(e, &n, project) == -1)
+		return (-1);
+	for (i = 0; rd != NULL && rd[i] != NULL; i++)
+		if (binds_add(e, &n, rd[i]) == -1)
+			return (-1);
+	for (i = 0; wr != NULL && wr[i] != NULL; i++)
+		if (binds_add(e, &n, wr[i]) == -1)
+			return (-1);
+	return (0);
+}
+
+/*
+ * Does the sandbox see the host's own entry at path: below a bind, and
+ * neither a deny entry nor a mask pattern in the way?
+ */
+int
+events_host_view(const struct sandbox *sb, const char *path)
+{
+	char	*const *b = sb->ev.binds;
+	char	 buf[PATH_MAX], *c, *save = NULL;
+	char	*pat[2] = { NULL, NULL };
+	size_t	 i, l;
+	int	 under = 0;
+
+	for (; b != NULL && *b != NULL && !under; b++) {
+		l = strlen(*b);
+		under = strncmp(path, *b, l) == 0 && (path[l] == '/' ||
+		    path[l] == '\0');
+	}
+	if (!under || events_rule_path(sb, path) != NULL)
+		return (0);
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (c = strtok_r(buf, "/", &save); c != NULL;
+	    c = strtok_r(NULL, "/", &save))
+		for (i = 0; i < sb->ev.nrules; i++) {
+			if (sb->ev.rules[i].key != PK_FS_MASK)
+				continue;
+			pat[0] = sb->ev.rules[i].value;
+			if (sandbox_protect_masked(pat, c))
+				return (0);
+		}
+	return (1);
+}
+
 static void
 journal_suppressed(struct sandbox *sb)
 {
@@ -222,6 +299,9 @@ events_sandbox_free(struct sandbox *sb)
 	journal_suppressed(sb);
 	denials_sandbox_end(sb);
 	free(e->home);
+	for (i = 0; e->binds != NULL && e->binds[i] != NULL; i++)
+		free(e->binds[i]);
+	free(e->binds);
 	for (i = 0; i < e->nrules; i++) {
 		free(e->rules[i].value);
 		free(e->rules[i].file);

@@ -33,6 +33,7 @@ why() { as_user sh -c 'cd "$0" && exec "$@"' "$WORK" "$GW" why "$@"; }
 
 mkdir -p "$TEST_HOME/.config/tool"
 echo 'registry=x' >"$TEST_HOME/.npmrc"
+trap 'rm -rf "$TEST_HOME/.npmrc" "$TEST_HOME/.config/tool"; cleanup' EXIT
 chown -R "$TEST_USER" "$TEST_HOME/.config" "$TEST_HOME/.npmrc"
 
 # 1-3: a read path: allowed, by its entry and line.
