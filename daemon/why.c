@@ -632,7 +632,8 @@ host_split(const char *q, char *host, size_t len, long *port)
 
 	*port = -1;
 	if (q[0] == '[') {
-		if ((end = strchr(q, ']')) == NULL || (size_t)(end - q) > len)
+		if ((end = strchr(q, ']')) == NULL ||
+		    (size_t)(end - q - 1) >= len)
 			return (-1);
 		memcpy(host, q + 1, end - q - 1);
 		host[end - q - 1] = '\0';

@@ -10,7 +10,7 @@ setup_user
 setup_user2
 setup_dirs
 
-plan 30
+plan 31
 
 cat >"$POLICY/00-test.yaml" <<P
 default: true
@@ -115,8 +115,17 @@ is "a host port in allow_ports: exit 0" "$?" 0
 out=$(why host.greywall.internal:9090)
 contains "another port: the YAML naming it" "$out" "allow_ports: [9090]"
 
-# 28-30: an event id printed by gw exec -m, explained; not to others.
+# 28-31: an event id printed by gw exec -m, explained; not to others.
+# gwctl monitor gets the hidden path's event too.
+"$GWCTL" -S "$SOCK" monitor >"$T/mon.txt" 2>&1 &
+mon=$!
+wait_for "the monitor" grep -q "follows the events" "$T/daemon.log"
 gw_exec -m -- sh -c 'cat ~/.npmrc; exit 0' >/dev/null 2>"$T/ev.err"
+wait_for "the monitor's line" grep -q 'denied read ~/.npmrc' "$T/mon.txt"
+kill "$mon"; wait "$mon" 2>/dev/null
+contains "gwctl monitor names the hidden path, its process and the hint" \
+    "$(grep 'denied read ~/.npmrc' "$T/mon.txt")" \
+    " uid $TEST_UID: denied read ~/.npmrc (cat, pid "
 id=$(sed -n 's/.*denied read ~\/.npmrc .*\[gw why \([0-9.]*\)\]$/\1/p' \
     "$T/ev.err")
 ok "gw exec -m prints the event's id" test -n "$id"
