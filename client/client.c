@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,6 +286,50 @@ client_policy_show(const char *path, uint32_t kind, const char *user,
 	return (client_json_print(stdout, j, 0));
 }
 
+/*
+ * gw why: send the question and print the answer. Returns 0 (allowed),
+ * 1 (denied) or GW_EXIT_FAILURE after a message.
+ */
+int
+client_why(const char *path, uint32_t flags, const char *question,
+    const char *policy_name, const char *policy_text)
+{
+	_cleanup_close_ int	 fd = -1;
+	static struct gw_msg	 m;
+	struct gw_why		 q = { flags, 0 };
+	struct gw_why_answer	 a;
+	char			 cwd[PATH_MAX], *p;
+	const char		*strs[4];
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		cwd[0] = '\0';
+	strs[0] = question;
+	strs[1] = cwd;
+	strs[2] = policy_name != NULL ? policy_name : "";
+	strs[3] = policy_text != NULL ? policy_text : "";
+	if ((fd = client_connect(path, GW_CLIENT_GW)) == -1)
+		return (GW_EXIT_FAILURE);
+	if (gw_msg_send(fd, GW_MSG_WHY, 0, &q, sizeof(q), strs, 4,
+	    -1) == -1) {
+		warn("cannot send to greywalld");
+		return (GW_EXIT_FAILURE);
+	}
+	if (client_expect(fd, &m) == -1)
+		return (GW_EXIT_FAILURE);
+	if (m.hdr.type != GW_MSG_WHY_ANSWER) {
+		warnx("unexpected %s from greywalld",
+		    gw_msg_typename(m.hdr.type));
+		return (GW_EXIT_FAILURE);
+	}
+	memcpy(&a, m.data, sizeof(a));
+	/* The daemon's text: lines, but never a terminal's control codes. */
+	for (p = (char *)m.str[0]; *p != '\0'; p++)
+		if (((unsigned char)*p < 0x20 && *p != '\n') || *p == 0x7f)
+			*p = '?';
+	fputs(m.str[0], stdout);
+	return (a.verdict == GW_WHY_ALLOWED ? 0 : 1);
+}
+
 static void
 iso_time(int64_t ms, char *buf, size_t len)
 {
@@ -345,10 +390,11 @@ client_event_print(struct client_events *o, struct gw_msg *m)
 		if (o->monitor)
 			fprintf(o->human, "%s sandbox %u uid %u: ", when,
 			    ev.sandbox, ev.uid);
-		fprintf(o->human, "%sdenied %s %s (%s%s) by %s%s%s%s%s%s",
-		    o->prefix, s[1], s[2], s[0], pid, s[3],
-		    s[4][0] != '\0' ? " in " : "", s[4],
-		    s[5][0] != '\0' ? ": " : "", s[5], eol);
+		fprintf(o->human, "%sdenied %s %s (%s%s) by %s%s%s%s%s"
+		    " [gw why %u.%" PRIu64 "]%s", o->prefix, s[1], s[2], s[0],
+		    pid, s[3], s[4][0] != '\0' ? " in " : "", s[4],
+		    s[5][0] != '\0' ? ": " : "", s[5], ev.sandbox, ev.seq,
+		    eol);
 	}
 	if (o->json != NULL) {
 		/* Unsanitized: JSON escapes control characters itself. */
@@ -357,6 +403,8 @@ client_event_print(struct client_events *o, struct gw_msg *m)
 		client_json_set(j, "time", json_string(when));
 		client_json_set(j, "sandbox", json_integer(ev.sandbox));
 		client_json_set(j, "seq", json_integer(ev.seq));
+		snprintf(pid, sizeof(pid), "%u.%" PRIu64, ev.sandbox, ev.seq);
+		client_json_set(j, "event", json_string(pid));
 		client_json_set(j, "uid", json_integer(ev.uid));
 		client_json_set(j, "pid", json_integer(ev.pid));
 		client_json_set(j, "comm", client_json_str(raw[0]));

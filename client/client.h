@@ -44,6 +44,8 @@ int		 client_global_opts(int, char **, const char *, void (*)(int),
 		    const char **);
 const char	*client_socket_path(const char *);
 int		 client_expect(int, struct gw_msg *);
+int		 client_why(const char *, uint32_t, const char *,
+		    const char *, const char *);
 int		 client_policy_show(const char *, uint32_t, const char *,
 		    int);
 int		 client_connect(const char *, uint32_t);
@@ -60,7 +62,7 @@ int		 client_json_print(FILE *, json_t *, size_t);
 /* learn.c */
 void		 learn_event(uint32_t, const char *const *);
 void		 learn_seed(const char *);
-int		 learn_finish(const char *, const char *, const char *);
+int		 learn_finish(const char *, const char *, const char *, int);
 
 /* status.c */
 int		 client_status(int, int);

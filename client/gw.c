@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -55,12 +56,16 @@ usage(int status)
 	    "       gw [-S socket] exec [options] -c string\n"
 	    "       gw [-S socket] policy [--json]\n"
 	    "       gw [-S socket] doctor [--json]\n"
+	    "       gw [-S socket] why [-w] [--policy FILE] EVENT|PATH|"
+	    "HOST[:PORT]\n"
 	    "       gw cache [list | clear [PATH ...]]\n"
 	    "       gw --version | --help\n"
 	    "\n"
 	    "  exec      run a command in a sandbox\n"
 	    "  policy    print your effective policy\n"
 	    "  doctor    check what greywall can do for you here\n"
+	    "  why       whether your policy allows a path or destination,\n"
+	    "            or why an event was denied, and how to change it\n"
 	    "  cache     list or clear your package caches\n"
 	    "\n"
 	    "  -S, --socket PATH  greywalld socket (default $GREYWALL_SOCKET"
@@ -134,6 +139,31 @@ usage_doctor(void)
 	    "\n"
 	    "Exit status: 0, 1 if a layer your policy requires is missing,\n"
 	    "125 if gw or greywalld failed, 2 for a usage error.\n");
+	exit(0);
+}
+
+static void __attribute__((noreturn))
+usage_why(void)
+{
+	printf("usage: gw [-S socket] why [-w] [--policy FILE]"
+	    " EVENT|PATH|HOST[:PORT]\n"
+	    "\n"
+	    "Whether your policy lets a sandbox read (or with -w write) a\n"
+	    "path, or connect to a destination; for an event id printed by\n"
+	    "gw exec -m ('gw why 7.3'), what it was denied and what your\n"
+	    "policy says now. Names the rule and its policy file and line,\n"
+	    "and prints the YAML that would allow it: for gw exec --policy\n"
+	    "where the administrator lets you add it, else a policy.d file\n"
+	    "for the administrator.\n"
+	    "\n"
+	    "  -w, --write      ask about writing the path\n"
+	    "  --policy FILE    with this overlay, as gw exec --policy FILE\n"
+	    "\n"
+	    "A PATH starts with '/', '~' or '.', or holds a '/'; it is taken\n"
+	    "as written (relative to this directory), not looked up.\n"
+	    "\n"
+	    "Exit status: 0 allowed, 1 denied, 125 if gw or greywalld failed,\n"
+	    "2 for a usage error.\n");
 	exit(0);
 }
 
@@ -675,7 +705,7 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 			    strlen(cmdline), "%s%s", i > 0 ? " " : "",
 			    argv[i]);
 		str_sanitize(cmdline);
-		if (learn_finish(learn_out, argv[0], cmdline) == -1 &&
+		if (learn_finish(learn_out, argv[0], cmdline, r != 0) == -1 &&
 		    r == 0)
 			r = GW_EXIT_FAILURE;
 	}
@@ -713,6 +743,52 @@ cmd_cache(int argc, char **argv)
 	return (r == 0 ? 0 : GW_EXIT_FAILURE);
 }
 
+/* gw why [-w] [--policy FILE] QUESTION: 0 allowed, 1 denied. */
+static int
+cmd_why(const char *sockpath, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "policy", required_argument, NULL, 'P' },
+		{ "write", no_argument, NULL, 'w' },
+		{ NULL, 0, NULL, 0 }
+	};
+	_cleanup_free_ char	*text = NULL;
+	const char		*policy_path = NULL;
+	uint32_t		 flags = 0;
+	int			 ch;
+
+	optind = 0;	/* glibc: 0 also resets the scan order */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+:hw", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'P':
+			policy_path = optarg;
+			break;
+		case 'w':
+			flags |= GW_WHY_WRITE;
+			break;
+		case 'h':
+			usage_why();
+		default:
+			client_getopt_error("gw why", ch, argv);
+		}
+	}
+	if (optind >= argc)
+		client_usage_error("gw why", "what to explain: an event id,"
+		    " a path or HOST[:PORT]");
+	if (optind + 1 < argc)
+		client_usage_error("gw why", "unexpected argument '%s'",
+		    argv[optind + 1]);
+	if (argv[optind][0] == '\0' || strlen(argv[optind]) >= PATH_MAX)
+		client_usage_error("gw why", "an empty or too long question");
+	if (policy_path != NULL && (text = read_overlay(policy_path)) ==
+	    NULL)
+		return (GW_EXIT_FAILURE);
+	return (client_why(sockpath, flags, argv[optind], policy_path, text));
+}
+
 /* gw doctor [--json]: 0 all there, 1 a required layer missing. */
 static int
 cmd_doctor(const char *sockpath, int argc, char **argv)
@@ -748,5 +824,7 @@ main(int argc, char *argv[])
 		return (cmd_doctor(client_socket_path(sockopt), argc, argv));
 	if (strcmp(argv[0], "cache") == 0)
 		return (cmd_cache(argc, argv));
+	if (strcmp(argv[0], "why") == 0)
+		return (cmd_why(client_socket_path(sockopt), argc, argv));
 	client_usage_error("gw", "unknown command '%s'", argv[0]);
 }

@@ -29,13 +29,28 @@
 
 #include "client.h"
 
-enum learn_kind { LK_READ, LK_WRITE, LK_DOMAIN, LK_ADMIN };
+/* LK_DOMAIN and LK_PORT go only in the administrator's file. */
+enum learn_kind { LK_READ, LK_WRITE, LK_DOMAIN, LK_PORT, LK_ADMIN };
+
+/*
+ * Files that hold credentials: never learned, whatever the policy says
+ * of them (most are on the shipped deny_read list anyway).
+ */
+static const char *const credentials[] = {
+	"~/.ssh", "~/.gnupg", "~/.aws", "~/.azure", "~/.netrc", "~/.npmrc",
+	"~/.pypirc", "~/.git-credentials", "~/.docker/config.json",
+	"~/.kube/config", "~/.cargo/credentials", "~/.cargo/credentials.toml",
+	"~/.config/gh", "~/.config/gcloud", "~/.password-store",
+	"~/.local/share/keyrings",
+};
 
 struct learn_entry {
 	int	 kind;		/* enum learn_kind */
 	char	*value;		/* the path or name, as the event said */
 	char	*why;		/* "cat: read ~/.x" */
 	int	 dead;		/* folded into another entry */
+	int	 lookup;	/* only looked up (stat): see learn_finish */
+	int	 seeded;	/* from --policy: an earlier run */
 };
 
 static struct learn_entry	*ents;
@@ -56,6 +71,8 @@ learn_add(int kind, const char *value, const char *why)
 	e = &ents[nents];
 	e->kind = kind;
 	e->dead = 0;
+	e->lookup = 0;
+	e->seeded = 0;
 	e->value = strdup(value);
 	e->why = strdup(why);
 	if (e->value == NULL || e->why == NULL)
@@ -64,21 +81,62 @@ learn_add(int kind, const char *value, const char *why)
 	return (0);
 }
 
-/* The value after 'allow with KEY: ["' in an event's note. */
+/* The value after 'allow with KEY: ["' (or '[' for a number) in a note. */
 static int
 allow_value(const char *note, const char *key, char *buf, size_t len)
 {
 	char		 pfx[64];
 	const char	*p, *end;
 
-	snprintf(pfx, sizeof(pfx), "allow with %s: [\"", key);
+	snprintf(pfx, sizeof(pfx), "allow with %s: [", key);
 	if ((p = strstr(note, pfx)) == NULL)
 		return (-1);
 	p += strlen(pfx);
-	if ((end = strstr(p, "\"]")) == NULL || (size_t)(end - p) >= len)
+	if (*p == '"')
+		end = strstr(++p, "\"]");
+	else if ((end = strchr(p, ']')) != NULL &&
+	    (size_t)(end - p) != strspn(p, "0123456789"))
+		end = NULL;
+	if (end == NULL || end == p || (size_t)(end - p) >= len)
 		return (-1);
 	memcpy(buf, p, end - p);
 	buf[end - p] = '\0';
+	return (0);
+}
+
+static int	below(const char *, const char *);
+
+/*
+ * A read entry. One only looked up (stat) is marked: most programs look
+ * for files they can do without (pip's ~/.cache), so it is learned only
+ * when nothing else explains a failed run (learn_finish).
+ */
+static void
+lookup_add(const char *val, const char *why, int lookup)
+{
+	size_t	i;
+
+	for (i = 0; i < nents; i++)
+		if (ents[i].kind == LK_READ && strcmp(ents[i].value,
+		    val) == 0) {
+			if (!lookup)
+				ents[i].lookup = 0;
+			return;
+		}
+	if (learn_add(LK_READ, val, why) == 0 && nents > 0 &&
+	    strcmp(ents[nents - 1].value, val) == 0)
+		ents[nents - 1].lookup = lookup;
+}
+
+/* Is path, as the event names it, a credential file or below one? */
+static int
+credential(const char *path)
+{
+	size_t	i;
+
+	for (i = 0; i < nitems(credentials); i++)
+		if (below(path, credentials[i]))
+			return (1);
 	return (0);
 }
 
@@ -89,6 +147,14 @@ learn_event(uint32_t kind, const char *const *s)
 	char	why[600], val[PATH_MAX];
 
 	snprintf(why, sizeof(why), "%s: %s %s", s[0], s[1], s[2]);
+	if (kind == GW_EV_FS && credential(s[2]) &&
+	    (strcmp(s[3], "filesystem.read") == 0 ||
+	    strcmp(s[3], "filesystem.write") == 0)) {
+		snprintf(why, sizeof(why), "%s: %s %s (a credential file:"
+		    " never learned)", s[0], s[1], s[2]);
+		learn_add(LK_ADMIN, s[2], why);
+		return;
+	}
 	/* The whole home or tree is never learned: too broad to review. */
 	if (strcmp(s[2], "~") == 0 || strcmp(s[2], "/") == 0) {
 		snprintf(why, sizeof(why), "%s: %s %s (too broad to learn;"
@@ -98,19 +164,32 @@ learn_event(uint32_t kind, const char *const *s)
 	}
 	switch (kind) {
 	case GW_EV_FS:
-		if (strcmp(s[3], "filesystem.read") == 0 &&
-		    allow_value(s[5], s[3], val, sizeof(val)) == 0) {
-			learn_add(LK_READ, val, why);
+		/*
+		 * The hint names the key to add to, whichever rule decided
+		 * (a write below a read path is named by the read entry).
+		 */
+		if ((strcmp(s[3], "filesystem.read") == 0 ||
+		    strcmp(s[3], "filesystem.write") == 0) &&
+		    allow_value(s[5], "filesystem.write", val,
+		    sizeof(val)) == 0) {
+			learn_add(LK_WRITE, val, why);
 			return;
 		}
-		if (strcmp(s[3], "filesystem.write") == 0 &&
+		if (strcmp(s[3], "filesystem.read") == 0 &&
 		    allow_value(s[5], s[3], val, sizeof(val)) == 0) {
-			learn_add(LK_WRITE, val, why);
+			lookup_add(val, why, strcmp(s[1], "stat") == 0);
 			return;
 		}
 		break;
 	case GW_EV_DNS:
 	case GW_EV_CONNECT:
+		/* A port of the host's own services not allowed. */
+		if (strcmp(s[3], "default") == 0 && allow_value(s[5],
+		    "network.host_loopback.allow_ports", val,
+		    sizeof(val)) == 0) {
+			learn_add(LK_PORT, val, why);
+			return;
+		}
 		/* A name no allowance matched; a deny entry is the admin's. */
 		if (strcmp(s[3], "default") == 0 && strchr(s[2], '/') == NULL) {
 			snprintf(val, sizeof(val), "%s", s[2]);
@@ -158,8 +237,12 @@ learn_seed(const char *text)
 		else if (strncmp(q, "allow:", 6) == 0)
 			kind = LK_DOMAIN;
 		else if (strncmp(q, "- \"", 3) == 0 && kind != -1 &&
-		    sscanf(q + 3, "%4095[^\"]", val) == 1)
-			learn_add(kind, val, "an earlier run (--policy)");
+		    sscanf(q + 3, "%4095[^\"]", val) == 1) {
+			if (learn_add(kind, val, "an earlier run (--policy)") ==
+			    0 && nents > 0 && strcmp(ents[nents - 1].value,
+			    val) == 0)
+				ents[nents - 1].seeded = 1;
+		}
 		else if (*q != '#' && *q != '\0' && q == buf)
 			kind = -1;
 	}
@@ -202,6 +285,24 @@ collapse(const char *path, char *buf, size_t len)
 		buf[slash - path] = '\0';
 }
 
+/* Directories that hold many unrelated things: never learned whole. */
+static int
+generic_dir(const char *dir)
+{
+	static const char *const dirs[] = { "~", "~/.config", "~/.cache",
+	    "~/.local", "~/.local/share", "~/.local/state", "~/.local/bin",
+	    "/", "/home", "/tmp", "/var", "/var/tmp", "/srv", "/mnt",
+	    "/media", "/opt", "/usr", "/etc" };
+	size_t	i;
+
+	if (dir[0] != '~' && dir[0] != '/')
+		return (1);
+	for (i = 0; i < nitems(dirs); i++)
+		if (strcmp(dir, dirs[i]) == 0)
+			return (1);
+	return (0);
+}
+
 static void
 learn_collapse(void)
 {
@@ -238,6 +339,34 @@ learn_collapse(void)
 			ents[i].value = s;
 		}
 	}
+	/*
+	 * A file, and another below a subdirectory of its directory
+	 * (Cargo.toml and src/lib.rs): that directory, the project a
+	 * person would name. Never a directory that holds unrelated
+	 * things: the home, ~/.config and the like, the root.
+	 */
+	for (i = 0; i < nents; i++) {
+		if (ents[i].dead || ents[i].kind > LK_WRITE)
+			continue;
+		snprintf(dir, sizeof(dir), "%s", ents[i].value);
+		if ((s = strrchr(dir, '/')) == NULL || s == dir)
+			continue;
+		*s = '\0';
+		if (generic_dir(dir))
+			continue;
+		for (j = 0; j < nents; j++) {
+			if (j == i || ents[j].dead || ents[j].kind !=
+			    ents[i].kind || !below(ents[j].value, dir) ||
+			    strchr(ents[j].value + strlen(dir) + 1, '/') ==
+			    NULL)
+				continue;
+			if ((s = strdup(dir)) != NULL) {
+				free(ents[i].value);
+				ents[i].value = s;
+			}
+			break;
+		}
+	}
 	/* Covered by another entry: a write covers reads too. */
 	for (i = 0; i < nents; i++)
 		for (j = 0; j < nents && !ents[i].dead; j++) {
@@ -265,8 +394,12 @@ yaml_list(FILE *f, int kind, const char *key, const char *indent)
 		if (!any)
 			fprintf(f, "%s%s:\n", indent, key);
 		any = 1;
-		fprintf(f, "%s  - \"%s\"\t# %s\n", indent, ents[i].value,
-		    ents[i].why);
+		if (kind == LK_PORT)
+			fprintf(f, "%s  - %s\t# %s\n", indent, ents[i].value,
+			    ents[i].why);
+		else
+			fprintf(f, "%s  - \"%s\"\t# %s\n", indent,
+			    ents[i].value, ents[i].why);
 	}
 }
 
@@ -285,6 +418,7 @@ static void
 learn_yaml(FILE *f, const char *user, const char *cmdline, int admin)
 {
 	size_t	i;
+	int	first;
 
 	fprintf(f, "# Learned by gw exec --learn for: %s\n", cmdline);
 	if (admin)
@@ -302,20 +436,33 @@ learn_yaml(FILE *f, const char *user, const char *cmdline, int admin)
 		yaml_list(f, LK_READ, "read", "  ");
 		yaml_list(f, LK_WRITE, "write", "  ");
 	}
-	if (has(LK_DOMAIN)) {
-		fprintf(f, "network:\n  domains:\n");
+	/* A client overlay cannot add destinations: the admin's file. */
+	if (admin && (has(LK_DOMAIN) || has(LK_PORT)))
+		fprintf(f, "network:\n");
+	if (admin && has(LK_DOMAIN)) {
+		fprintf(f, "  domains:\n");
 		yaml_list(f, LK_DOMAIN, "allow", "    ");
 	}
-	if (!has(LK_READ) && !has(LK_WRITE) && !has(LK_DOMAIN))
+	if (admin && has(LK_PORT)) {
+		fprintf(f, "  host_loopback:\n");
+		yaml_list(f, LK_PORT, "allow_ports", "    ");
+	}
+	if (!has(LK_READ) && !has(LK_WRITE) && (!admin ||
+	    (!has(LK_DOMAIN) && !has(LK_PORT))))
 		fprintf(f, "# Nothing to allow: no denial a policy entry of"
 		    " yours could lift.\n");
-	for (i = 0; i < nents; i++)
-		if (ents[i].kind == LK_ADMIN) {
-			if (i == 0 || ents[i - 1].kind != LK_ADMIN)
-				fprintf(f, "# Not learned (only the"
-				    " administrator can allow these):\n");
-			fprintf(f, "#   %s\n", ents[i].why);
-		}
+	first = 1;
+	for (i = 0; i < nents; i++) {
+		if (ents[i].kind != LK_ADMIN && (admin || ents[i].dead ||
+		    (ents[i].kind != LK_DOMAIN && ents[i].kind != LK_PORT)))
+			continue;
+		if (first)
+			fprintf(f, "# Not learned (only the administrator can"
+			    " allow these, or not needed%s):\n", admin ? "" :
+			    "; the .policy.d.yaml file has the destinations");
+		first = 0;
+		fprintf(f, "#   %s\n", ents[i].why);
+	}
 }
 
 static int
@@ -366,17 +513,39 @@ save(const char *path, const char *user, const char *cmdline, int admin)
  * and NAME.policy.d.yaml. Returns 0 or -1.
  */
 int
-learn_finish(const char *out, const char *cmd, const char *cmdline)
+learn_finish(const char *out, const char *cmd, const char *cmdline,
+    int failed)
 {
 	struct passwd	*pw;
 	const char	*home, *base;
 	char		 dir[PATH_MAX], user_path[PATH_MAX + 128],
-			 admin_path[PATH_MAX + 128], name[64], *dot;
+			 admin_path[PATH_MAX + 128], name[64], *dot, *w;
 	size_t		 i;
+	int		 other = 0;
 
 	if ((pw = getpwuid(getuid())) == NULL) {
 		warnx("--learn: who am I?");
 		return (-1);
+	}
+	/*
+	 * Paths only looked up: learned when the run failed and nothing
+	 * else new was learned; else a comment (a later run that still
+	 * fails learns them).
+	 */
+	for (i = 0; i < nents; i++)
+		if (!ents[i].seeded && !ents[i].lookup &&
+		    ents[i].kind != LK_ADMIN)
+			other = 1;
+	for (i = 0; i < nents; i++) {
+		if (!ents[i].lookup || ents[i].seeded || (failed && !other))
+			continue;
+		if (asprintf(&w, "%s (only looked up, and the command did"
+		    " %s: not learned)", ents[i].why, failed ? "fail for"
+		    " other reasons" : "not fail") == -1)
+			continue;
+		free(ents[i].why);
+		ents[i].why = w;
+		ents[i].kind = LK_ADMIN;
 	}
 	learn_collapse();
 	fprintf(stderr, "[greywall] learned policy:\n");

@@ -34,7 +34,11 @@ _gw()
 			COMPREPLY=($(compgen -W '-S --socket --version --help' \
 			    -- "$cur"))
 		else
+<<<<<<< HEAD
 			COMPREPLY=($(compgen -W 'exec policy doctor cache' \
+=======
+			COMPREPLY=($(compgen -W 'exec policy doctor why cache' \
+>>>>>>> why
 			    -- "$cur"))
 		fi
 		return
@@ -44,6 +48,7 @@ _gw()
 		COMPREPLY=($(compgen -W '--json --help' -- "$cur"))
 		return ;;
 	cache)
+<<<<<<< HEAD
 		# gw cache [list | clear [PATH...]]: the paths of the store.
 		if ((COMP_CWORD == at + 1)); then
 			COMPREPLY=($(compgen -W 'list clear --help' -- "$cur"))
@@ -51,6 +56,21 @@ _gw()
 			local IFS=$'\n'
 			COMPREPLY=($(compgen -W "$(gw cache list 2>/dev/null |
 			    sed -n 's|^ *[0-9.]* MiB  ~/||p')" -- "$cur"))
+=======
+		((COMP_CWORD == at + 1)) &&
+		    COMPREPLY=($(compgen -W 'list clear --help' -- "$cur"))
+		return ;;
+	why)
+		# A path (files), an event id or HOST[:PORT] (typed).
+		if [[ $prev == --policy ]]; then
+			COMPREPLY=($(compgen -f -X '!*.@(yaml|yml)' -- "$cur")
+			    $(compgen -d -- "$cur"))
+		elif [[ $cur == -* ]]; then
+			COMPREPLY=($(compgen -W '-w --write --policy --help' \
+			    -- "$cur"))
+		else
+			COMPREPLY=($(compgen -f -- "$cur"))
+>>>>>>> why
 		fi
 		return ;;
 	exec) ;;
@@ -62,7 +82,7 @@ _gw()
 		w=${COMP_WORDS[i]}
 		case $w in
 		--) ((i++)); break ;;
-		-c|--policy|-p|--publish|--json) ((i++)) ;;
+		-c|--policy|-p|--publish|--json|--learn-out) ((i++)) ;;
 		-*) ;;
 		*) break ;;
 		esac
@@ -76,7 +96,7 @@ _gw()
 		COMPREPLY=($(compgen -f -X '!*.@(yaml|yml)' -- "$cur")
 		    $(compgen -d -- "$cur"))
 		return ;;
-	--json)
+	--json|--learn-out)
 		COMPREPLY=($(compgen -f -- "$cur"))
 		return ;;
 	-c|-p|--publish)
@@ -84,7 +104,8 @@ _gw()
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W '-c --policy --no-network --ro -p
-		    --publish -m --monitor -d --debug --json --help --' \
+		    --publish -m --monitor -d --debug --json --learn
+		    --learn-out --help --' \
 		    -- "$cur"))
 	else
 		COMPREPLY=($(compgen -c -- "$cur"))

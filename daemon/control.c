@@ -853,6 +853,12 @@ conn_dispatch(struct conn *c, struct gw_msg *m)
 			return (dispatch_admin(c, m));
 		control_status(c, 0);
 		return (0);
+	case GW_MSG_WHY:
+		/* Anyone may ask about their own policy. */
+		if (c->kind != GW_CLIENT_GW || c->state != CONN_READY)
+			break;
+		why_answer(c, m);
+		return (0);
 	case GW_MSG_SANDBOX_POLICY:
 		if (c->state != CONN_OPENING)
 			break;

@@ -14,10 +14,10 @@
 /* Sandboxes the kernel side tracks at once. */
 #define DENIALS_SANDBOXES	4096
 /* Records per sandbox per window; the rest are counted, not sent. */
-#define DENIALS_RATE		2000
+#define DENIALS_RATE		5000
 #define DENIALS_WINDOW_NS	1000000000ULL
 /* The ring buffer, shared by every sandbox. */
-#define DENIALS_RING_BYTES	(1U << 20)
+#define DENIALS_RING_BYTES	(1U << 22)
 
 /* What the failed call tried to do to its path. */
 enum denials_op {

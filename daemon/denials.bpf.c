@@ -104,10 +104,14 @@ classify(struct pending *p, int nr, const struct regs *r)
 		p->path = a0;
 		p->op = DENIALS_OP_CREATE;
 		return (1);
-	case 4: case 6: case 21: case 89: case 137:
-		/* stat, lstat, access, readlink, statfs */
+	case 4: case 6: case 89: case 137:
+		/* stat, lstat, readlink, statfs */
 		p->path = a0;
 		p->op = DENIALS_OP_STAT;
+		return (1);
+	case 21:	/* access: asking to write is a write */
+		p->path = a0;
+		p->op = (a1 & 2) ? DENIALS_OP_WRITE : DENIALS_OP_STAT;
 		return (1);
 	case 59:	/* execve */
 		p->path = a0;
@@ -151,11 +155,16 @@ classify(struct pending *p, int nr, const struct regs *r)
 			how = 0;
 		p->op = open_op(how);
 		return (1);
-	case 262: case 332: case 267: case 269: case 439:
-		/* newfstatat, statx, readlinkat, faccessat, faccessat2 */
+	case 262: case 332: case 267:
+		/* newfstatat, statx, readlinkat */
 		p->dfd = (int)a0;
 		p->path = a1;
 		p->op = DENIALS_OP_STAT;
+		return (1);
+	case 269: case 439:	/* faccessat, faccessat2: W_OK is a write */
+		p->dfd = (int)a0;
+		p->path = a1;
+		p->op = (a2 & 2) ? DENIALS_OP_WRITE : DENIALS_OP_STAT;
 		return (1);
 	case 322:	/* execveat */
 		p->dfd = (int)a0;

@@ -103,7 +103,7 @@ static size_t			 nchecks;
 static uint64_t			 next_token;
 static char			 why_not[160] = "not started";
 static uint64_t			 st_records, st_events, st_hidden_checked,
-				 st_dropped;
+				 st_dropped, st_unresolved;
 
 static const char *const op_names[DENIALS_OP__MAX] = {
 	"?", "read", "write", "create", "stat", "execute", "list", "delete",
@@ -126,11 +126,13 @@ denials_status(int *on)
 }
 
 void
-denials_counters(uint64_t *records, uint64_t *events, uint64_t *dropped)
+denials_counters(uint64_t *records, uint64_t *events, uint64_t *dropped,
+    uint64_t *unresolved)
 {
 	*records = st_records;
 	*events = st_events;
 	*dropped = st_dropped;
+	*unresolved = st_unresolved;
 }
 
 /*
@@ -445,6 +447,11 @@ denial_emit(struct sandbox *sb, pid_t pid, const char *comm, int op,
 		snprintf(note, sizeof(note), "%s (%s, %s): only the"
 		    " administrator can allow this", how, strerror(err),
 		    policy_keys[rule->key].name);
+	} else if (rule != NULL && rule->key == PK_FS_READ && write) {
+		/* Named by the read entry that makes it read-only. */
+		snprintf(note, sizeof(note), "%s (%s); allow with %s:"
+		    " [\"%s\"]", how, strerror(err),
+		    policy_keys[PK_FS_WRITE].name, allow);
 	} else {
 		rule = NULL;
 		key = write ? policy_keys[PK_FS_WRITE].name :
@@ -661,8 +668,15 @@ ring_cb(void *ctx __unused, void *data, size_t len)
 	if (rec.op == DENIALS_OP_NONE || rec.op >= DENIALS_OP__MAX ||
 	    rec.path[0] == '\0' || rec.truncated)
 		return (0);
+	/*
+	 * A relative path of a process that is gone: which directory it
+	 * meant is unknown, so it is never reported. Not a denial known to
+	 * be lost either: ENOENT of a short-lived process's relative lookup
+	 * (a linker's library search, "rustc" beside the cwd) is almost
+	 * always a name that exists nowhere. Counted for gwctl status.
+	 */
 	if ((path = path_absolute(&rec)) == NULL) {
-		drop(sb, 1);
+		st_unresolved++;
 		return (0);
 	}
 	if (rec.err == EROFS || rec.err == EPERM ||
@@ -672,7 +686,13 @@ ring_cb(void *ctx __unused, void *data, size_t len)
 		free(path);
 		return (0);
 	}
-	if (path_ignored(path)) {
+	/*
+	 * Not found where the sandbox shows the host's own tree: not found
+	 * on the host either (when it was looked up: checking later could
+	 * find what the command itself made since).
+	 */
+	if (path_ignored(path) || (rec.err == ENOENT &&
+	    events_host_view(sb, path))) {
 		free(path);
 		return (0);
 	}

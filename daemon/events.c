@@ -11,8 +11,11 @@
  */
 
 #include <sys/types.h>
+#include <sys/socket.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,6 +192,82 @@ events_sandbox_init(struct sandbox *sb, const struct policy *pol,
 	return (0);
 }
 
+static int
+binds_add(struct sandbox_events *e, size_t *n, const char *path)
+{
+	char	**v;
+
+	if ((v = reallocarray(e->binds, *n + 2, sizeof(*v))) == NULL)
+		return (-1);
+	e->binds = v;
+	if ((v[*n] = strdup(path)) == NULL)
+		return (-1);
+	v[++*n] = NULL;
+	return (0);
+}
+
+/*
+ * Where the sandbox's tree shows the host's own directories: the system
+ * directories, the working directory (or work tree) unless cwd is none,
+ * and the read and write paths. A lookup that fails there with ENOENT
+ * failed on the host too, at that moment: nothing was hidden.
+ */
+int
+events_sandbox_binds(struct sandbox *sb, const char *project, int cwd_mode,
+    char *const *rd, char *const *wr)
+{
+	struct sandbox_events	*e = &sb->ev;
+	const char		*p;
+	size_t			 n = 0, i;
+
+	for (i = 0; (p = sandbox_mount_system_path(i)) != NULL; i++)
+		if (binds_add(e, &n, p) == -1)
+			return (-1);
+	if (cwd_mode != CWD_NONE && project != NULL &&
+	    strcmp(project, "/") != 0 && binds_add(e, &n, project) == -1)
+		return (-1);
+	for (i = 0; rd != NULL && rd[i] != NULL; i++)
+		if (binds_add(e, &n, rd[i]) == -1)
+			return (-1);
+	for (i = 0; wr != NULL && wr[i] != NULL; i++)
+		if (binds_add(e, &n, wr[i]) == -1)
+			return (-1);
+	return (0);
+}
+
+/*
+ * Does the sandbox see the host's own entry at path: below a bind, and
+ * neither a deny entry nor a mask pattern in the way?
+ */
+int
+events_host_view(const struct sandbox *sb, const char *path)
+{
+	char	*const *b = sb->ev.binds;
+	char	 buf[PATH_MAX], *c, *save = NULL;
+	char	*pat[2] = { NULL, NULL };
+	size_t	 i, l;
+	int	 under = 0;
+
+	for (; b != NULL && *b != NULL && !under; b++) {
+		l = strlen(*b);
+		under = strncmp(path, *b, l) == 0 && (path[l] == '/' ||
+		    path[l] == '\0');
+	}
+	if (!under || events_rule_path(sb, path) != NULL)
+		return (0);
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (c = strtok_r(buf, "/", &save); c != NULL;
+	    c = strtok_r(NULL, "/", &save))
+		for (i = 0; i < sb->ev.nrules; i++) {
+			if (sb->ev.rules[i].key != PK_FS_MASK)
+				continue;
+			pat[0] = sb->ev.rules[i].value;
+			if (sandbox_protect_masked(pat, c))
+				return (0);
+		}
+	return (1);
+}
+
 static void
 journal_suppressed(struct sandbox *sb)
 {
@@ -220,6 +299,9 @@ events_sandbox_free(struct sandbox *sb)
 	journal_suppressed(sb);
 	denials_sandbox_end(sb);
 	free(e->home);
+	for (i = 0; e->binds != NULL && e->binds[i] != NULL; i++)
+		free(e->binds[i]);
+	free(e->binds);
 	for (i = 0; i < e->nrules; i++) {
 		free(e->rules[i].value);
 		free(e->rules[i].file);
@@ -334,6 +416,76 @@ journal_event(struct sandbox *sb, const struct gw_event *ev,
 		log_debug("journal: %s", strerror(-r));
 }
 
+/*
+ * The last events of every sandbox, for gw why SANDBOX.SEQ after the
+ * sandbox is gone. A ring of copies: what the event said, never a
+ * pointer into a sandbox.
+ */
+#define HISTORY_MAX	1024
+
+static struct event_past {
+	int		 used;
+	struct gw_event	 ev;
+	char		*s[6];
+} history[HISTORY_MAX];
+static size_t	history_next;
+
+static void
+history_add(const struct gw_event *ev, const char *const *s)
+{
+	struct event_past	*h = &history[history_next];
+	size_t			 i;
+
+	history_next = (history_next + 1) % HISTORY_MAX;
+	for (i = 0; i < 6; i++) {
+		free(h->s[i]);
+		h->s[i] = NULL;
+	}
+	h->used = 0;
+	for (i = 0; i < 6; i++)
+		if ((h->s[i] = strdup(s[i])) == NULL)
+			return;		/* not kept: gw why says so */
+	h->ev = *ev;
+	h->used = 1;
+}
+
+/*
+ * Event seq of sandbox id, if it belongs to uid and is still kept: its
+ * numbers, and its strings in s (comm, action, target, rule key, rule
+ * file, note). Returns 0, or -1.
+ */
+int
+events_history_find(uid_t uid, uint32_t id, uint64_t seq,
+    struct gw_event *ev, const char **s)
+{
+	size_t	i, k, j;
+
+	/* Newest first: sandbox ids start again at 1 with greywalld. */
+	for (k = 0; k < HISTORY_MAX; k++) {
+		i = (history_next + HISTORY_MAX - 1 - k) % HISTORY_MAX;
+		if (!history[i].used || history[i].ev.sandbox != id ||
+		    history[i].ev.seq != seq || history[i].ev.uid != uid)
+			continue;
+		*ev = history[i].ev;
+		for (j = 0; j < 6; j++)
+			s[j] = history[i].s[j];
+		return (0);
+	}
+	return (-1);
+}
+
+void
+events_history_free(void)
+{
+	size_t	i, j;
+
+	for (i = 0; i < HISTORY_MAX; i++)
+		for (j = 0; j < 6; j++) {
+			free(history[i].s[j]);
+			history[i].s[j] = NULL;
+		}
+}
+
 /* Bound a string for the wire; events are never longer than this. */
 static void
 field_copy(char *dst, const char *src)
@@ -396,9 +548,51 @@ events_emit(struct sandbox *sb, const struct event_spec *es)
 	log_debug("sandbox %u: event %llu: %s %s %s by %s %s", sb->id,
 	    (unsigned long long)ev.seq, events_kind_name(ev.kind), f[1], f[2],
 	    f[3], f[4]);
+	history_add(&ev, strs);
 	if (sink_event != NULL)
 		sink_event(sb, &ev, strs);
 	journal_event(sb, &ev, strs);
+}
+
+/*
+ * A destination no entry allowed: the netstack's reason, and the entry
+ * that would allow it (only in a policy.d file: a client overlay cannot
+ * add destinations). Names get a domains.allow entry, addresses a
+ * cidrs.allow one, the host's own ports an allow_ports one.
+ */
+static const char *
+net_allow_hint(const struct nsevent *ne, char *buf, size_t len)
+{
+	char		 host[sizeof(ne->target)], a[16];
+	const char	*colon, *port = NULL;
+
+	snprintf(host, sizeof(host), "%s", ne->target);
+	if (host[0] == '[' && (colon = strstr(host, "]:")) != NULL) {
+		port = colon + 2;
+		memmove(host, host + 1, colon - host - 1);
+		host[colon - host - 1] = '\0';
+	} else if ((colon = strrchr(host, ':')) != NULL &&
+	    strchr(host, ':') == colon) {
+		port = colon + 1;
+		host[colon - host] = '\0';
+	}
+	if (strstr(ne->note, "host_loopback") != NULL && port != NULL)
+		snprintf(buf, len, "%s; allow with"
+		    " network.host_loopback.allow_ports: [%s] (policy.d)",
+		    ne->note, port);
+	else if (ne->note[0] != '\0' && strncmp(ne->note, "not in ", 7) != 0)
+		return (ne->note);
+	else if (inet_pton(AF_INET, host, a) == 1 ||
+	    inet_pton(AF_INET6, host, a) == 1)
+		snprintf(buf, len, "%s; allow with network.cidrs.allow:"
+		    " [\"%s/%d\"] (policy.d)", ne->note[0] != '\0' ? ne->note :
+		    "not in network.cidrs.allow", host,
+		    strchr(host, ':') != NULL ? 128 : 32);
+	else
+		snprintf(buf, len, "%s; allow with network.domains.allow:"
+		    " [\"%s\"] (policy.d)", ne->note[0] != '\0' ? ne->note :
+		    "not in network.domains.allow", host);
+	return (buf);
 }
 
 /* A denial the netstack saw; the helper's strings are checked already. */
@@ -407,15 +601,17 @@ events_from_net(struct sandbox *sb, const struct nsevent *ne)
 {
 	const struct event_rule	*rule = NULL;
 	const char		*action = "connect", *note = ne->note;
-	char			 buf[400];
+	char			 buf[1024];
 
 	switch (ne->kind) {
 	case GW_EV_DNS:
 		action = "resolve";
 		/* FALLTHROUGH */
 	case GW_EV_CONNECT:
-		if (strcmp(ne->rule, "default") == 0)
+		if (strcmp(ne->rule, "default") == 0) {
+			note = net_allow_hint(ne, buf, sizeof(buf));
 			break;
+		}
 		rule = events_rule_find(sb, PK_NET_DOMAINS_DENY, ne->rule);
 		if (rule != NULL) {
 			if (note[0] == '\0') {

@@ -462,6 +462,7 @@ main(int argc, char *argv[])
 	netstack_stop();
 	sandbox_cgroup_shutdown();
 	control_shutdown();
+	events_history_free();
 	if (bound && unlink(gw_conf.socket_path) == -1 && errno != ENOENT)
 		log_warn("unlink %s", gw_conf.socket_path);
 

@@ -172,6 +172,8 @@ struct sandbox_events {
 	uint64_t		 jsuppressed;
 	/* denials.c */
 	char			*home;		/* the user's, for ~/ */
+	/* Host directories bound in: the sandbox sees the host's there. */
+	char			**binds;
 	gid_t			 gid;		/* host checks run with these */
 	gid_t			 groups[64];
 	int			 ngroups;
@@ -353,7 +355,8 @@ int		 netns_pool_ready(void);
 int		 denials_init(void);
 void		 denials_shutdown(void);
 const char	*denials_status(int *);
-void		 denials_counters(uint64_t *, uint64_t *, uint64_t *);
+void		 denials_counters(uint64_t *, uint64_t *, uint64_t *,
+		    uint64_t *);
 int		 denials_sandbox_start(struct sandbox *, int,
 		    const struct peer *);
 void		 denials_sandbox_end(struct sandbox *);
@@ -381,6 +384,9 @@ enum uc_verdict	 upstream_check_verdict(const char *, char *, size_t);
 int		 events_sandbox_init(struct sandbox *, const struct policy *,
 		    const char *, char *const *, char *const *, char *const *,
 		    char *const *);
+int		 events_sandbox_binds(struct sandbox *, const char *, int,
+		    char *const *, char *const *);
+int		 events_host_view(const struct sandbox *, const char *);
 void		 events_sandbox_free(struct sandbox *);
 void		 events_emit(struct sandbox *, const struct event_spec *);
 const struct event_rule *events_rule_find(const struct sandbox *, int,
@@ -390,6 +396,12 @@ const struct event_rule *events_rule_path(const struct sandbox *,
 const struct event_rule *events_rule_readonly(const struct sandbox *,
 		    const char *);
 void		 events_from_net(struct sandbox *, const struct nsevent *);
+/* why.c */
+void		 why_answer(struct conn *, const struct gw_msg *);
+
+int		 events_history_find(uid_t, uint32_t, uint64_t,
+		    struct gw_event *, const char **);
+void		 events_history_free(void);
 void		 events_from_init(struct sandbox *, const struct init_msg *);
 const char	*events_kind_name(uint32_t);
 /* Where events go (control.c's subscribers): set once at start. */

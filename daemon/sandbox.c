@@ -1194,7 +1194,8 @@ sandbox_create(struct conn *c, struct request *r, struct plan *p,
 	    (sb->cmdline = cmdline_join(r->argv)) == NULL ||
 	    (sb->cwd = strdup(p->cwd)) == NULL ||
 	    events_sandbox_init(sb, &p->pol, p->home, r->argv, p->rd, p->dr,
-	    p->dw) == -1) {
+	    p->dw) == -1 || events_sandbox_binds(sb, p->project[0] != '\0' ?
+	    p->project : p->cwd, p->cwd_mode, p->rd, p->wr) == -1) {
 		log_warn("%s", __func__);
 		goto fail;
 	}

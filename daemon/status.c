@@ -263,7 +263,7 @@ status_layers(const struct status_out *c, const struct policy *pol, int admin)
 	int			 abi = sandbox_landlock_abi(), logs;
 	int			 fs_audit, sc_audit, audit_on, bpf;
 	const char		*why;
-	uint64_t		 rec, evs, drop;
+	uint64_t		 rec, evs, drop, unres;
 
 	if (abi > 0)
 		item(c, GW_STATUS_OK, "landlock", "ABI %d", abi);
@@ -336,11 +336,12 @@ status_layers(const struct status_out *c, const struct policy *pol, int admin)
 		    " tree's grants)", !fs_audit && !sc_audit ? ", " : "",
 		    sc_audit ? "" : "seccomp denials (system calls)");
 	if (admin && bpf) {
-		denials_counters(&rec, &evs, &drop);
+		denials_counters(&rec, &evs, &drop, &unres);
 		item(c, GW_STATUS_INFO, "denial records", "%llu read, %llu"
-		    " events, %llu dropped (rate limit, full queues)",
-		    (unsigned long long)rec, (unsigned long long)evs,
-		    (unsigned long long)drop);
+		    " events, %llu dropped (rate limit, full queues), %llu"
+		    " relative paths of processes gone before they were"
+		    " read", (unsigned long long)rec, (unsigned long long)evs,
+		    (unsigned long long)drop, (unsigned long long)unres);
 	}
 	if (admin && ai.reading)
 		item(c, GW_STATUS_INFO, "audit records", "%llu read, %llu"

@@ -83,6 +83,9 @@ enum gw_msgtype {
 	GW_MSG_ADMIN_KILL_USER,		/* c->d: struct gw_kill_user; answered
 					   with an ADMIN_LIST_ENTRY per sandbox
 					   killed, then ADMIN_LIST_END */
+
+	GW_MSG_WHY = 500,		/* c->d: struct gw_why, 4 strings */
+	GW_MSG_WHY_ANSWER,		/* d->c: struct gw_why_answer, 1 string */
 };
 
 /*
@@ -317,6 +320,35 @@ struct gw_sandbox_stats {
 };	/* then 1 string: the policy files that apply, space-separated */
 _Static_assert(sizeof(struct gw_sandbox_stats) == 32,
     "gw_sandbox_stats size");
+
+/*
+ * gw why: whether the caller's policy allows a path, a destination or
+ * what an event of the caller's was denied, which rule and file:line
+ * decide, and the YAML that would change it. The strings: the question
+ * (an event id "SANDBOX.SEQ", a path, or HOST[:PORT]), the client's
+ * working directory (for relative paths and filesystem.cwd; only ever
+ * compared as text, never opened), and an optional overlay as with
+ * gw exec --policy: its file name and YAML ("" and "" for none).
+ */
+#define GW_WHY_WRITE		0x1	/* the question is about writing */
+#define GW_WHY_FLAGS		GW_WHY_WRITE
+
+struct gw_why {
+	uint32_t	flags;		/* GW_WHY_* */
+	uint32_t	reserved;	/* must be 0 */
+};
+_Static_assert(sizeof(struct gw_why) == 8, "gw_why size");
+
+enum gw_why_verdict {
+	GW_WHY_ALLOWED = 0,
+	GW_WHY_DENIED = 1,
+};
+
+struct gw_why_answer {
+	uint32_t	verdict;	/* enum gw_why_verdict */
+	uint32_t	reserved;
+};	/* then 1 string: the explanation, lines ending in '\n' */
+_Static_assert(sizeof(struct gw_why_answer) == 8, "gw_why_answer size");
 
 /*
  * Framing, fd passing and validation (msg.c). Does not log: every

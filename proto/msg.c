@@ -76,6 +76,9 @@ static const struct gw_msgspec msgspecs[] = {
 	    sizeof(struct gw_sandbox_stats) },
 	{ GW_MSG_ADMIN_KILL_USER, "ADMIN_KILL_USER", GW_DIR_TO_DAEMON, 0, 0,
 	    sizeof(struct gw_kill_user) },
+	{ GW_MSG_WHY, "WHY", GW_DIR_TO_DAEMON, 0, 4, sizeof(struct gw_why) },
+	{ GW_MSG_WHY_ANSWER, "WHY_ANSWER", GW_DIR_TO_CLIENT, 0, 1,
+	    sizeof(struct gw_why_answer) },
 };
 
 static const struct gw_msgspec *

@@ -11,7 +11,7 @@ setup_user
 setup_dirs
 start_daemon
 
-plan 21
+plan 23
 
 COMP=$GW_SRCDIR/completion
 export PATH="$GW_BUILDDIR/client:$PATH"
@@ -44,7 +44,12 @@ ok "the bash scripts load" bash --norc -c ". $COMP/gw.bash && \
 is "bash: gw subcommands" "$(bcomp gw.bash gw '')" "cache
 doctor
 exec
-policy"
+policy
+why"
+is "bash: gw why -" "$(bcomp gw.bash gw why -)" "--help
+--policy
+--write
+-w"
 is "bash: gw cache" "$(bcomp gw.bash gw cache '')" "--help
 clear
 list"
@@ -84,6 +89,7 @@ ok "the zsh functions load" zsh -f -c "fpath=($COMP \$fpath); \
 autoload -Uz _gw _gwctl && whence -w _gw _gwctl >/dev/null"
 is "zsh: gw ex" "$(zcomp 'gw ex')" exec
 is "zsh: gw exec --po" "$(zcomp 'gw exec --po')" --policy
+is "zsh: gw wh" "$(zcomp 'gw wh')" why
 is "zsh: gw ca" "$(zcomp 'gw ca')" cache
 is "zsh: gw cache cl" "$(zcomp 'gw cache cl')" clear
 is "zsh: gw cache clear offers the store's caches" \

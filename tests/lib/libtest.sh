@@ -120,6 +120,7 @@ setup_user2() {
 }
 
 cleanup() {
+	journal_stop
 	if [ -n "$daemon_pid" ] && kill -0 "$daemon_pid" 2>/dev/null; then
 		kill "$daemon_pid"
 		wait "$daemon_pid" 2>/dev/null
@@ -228,6 +229,50 @@ start_daemon() {
 		fi
 		sleep 0.05
 	done
+}
+
+# journal_start: a systemd-journald for the test where none runs (PID 1
+# need not be systemd). Its sockets go in the real /run/systemd/journal,
+# where greywalld's sd_journal_send() looks (a path libsystemd fixes, and
+# greywalld must stay in the host's mount namespace to clone the client's
+# working directory); its storage is a tmpfs of a private mount namespace.
+# jctl runs journalctl in the namespace of the journald that listens
+# there. journal_stop ends ours and removes what it made; cleanup calls it.
+JDIR=/run/systemd/journal
+jpid=
+jd_made=
+journal_start() {
+	local p
+	if [ -S "$JDIR/socket" ] && p=$(pgrep -xo systemd-journal); then
+		diag "a journald is running already (pid $p); using it"
+		jreader=$p
+		return 0
+	fi
+	[ -d "$JDIR" ] && jd_made= || jd_made=1
+	mkdir -p "$JDIR"
+	rm -f "$JDIR/socket"
+	unshare -m --propagation private sh -c 'mount -t tmpfs tmpfs /run/log &&
+	    { [ ! -d /var/log/journal ] ||
+	    mount -t tmpfs tmpfs /var/log/journal; } &&
+	    exec /lib/systemd/systemd-journald' >"$T/journald.log" 2>&1 &
+	jpid=$!
+	jreader=$jpid
+	wait_for "journald" test -S "$JDIR/socket" ||
+	    bail "systemd-journald did not start: $(cat "$T/journald.log")"
+}
+
+jctl() { nsenter -t "$jreader" -m journalctl "$@"; }
+
+journal_stop() {
+	[ -n "$jpid" ] || return 0
+	kill "$jpid"
+	wait "$jpid" 2>/dev/null
+	rm -f "$JDIR/socket" "$JDIR/stdout" "$JDIR/dev-log" \
+	    "$JDIR/io.systemd.journal" "$JDIR/kernel-seqnum" \
+	    "$JDIR/streams/"* "$JDIR/flushed" 2>/dev/null
+	rmdir "$JDIR/streams" 2>/dev/null
+	[ -n "$jd_made" ] && rmdir "$JDIR"
+	jpid=
 }
 
 stop_daemon() {
