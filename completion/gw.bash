@@ -44,8 +44,14 @@ _gw()
 		COMPREPLY=($(compgen -W '--json --help' -- "$cur"))
 		return ;;
 	cache)
-		((COMP_CWORD == at + 1)) &&
-		    COMPREPLY=($(compgen -W 'list clear --help' -- "$cur"))
+		# gw cache [list | clear [PATH...]]: the paths of the store.
+		if ((COMP_CWORD == at + 1)); then
+			COMPREPLY=($(compgen -W 'list clear --help' -- "$cur"))
+		elif [[ ${COMP_WORDS[at + 1]} == clear ]]; then
+			local IFS=$'\n'
+			COMPREPLY=($(compgen -W "$(gw cache list 2>/dev/null |
+			    sed -n 's|^ *[0-9.]* MiB  ~/||p')" -- "$cur"))
+		fi
 		return ;;
 	why)
 		# A path (files), an event id or HOST[:PORT] (typed).

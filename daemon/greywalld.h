@@ -314,9 +314,16 @@ struct debug_out {
 	void		(*line)(void *, uint32_t, const char *);
 	void		 *arg;
 };
+/* The sandbox's home, project and caches as sandbox_start decided them. */
+struct debug_fs {
+	const char	 *home;		/* the peer's, from passwd */
+	const char	 *project;	/* the work tree, or the cwd */
+	char *const	 *caches;	/* bound from the store, or NULL */
+	const char	 *store;	/* the user's store, or "" */
+};
 void		 sandbox_debug(const struct debug_out *, const struct sandbox *,
-		    const struct policy *, const char *, char *const *, size_t,
-		    int);
+		    const struct policy *, const char *, const struct debug_fs *,
+		    char *const *, size_t, int);
 
 /* sandbox-net.c */
 int		 sandbox_net_config(const struct policy *, uint32_t,

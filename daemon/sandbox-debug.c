@@ -89,10 +89,88 @@ debug_env(const struct debug_out *c, uint32_t id, char *const *env, size_t n,
 	    " TMPDIR=/tmp", off > 0 ? buf : "nothing");
 }
 
+/* A NULL-terminated list as "a, b, c" (home-relative as ~/), or "(none)". */
+static const char *
+join_paths(char *const *v, const char *home, char *buf, size_t len)
+{
+	size_t	off = 0, l = strlen(home);
+	int	n;
+
+	buf[0] = '\0';
+	if (v == NULL || v[0] == NULL)
+		return ("(none)");
+	for (; *v != NULL && off < len; v++) {
+		if (l > 1 && strncmp(*v, home, l) == 0 && (*v)[l] == '/')
+			n = snprintf(buf + off, len - off, "%s~%s",
+			    off > 0 ? ", " : "", *v + l);
+		else
+			n = snprintf(buf + off, len - off, "%s%s",
+			    off > 0 ? ", " : "", *v);
+		if (n < 0)
+			break;
+		off += n;
+	}
+	return (buf);
+}
+
+/* The home (filesystem.home), the project and the cache store. */
+static void
+debug_home(const struct debug_out *c, uint32_t id, const struct policy *pol,
+    const char *cwd, const struct debug_fs *fs)
+{
+	const struct policy_entry *e = pol->e;
+	char		 a[LINE_MAX_DEBUG / 2], b[LINE_MAX_DEBUG / 2];
+	const char	*f;
+	size_t		 i, off = 0;
+
+	if (e[PK_FS_PROJECT].one.num == PROJECT_WORKTREE &&
+	    strcmp(fs->project, cwd) != 0)
+		debug_send(c, id, "project: the git work tree '%s' around the"
+		    " working directory, with its mode (filesystem.project:"
+		    " worktree)", fs->project);
+	else
+		debug_send(c, id, "project: the working directory only"
+		    " (filesystem.project: %s)", e[PK_FS_PROJECT].one.str);
+	switch (e[PK_FS_HOME].one.num) {
+	case HOME_PRIVATE:
+		a[0] = '\0';
+		for (i = 0; (f = sandbox_mount_home_file(i)) != NULL &&
+		    off < sizeof(a); i++)
+			off += snprintf(a + off, sizeof(a) - off, "%s~/%s",
+			    i > 0 ? ", " : "", f);
+		debug_send(c, id, "home: '%s' is a private writable tmpfs,"
+		    " discarded at exit (filesystem.home: private); bound"
+		    " read-only into it where they exist and are not on"
+		    " deny_read: %s", fs->home, a);
+		break;
+	case HOME_READONLY:
+		debug_send(c, id, "home: '%s' is an empty read-only directory"
+		    " (filesystem.home: readonly)", fs->home);
+		break;
+	default:
+		debug_send(c, id, "home: nothing at '%s' but what the policy"
+		    " lists (filesystem.home: none)", fs->home);
+		break;
+	}
+	if (fs->caches != NULL && fs->caches[0] != NULL)
+		debug_send(c, id, "caches: %s kept in the store '%s', not the"
+		    " real ones (caches.store: private)",
+		    join_paths(fs->caches, fs->home, a, sizeof(a)), fs->store);
+	else
+		debug_send(c, id, "caches: no store (caches.store: %s%s)",
+		    e[PK_CACHES_STORE].one.str,
+		    e[PK_FS_HOME].one.num != HOME_PRIVATE &&
+		    e[PK_CACHES_STORE].one.num == CACHES_PRIVATE ?
+		    ", which needs filesystem.home: private" : "");
+	if (e[PK_CACHES_REAL].n > 0)
+		debug_send(c, id, "caches.real: %s, the real directories,"
+		    " writable", join(&e[PK_CACHES_REAL], b, sizeof(b)));
+}
+
 void
 sandbox_debug(const struct debug_out *c, const struct sandbox *sb,
-    const struct policy *pol, const char *cwd, char *const *env, size_t nenv,
-    int no_landlock)
+    const struct policy *pol, const char *cwd, const struct debug_fs *fs,
+    char *const *env, size_t nenv, int no_landlock)
 {
 	static const char *const cwd_modes[] = { "none", "ro", "rw" };
 	char		 a[LINE_MAX_DEBUG / 2], b[LINE_MAX_DEBUG / 2];
@@ -113,6 +191,7 @@ sandbox_debug(const struct debug_out *c, const struct sandbox *sb,
 	    join(&e[PK_FS_DENY_WRITE], b, sizeof(b)));
 	debug_send(c, id, "filesystem.mask: %s; filesystem.protected: %s",
 	    join(&e[PK_FS_MASK], a, sizeof(a)), e[PK_FS_PROTECTED].one.str);
+	debug_home(c, id, pol, cwd, fs);
 	debug_env(c, id, env, nenv, &e[PK_ENV_STRIP]);
 	if (sb->net == NULL)
 		debug_send(c, id, "network: none (only a loopback interface)");

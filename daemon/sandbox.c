@@ -1118,6 +1118,7 @@ sandbox_create(struct conn *c, struct request *r, struct plan *p,
 	char			 msg[512], ucmsg[600];
 	struct client_err	 cerr;
 	struct debug_out	 dout;
+	struct debug_fs		 dfs;
 	enum uc_verdict		 uc;
 
 	/* Its cgroup and limits exist before anything of it runs. */
@@ -1206,8 +1207,12 @@ sandbox_create(struct conn *c, struct request *r, struct plan *p,
 	if (r->flags & GW_OPEN_DEBUG) {
 		dout.line = control_debug_line;
 		dout.arg = c;
-		sandbox_debug(&dout, sb, &p->pol, p->cwd, r->envp, r->nenv,
-		    p->no_landlock);
+		dfs.home = p->home;
+		dfs.project = p->project;
+		dfs.caches = p->caches;
+		dfs.store = p->store;
+		sandbox_debug(&dout, sb, &p->pol, p->cwd, &dfs, r->envp,
+		    r->nenv, p->no_landlock);
 	}
 	sandbox_mark(sb->marks, MARK_DECIDED);
 	/* For logs and gwctl only; the mount uses the real path. */

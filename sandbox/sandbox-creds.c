@@ -44,6 +44,8 @@ sandbox_creds_drop(const struct sandbox_spec *spec)
 
 	if (setresuid(spec->uid, spec->uid, spec->uid) == -1)
 		sandbox_init_fail(errno, "set uid %u", (unsigned)spec->uid);
+	/* setresuid() set the file system uid too. */
+	sandbox_fsid_forget();
 
 	/*
 	 * A non-root uid lost its capabilities above; root keeps them.

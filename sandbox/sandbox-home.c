@@ -118,6 +118,7 @@ sandbox_home_store_open(const char *base, uid_t uid, gid_t gid)
 static int
 home_fsid(uid_t uid, gid_t gid)
 {
+	sandbox_fsid_forget();
 	setfsgid(gid);
 	setfsuid(uid);
 	if ((uid_t)setfsuid(-1) != uid || (gid_t)setfsgid(-1) != gid) {

@@ -45,23 +45,52 @@ static uid_t	peer_uid;
 static gid_t	peer_gid;
 
 /*
+ * The file system identity init last set and read back (fsid_known), so
+ * that a switch to the identity already in force costs no system call:
+ * the tree's binds switch between root and the peer about a hundred
+ * times, four calls each. Anything else that changes it in init calls
+ * sandbox_fsid_forget() (sandbox-home.c, sandbox-creds.c), and init
+ * starts unknown (sandbox_mount_setup): greywalld's copy means nothing.
+ */
+static int	fsid_known;
+static uid_t	fsid_uid;
+static gid_t	fsid_gid;
+
+void
+sandbox_fsid_forget(void)
+{
+	fsid_known = 0;
+}
+
+/*
  * Switch the file system identity used for path lookups and creation.
  * setfsuid() reports no error, so read the result back and fail closed.
  */
 void
 sandbox_fsid_set(uid_t uid, gid_t gid)
 {
+	if (fsid_known && fsid_uid == uid && fsid_gid == gid)
+		return;
+	fsid_known = 0;
 	setfsgid(gid);
 	setfsuid(uid);
 	if ((uid_t)setfsuid(-1) != uid || (gid_t)setfsgid(-1) != gid)
 		sandbox_init_fail(0, "cannot switch the file system identity"
 		    " to %u:%u", (unsigned)uid, (unsigned)gid);
+	fsid_uid = uid;
+	fsid_gid = gid;
+	fsid_known = 1;
 }
 
 /* The current file system identity, to put back after a switch. */
 static void
 fsid_get(uid_t *uid, gid_t *gid)
 {
+	if (fsid_known) {
+		*uid = fsid_uid;
+		*gid = fsid_gid;
+		return;
+	}
 	*uid = setfsuid(-1);
 	*gid = setfsgid(-1);
 }
@@ -332,7 +361,16 @@ bind_path(int root, const char *src, unsigned int attrs, int asroot)
 	if (mount_setattr(tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
 	    sizeof(attr)) == -1)
 		sandbox_init_fail(errno, "bind '%s': mount flags", src);
-	target = open_mkdir_beneath_leaf(root, src + 1, !S_ISDIR(st.st_mode));
+	/*
+	 * A system path's mount point is in our own tmpfs (the root, /dev):
+	 * nothing of the peer's to pass, so no switch to the peer.
+	 */
+	if (asroot)
+		target = open_mkdir_beneath_as(root, src + 1,
+		    !S_ISDIR(st.st_mode));
+	else
+		target = open_mkdir_beneath_leaf(root, src + 1,
+		    !S_ISDIR(st.st_mode));
 	if (target == -1)
 		sandbox_init_fail(errno, "bind '%s': make its mount point",
 		    src);
@@ -624,6 +662,13 @@ static const char *const home_files[] = {
 	".config/git/ignore",
 	".config/git/attributes",
 };
+
+/* The list above, for gw exec -d; NULL past the end. */
+const char *
+sandbox_mount_home_file(size_t i)
+{
+	return (i < nitems(home_files) ? home_files[i] : NULL);
+}
 
 /* Whether path is, or is below, one of paths. */
 static int
@@ -1243,6 +1288,7 @@ sandbox_mount_setup(const struct sandbox_spec *spec)
 	peer_uid = spec->uid;
 	peer_gid = spec->gid;
 	/* Our own tmpfs is root's; host sources are opened as the peer. */
+	sandbox_fsid_forget();
 	sandbox_fsid_set(0, 0);
 
 	/* Nothing we mount may propagate back to the host. */
@@ -1279,12 +1325,15 @@ sandbox_mount_setup(const struct sandbox_spec *spec)
 	/* A sysfs of the new net namespace: the host's interfaces vanish. */
 	mount_fs(root, "sys", "sysfs", NULL, MOUNT_ATTR_RDONLY |
 	    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	sandbox_mark(spec->marks, MARK_MNT_SYSTEM);
 	mount_binds(root, spec);
 	/* After every bind, so that none can re-expose what these hide. */
 	hide_policy_dir(root, spec->policy_dir);
 	mount_deny_write(root, spec->deny_write);
+	sandbox_mark(spec->marks, MARK_MNT_BINDS);
 	/* Masks and protected paths; deny_read still goes on top. */
 	sandbox_protect_mount(root, spec);
+	sandbox_mark(spec->marks, MARK_MNT_PROTECT);
 	mount_deny_read(root, spec->deny_read);
 
 	/* Every mount point exists now: the root itself becomes read-only. */

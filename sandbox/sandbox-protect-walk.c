@@ -62,7 +62,10 @@ struct walk {
 	int		 empty;		/* tmpfs holding the empty file */
 	char *const	*mask;
 	int		 protect;
-	size_t		 seen;
+	size_t		 seen;		/* entries read */
+	size_t		 cached;	/* directories not read: cached */
+	uint64_t	 maskhash;	/* sandbox_protect_cache_maskhash */
+	char		 first[256];	/* first_chars() */
 	const char	*top;		/* for messages */
 };
 
@@ -121,8 +124,50 @@ mask_entry(struct walk *w, int dir, const char *name, int isdir,
 static void	walk_dir(struct walk *, int, char *, size_t, int);
 
 /*
- * One entry of a directory being walked; ingit: the directory is in a
- * git directory.
+ * Whether name can match a mask pattern by its first character alone: a
+ * pattern that starts with a plain character matches only names that
+ * start with it (fnmatch without FNM_PERIOD or FNM_CASEFOLD), and most
+ * names of a project match none. Exact: a "no" here is fnmatch's "no".
+ */
+static void
+first_chars(struct walk *w)
+{
+	char *const	*m;
+
+	memset(w->first, 0, sizeof(w->first));
+	for (m = w->mask; m != NULL && *m != NULL; m++) {
+		if (strchr("*?[{\\", (*m)[0]) != NULL) {
+			memset(w->first, 1, sizeof(w->first));
+			return;
+		}
+		w->first[(unsigned char)(*m)[0]] = 1;
+	}
+}
+
+static int
+is_masked(const struct walk *w, const char *name)
+{
+	return (w->first[(unsigned char)name[0]] &&
+	    sandbox_protect_masked(w->mask, name));
+}
+
+/*
+ * Whether the walk acts on an entry of this name and type: a directory,
+ * ".git" of any type, a masked file. Only these go into the cache.
+ */
+static int
+walk_wants(const struct walk *w, const char *name, unsigned char type)
+{
+	if (type == DT_DIR)
+		return (1);
+	if (strcmp(name, ".git") == 0)
+		return (1);
+	return (type == DT_REG && is_masked(w, name));
+}
+
+/*
+ * One entry of a directory being walked, one walk_wants() took; ingit:
+ * the directory is in a git directory.
  */
 static void
 walk_entry(struct walk *w, int dir, const char *name, unsigned char type,
@@ -134,13 +179,6 @@ walk_entry(struct walk *w, int dir, const char *name, unsigned char type,
 	char			 entry[PATH_MAX];
 	size_t			 i;
 
-	w->seen++;
-	if (type == DT_UNKNOWN) {
-		if (fstatat(dir, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
-			sandbox_init_fail(errno, "stat '%s/%s'", path, name);
-		type = S_ISDIR(st.st_mode) ? DT_DIR : S_ISREG(st.st_mode) ?
-		    DT_REG : DT_LNK;
-	}
 	if ((size_t)snprintf(entry, sizeof(entry), "%s/%s", path, name) >=
 	    sizeof(entry))
 		sandbox_init_fail(ENAMETOOLONG, "'%s/%s'", path, name);
@@ -150,7 +188,7 @@ walk_entry(struct walk *w, int dir, const char *name, unsigned char type,
 	/* Symlinks: their target is masked, or not, under its own name. */
 	if (type != DT_DIR && type != DT_REG)
 		return;
-	if (sandbox_protect_masked(w->mask, name)) {
+	if (is_masked(w, name)) {
 		mask_entry(w, dir, name, type == DT_DIR, path);
 		return;
 	}
@@ -199,11 +237,44 @@ walk_entry(struct walk *w, int dir, const char *name, unsigned char type,
 	path[len] = '\0';
 }
 
+/* The entries walk_wants() took, as (type, name, NUL) records. */
+struct wanted {
+	unsigned char	*buf;
+	size_t		 len, cap;
+};
+
 static void
-walk_dir(struct walk *w, int fd, char *path, size_t len, int ingit)
+wanted_add(struct wanted *v, const char *name, unsigned char type,
+    const char *path)
+{
+	size_t	n = strlen(name) + 2;
+	void	*p;
+
+	if (v->len + n > v->cap) {
+		v->cap = v->cap == 0 ? 4096 : v->cap * 2;
+		if (v->cap < v->len + n)
+			v->cap = v->len + n;
+		if ((p = realloc(v->buf, v->cap)) == NULL)
+			sandbox_init_fail(ENOMEM, "read the directory '%s'",
+			    path);
+		v->buf = p;
+	}
+	v->buf[v->len] = type;
+	memcpy(v->buf + v->len + 1, name, n - 1);
+	v->len += n;
+}
+
+/*
+ * Read the directory fd and note what the walk acts on in v. Types come
+ * from getdents (a file system without them gets an lstat per entry).
+ */
+static void
+read_dir(struct walk *w, int fd, const char *path, struct wanted *v)
 {
 	DIR		*d;
 	struct dirent	*de;
+	struct stat	 st;
+	unsigned char	 type;
 	int		 dfd;
 
 	if ((dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3)) == -1 ||
@@ -213,14 +284,58 @@ walk_dir(struct walk *w, int fd, char *path, size_t len, int ingit)
 		errno = 0;
 		if ((de = readdir(d)) == NULL)
 			break;
-		if (strcmp(de->d_name, ".") == 0 ||
-		    strcmp(de->d_name, "..") == 0)
+		if (de->d_name[0] == '.' && (de->d_name[1] == '\0' ||
+		    (de->d_name[1] == '.' && de->d_name[2] == '\0')))
 			continue;
-		walk_entry(w, fd, de->d_name, de->d_type, path, len, ingit);
+		w->seen++;
+		type = de->d_type;
+		if (type == DT_UNKNOWN) {
+			if (fstatat(fd, de->d_name, &st,
+			    AT_SYMLINK_NOFOLLOW) == -1)
+				sandbox_init_fail(errno, "stat '%s/%s'", path,
+				    de->d_name);
+			type = S_ISDIR(st.st_mode) ? DT_DIR :
+			    S_ISREG(st.st_mode) ? DT_REG : DT_LNK;
+		}
+		if (walk_wants(w, de->d_name, type))
+			wanted_add(v, de->d_name, type, path);
 	}
 	if (errno != 0)
 		sandbox_init_fail(errno, "read the directory '%s'", path);
 	closedir(d);
+}
+
+/*
+ * One directory: its entries from the cache while its ctime is the one
+ * they were read at (sandbox-protect-cache.c), else read and kept.
+ */
+static void
+walk_dir(struct walk *w, int fd, char *path, size_t len, int ingit)
+{
+	struct wanted	 v = { NULL, 0, 0 };
+	struct stat	 st;
+	size_t		 off, n;
+	int		 keep = 0;
+
+	if (fstat(fd, &st) == -1)
+		sandbox_init_fail(errno, "stat the directory '%s'", path);
+	if (sandbox_protect_cache_get(&st, peer_uid, w->maskhash, &v.buf,
+	    &v.len))
+		w->cached++;
+	else {
+		/* Usable before the read: a change during it moves ctime. */
+		keep = sandbox_protect_cache_usable(fd, &st);
+		read_dir(w, fd, path, &v);
+		if (keep)
+			sandbox_protect_cache_put(&st, peer_uid, w->maskhash,
+			    v.buf, v.len);
+	}
+	for (off = 0; off < v.len; off += n + 2) {
+		n = strlen((char *)v.buf + off + 1);
+		walk_entry(w, fd, (char *)v.buf + off + 1, v.buf[off], path,
+		    len, ingit);
+	}
+	free(v.buf);
 }
 
 /* Whether path is below (or is) one of v[0..n-1] other than skip. */
@@ -271,7 +386,7 @@ walk_top(struct walk *w, const char *top)
 	snprintf(pdir, sizeof(pdir), "%s", top);
 	if ((slash = strrchr(pdir, '/')) != NULL && slash[1] != '\0' &&
 	    (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) &&
-	    sandbox_protect_masked(w->mask, slash + 1)) {
+	    is_masked(w, slash + 1)) {
 		*slash = '\0';
 		parent = syscall(SYS_openat2, w->root, pdir[0] == '\0' ? "." :
 		    pdir + 1, &how, sizeof(how));
@@ -339,8 +454,10 @@ sandbox_protect_mount(int root, const struct sandbox_spec *spec)
 	size_t			 n = 0, i;
 	char *const		*p;
 
-	if ((spec->mask == NULL || spec->mask[0] == NULL) && !spec->protect)
+	if ((spec->mask == NULL || spec->mask[0] == NULL) && !spec->protect) {
+		sandbox_protect_cache_detach();
 		return;
+	}
 	peer_uid = spec->uid;
 	peer_gid = spec->gid;
 	memset(&w, 0, sizeof(w));
@@ -348,6 +465,8 @@ sandbox_protect_mount(int root, const struct sandbox_spec *spec)
 	w.mask = spec->mask;
 	w.protect = spec->protect;
 	w.empty = -1;
+	w.maskhash = sandbox_protect_cache_maskhash(spec->mask);
+	first_chars(&w);
 	/* The empty file every masked file shows: 0444, root's, read-only. */
 	if ((fs = fsopen("tmpfs", FSOPEN_CLOEXEC)) == -1 ||
 	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == -1 ||
@@ -382,4 +501,5 @@ sandbox_protect_mount(int root, const struct sandbox_spec *spec)
 		sandbox_protect_git_apply(root, spec->home);
 	sandbox_fsid_set(0, 0);
 	sandbox_mount_close_late(w.empty);
+	sandbox_protect_cache_detach();
 }

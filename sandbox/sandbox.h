@@ -14,6 +14,7 @@
 
 #include <sys/types.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 
 #include <signal.h>
 #include <stdint.h>
@@ -84,6 +85,10 @@ enum sandbox_mark {
 	MARK_PIDFD,		/* main: init's pidfd readable */
 	MARK_REPORTED,		/* main: SANDBOX_EXITED queued to gw */
 	MARK_FREED,		/* main: everything released */
+	/* Inside MARK_INIT_TUN .. MARK_INIT_MOUNT, appended to keep the log's order: */
+	MARK_MNT_SYSTEM,	/* init: root, system paths, /dev, tmpfs, /etc, proc, sys */
+	MARK_MNT_BINDS,		/* init: home, caches, cwd, policy paths, deny_write */
+	MARK_MNT_PROTECT,	/* init: the mask and protect walk and its mounts */
 	MARK__MAX
 };
 
@@ -152,6 +157,8 @@ void		 sandbox_ns_prepare(int, int, int) __attribute__((noreturn));
 /* sandbox-mount.c */
 /* init, as root */
 void		 sandbox_fsid_set(uid_t, gid_t);
+/* init and main: the file system ids were changed elsewhere */
+void		 sandbox_fsid_forget(void);
 /* init, as root */
 int		 sandbox_mount_ro_self(int);
 /* main */
@@ -164,6 +171,8 @@ void		 sandbox_mount_close_late(int);
 const char	*sandbox_mount_system_path(size_t);
 /* init; pure */
 const char	*sandbox_mount_dev_node(size_t);
+/* main; pure: the real home's files bound into a private home */
+const char	*sandbox_mount_home_file(size_t);
 
 /* sandbox-home.c */
 /* main */
@@ -184,6 +193,20 @@ extern const size_t	 sandbox_protect_nroot;
 /* sandbox-protect-walk.c */
 /* init, as root */
 void		 sandbox_protect_mount(int, const struct sandbox_spec *);
+
+/* sandbox-protect-cache.c: what the walk read, for the next sandbox */
+/* main, at start: the shared mapping; -1 with errno (then no cache) */
+int		 sandbox_protect_cache_init(void);
+/* init, as root: drop it, before the peer's code runs */
+void		 sandbox_protect_cache_detach(void);
+/* init; pure */
+uint64_t	 sandbox_protect_cache_maskhash(char *const *);
+/* init, as root with the peer's fsid: the walk's lookups */
+int		 sandbox_protect_cache_usable(int, const struct stat *);
+int		 sandbox_protect_cache_get(const struct stat *, uid_t, uint64_t,
+		    unsigned char **, size_t *);
+void		 sandbox_protect_cache_put(const struct stat *, uid_t, uint64_t,
+		    const unsigned char *, size_t);
 
 /* sandbox-protect-supervise.c */
 /* main */

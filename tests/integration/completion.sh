@@ -11,7 +11,7 @@ setup_user
 setup_dirs
 start_daemon
 
-plan 18
+plan 23
 
 COMP=$GW_SRCDIR/completion
 export PATH="$GW_BUILDDIR/client:$PATH"
@@ -50,6 +50,18 @@ is "bash: gw why -" "$(bcomp gw.bash gw why -)" "--help
 --policy
 --write
 -w"
+is "bash: gw cache" "$(bcomp gw.bash gw cache '')" "--help
+clear
+list"
+# gw cache clear offers the caches of the user's store (gw cache list).
+ST=$(mktemp -d /var/tmp/gwtest-comp.XXXXXX) || bail "mktemp"
+trap 'rm -rf "$ST"; cleanup' EXIT
+mkdir -p "$ST/users/0/caches/.npm" "$ST/users/0/caches/.cache%2Fpip"
+chmod 700 "$ST/users/0"
+export GREYWALL_STATE_DIR=$ST
+is "bash: gw cache clear offers the store's caches" \
+    "$(bcomp gw.bash gw cache clear '')" ".cache/pip
+.npm"
 is "bash: gw ex" "$(bcomp gw.bash gw ex)" exec
 is "bash: gw exec --po" "$(bcomp gw.bash gw exec --po)" --policy
 printf 'x\n' >"$T/site.yaml"
@@ -78,6 +90,11 @@ autoload -Uz _gw _gwctl && whence -w _gw _gwctl >/dev/null"
 is "zsh: gw ex" "$(zcomp 'gw ex')" exec
 is "zsh: gw exec --po" "$(zcomp 'gw exec --po')" --policy
 is "zsh: gw wh" "$(zcomp 'gw wh')" why
+is "zsh: gw ca" "$(zcomp 'gw ca')" cache
+is "zsh: gw cache cl" "$(zcomp 'gw cache cl')" clear
+is "zsh: gw cache clear offers the store's caches" \
+    "$(zcomp 'gw cache clear ')" ".cache/pip
+.npm"
 is "zsh: gwctl re" "$(zcomp 'gwctl re')" reload
 contains "zsh: gwctl st" "$(zcomp 'gwctl st')" status
 is "zsh: gwctl policy USER" \

@@ -44,7 +44,7 @@ PORT=$PORT python3 "$GW_SRCDIR/tests/helpers/local-registry.py" "$REG" \
 reg_pid=$!
 wait_for "the local registry" test -s "$T/port"
 
-plan 28
+plan 32
 
 # The real home, as a fresh user's with a git identity and real caches
 # that nothing in a sandbox may touch.
@@ -163,6 +163,19 @@ is "git status and make from a subdirectory (the .env stays masked)" \
 status
 made
 0"
+
+# --- gw exec -d shows the home, the project and the caches ------------------
+out=$(cd "$WORK/proj/src" && setpriv --reuid="$TEST_USER" \
+    --regid="$TEST_USER" --init-groups env -i PATH=/usr/bin:/bin \
+    HOME="$TEST_HOME" GREYWALL_SOCKET="$SOCK" "$GW" exec -d true 2>&1)
+contains "gw exec -d: the private home and what is bound into it" "$out" \
+    "debug: home: '$TEST_HOME' is a private writable tmpfs, discarded at exit (filesystem.home: private); bound read-only into it where they exist and are not on deny_read: ~/.gitconfig,"
+contains "gw exec -d: the cache store and its entries" "$out" \
+    "debug: caches: ~/.npm, ~/.cache/pip,"
+contains "gw exec -d: ... kept in this user's store" "$out" \
+    "kept in the store '$STATE/users/$TEST_UID', not the real ones"
+contains "gw exec -d: the project is the work tree" "$out" \
+    "debug: project: the git work tree '$WORK/proj' around the working directory"
 
 # --- the real home is byte for byte what it was ----------------------------
 snapshot >"$T/home.after"
