@@ -1,25 +1,94 @@
 #!/bin/sh
 # Build and install greywall, start greywalld, and run a real command in a
 # sandbox as an unprivileged demo user. Run as root; safe to run again.
+#
+# On Debian it builds the Debian package and installs it, as an
+# administrator would (GW_SETUP=meson: a meson install under /usr/local
+# instead, the way for other systems).
 set -eu
 cd "$(dirname "$0")"
 
 [ "$(id -u)" = 0 ] || { echo "setup.sh: run as root" >&2; exit 1; }
 .ci/install-deps
 
-if [ -f build/build.ninja ]; then
-	meson setup --reconfigure build --prefix=/usr/local --sysconfdir=/etc --localstatedir=/var >/dev/null
-else
-	meson setup build --prefix=/usr/local --sysconfdir=/etc --localstatedir=/var >/dev/null
+mode=${GW_SETUP:-auto}
+if [ "$mode" = auto ]; then
+	if [ -f /etc/debian_version ] && command -v dpkg-buildpackage >/dev/null
+	then
+		mode=deb
+	else
+		mode=meson
+	fi
 fi
-ninja -C build
-meson install -C build --quiet
 
-# Members of greywall-admin may use gwctl; the netstack helper runs as
-# _greywall (the installed sysusers.d file says the same).
-getent group greywall-admin >/dev/null || groupadd --system greywall-admin
-id _greywall >/dev/null 2>&1 || useradd --system --no-create-home \
-    --home-dir /nonexistent --shell /usr/sbin/nologin _greywall
+case $mode in
+deb)
+	# A meson install by an older setup.sh would shadow the package
+	# (/usr/local/bin comes first in PATH, and speaks another protocol
+	# version): remove it, keeping a default policy the admin edited,
+	# which dpkg then keeps too (--force-confold).
+	if [ -f build/meson-logs/install-log.txt ] &&
+	    [ -f build/build.ninja ]; then
+		f=/etc/greywall/policy.d/00-default.yaml keep=
+		if [ -f "$f" ] && ! cmp -s "$f" policy.d/00-default.yaml; then
+			keep=$(mktemp /tmp/greywall-policy.XXXXXX)
+			cp -p "$f" "$keep"
+		fi
+		echo "removing the meson install of an earlier setup.sh"
+		ninja -C build uninstall >/dev/null
+		rm -f build/meson-logs/install-log.txt
+		if [ -n "$keep" ]; then
+			mkdir -p /etc/greywall/policy.d
+			cp -p "$keep" "$f"
+			rm -f "$keep"
+		fi
+	fi
+	# Build from a copy of the tree: dpkg-buildpackage writes next to
+	# it and into debian/.
+	work=$(mktemp -d /tmp/greywall-deb.XXXXXX)
+	mkdir "$work/greywall"
+	if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+		git ls-files -co --exclude-standard -z |
+		    tar --null -T - -cf - | tar -C "$work/greywall" -xf -
+	else
+		tar --exclude='./build*' --exclude=./.git -cf - . |
+		    tar -C "$work/greywall" -xf -
+	fi
+	echo "building the Debian package in $work (log: $work/build.log)"
+	if ! (cd "$work/greywall" && dpkg-buildpackage -us -uc -b) \
+	    >"$work/build.log" 2>&1; then
+		tail -n 30 "$work/build.log"
+		exit 1
+	fi
+	# --reinstall: the version stays the same from one run to the next.
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --reinstall \
+	    -o Dpkg::Options::=--force-confdef \
+	    -o Dpkg::Options::=--force-confold "$work"/greywall_*.deb
+	rm -rf "$work"
+	greywalld=/usr/sbin/greywalld gw=/usr/bin/gw
+	;;
+meson)
+	if [ -f build/build.ninja ]; then
+		meson setup --reconfigure build --prefix=/usr/local --sysconfdir=/etc --localstatedir=/var >/dev/null
+	else
+		meson setup build --prefix=/usr/local --sysconfdir=/etc --localstatedir=/var >/dev/null
+	fi
+	ninja -C build
+	meson install -C build --quiet
+	# Members of greywall-admin may use gwctl; the netstack helper
+	# runs as _greywall (the installed sysusers.d file says the same;
+	# the package makes both).
+	getent group greywall-admin >/dev/null ||
+	    groupadd --system greywall-admin
+	id _greywall >/dev/null 2>&1 || useradd --system --no-create-home \
+	    --home-dir /nonexistent --shell /usr/sbin/nologin _greywall
+	greywalld=/usr/local/sbin/greywalld gw=/usr/local/bin/gw
+	;;
+*)
+	echo "setup.sh: GW_SETUP must be deb or meson, not '$mode'" >&2
+	exit 2
+	;;
+esac
 
 # The demo's "remote" web server lives where a real one would: in a
 # network namespace of its own, behind a veth, on a test address
@@ -112,7 +181,7 @@ else
 		rm -f "$pidfile"
 	fi
 	mkdir -p /run/greywall
-	nohup /usr/local/sbin/greywalld -f >>/var/log/greywalld.log 2>&1 &
+	nohup "$greywalld" -f >>/var/log/greywalld.log 2>&1 &
 	echo $! >"$pidfile"
 	i=0
 	until [ -S "$sock" ]; do
@@ -160,7 +229,7 @@ until ip netns exec "$demo_ns" ss -ltnH "sport = :$port" | grep -q . &&
 done
 
 echo "--- gw exec as user gwdemo in $project ---"
-runuser -u gwdemo -- sh -c "cd '$project' && gw exec -- bash -c '
+runuser -u gwdemo -- sh -c "cd '$project' && '$gw' exec -- bash -c '
 	echo \"identity:   \$(id)\"
 	echo \"caps:       \$(grep CapEff /proc/self/status)\"
 	echo hello >written-in-sandbox.txt && echo \"cwd write:  ok\"

@@ -227,8 +227,10 @@ client_connect(const char *path, uint32_t kind)
 
 /*
  * Print an effective policy: the caller's own (user "") or, for an admin,
- * another user's. With json, one object {"user": ..., "policy": the YAML
- * text}. Returns 0, or -1 after a message.
+ * another user's. With json, the daemon's structured form (each key, its
+ * value or values, and the file, line and column each came from; see
+ * policy_dump_json() and gw(1)), checked and printed through jansson.
+ * Returns 0, or -1 after a message.
  */
 int
 client_policy_show(const char *path, uint32_t kind, const char *user,
@@ -241,11 +243,12 @@ client_policy_show(const char *path, uint32_t kind, const char *user,
 	size_t			 len = 0, n;
 	char			*p;
 	json_t			*j;
+	json_error_t		 jerr;
 
 	if ((fd = client_connect(path, kind)) == -1)
 		return (-1);
-	if (gw_msg_send(fd, GW_MSG_POLICY_SHOW, 0, NULL, 0, strs, 1,
-	    -1) == -1) {
+	if (gw_msg_send(fd, json ? GW_MSG_POLICY_JSON : GW_MSG_POLICY_SHOW,
+	    0, NULL, 0, strs, 1, -1) == -1) {
 		warn("cannot send to greywalld");
 		return (-1);
 	}
@@ -275,13 +278,11 @@ client_policy_show(const char *path, uint32_t kind, const char *user,
 	}
 	if (!json)
 		return (0);
-	if ((j = json_object()) == NULL) {
-		warn("malloc");
+	if ((j = json_loads(text != NULL ? text : "", 0, &jerr)) == NULL) {
+		warnx("greywalld sent a policy that is not JSON: %s (line %d"
+		    " column %d)", jerr.text, jerr.line, jerr.column);
 		return (-1);
 	}
-	client_json_set(j, "user", client_json_str(user));
-	client_json_set(j, "policy", client_json_str(text != NULL ? text :
-	    ""));
 	return (client_json_print(stdout, j, 0));
 }
 

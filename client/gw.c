@@ -117,7 +117,10 @@ usage_policy(void)
 	    "Print your effective policy as YAML, each value with the policy\n"
 	    "file and line it came from.\n"
 	    "\n"
-	    "  --json   print {\"user\": \"\", \"policy\": the YAML text}\n"
+	    "  --json   print {\"user\": NAME, \"policy\": {KEY: {\"value\"\n"
+	    "           or \"values\", \"source\": {\"file\", \"line\",\n"
+	    "           \"column\"}}}}\n"
+	    "           (see gw(1) JSON OUTPUT)\n"
 	    "\n"
 	    "Exit status: 0, 125 if gw or greywalld failed, 2 for a usage\n"
 	    "error.\n");

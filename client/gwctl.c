@@ -52,12 +52,16 @@ static const struct gwctl_cmd {
 	    "Print the effective policy of USER as YAML, each value with the\n"
 	    "policy file and line it came from.\n"
 	    "\n"
-	    "  --json   print {\"user\": USER, \"policy\": the YAML text}\n" },
+	    "  --json   print {\"user\": USER, \"policy\": {KEY: {\"value\"\n"
+	    "           or \"values\", \"source\": {\"file\", \"line\",\n"
+	    "           \"column\"}}}}\n"
+	    "           (see gw(1) JSON OUTPUT)\n" },
 	{ "reload", "reload [--json]",
 	    "Make greywalld re-read its policy files; on an error it keeps\n"
-	    "the policy it has, and the error is printed.\n"
+	    "the policy it has, and the error is printed. Warnings (files it\n"
+	    "ignores, users and groups it does not know) go to stderr.\n"
 	    "\n"
-	    "  --json   print {\"reloaded\": true} on success\n" },
+	    "  --json   print {\"reloaded\": true, \"warnings\": [...]}\n" },
 	{ "status", "status [--json]",
 	    "Print what greywalld and the kernel provide, one line per item\n"
 	    "(exit 3 if a layer that a policy requires is missing).\n"
@@ -351,19 +355,52 @@ cmd_kill(int sock, uint32_t id, int json)
 	return (0);
 }
 
+/*
+ * Reload; the daemon sends what its loader noticed (a file it ignores, a
+ * selector naming no account) as one POLICY_TEXT each before the OK:
+ * on stderr, or with json in "warnings".
+ */
 static int
 cmd_reload(int sock, int json)
 {
+	json_t	*w;
+
 	if (gw_msg_send(sock, GW_MSG_ADMIN_RELOAD, 0, NULL, 0, NULL, 0,
 	    -1) == -1) {
 		warn("cannot send to greywalld");
 		return (GWCTL_EXIT_ERROR);
 	}
-	if (client_expect(sock, &msg) == -1)
+	if ((w = json_array()) == NULL) {
+		warn("malloc");
 		return (GWCTL_EXIT_ERROR);
+	}
+	for (;;) {
+		if (client_expect(sock, &msg) == -1) {
+			json_decref(w);
+			return (GWCTL_EXIT_ERROR);
+		}
+		if (msg.hdr.type == GW_MSG_OK)
+			break;
+		if (msg.hdr.type != GW_MSG_POLICY_TEXT) {
+			warnx("unexpected %s from greywalld",
+			    gw_msg_typename(msg.hdr.type));
+			json_decref(w);
+			return (GWCTL_EXIT_ERROR);
+		}
+		if (!json)
+			fprintf(stderr, "gwctl: %s\n", msg.str[0]);
+		else if (json_array_append_new(w,
+		    client_json_str(msg.str[0])) == -1) {
+			warn("malloc");
+			json_decref(w);
+			return (GWCTL_EXIT_ERROR);
+		}
+	}
 	if (json)
-		return (client_json_print(stdout, json_pack("{s:b}",
-		    "reloaded", 1), 0) == 0 ? 0 : GWCTL_EXIT_ERROR);
+		return (client_json_print(stdout, json_pack("{s:b, s:o}",
+		    "reloaded", 1, "warnings", w), 0) == 0 ? 0 :
+		    GWCTL_EXIT_ERROR);
+	json_decref(w);
 	return (0);
 }
 

@@ -116,7 +116,9 @@ admin_dispatch(struct conn *c, struct gw_msg *m)
 	struct gw_kill_user	ku;
 	struct gw_monitor	mon;
 	const struct peer	*p = control_peer(c);
+	const char		*strs[1];
 	char			buf[1024];
+	size_t			i;
 
 	/* Authorization from SO_PEERCRED/SO_PEERGROUPS, checked first. */
 	if (!admin_allowed(p)) {
@@ -147,14 +149,24 @@ admin_dispatch(struct conn *c, struct gw_msg *m)
 	case GW_MSG_ADMIN_RELOAD:
 		log_info("uid %u asked for a policy reload",
 		    (unsigned)p->uid);
-		if (admin_reload(buf, sizeof(buf)) == -1)
+		if (admin_reload(buf, sizeof(buf)) == -1) {
 			control_send_error(c, GW_ERR_SETUP, "policy not"
 			    " reloaded, keeping the last good one: %s", buf);
-		else
-			control_send(c, GW_MSG_OK, 0, NULL, 0, NULL, 0);
+			break;
+		}
+		/* What the loader noticed, for the admin who asked. */
+		for (i = 0; i < gw_policy.nwarn; i++) {
+			strs[0] = gw_policy.warn[i];
+			if (control_send(c, GW_MSG_POLICY_TEXT, 0, NULL, 0,
+			    strs, 1) != 0)
+				return (0);
+		}
+		control_send(c, GW_MSG_OK, 0, NULL, 0, NULL, 0);
 		break;
 	case GW_MSG_POLICY_SHOW:
-		admin_policy_show(c, m->str[0]);
+	case GW_MSG_POLICY_JSON:
+		admin_policy_show(c, m->str[0],
+		    m->hdr.type == GW_MSG_POLICY_JSON);
 		break;
 	case GW_MSG_MONITOR:
 		memcpy(&mon, m->data, sizeof(mon));
@@ -186,11 +198,13 @@ admin_dispatch(struct conn *c, struct gw_msg *m)
 }
 
 /*
- * Send a user's effective policy as YAML: to the user itself, or with
- * gwctl to an admin. Long text goes out in line-aligned pieces.
+ * Send a user's effective policy as YAML (or with json as JSON, see
+ * policy_dump_json()): to the user itself, or with gwctl to an admin.
+ * Long text goes out in line-aligned pieces (JSON has no newline, so in
+ * pieces of a fixed size, which the client joins).
  */
 void
-admin_policy_show(struct conn *c, const char *name)
+admin_policy_show(struct conn *c, const char *name, int json)
 {
 	struct passwd	*pw;
 	struct policy	 eff;
@@ -216,7 +230,8 @@ admin_policy_show(struct conn *c, const char *name)
 		    " policy");
 		goto out;
 	}
-	text = policy_dump(&eff, pw->pw_dir);
+	text = json ? policy_dump_json(&eff, pw->pw_name, pw->pw_dir) :
+	    policy_dump(&eff, pw->pw_dir);
 	policy_clear(&eff);
 	if (text == NULL) {
 		control_send_error(c, GW_ERR_INTERNAL, "out of memory");
@@ -247,12 +262,18 @@ out:
 	free(groups);
 }
 
-/* Say loudly what the policy asks for that this version cannot do yet. */
+/*
+ * Say loudly what the policy asks for that this version cannot do yet,
+ * and what the loader noticed (files it ignores, unknown accounts).
+ */
 void
 admin_warn_unenforced(void)
 {
 	char	buf[2048];
+	size_t	i;
 
+	for (i = 0; i < gw_policy.nwarn; i++)
+		log_warnx("policy: %s", gw_policy.warn[i]);
 	if (policyset_unenforced(&gw_policy, buf, sizeof(buf)) > 0)
 		log_warnx("policy keys this greywalld does not enforce yet:"
 		    " %s", buf);

@@ -829,11 +829,13 @@ conn_dispatch(struct conn *c, struct gw_msg *m)
 
 	switch (m->hdr.type) {
 	case GW_MSG_POLICY_SHOW:
+	case GW_MSG_POLICY_JSON:
 		/* Anyone may see their own policy; others' need an admin. */
 		if (c->state != CONN_READY)
 			break;
 		if (m->str[0][0] == '\0') {
-			admin_policy_show(c, "");
+			admin_policy_show(c, "",
+			    m->hdr.type == GW_MSG_POLICY_JSON);
 			return (0);
 		}
 		return (dispatch_admin(c, m));

@@ -51,7 +51,7 @@ usage(FILE *f)
 	    "                 [--audit auto|enable|off] [--timing]\n"
 	    "                 [--hosts-file path] [--resolv-conf path]\n"
 	    "                 [--prepared-netns n]\n"
-	    "       greywalld -n [-P dir] [-u user]\n"
+	    "       greywalld -n [-P dir] [-u user [--json]]\n"
 	    "  -f, --foreground        do not detach; log to stderr\n"
 	    "  -d, --debug             foreground and verbose\n"
 	    "  -v, --verbose           log debug messages\n"
@@ -60,6 +60,7 @@ usage(FILE *f)
 	    "  -n, --check             check the policy files and exit\n"
 	    "  -u, --user USER         with -n: print USER's effective"
 	    " policy\n"
+	    "      --json              with -u: as JSON (see gw(1))\n"
 	    "      --admin-group NAME  group allowed to use gwctl"
 	    " (default greywall-admin)\n"
 	    "      --max-connections N connections per uid (default 16)\n"
@@ -122,9 +123,13 @@ hup_cb(int sig __unused, short ev __unused, void *arg __unused)
 	sd_notify(0, "READY=1");
 }
 
-/* greywalld -n: check the policy files, and print a user's policy. */
+/*
+ * greywalld -n: check the policy files as a start and a reload do (one
+ * loader, policyset_load(), which also runs policyset_check()), say what
+ * it noticed, and print a user's policy.
+ */
 static int
-check_policy(const char *user)
+check_policy(const char *user, int json)
 {
 	struct policy_error	 err;
 	struct policy		 eff;
@@ -138,6 +143,8 @@ check_policy(const char *user)
 		fprintf(stderr, "%s\n", buf);
 		return (1);
 	}
+	for (i = 0; i < gw_policy.nwarn; i++)
+		fprintf(stderr, "%s\n", gw_policy.warn[i]);
 	if (policyset_unenforced(&gw_policy, buf, sizeof(buf)) > 0)
 		fprintf(stderr, "greywalld: note: not enforced by this version"
 		    " yet: %s\n", buf);
@@ -153,11 +160,22 @@ check_policy(const char *user)
 	}
 	if (policy_user_groups(pw, &groups, &ngroups) == -1 ||
 	    policyset_effective(&gw_policy, pw->pw_name, groups, ngroups,
-	    &eff) == -1 || (text = policy_dump(&eff, pw->pw_dir)) == NULL) {
+	    &eff) == -1 || (text = json ? policy_dump_json(&eff, pw->pw_name,
+	    pw->pw_dir) : policy_dump(&eff, pw->pw_dir)) == NULL) {
 		fprintf(stderr, "greywalld: %s\n", strerror(errno));
 		goto out;
 	}
-	printf("# effective policy for %s\n%s", pw->pw_name, text);
+	if (policy_check(&eff, pw->pw_dir, &err) == -1) {
+		policy_error_format(&err, buf, sizeof(buf));
+		fprintf(stderr, "%s (for user '%s')\n", buf, pw->pw_name);
+		free(text);
+		policy_clear(&eff);
+		goto out;
+	}
+	if (json)
+		printf("%s\n", text);
+	else
+		printf("# effective policy for %s\n%s", pw->pw_name, text);
 	free(text);
 	policy_clear(&eff);
 	r = 0;
@@ -202,6 +220,7 @@ main(int argc, char *argv[])
 		{ "policy-dir", required_argument, NULL, 'P' },
 		{ "check", no_argument, NULL, 'n' },
 		{ "user", required_argument, NULL, 'u' },
+		{ "json", no_argument, NULL, 'J' },
 		{ "admin-group", required_argument, NULL, 'A' },
 		{ "max-connections", required_argument, NULL, 'C' },
 		{ "max-sandboxes", required_argument, NULL, 'M' },
@@ -226,7 +245,7 @@ main(int argc, char *argv[])
 	char			 buf[1024];
 	int			 ch, foreground = 0, verbose = 0, fd;
 	int			 bound = 0;
-	int			 check = 0, r;
+	int			 check = 0, check_json = 0, r;
 
 	while ((ch = getopt_long(argc, argv, "fdvs:P:nu:h", longopts,
 	    NULL)) != -1) {
@@ -252,6 +271,9 @@ main(int argc, char *argv[])
 			break;
 		case 'u':
 			check_user = optarg;
+			break;
+		case 'J':
+			check_json = 1;
 			break;
 		case 'A':
 			gw_conf.admin_group = optarg;
@@ -313,12 +335,13 @@ main(int argc, char *argv[])
 			return (1);
 		}
 	}
-	if (optind != argc || (check_user != NULL && !check)) {
+	if (optind != argc || (check_user != NULL && !check) ||
+	    (check_json && check_user == NULL)) {
 		usage(stderr);
 		return (1);
 	}
 	if (check)
-		return (check_policy(check_user));
+		return (check_policy(check_user, check_json));
 
 	/*
 	 * Make sure fds 0-2 are open, so no socket or pidfd ever lands

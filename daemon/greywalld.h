@@ -259,7 +259,7 @@ int		 admin_dispatch(struct conn *, struct gw_msg *);
 int		 admin_reload(char *, size_t);
 int		 admin_allowed(const struct peer *);
 void		 admin_warn_unenforced(void);
-void		 admin_policy_show(struct conn *, const char *);
+void		 admin_policy_show(struct conn *, const char *, int);
 
 /*
  * status.c: the items go out through out (control.c's functions, arg the

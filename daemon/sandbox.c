@@ -615,6 +615,14 @@ sandbox_policy(struct conn *c, const struct ident *id, struct request *r,
 		control_send_error(c, GW_ERR_DENIED, "%s", err.msg);
 		goto fail;
 	}
+	/* What greywalld -n and a reload check for every named peer. */
+	if (policy_check(eff, id->home, &err) == -1) {
+		policy_error_format(&err, buf, sizeof(buf));
+		log_info("uid %u: policy refused: %s",
+		    (unsigned)control_peer(c)->uid, buf);
+		control_send_error(c, GW_ERR_SETUP, "%s", buf);
+		goto fail;
+	}
 	ret = 0;
 	goto out;
 fail:

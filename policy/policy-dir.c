@@ -2,7 +2,9 @@
  * Reading /etc/greywall/policy.d: every *.yaml file in lexical order, each
  * root-owned and writable by nobody else, in a directory with the same
  * properties. All or nothing: one bad file rejects the whole set, so a
- * caller can keep its last good one.
+ * caller can keep its last good one. What is suspect but not wrong (a
+ * file that is ignored, a selector naming no user of this system) comes
+ * back as warnings in the set.
  */
 
 #include <sys/types.h>
@@ -78,8 +80,69 @@ policyset_clear(struct policyset *set)
 		policy_clear(&set->v[i].pol);
 		free(set->v[i].path);
 	}
+	for (i = 0; i < set->nwarn; i++)
+		free(set->warn[i]);
+	free(set->warn);
 	free(set->v);
 	memset(set, 0, sizeof(*set));
+}
+
+static int
+set_warn(struct policyset *set, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Add a warning line; -1 only when out of memory. */
+static int
+set_warn(struct policyset *set, const char *fmt, ...)
+{
+	va_list	 ap;
+	char	**nw, *s;
+	int	 r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r == -1)
+		return (-1);
+	if ((nw = reallocarray(set->warn, set->nwarn + 1,
+	    sizeof(*nw))) == NULL) {
+		free(s);
+		return (-1);
+	}
+	set->warn = nw;
+	set->warn[set->nwarn++] = s;
+	return (0);
+}
+
+/*
+ * A directory entry that is not read: say so, unless it is "." or "..",
+ * or hidden and not named like a policy (an editor's swap file).
+ */
+static int
+warn_ignored(struct policyset *set, const char *dir, const struct dirent *de)
+{
+	const char	*n = de->d_name;
+	size_t		 l = strlen(n);
+
+	if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0)
+		return (0);
+	if (n[0] == '.') {
+		if ((l > 5 && strcmp(n + l - 5, ".yaml") == 0) ||
+		    (l > 4 && strcmp(n + l - 4, ".yml") == 0))
+			return (set_warn(set, "%s/%s: warning: ignored: its"
+			    " name starts with a dot", dir, n));
+		return (0);
+	}
+	if (de->d_type == DT_DIR)
+		return (set_warn(set, "%s/%s: warning: ignored: a directory"
+		    " (policy files are not read from subdirectories)", dir,
+		    n));
+	if (l > 4 && strcmp(n + l - 4, ".yml") == 0)
+		return (set_warn(set, "%s/%s: warning: ignored: only *.yaml"
+		    " files are read; rename it to %.*s.yaml", dir, n,
+		    (int)(l - 4), n));
+	return (set_warn(set, "%s/%s: warning: ignored: only *.yaml files"
+	    " are read", dir, n));
 }
 
 /* Read and parse one file, opened without following symlinks. */
@@ -140,6 +203,7 @@ policyset_load(const char *dir, struct policyset *set,
 	int			 r = -1;
 
 	memset(set, 0, sizeof(*set));
+	memset(err, 0, sizeof(*err));
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (dfd == -1)
 		return (dir_error(err, dir, "cannot open the policy"
@@ -153,8 +217,11 @@ policyset_load(const char *dir, struct policyset *set,
 		return (dir_error(err, dir, "cannot read the policy"
 		    " directory: %s", strerror(errno)));
 	while ((de = readdir(d)) != NULL) {
-		if (!is_policy_name(de->d_name))
+		if (!is_policy_name(de->d_name)) {
+			if (warn_ignored(set, dir, de) == -1)
+				goto oom;
 			continue;
+		}
 		if ((nn = reallocarray(names, n + 1, sizeof(*nn))) == NULL)
 			goto oom;
 		names = nn;
@@ -166,6 +233,9 @@ policyset_load(const char *dir, struct policyset *set,
 	d = NULL;
 	/* Lexical order by byte value, whatever the locale. */
 	qsort(names, n, sizeof(*names), name_cmp);
+	/* The ignored files' warnings too, not in readdir()'s order. */
+	if (set->nwarn > 1)
+		qsort(set->warn, set->nwarn, sizeof(*set->warn), name_cmp);
 
 	if (n > 0 && (set->v = calloc(n, sizeof(*set->v))) == NULL)
 		goto oom;
@@ -178,6 +248,12 @@ policyset_load(const char *dir, struct policyset *set,
 		if (load_file(dfd, names[i], &set->v[i], err) == -1)
 			goto out;
 	}
+	/*
+	 * Refuse here what a sandbox start would refuse, and warn about
+	 * selectors naming no account.
+	 */
+	if (policyset_check(set, err) == -1)
+		goto out;
 	r = 0;
 	goto out;
 oom:
@@ -263,5 +339,128 @@ policy_user_groups(const struct passwd *pw, char ***ret, size_t *ret_n)
 	free(gids);
 	*ret = names;
 	*ret_n = k;
+	return (0);
+}
+
+/* The effective policy of one peer, through policy_check(). */
+static int
+check_peer(const struct policyset *set, const char *user, char *const *groups,
+    size_t ngroups, const char *home, const char *who,
+    struct policy_error *err)
+{
+	struct policy	eff;
+	size_t		l;
+	int		r;
+
+	if (policyset_effective(set, user, groups, ngroups, &eff) == -1)
+		return (dir_error(err, set->n > 0 ? set->v[0].path : "",
+		    "out of memory"));
+	r = policy_check(&eff, home, err);
+	policy_clear(&eff);
+	if (r == -1 && who != NULL) {
+		l = strlen(err->msg);
+		snprintf(err->msg + l, sizeof(err->msg) - l, " (for %s)", who);
+	}
+	return (r);
+}
+
+/*
+ * Whether the selector entry v (of key k) names the same account as an
+ * entry before it, in this file or an earlier one: each name is looked
+ * up and checked once, however many files name it.
+ */
+static const struct policy_value *
+seen_before(const struct policyset *set, size_t file, enum policy_key k,
+    const struct policy_value *v)
+{
+	const struct policy_entry	*e;
+	size_t				 i, j;
+
+	for (i = 0; i <= file; i++) {
+		e = &set->v[i].pol.e[k];
+		for (j = 0; j < e->n && &e->v[j] != v; j++)
+			if (strcmp(e->v[j].str, v->str) == 0)
+				return (&e->v[j]);
+		if (j < e->n)
+			break;
+	}
+	return (NULL);
+}
+
+/*
+ * What a sandbox start would refuse, for every peer the files can tell
+ * apart: one that only default: files select, each user a users: list
+ * names (with the groups and home of this system's account, if it has
+ * one) and a member of each group a groups: list names. A user picked by
+ * several groups' files is checked through each, not all at once. Names
+ * that no account has get a warning in the set, at each place they are
+ * named (a typo, or an account not made yet: the file selects nobody by
+ * it). Returns 0, or -1 with err at the value at fault.
+ */
+int
+policyset_check(struct policyset *set, struct policy_error *err)
+{
+	struct policy_entry		*e;
+	struct policy_value		*v;
+	const struct policy_value	*first;
+	struct passwd			*pw = NULL;
+	char				**groups, who[128], *g[1];
+	size_t				 i, j, ngroups, x;
+	int				 r, k, known;
+
+	if (check_peer(set, "", NULL, 0, NULL, NULL, err) == -1)
+		return (-1);
+	for (i = 0; i < set->n; i++) {
+		for (k = PK_USERS; k <= PK_GROUPS; k++) {
+			e = &set->v[i].pol.e[k];
+			for (j = 0; j < e->n; j++) {
+				v = &e->v[j];
+				first = seen_before(set, i, k, v);
+				if (first != NULL)
+					known = first->num != 0;
+				else if (k == PK_USERS)
+					known = (pw = getpwnam(v->str)) != NULL;
+				else
+					known = getgrnam(v->str) != NULL;
+				/* A selector's num: whether the account is. */
+				v->num = known;
+				if (!known && set_warn(set, "%s:%u:%u: warning:"
+				    " no %s '%s' on this system: the file"
+				    " selects nobody by it", v->src.file,
+				    v->src.line, v->src.col, k == PK_USERS ?
+				    "user" : "group", v->str) == -1)
+					return (dir_error(err, set->v[i].path,
+					    "out of memory"));
+				if (first != NULL)
+					continue;
+				if (k == PK_GROUPS) {
+					snprintf(who, sizeof(who), "a member of"
+					    " group '%s'", v->str);
+					g[0] = v->str;
+					if (check_peer(set, "", g, 1, NULL,
+					    who, err) == -1)
+						return (-1);
+					continue;
+				}
+				snprintf(who, sizeof(who), "user '%s'",
+				    v->str);
+				groups = NULL;
+				ngroups = 0;
+				/* pw stays valid: no other passwd lookup. */
+				if (known && policy_user_groups(pw, &groups,
+				    &ngroups) == -1)
+					return (dir_error(err, set->v[i].path,
+					    "user '%s': %s", v->str,
+					    strerror(errno)));
+				r = check_peer(set, v->str, groups, ngroups,
+				    known ? pw->pw_dir : NULL, who, err);
+				for (x = 0; x < ngroups; x++)
+					free(groups[x]);
+				free(groups);
+				if (r == -1)
+					return (-1);
+			}
+		}
+	}
 	return (0);
 }

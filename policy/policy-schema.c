@@ -143,6 +143,9 @@ const struct policy_keyinfo policy_keys[PK__MAX] = {
 	    .type = PT_BOOL, .class = PC_ADMIN, .dflt = "false" },
 	[PK_CLIENT_MAY_ADD_WRITE] = { .name = "client_may.add_write",
 	    .type = PT_BOOL, .class = PC_ADMIN, .dflt = "false" },
+	/* The lists this file replaces instead of adding to (policy_merge). */
+	[PK_REPLACE] = { .name = "replace",
+	    .type = PT_KEYNAME, .class = PC_FILE, .list = 1 },
 };
 
 /* One value being validated. */
@@ -557,6 +560,19 @@ val_hostport(struct val *v)
 			return (val_fail(v, "'%s': '%s' is not host:port: the "
 			    "host name is not valid: %s", v->ki->name, v->q,
 			    why));
+		else
+			/*
+			 * The netstack connects to an address and never
+			 * resolves a name (a resolver answer would decide
+			 * where every sandbox's traffic goes): refuse it
+			 * here, where a start would otherwise fail later.
+			 */
+			return (val_fail(v, "'%s': '%s' is not a numeric "
+			    "address and port: greywall does not look up "
+			    "host names here; write the address, as in "
+			    "'%s'", v->ki->name, v->q,
+			    strcmp(canon, "localhost") == 0 ?
+			    "127.0.0.1:43052" : "192.0.2.1:1080"));
 	}
 	if ((port = val_portnum(colon + 1, strlen(colon + 1))) == 0)
 		return (val_fail(v, "'%s': '%s' is not host:port: the port "
@@ -839,6 +855,126 @@ val_account(struct val *v)
 	return (val_canon(v, v->s, v->len));
 }
 
+/* replace: the name of a list key of the schema a file may set. */
+static int
+val_keyname(struct val *v)
+{
+	char	sug[POLICY_SUGGEST_MAX];
+	int	k;
+
+	if ((k = policy_key_find(v->s)) == -1) {
+		if (policy_key_suggest("", v->s, sug, sizeof(sug)) == 0 &&
+		    strcmp(sug, v->s) != 0)
+			return (val_fail(v, "'%s': '%s' is not a key; did you "
+			    "mean '%s'?", v->ki->name, v->q, sug));
+		return (val_fail(v, "'%s': '%s' is not a key of the policy "
+		    "(write it dotted, as in 'network.domains.allow')",
+		    v->ki->name, v->q));
+	}
+	if (!policy_keys[k].list)
+		return (val_fail(v, "'%s': '%s' is a single value, and a later "
+		    "file's value already replaces it; only lists need "
+		    "'replace'", v->ki->name, v->q));
+	if (policy_keys[k].class == PC_SELECTOR ||
+	    policy_keys[k].class == PC_FILE)
+		return (val_fail(v, "'%s': '%s' chooses files, it is not "
+		    "merged", v->ki->name, v->q));
+	v->num = (uint64_t)k;
+	return (val_canon(v, v->s, v->len));
+}
+
+/*
+ * Edit distance between a and b (optimal string alignment: insert,
+ * delete, substitute, swap two neighbours), or a large number when
+ * either is too long to be a key.
+ */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t	d[POLICY_SUGGEST_MAX + 1][POLICY_SUGGEST_MAX + 1];
+	size_t	la = strlen(a), lb = strlen(b), i, j, c, best;
+
+	if (la > POLICY_SUGGEST_MAX || lb > POLICY_SUGGEST_MAX)
+		return (SIZE_MAX);
+	for (i = 0; i <= la; i++)
+		d[i][0] = i;
+	for (j = 0; j <= lb; j++)
+		d[0][j] = j;
+	for (i = 1; i <= la; i++) {
+		for (j = 1; j <= lb; j++) {
+			c = tolower((unsigned char)a[i - 1]) ==
+			    tolower((unsigned char)b[j - 1]) ? 0 : 1;
+			best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (d[i - 1][j - 1] + c < best)
+				best = d[i - 1][j - 1] + c;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] &&
+			    a[i - 2] == b[j - 1] && d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	}
+	return (d[la][lb]);
+}
+
+/*
+ * A key the administrator may have meant by key under the mapping path
+ * ("" for the top level, else dotted): the nearest name at that level
+ * within a few edits, else the same name where it does exist (a key at
+ * the wrong level: "domains" at the top is "network.domains"), else for
+ * a dotted key the nearest full name. The whole dotted name goes to buf.
+ * Returns 0, or -1 when nothing is near.
+ */
+int
+policy_key_suggest(const char *path, const char *key, char *buf,
+    size_t len)
+{
+	char		 comp[POLICY_SUGGEST_MAX + 1];
+	const char	*name, *rest;
+	size_t		 plen = strlen(path), klen = strlen(key), l, dist;
+	size_t		 best = SIZE_MAX, max;
+	int		 k;
+
+	/* One edit in a short name, two in a longer one. */
+	max = klen <= 4 ? 1 : klen <= 8 ? 2 : 3;
+	buf[0] = '\0';
+	for (k = 0; k < PK__MAX; k++) {
+		name = policy_keys[k].name;
+		if (plen > 0 && (strncmp(name, path, plen) != 0 ||
+		    name[plen] != '.'))
+			continue;
+		rest = plen > 0 ? name + plen + 1 : name;
+		/* A name with dots is compared whole, else by level. */
+		l = strchr(key, '.') != NULL ? strlen(rest) :
+		    strcspn(rest, ".");
+		if (l > POLICY_SUGGEST_MAX)
+			continue;
+		memcpy(comp, rest, l);
+		comp[l] = '\0';
+		if ((dist = edit_distance(key, comp)) <= max && dist < best) {
+			best = dist;
+			snprintf(buf, len, "%s%s%s", path, plen > 0 ? "." : "",
+			    comp);
+		}
+	}
+	if (best != SIZE_MAX)
+		return (0);
+	/* The same name at another level. */
+	for (k = 0; k < PK__MAX && klen > 0; k++) {
+		name = policy_keys[k].name;
+		for (rest = name; (rest = strstr(rest, key)) != NULL; rest++) {
+			if ((rest == name || rest[-1] == '.') &&
+			    (rest[klen] == '\0' || rest[klen] == '.')) {
+				snprintf(buf, len, "%.*s", (int)(rest - name +
+				    klen), name);
+				return (0);
+			}
+		}
+	}
+	return (-1);
+}
+
 /*
  * Validate one scalar, or one list element, of key k. On success out->str
  * is a malloc'd canonical string and out->num its number (see struct
@@ -916,6 +1052,9 @@ policy_value_parse(enum policy_key k, const char *text,
 	case PT_USER:
 	case PT_GROUP:
 		r = val_account(v);
+		break;
+	case PT_KEYNAME:
+		r = val_keyname(v);
 		break;
 	default:
 		r = val_fail(v, "'%s' has an unknown type", v->ki->name);

@@ -77,6 +77,44 @@ yp_top(void)
 }
 
 /*
+ * Whether libyaml's syntax error is a tab: libyaml says "found character
+ * that cannot start any token" or the like, which does not name it. The
+ * culprit is a tab at the error's mark, or one in the indentation of the
+ * mark's line. *mark is set to the tab's place.
+ */
+static int
+yp_tab(struct yp *yp, yaml_mark_t *mark)
+{
+	const yaml_mark_t	*pm = &yp->parser.problem_mark;
+	const char		*line, *p, *end = yp->buf + yp->len;
+	size_t			 l = 0, col, ind;
+
+	if (yp->buf == NULL)
+		return (-1);
+	for (line = yp->buf; line < end && l < pm->line; line++)
+		if (*line == '\n')
+			l++;
+	/* The buffer need not end in a NUL: no strspn(). */
+	for (ind = 0; line + ind < end && (line[ind] == ' ' ||
+	    line[ind] == '\t'); ind++)
+		;
+	for (p = line, col = 0; p < end && *p != '\n'; p++) {
+		if (*p == '\t' && (col == pm->column ||
+		    (size_t)(p - line) < ind))
+			break;
+		/* Columns count characters, as libyaml's do. */
+		if (((unsigned char)*p & 0xc0) != 0x80)
+			col++;
+	}
+	if (p >= end || *p != '\t')
+		return (-1);
+	memset(mark, 0, sizeof(*mark));
+	mark->line = pm->line;
+	mark->column = col;
+	return (0);
+}
+
+/*
  * libyaml's own error, at its mark. A reader error (bad encoding, a
  * control character) has only a byte offset: count lines and UTF-8
  * characters up to it, as libyaml's marks do.
@@ -102,6 +140,11 @@ yp_syntax(struct yp *yp)
 		    (unsigned int)ps->problem_value));
 	case YAML_SCANNER_ERROR:
 	case YAML_PARSER_ERROR:
+		if (yp_tab(yp, &mark) == 0)
+			return (yp_fail(yp, mark, "a tab character: YAML "
+			    "indents with spaces only, replace it with "
+			    "spaces (libyaml: %s)", ps->problem != NULL ?
+			    ps->problem : "syntax error"));
 		return (yp_fail(yp, ps->problem_mark, "YAML syntax error: "
 		    "%s%s%s", ps->context != NULL ? ps->context : "",
 		    ps->context != NULL ? ": " : "",
@@ -288,6 +331,10 @@ yp_list(struct yp *yp, enum policy_key k)
 			if (n == 0 && policy_keys[k].class == PC_SELECTOR)
 				return (yp_fail(yp, mark, "'%s' is empty and "
 				    "selects nobody", policy_keys[k].name));
+			if (n == 0 && policy_keys[k].class == PC_FILE)
+				return (yp_fail(yp, mark, "'%s' is empty: name "
+				    "the lists this file replaces, or remove "
+				    "it", policy_keys[k].name));
 			yp->p->e[k].set = 1;
 			return (0);
 		case YAML_SCALAR_EVENT:
@@ -418,6 +465,7 @@ yp_mapping(struct yp *yp, const char *path, size_t *ret_n)
 	}			 seen[2 * PK__MAX];
 	char			 full[2 * POLICY_KEYLEN_MAX];
 	char			 shown[2 * POLICY_KEYLEN_MAX + 16], q[64];
+	char			 sug[2 * POLICY_KEYLEN_MAX];
 	const yaml_event_t	*ev = &yp->ev;
 	const char		*key;
 	yaml_mark_t		 kmark;
@@ -451,6 +499,11 @@ yp_mapping(struct yp *yp, const char *path, size_t *ret_n)
 		if (row == -1 && memchr(key, '.', klen) != NULL)
 			return (yp_fail(yp, kmark, "unknown key '%s': dotted "
 			    "keys are not accepted, nest the mappings", shown));
+		if (row == -1 && klen < POLICY_KEYLEN_MAX &&
+		    memchr(key, '\0', klen) == NULL &&
+		    policy_key_suggest(path, key, sug, sizeof(sug)) == 0)
+			return (yp_fail(yp, kmark, "unknown key '%s'; did you "
+			    "mean '%s'?", shown, sug));
 		if (row == -1)
 			return (yp_fail(yp, kmark, "unknown key '%s'", shown));
 		for (i = 0; i < nseen; i++)
@@ -464,6 +517,12 @@ yp_mapping(struct yp *yp, const char *path, size_t *ret_n)
 		if (exact && policy_keys[row].class == PC_SELECTOR &&
 		    yp_selector(yp, row, kmark) == -1)
 			return (-1);
+		if (exact && policy_keys[row].class == PC_FILE &&
+		    (yp->flags & POLICY_PARSE_OVERLAY))
+			return (yp_fail(yp, kmark, "a client overlay cannot "
+			    "have '%s': its lists already replace the "
+			    "administrator's (and may only narrow them)",
+			    policy_keys[row].name));
 
 		if (yp_next(yp) == -1)
 			return (-1);
@@ -486,6 +545,33 @@ yp_mapping(struct yp *yp, const char *path, size_t *ret_n)
 	}
 	if (ret_n != NULL)
 		*ret_n = n;
+	return (0);
+}
+
+/*
+ * Every list that replace: names must be set in the same file: replacing
+ * with nothing by accident would silently drop the earlier files' entries
+ * ("allow: []" says it on purpose).
+ */
+static int
+yp_replace_check(struct yp *yp)
+{
+	const struct policy_entry	*r = &yp->p->e[PK_REPLACE];
+	const struct policy_value	*v;
+	yaml_mark_t			 mark;
+	size_t				 i;
+
+	for (i = 0; i < r->n; i++) {
+		v = &r->v[i];
+		if (yp->p->e[v->num].set)
+			continue;
+		mark = yp_top();
+		mark.line = v->src.line - 1;
+		mark.column = v->src.col - 1;
+		return (yp_fail(yp, mark, "'replace' names '%s', which this "
+		    "file does not set: give its new entries here, or "
+		    "'%s: []' to empty it", v->str, v->str));
+	}
 	return (0);
 }
 
@@ -524,7 +610,7 @@ yp_stream(struct yp *yp)
 	    !yp->sel[PK_GROUPS] && !yp->sel[PK_DEFAULT])
 		return (yp_fail(yp, yp_top(), "no selector: a policy file "
 		    "needs 'users', 'groups' or 'default: true'"));
-	return (0);
+	return (yp_replace_check(yp));
 
 empty:
 	if (yp->flags & POLICY_PARSE_OVERLAY)

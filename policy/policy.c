@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "policy.h"
 
 void
@@ -102,21 +104,49 @@ policy_covers(enum policy_key k, const struct policy_entry *e,
 	return (0);
 }
 
+/* The entry of src's replace: that names key k, or NULL. */
+static const struct policy_value *
+policy_replaces(const struct policy *src, enum policy_key k)
+{
+	const struct policy_entry	*r = &src->e[PK_REPLACE];
+	size_t				 i;
+
+	for (i = 0; i < r->n; i++)
+		if (r->v[i].num == (uint64_t)k)
+			return (&r->v[i]);
+	return (NULL);
+}
+
 /*
  * Merge src into dst: scalars take src's value (last wins), lists are
- * unions, an empty list given explicitly still counts as set. Selectors
- * are not merged: they only choose files.
+ * unions, an empty list given explicitly still counts as set. A list
+ * src names in replace: is emptied first, so src's entries are all that
+ * is left of it (later files add to it again). Selectors and replace:
+ * are not merged: they only choose files and say how they merge.
  */
 int
 policy_merge(struct policy *dst, const struct policy *src)
 {
 	const struct policy_entry	*e;
+	const struct policy_value	*rv;
+	struct policy_entry		*d;
 	size_t				 k, i;
 
 	for (k = 0; k < PK__MAX; k++) {
 		e = &src->e[k];
-		if (!e->set || policy_keys[k].class == PC_SELECTOR)
+		if (!e->set || policy_keys[k].class == PC_SELECTOR ||
+		    policy_keys[k].class == PC_FILE)
 			continue;
+		d = &dst->e[k];
+		if (policy_keys[k].list &&
+		    (rv = policy_replaces(src, k)) != NULL) {
+			for (i = 0; i < d->n; i++)
+				free(d->v[i].str);
+			free(d->v);
+			d->v = NULL;
+			d->n = 0;
+			d->replaced = rv->src;
+		}
 		dst->e[k].set = 1;
 		if (!policy_keys[k].list) {
 			if (policy_add(dst, k, &e->one) == -1)
@@ -275,7 +305,7 @@ policy_narrow(struct policy *eff, const struct policy *ov,
 		o = &ov->e[k];
 		ki = &policy_keys[k];
 		if (o->set && (ki->class == PC_SELECTOR ||
-		    ki->class == PC_ADMIN)) {
+		    ki->class == PC_FILE || ki->class == PC_ADMIN)) {
 			policy_errorf(err, ki->list && o->n > 0 ?
 			    &o->v[0].src : &o->one.src, "'%s' can only be set"
 			    " by the administrator", ki->name);
@@ -289,6 +319,7 @@ policy_narrow(struct policy *eff, const struct policy *ov,
 			continue;
 		switch (ki->class) {
 		case PC_SELECTOR:
+		case PC_FILE:
 		case PC_ADMIN:
 			break;
 		case PC_DENY:
@@ -366,6 +397,45 @@ oom:
 }
 
 /*
+ * What a sandbox start refuses in an effective policy whatever the
+ * request: the checks greywalld -n and a reload make for every peer the
+ * files name (policyset_check()) and a start makes for its own peer, so
+ * neither passes what the other refuses. home is the peer's home from the
+ * password database, or NULL where no peer is known (then what depends on
+ * it is not checked). Returns 0, or -1 with err at the value at fault.
+ */
+int
+policy_check(const struct policy *p, const char *home,
+    struct policy_error *err)
+{
+	const struct policy_entry	*e;
+	char				 buf[PATH_MAX];
+	size_t				 i, l;
+
+	e = &p->e[PK_NET_DNS_MODE];
+	if (p->e[PK_NET_UPSTREAM].one.num != 0 && e->set &&
+	    e->one.num == 1 && !p->e[PK_NET_DNS_SERVER].set) {
+		policy_errorf(err, &e->one.src, "network.dns.mode is"
+		    " 'upstream' but network.dns.server is not set (for"
+		    " every sandbox of this policy)");
+		return (-1);
+	}
+	e = &p->e[PK_CACHES_PATHS];
+	for (i = 0; home != NULL && i < e->n; i++) {
+		l = strlen(home);
+		if (policy_path_expand(e->v[i].str, home, home, buf,
+		    sizeof(buf)) == -1 || l < 2 || strncmp(buf, home, l) != 0 ||
+		    buf[l] != '/') {
+			policy_errorf(err, &e->v[i].src, "caches.paths entry"
+			    " '%s' is not below the home directory %s",
+			    e->v[i].str, home);
+			return (-1);
+		}
+	}
+	return (0);
+}
+
+/*
  * Whether this version of greywalld enforces key k. The rest is parsed,
  * merged and shown, marked as not enforced yet, until the filesystem,
  * network and containment layers land.
@@ -416,6 +486,7 @@ policy_key_enforced(enum policy_key k)
 	case PK_COMMAND_DEFAULTS:
 	case PK_CLIENT_MAY_ADD_READ:
 	case PK_CLIENT_MAY_ADD_WRITE:
+	case PK_REPLACE:
 		return (1);
 	default:
 		return (0);
@@ -500,7 +571,8 @@ policy_dump(const struct policy *p, const char *home)
 	for (k = 0; k < PK__MAX; k++) {
 		ki = &policy_keys[k];
 		e = &p->e[k];
-		if (ki->class == PC_SELECTOR || k == PK_NET_UPSTREAM_SOCKS5)
+		if (ki->class == PC_SELECTOR || ki->class == PC_FILE ||
+		    k == PK_NET_UPSTREAM_SOCKS5)
 			continue;
 		n = dump_split(ki->name, comp);
 		/* Open the mappings this key needs that the last one lacked. */
@@ -520,8 +592,12 @@ policy_dump(const struct policy *p, const char *home)
 			dump_quoted(f, e->set ? e->one.str : "");
 			dump_src(f, PK_NET_UPSTREAM_SOCKS5, &e->one.src);
 		} else if (ki->list) {
-			fprintf(f, "%s:%s", comp[n - 1], e->n == 0 ? " []\n" :
-			    "\n");
+			fprintf(f, "%s:%s", comp[n - 1], e->n == 0 ? " []" :
+			    "");
+			if (e->replaced.file != NULL)
+				fprintf(f, "  # replaced at %s:%u",
+				    e->replaced.file, e->replaced.line);
+			fputc('\n', f);
 			for (i = 0; i < e->n; i++) {
 				fprintf(f, "%*s- ", (int)(2 * n), "");
 				if (dump_needs_quotes(ki->type))
@@ -551,6 +627,112 @@ policy_dump(const struct policy *p, const char *home)
 		return (NULL);
 	}
 	return (buf);
+}
+
+/* A value's origin: { "file", "line", "column" }, line 0 for built-in. */
+static json_t *
+json_src(const struct policy_src *src)
+{
+	return (json_pack("{s:s, s:I, s:I}", "file", src->file != NULL ?
+	    src->file : "", "line", (json_int_t)src->line, "column",
+	    (json_int_t)src->col));
+}
+
+/* One value: { "value", "source", and "expanded" for "~" paths }. */
+static json_t *
+json_value(enum policy_key k, const struct policy_value *v, const char *home)
+{
+	char	 exp[PATH_MAX];
+	json_t	*o, *s;
+
+	if ((o = json_object()) == NULL)
+		return (NULL);
+	if ((s = json_stringn(v->str, strlen(v->str))) == NULL ||
+	    json_object_set_new(o, "value", s) == -1 ||
+	    (s = json_src(&v->src)) == NULL ||
+	    json_object_set_new(o, "source", s) == -1)
+		goto fail;
+	if (home != NULL && policy_keys[k].type == PT_PATH &&
+	    v->str[0] == '~' && policy_path_expand(v->str, home, NULL, exp,
+	    sizeof(exp)) == 0 && ((s = json_stringn(exp, strlen(exp))) ==
+	    NULL || json_object_set_new(o, "expanded", s) == -1))
+		goto fail;
+	return (o);
+fail:
+	json_decref(o);
+	return (NULL);
+}
+
+/*
+ * The effective policy as JSON, for programs (gw policy --json):
+ *
+ *   { "user": NAME, "policy": { "KEY": ENTRY, ... } }
+ *
+ * with every key of the schema by its dotted name, in the schema's order
+ * (selectors and replace: are not part of an effective policy). A single
+ * value's ENTRY is { "value": TEXT or null when not set, "source": SRC,
+ * "enforced": BOOL }, a list's is { "values": [ { "value": TEXT,
+ * "source": SRC, "expanded": PATH }, ... ], "replaced": SRC or null,
+ * "enforced": BOOL }. SRC is { "file", "line", "column" } (line and
+ * column 0 for a built-in default) and "expanded" is given for paths with
+ * "~" when home is. Values are the canonical text, as in the YAML form.
+ * Documented in gw(1); keep it stable. Returns a string to free, or NULL.
+ */
+char *
+policy_dump_json(const struct policy *p, const char *user, const char *home)
+{
+	const struct policy_keyinfo	*ki;
+	const struct policy_entry	*e;
+	json_t				*root = NULL, *pol, *ent, *a, *x;
+	size_t				 k, i;
+	char				*out = NULL;
+
+	if ((root = json_object()) == NULL ||
+	    (x = json_string(user != NULL ? user : "")) == NULL ||
+	    json_object_set_new(root, "user", x) == -1 ||
+	    (pol = json_object()) == NULL ||
+	    json_object_set_new(root, "policy", pol) == -1)
+		goto out;
+	for (k = 0; k < PK__MAX; k++) {
+		ki = &policy_keys[k];
+		e = &p->e[k];
+		if (ki->class == PC_SELECTOR || ki->class == PC_FILE)
+			continue;
+		if ((ent = json_object()) == NULL ||
+		    json_object_set_new(pol, ki->name, ent) == -1)
+			goto out;
+		if (ki->list) {
+			if ((a = json_array()) == NULL ||
+			    json_object_set_new(ent, "values", a) == -1)
+				goto out;
+			for (i = 0; i < e->n; i++)
+				if ((x = json_value(k, &e->v[i], home)) ==
+				    NULL || json_array_append_new(a, x) == -1)
+					goto out;
+			x = e->replaced.file != NULL ?
+			    json_src(&e->replaced) : json_null();
+			if (x == NULL ||
+			    json_object_set_new(ent, "replaced", x) == -1)
+				goto out;
+		} else if (e->set) {
+			if ((x = json_value(k, &e->one, home)) == NULL)
+				goto out;
+			if (json_object_update(ent, x) == -1) {
+				json_decref(x);
+				goto out;
+			}
+			json_decref(x);
+		} else if (json_object_set_new(ent, "value",
+		    json_null()) == -1)
+			goto out;
+		if (json_object_set_new(ent, "enforced",
+		    json_boolean(policy_key_enforced(k))) == -1)
+			goto out;
+	}
+	out = json_dumps(root, JSON_PRESERVE_ORDER | JSON_ENSURE_ASCII);
+out:
+	json_decref(root);
+	return (out);
 }
 
 /*

@@ -109,6 +109,7 @@ enum policy_key {
 	PK_MONITOR_STREAM,
 	PK_CLIENT_MAY_ADD_READ,
 	PK_CLIENT_MAY_ADD_WRITE,
+	PK_REPLACE,			/* this file's lists that replace */
 	PK__MAX
 };
 
@@ -130,6 +131,7 @@ enum policy_type {
 	PT_SYSCALL,		/* "ptrace": a system call libseccomp knows */
 	PT_USER,		/* a user name */
 	PT_GROUP,		/* a group name */
+	PT_KEYNAME,		/* "network.domains.allow": a list key */
 };
 
 /* How a key merges and what a client overlay may do with it. */
@@ -139,6 +141,8 @@ enum policy_class {
 	PC_DENY,		/* list of denials: union; client may add */
 	PC_SCALAR,		/* last wins; client may only narrow (rank) */
 	PC_ADMIN,		/* last wins; client may not set at all */
+	PC_FILE,		/* how this file merges: not merged, not in
+				   overlays (replace) */
 };
 
 /*
@@ -174,7 +178,11 @@ struct policy_src {
 
 struct policy_value {
 	char			*str;	/* canonical text, as printed */
-	uint64_t		 num;	/* bool, enum index, uint, size, seconds, port */
+	/*
+	 * bool, enum index, uint, size, seconds, port; for users and
+	 * groups whether the account exists (set by policyset_check()).
+	 */
+	uint64_t		 num;
 	struct policy_src	 src;
 };
 
@@ -183,6 +191,11 @@ struct policy_entry {
 	struct policy_value	 one;	/* scalar keys */
 	struct policy_value	*v;	/* list keys */
 	size_t			 n;
+	/*
+	 * Where a file's replace: emptied this list before adding its own
+	 * entries (file NULL: never); only in merged policies.
+	 */
+	struct policy_src	 replaced;
 };
 
 struct policy {
@@ -197,7 +210,10 @@ struct policy_error {
 };
 
 /* policy-schema.c */
+#define POLICY_SUGGEST_MAX	64	/* longest name it compares */
 int		 policy_key_find(const char *);
+int		 policy_key_suggest(const char *, const char *, char *,
+		    size_t);
 int		 policy_value_parse(enum policy_key, const char *,
 		    struct policy_value *, char *, size_t);
 
@@ -212,9 +228,16 @@ struct policyfile {
 	struct policy	 pol;
 };
 
+/*
+ * The files of policy.d, and what the loader noticed but did not refuse
+ * ("FILE[:LINE:COL]: warning: ..."): files it ignores, selectors naming
+ * no user or group of this system.
+ */
 struct policyset {
 	struct policyfile	*v;
 	size_t			 n;
+	char			**warn;
+	size_t			 nwarn;
 };
 
 /* policy.c */
@@ -228,7 +251,11 @@ int		 policy_selects(const struct policy *, const char *,
 		    char *const *, size_t);
 int		 policy_narrow(struct policy *, const struct policy *,
 		    struct policy_error *);
+int		 policy_check(const struct policy *, const char *,
+		    struct policy_error *);
 char		*policy_dump(const struct policy *, const char *);
+char		*policy_dump_json(const struct policy *, const char *,
+		    const char *);	/* policy, user, home */
 int		 policy_path_expand(const char *, const char *, const char *,
 		    char *, size_t);
 int		 policy_key_enforced(enum policy_key);
@@ -242,6 +269,8 @@ int		 policyset_load(const char *, struct policyset *,
 int		 policyset_effective(const struct policyset *, const char *,
 		    char *const *, size_t, struct policy *);
 int		 policy_user_groups(const struct passwd *, char ***, size_t *);
+int		 policyset_check(struct policyset *,
+		    struct policy_error *);
 
 /* policy.c (was in greywalld.c) */
 void		 policy_error_format(const struct policy_error *, char *,

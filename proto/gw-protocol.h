@@ -62,7 +62,10 @@ enum gw_msgtype {
 	GW_MSG_SANDBOX_DEBUG,		/* d->c: 1 string, a line for gw -d */
 
 	GW_MSG_POLICY_SHOW = 200,	/* c->d: 1 string: user ("" = self) */
-	GW_MSG_POLICY_TEXT,		/* d->c: 1 string, part of the YAML */
+	GW_MSG_POLICY_TEXT,		/* d->c: 1 string, part of the text;
+					   after RELOAD one warning */
+	GW_MSG_POLICY_JSON,		/* c->d: 1 string: user ("" = self);
+					   the policy as JSON (gw(1)) */
 
 	GW_MSG_ADMIN_LIST = 300,	/* c->d: no payload */
 	GW_MSG_ADMIN_LIST_ENTRY,	/* d->c: struct gw_sandbox_info, 3 strings */

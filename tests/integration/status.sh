@@ -190,10 +190,11 @@ ctl kill --user "$TEST_USER2" >/dev/null
 wait $u2
 
 # --- --json everywhere ----------------------------------------------------------
-is "gwctl reload --json" "$(ctl reload --json)" '{"reloaded": true}'
+is "gwctl reload --json" "$(ctl reload --json)" \
+    '{"reloaded": true, "warnings": []}'
 is "gwctl policy USER --json parses" "$(ctl policy "$TEST_USER" --json |
     "$PYTHON" -c 'import json, sys; d = json.load(sys.stdin)
-print(d["user"], "network:" in d["policy"])')" "$TEST_USER True"
+print(d["user"], "network.upstream" in d["policy"])')" "$TEST_USER True"
 stop_daemon
 
 # --- a required layer missing: Landlock, with hardening.landlock: required ------

@@ -95,10 +95,12 @@ static const struct accept accepts[] = {
 	{ PK_NET_DNS_SERVER, "[::1]:53", "[::1]:53", 53 },
 	{ PK_NET_DNS_SERVER, "[0:0:0::1]:53", "[::1]:53", 53 },
 	{ PK_NET_DNS_SERVER, "[FD00::A]:5353", "[fd00::a]:5353", 5353 },
-	{ PK_NET_UPSTREAM_SOCKS5, "Proxy.Example.COM:1080",
-	    "proxy.example.com:1080", 1080 },
-	{ PK_NET_UPSTREAM_SOCKS5, "localhost:1080", "localhost:1080", 1080 },
-	{ PK_NET_UPSTREAM_SOCKS5, "proxy:1080", "proxy:1080", 1080 },
+
+	/* PT_KEYNAME: a list key */
+	{ PK_REPLACE, "network.domains.allow", "network.domains.allow",
+	    PK_NET_DOMAINS_ALLOW },
+	{ PK_REPLACE, "filesystem.deny_read", "filesystem.deny_read",
+	    PK_FS_DENY_READ },
 
 	/* PT_PATH: a trailing '/' goes */
 	{ PK_FS_READ, "~", "~", 0 },
@@ -278,6 +280,22 @@ static const struct reject rejects[] = {
 	{ PK_NET_UPSTREAM_SOCKS5, "socks5://127.0.0.1:1080",
 	    "leave out the scheme" },
 	{ PK_NET_UPSTREAM_SOCKS5, "h/x:80", "the host name is not valid" },
+	/* The netstack connects to addresses: a name would fail each start. */
+	{ PK_NET_UPSTREAM_SOCKS5, "localhost:43052", "'localhost:43052' is "
+	    "not a numeric address and port: greywall does not look up host "
+	    "names here; write the address, as in '127.0.0.1:43052'" },
+	{ PK_NET_UPSTREAM_SOCKS5, "Proxy.Example.COM:1080", "not a numeric "
+	    "address and port" },
+	{ PK_NET_DNS_SERVER, "dns:53", "not a numeric address and port" },
+
+	/* PT_KEYNAME */
+	{ PK_REPLACE, "network.domains.allw", "'replace': "
+	    "'network.domains.allw' is not a key; did you mean "
+	    "'network.domains.allow'?" },
+	{ PK_REPLACE, "filesystem.cwd", "is a single value" },
+	{ PK_REPLACE, "users", "chooses files" },
+	{ PK_REPLACE, "replace", "chooses files" },
+	{ PK_REPLACE, "filesystem", "is not a key of the policy" },
 
 	/* PT_PATH */
 	{ PK_FS_READ, "", "is not a valid path: it is empty" },
@@ -463,6 +481,8 @@ test_table(void)
 	ok(policy_key_find("filesystem.deny_read") == PK_FS_DENY_READ,
 	    "policy_key_find finds filesystem.deny_read");
 	ok(policy_key_find("client_may.add_write") == PK_CLIENT_MAY_ADD_WRITE,
+	    "policy_key_find finds client_may.add_write");
+	ok(policy_key_find("replace") == PK_REPLACE,
 	    "policy_key_find finds the last key");
 	ok(policy_key_find("users") == PK_USERS,
 	    "policy_key_find finds the first key");
@@ -495,7 +515,9 @@ test_table(void)
 	i = 0;
 	for (k = 0; k < PK__MAX; k++)
 		i += policy_keys[k].list;
-	ok(i == 19, "19 list keys (%d)", i);
+	ok(i == 20, "20 list keys (%d)", i);
+	ok(policy_keys[PK_REPLACE].class == PC_FILE &&
+	    policy_keys[PK_REPLACE].list, "replace: a file-level list");
 }
 
 static void
@@ -630,7 +652,7 @@ test_misc(void)
 int
 main(void)
 {
-	plan(12 + (int)nitems(accepts) + (int)nitems(rejects) + 10);
+	plan(14 + (int)nitems(accepts) + (int)nitems(rejects) + 10);
 	test_table();
 	test_accepts();
 	test_rejects();

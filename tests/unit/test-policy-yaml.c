@@ -91,12 +91,22 @@ struct bad {
 static const struct bad bads[] = {
 	/* Unknown keys, at the key */
 	{ 0, "users: [a]\nfilesystem:\n  deny_reed: []\n", 3, 3,
-	    "unknown key 'filesystem.deny_reed'" },
+	    "unknown key 'filesystem.deny_reed'; did you mean "
+	    "'filesystem.deny_read'?" },
+	{ 0, "users: [a]\nfilesystem:\n  wirte: []\n", 3, 3,
+	    "unknown key 'filesystem.wirte'; did you mean "
+	    "'filesystem.write'?" },
+	{ 0, "users: [a]\ndomains: {allow: []}\n", 2, 1,
+	    "unknown key 'domains'; did you mean 'network.domains'?" },
+	{ 0, "users: [a]\nfilesystem: {zzzzzz: 1}\n", 2, 14,
+	    "unknown key 'filesystem.zzzzzz'" },
 	{ 0, "users: [a]\nnetwork:\n  dns: {mode: fake-ip, port: 53}\n", 3, 24,
 	    "unknown key 'network.dns.port'" },
-	{ 0, "users: [a]\nuser: [b]\n", 2, 1, "unknown key 'user'" },
+	{ 0, "users: [a]\nuser: [b]\n", 2, 1, "unknown key 'user'; did you "
+	    "mean 'users'?" },
 	{ 0, "users: [a]\nnetwork: {upstream: {socks4: x}}\n", 2, 22,
-	    "unknown key 'network.upstream.socks4'" },
+	    "unknown key 'network.upstream.socks4'; did you mean "
+	    "'network.upstream.socks5'?" },
 	{ 0, "users: [a]\nnetwork.ipv6: true\n", 2, 1,
 	    "unknown key 'network.ipv6': dotted keys are not accepted, nest "
 	    "the mappings" },
@@ -112,8 +122,8 @@ static const struct bad bads[] = {
 	{ 0, "users: [a]\nusers: [b]\n", 2, 1, "duplicate key 'users'" },
 	{ 0, "users: [a]\nlimits: {pids: 1}\nlimits: {memory: 1G}\n", 3, 1,
 	    "duplicate key 'limits'" },
-	{ 0, "users: [a]\nnetwork: {upstream: {socks5: \"h:1\", "
-	    "socks5: \"h:2\"}}\n", 2, 37,
+	{ 0, "users: [a]\nnetwork: {upstream: {socks5: \"1.2.3.4:1\", "
+	    "socks5: \"1.2.3.4:2\"}}\n", 2, 43,
 	    "duplicate key 'network.upstream.socks5'" },
 
 	/* Wrong shapes */
@@ -258,9 +268,23 @@ static const struct bad bads[] = {
 	    "while scanning a quoted scalar: found unexpected end of stream" },
 	{ 0, "users: [a]\n  bad: indent\n", 2, 3, "YAML syntax error: "
 	    "while parsing a block mapping: did not find expected key" },
-	{ 0, "users: [a]\n\tnetwork: {}\n", 2, 1, "YAML syntax error: "
-	    "while scanning for the next token: found character that cannot "
-	    "start any token" },
+	{ 0, "users: [a]\n\tnetwork: {}\n", 2, 1, "a tab character: YAML "
+	    "indents with spaces only, replace it with spaces (libyaml: found "
+	    "character that cannot start any token)" },
+	{ 0, "users: [a]\nnetwork:\n  dns:\n  \t mode: x\n", 4, 3,
+	    "a tab character: YAML indents with spaces only, replace it with "
+	    "spaces (libyaml: found character that cannot start any token)" },
+
+	/* replace: */
+	{ 0, "users: [a]\nreplace: [filesystem.read]\n", 2, 11,
+	    "'replace' names 'filesystem.read', which this file does not "
+	    "set: give its new entries here, or 'filesystem.read: []' to "
+	    "empty it" },
+	{ 0, "users: [a]\nreplace: []\n", 2, 10, "'replace' is empty: name "
+	    "the lists this file replaces, or remove it" },
+	{ OVL, "replace: [filesystem.read]\nfilesystem: {read: [/x]}\n", 1,
+	    1, "a client overlay cannot have 'replace': its lists already "
+	    "replace the administrator's (and may only narrow them)" },
 	{ 0, "users: [a]\nenv: {strip: [A\x01" "B]}\n", 2, 16,
 	    "not a valid YAML text: control characters are not allowed (0x1)" },
 	{ 0, "users: [a]\nenv: {strip: [\xff]}\n", 2, 15,

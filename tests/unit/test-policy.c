@@ -71,6 +71,145 @@ narrow(struct policy *eff, const char *text, struct policy_error *err)
 	return (r);
 }
 
+/*
+ * replace: broad by default, narrow for the CI group: a later file's
+ * list replaces what earlier files gave, only for the peers it selects,
+ * and files after it add to the replaced list again.
+ */
+static void
+test_replace(void)
+{
+	struct policyset	 s;
+	struct policy		 eff;
+	char			*ci[] = { "ci" }, *dev[] = { "dev" };
+	char			*text;
+
+	memset(&s, 0, sizeof(s));
+	s.n = 3;
+	s.v = calloc(3, sizeof(*s.v));
+	parse("00-default.yaml", "default: true\nnetwork:\n"
+	    "  domains: { allow: [\"*\"], deny: [\"evil.example\"] }\n", 0,
+	    &s.v[0].pol);
+	parse("50-ci.yaml", "groups: [ci]\n"
+	    "replace: [network.domains.allow, network.domains.deny]\n"
+	    "network:\n  domains:\n    allow: [\"*.pypi.org\"]\n"
+	    "    deny: []\n", 0, &s.v[1].pol);
+	parse("60-all.yaml", "default: true\nnetwork:\n"
+	    "  domains: { allow: [\"deb.debian.org\"] }\n", 0, &s.v[2].pol);
+
+	if (policyset_effective(&s, "bob", dev, 1, &eff) == -1)
+		exit(1);
+	ok(eff.e[PK_NET_DOMAINS_ALLOW].n == 2 &&
+	    has(&eff, PK_NET_DOMAINS_ALLOW, "*") &&
+	    has(&eff, PK_NET_DOMAINS_ALLOW, "deb.debian.org") &&
+	    eff.e[PK_NET_DOMAINS_ALLOW].replaced.file == NULL,
+	    "replace: a peer the file does not select keeps the union");
+	policy_clear(&eff);
+
+	if (policyset_effective(&s, "ci1", ci, 1, &eff) == -1)
+		exit(1);
+	ok(eff.e[PK_NET_DOMAINS_ALLOW].n == 2 &&
+	    !has(&eff, PK_NET_DOMAINS_ALLOW, "*") &&
+	    has(&eff, PK_NET_DOMAINS_ALLOW, "*.pypi.org") &&
+	    has(&eff, PK_NET_DOMAINS_ALLOW, "deb.debian.org"),
+	    "replace: the CI group's list drops '*', a later file adds again");
+	ok(eff.e[PK_NET_DOMAINS_ALLOW].replaced.file != NULL &&
+	    strcmp(eff.e[PK_NET_DOMAINS_ALLOW].replaced.file,
+	    "50-ci.yaml") == 0 &&
+	    eff.e[PK_NET_DOMAINS_ALLOW].replaced.line == 2,
+	    "replace: the list says where it was replaced");
+	ok(eff.e[PK_NET_DOMAINS_DENY].set &&
+	    eff.e[PK_NET_DOMAINS_DENY].n == 0,
+	    "replace: 'deny: []' empties a denial list on purpose");
+	ok(!eff.e[PK_REPLACE].set, "replace: is not merged");
+	text = policy_dump(&eff, NULL);
+	ok(text != NULL && strstr(text, "    allow:  # replaced at"
+	    " 50-ci.yaml:2\n      - \"*.pypi.org\"  # 50-ci.yaml:5\n") !=
+	    NULL, "replace: the dump names the replacing file");
+	free(text);
+	policy_clear(&eff);
+	policyset_clear(&s);
+}
+
+/* policy_check: what a start refuses, with the value at fault. */
+static void
+test_check(void)
+{
+	struct policy		p;
+	struct policy_error	err;
+
+	memset(&p, 0, sizeof(p));
+	if (policy_defaults(&p) == -1)
+		exit(1);
+	parse("10-dns.yaml", "default: true\nnetwork:\n  dns:\n"
+	    "    mode: upstream\n", 0, &p);
+	ok(policy_check(&p, NULL, &err) == -1 && err.line == 4 &&
+	    err.col == 11 && strcmp(err.file, "10-dns.yaml") == 0 &&
+	    strstr(err.msg, "network.dns.server is not set") != NULL,
+	    "check: dns.mode upstream without a server (%s)", err.msg);
+	parse("20-dns.yaml", "default: true\nnetwork:\n  dns:\n"
+	    "    server: \"10.0.0.53:53\"\n", 0, &p);
+	ok(policy_check(&p, NULL, &err) == 0, "check: with a server it passes");
+	parse("30-c.yaml", "default: true\ncaches:\n"
+	    "  paths: [\"/var/cache/x\"]\n", 0, &p);
+	ok(policy_check(&p, NULL, &err) == 0,
+	    "check: caches.paths is not checked without a home");
+	ok(policy_check(&p, "/home/u", &err) == -1 && err.line == 3 &&
+	    strstr(err.msg, "'/var/cache/x' is not below the home directory"
+	    " /home/u") != NULL, "check: an absolute cache outside the home"
+	    " (%s)", err.msg);
+	policy_clear(&p);
+}
+
+static void
+test_json(void)
+{
+	struct policy	 p;
+	char		*text;
+
+	memset(&p, 0, sizeof(p));
+	if (policy_defaults(&p) == -1)
+		exit(1);
+	parse("10-a.yaml", "default: true\nfilesystem:\n"
+	    "  read: [\"~/.config\", \"/etc/\\u00e9\"]\n", 0, &p);
+	text = policy_dump_json(&p, "al\"ice", "/home/a");
+	ok(text != NULL && strncmp(text, "{\"user\": \"al\\\"ice\", "
+	    "\"policy\": {\"network.upstream\": ", 46) == 0,
+	    "json: the user, escaped, then the policy");
+	ok(text != NULL && strstr(text, "\"filesystem.read\": {\"values\": "
+	    "[{\"value\": \"~/.config\", \"source\": {\"file\": \"10-a.yaml\", "
+	    "\"line\": 3, \"column\": 10}, \"expanded\": \"/home/a/.config\"}, "
+	    "{\"value\": \"/etc/\\u00E9\"") != NULL,
+	    "json: a list entry with its source and expansion, ASCII only");
+	ok(text != NULL && strstr(text, "\"filesystem.cwd\": {\"value\": "
+	    "\"rw\", \"source\": {\"file\": \"(built-in)\", \"line\": 0, "
+	    "\"column\": 0}, \"enforced\": true}") != NULL,
+	    "json: a built-in default");
+	ok(text != NULL && strstr(text, "\"limits.memory\": {\"value\": "
+	    "null, \"enforced\": true}") != NULL, "json: an unset value");
+	ok(text != NULL && strstr(text, "\"replaced\": null") != NULL &&
+	    strstr(text, "\"users\"") == NULL &&
+	    strstr(text, "\"replace\"") == NULL,
+	    "json: no selectors, no replace:");
+	free(text);
+	policy_clear(&p);
+}
+
+static void
+test_suggest(void)
+{
+	char	buf[128];
+
+	ok(policy_key_suggest("filesystem", "wirte", buf, sizeof(buf)) == 0 &&
+	    strcmp(buf, "filesystem.write") == 0, "suggest: a swap");
+	ok(policy_key_suggest("", "netwrok", buf, sizeof(buf)) == 0 &&
+	    strcmp(buf, "network") == 0, "suggest: at the top");
+	ok(policy_key_suggest("", "cwd", buf, sizeof(buf)) == 0 &&
+	    strcmp(buf, "filesystem.cwd") == 0, "suggest: the wrong level");
+	ok(policy_key_suggest("network", "qqqqqqq", buf, sizeof(buf)) == -1,
+	    "suggest: nothing near");
+}
+
 int
 main(void)
 {
@@ -81,7 +220,7 @@ main(void)
 	char			*text, buf[1024];
 	int			 k;
 
-	plan(72);
+	plan(72 + 6 + 4 + 5 + 4);
 
 	/* Built-in defaults. */
 	memset(&d, 0, sizeof(d));
@@ -332,5 +471,10 @@ main(void)
 	policy_clear(&set.v[1].pol);
 	policy_clear(&set.v[2].pol);
 	free(set.v);
+
+	test_replace();
+	test_check();
+	test_json();
+	test_suggest();
 	return (done_testing());
 }
