@@ -34,11 +34,7 @@ _gw()
 			COMPREPLY=($(compgen -W '-S --socket --version --help' \
 			    -- "$cur"))
 		else
-<<<<<<< HEAD
-			COMPREPLY=($(compgen -W 'exec policy doctor cache' \
-=======
 			COMPREPLY=($(compgen -W 'exec policy doctor why cache' \
->>>>>>> why
 			    -- "$cur"))
 		fi
 		return
@@ -48,7 +44,6 @@ _gw()
 		COMPREPLY=($(compgen -W '--json --help' -- "$cur"))
 		return ;;
 	cache)
-<<<<<<< HEAD
 		# gw cache [list | clear [PATH...]]: the paths of the store.
 		if ((COMP_CWORD == at + 1)); then
 			COMPREPLY=($(compgen -W 'list clear --help' -- "$cur"))
@@ -56,9 +51,7 @@ _gw()
 			local IFS=$'\n'
 			COMPREPLY=($(compgen -W "$(gw cache list 2>/dev/null |
 			    sed -n 's|^ *[0-9.]* MiB  ~/||p')" -- "$cur"))
-=======
-		((COMP_CWORD == at + 1)) &&
-		    COMPREPLY=($(compgen -W 'list clear --help' -- "$cur"))
+		fi
 		return ;;
 	why)
 		# A path (files), an event id or HOST[:PORT] (typed).
@@ -70,7 +63,6 @@ _gw()
 			    -- "$cur"))
 		else
 			COMPREPLY=($(compgen -f -- "$cur"))
->>>>>>> why
 		fi
 		return ;;
 	exec) ;;
