@@ -103,7 +103,7 @@ review_flags(const char *path, int kind, mode_t mode, mode_t old_mode)
 	    ((p = strrchr(path, '/')) != NULL &&
 	    (strcmp(p, "/.gitattributes") == 0 ||
 	    strcmp(p, "/.gitmodules") == 0)))
-		f |= REVIEW_F_GIT_RUNS;
+		return (f | REVIEW_F_GIT_RUNS);
 	for (i = 0; i < nitems(usual_dirs); i++)
 		if (review_has_comp(path, usual_dirs[i], NULL))
 			usual = 1;

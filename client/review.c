@@ -758,7 +758,7 @@ print_change(FILE *f, const struct change *c, const char *indent)
 static void
 print_summary(FILE *f, const struct review *rv, const struct changes *cs)
 {
-	size_t		 count[5] = { 0 }, i, j, shown;
+	size_t		 count[5] = { 0 }, i, j, k, shown;
 	unsigned int	 fl;
 
 	for (i = 0; i < cs->n; i++)
@@ -780,6 +780,14 @@ print_summary(FILE *f, const struct review *rv, const struct changes *cs)
 			continue;
 		for (i = 0, shown = 0; i < cs->n; i++) {
 			if (!(cs->v[i].flags & fl))
+				continue;
+			/* Each change once, under its first heading. */
+			for (k = 0; k < j; k++)
+				if ((cs->v[i].flags & flag_names[k].flag) &&
+				    flag_names[k].flag != REVIEW_F_GIT &&
+				    flag_names[k].flag != REVIEW_F_SYMLINK)
+					break;
+			if (k < j)
 				continue;
 			if (shown == 0)
 				fprintf(f, "[greywall]   ! %s:\n",
@@ -1542,8 +1550,10 @@ conflict(const struct review *rv, int proj, const struct change *c,
 	char		v[1];
 	int		pd, fd, r = 0;
 
+	/* No directory there (none, a file, a symlink): the parent's own
+	 * change replaces it, and that change is checked itself. */
 	if ((pd = open_parent(proj, path, O_PATH)) == -1)
-		return (errno != ENOENT);
+		return (errno != ENOENT && errno != ELOOP && errno != ENOTDIR);
 	if (fstatat(pd, base_name(path), &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (S_ISDIR(st.st_mode) && (c->kind == REVIEW_DELETED ||
 		    !S_ISDIR(c->mode) || strcmp(path, c->path) != 0))

@@ -64,7 +64,7 @@ make_project() {
 	    bail "git init the project"
 }
 
-plan 40
+plan 56
 
 # --- a run changes nothing real -------------------------------------------
 make_project
@@ -195,5 +195,81 @@ is "gw discard" $? 0 || diag "$(cat "$T/discard")"
 listing "$P" >"$T/after"
 ok "the project is unchanged after discard" cmp -s "$T/before" "$T/after"
 ok "the review is gone" test ! -e "$STATE/users/$TEST_UID/reviews/$ID2"
+
+# --- apply never follows a symlink of the project ------------------------
+make_project
+mkdir -p "$T/outdir"
+chmod 777 "$T/outdir"
+ln -s "$T/outdir" "$P/outlink"
+chown -h "$TEST_USER:" "$P/outlink"
+sleep 0.05
+gwu exec --review -- sh -c 'rm outlink && mkdir outlink &&
+    echo x >outlink/f && cp /bin/true su && chmod 4755 su &&
+    echo plain >plain.txt' >/dev/null 2>"$T/run3.err"
+ID3=$(review_id "$T/run3.err")
+contains "a set-id file is flagged" "$(cat "$T/run3.err")" "A su  [setid"
+gwu apply "$ID3" >"$T/apply4" 2>&1
+is "gw apply refuses a review with a set-id file" $? 1
+contains "and says why" "$(cat "$T/apply4")" "refused: su is set-user-id"
+ok "and applies nothing" test ! -e "$P/plain.txt" -a -L "$P/outlink"
+gwu apply "$ID3" outlink plain.txt >"$T/apply5" 2>&1
+st=$?
+is "gw apply of the other paths" $st 0
+[ $st -eq 0 ] || diag "$(cat "$T/apply5" "$T/run3.err")"
+ok "the symlink became the reviewed directory" \
+    test -d "$P/outlink" -a ! -L "$P/outlink" -a -f "$P/outlink/f"
+ok "nothing was written where the old symlink pointed" \
+    test ! -e "$T/outdir/f"
+ok "the set-id file stays in the review, not in the project" \
+    test ! -e "$P/su" -a -e "$STATE/users/$TEST_UID/reviews/$ID3/upper/su"
+gwu discard "$ID3" >/dev/null 2>&1
+
+# --- gw killed: the review stays pending and intact ------------------------
+RDIR=$STATE/users/$TEST_UID/reviews
+setpriv --reuid="$TEST_USER" --regid="$TEST_USER" --init-groups \
+    env -i -C "$P" PATH=/usr/bin:/bin HOME="$TEST_HOME" \
+    GREYWALL_SOCKET="$SOCK" GREYWALL_STATE_DIR="$STATE" \
+    "$GW" exec --review -- sh -c 'echo early >early.txt; sleep 60' \
+    >/dev/null 2>&1 &
+gwpid=$!
+wait_for "the command's first write" sh -c \
+    "ls $RDIR/*/upper/early.txt >/dev/null 2>&1"
+kill -KILL $gwpid
+wait $gwpid 2>/dev/null
+ID4=$(basename "$(dirname "$(dirname "$(ls $RDIR/*/upper/early.txt)")")")
+wait_for "the sandbox to end" sh -c "! pgrep -f '^sleep 60' >/dev/null"
+gwu review >"$T/list3" 2>&1
+contains "after gw was killed the review is listed" "$(cat "$T/list3")" \
+    "$ID4"
+gwu review "$ID4" >"$T/review4" 2>&1
+contains "and holds what the command wrote" "$(cat "$T/review4")" \
+    "A early.txt"
+ok "the real project did not get it" test ! -e "$P/early.txt"
+
+# --- the size limit and expiry (review.max_size, review.max_age) -----------
+printf 'review:\n  max_size: "1"\n' >"$T/small.yaml"
+chmod 644 "$T/small.yaml"
+gwu exec --review --policy "$T/small.yaml" -- true >/dev/null \
+    2>"$T/limit.err"
+is "a new review past review.max_size is refused" $? 125
+contains "naming the key" "$(cat "$T/limit.err")" "review.max_size"
+gwu discard "$ID4" >/dev/null 2>&1
+printf 'review:\n  max_age: 1s\n' >"$T/short.yaml"
+chmod 644 "$T/short.yaml"
+gwu exec --review --policy "$T/short.yaml" -- sh -c 'echo y >y.txt' \
+    >/dev/null 2>"$T/run5.err"
+ID5=$(review_id "$T/run5.err")
+sleep 2.1
+gwu review --json >"$T/list.json" 2>"$T/list.err"
+contains "gw review removes an expired review" "$(cat "$T/list.err")" \
+    "review $ID5 expired"
+ok "it is gone from the store" test ! -e "$RDIR/$ID5"
+ok "gw review --json lists reviews as JSON" $PYTHON -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert isinstance(d["reviews"], list)
+' "$T/list.json"
+ok "gw exec --review with no change keeps no review" sh -c \
+    "ls $RDIR | wc -l | grep -qx 0"
 
 done_testing
