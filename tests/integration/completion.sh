@@ -41,9 +41,14 @@ zcomp() {
 
 ok "the bash scripts load" bash --norc -c ". $COMP/gw.bash && \
 . $COMP/gwctl.bash && complete -p gw gwctl >/dev/null"
-is "bash: gw subcommands" "$(bcomp gw.bash gw '')" "doctor
+is "bash: gw subcommands" "$(bcomp gw.bash gw '')" "apply
+cache
+diff
+discard
+doctor
 exec
-policy"
+policy
+review"
 is "bash: gw ex" "$(bcomp gw.bash gw ex)" exec
 is "bash: gw exec --po" "$(bcomp gw.bash gw exec --po)" --policy
 printf 'x\n' >"$T/site.yaml"
