@@ -1537,6 +1537,14 @@ open_parent(int top, const char *path, int flags)
 	return (review_openat(top, buf, flags | O_DIRECTORY));
 }
 
+/* The last parent directory conflict() opened, for the next change. */
+struct conflict_cache {
+	char	path[PATH_MAX];
+	int	fd;		/* -1: none there (errno in err) */
+	int	err;
+	int	valid;
+};
+
 /*
  * Whether the real path changed since the sandbox started: its ctime,
  * anything below it for a directory that goes, or gone while the review
@@ -1544,16 +1552,30 @@ open_parent(int top, const char *path, int flags)
  */
 static int
 conflict(const struct review *rv, int proj, const struct change *c,
-    const char *path)
+    const char *path, struct conflict_cache *cc)
 {
 	struct stat	st;
-	char		v[1];
+	char		v[1], dir[PATH_MAX], *s;
 	int		pd, fd, r = 0;
 
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((s = strrchr(dir, '/')) != NULL)
+		*s = '\0';
+	else
+		dir[0] = '\0';
+	if (!cc->valid || strcmp(cc->path, dir) != 0) {
+		if (cc->valid && cc->fd != -1)
+			close(cc->fd);
+		snprintf(cc->path, sizeof(cc->path), "%s", dir);
+		cc->fd = open_parent(proj, path, O_PATH);
+		cc->err = errno;
+		cc->valid = 1;
+	}
 	/* No directory there (none, a file, a symlink): the parent's own
 	 * change replaces it, and that change is checked itself. */
-	if ((pd = open_parent(proj, path, O_PATH)) == -1)
-		return (errno != ENOENT && errno != ELOOP && errno != ENOTDIR);
+	if ((pd = cc->fd) == -1)
+		return (cc->err != ENOENT && cc->err != ELOOP &&
+		    cc->err != ENOTDIR);
 	if (fstatat(pd, base_name(path), &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (S_ISDIR(st.st_mode) && (c->kind == REVIEW_DELETED ||
 		    !S_ISDIR(c->mode) || strcmp(path, c->path) != 0))
@@ -1564,16 +1586,15 @@ conflict(const struct review *rv, int proj, const struct change *c,
 	} else if (c->kind == REVIEW_MODIFIED && strcmp(path, c->path) == 0)
 		r = 1;
 	else if (c->kind != REVIEW_DELETED && strcmp(path, c->path) == 0 &&
+	    S_ISREG(c->mode) &&
 	    (fd = review_openat(rv->upper, c->path, O_PATH)) != -1) {
 		char proc[64];
 
 		snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-		if (S_ISREG(c->mode) && getxattr(proc, "user.overlay.origin",
-		    v, 0) >= 0)
+		if (getxattr(proc, "user.overlay.origin", v, 0) >= 0)
 			r = 1;
 		close(fd);
 	}
-	close(pd);
 	return (r);
 }
 
@@ -1605,27 +1626,27 @@ make_parents(int upper, int proj, const char *path)
 	return (0);
 }
 
-/* Copy upper's regular file at path over the real one. */
+/*
+ * Copy upper's regular file name over the real one: made in place with
+ * its mode when nothing is there (gw apply runs with umask 0), else
+ * under a temporary name renamed over it.
+ */
 static int
 put_file(int ud, int rd, const char *name, const struct stat *ust)
 {
 	struct timespec	 ts[2];
 	char		 tmp[NAME_MAX + 1];
-	int		 in, out, direct = 0, saved_errno;
+	int		 in, out, direct = 1, saved_errno;
 	ssize_t		 n;
 	static char	 buf[1 << 16];
-	struct stat	 rst;
 
 	if ((in = openat(ud, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return (-1);
-	if (fstatat(rd, name, &rst, AT_SYMLINK_NOFOLLOW) == -1 &&
-	    errno == ENOENT) {
-		/* Nothing there: write it in place. */
-		out = openat(rd, name, O_WRONLY | O_CREAT | O_EXCL |
-		    O_NOFOLLOW | O_CLOEXEC, 0600);
-		direct = 1;
-		snprintf(tmp, sizeof(tmp), "%s", name);
-	} else {
+	snprintf(tmp, sizeof(tmp), "%s", name);
+	out = openat(rd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, ust->st_mode & 01777);
+	if (out == -1 && errno == EEXIST) {
+		direct = 0;
 		snprintf(tmp, sizeof(tmp), ".gw-apply.%d.%.200s",
 		    (int)getpid(), name);
 		unlinkat(rd, tmp, 0);
@@ -1654,7 +1675,7 @@ put_file(int ud, int rd, const char *name, const struct stat *ust)
 	}
 	ts[0] = ust->st_atim;
 	ts[1] = ust->st_mtim;
-	if (n < 0 || fchmod(out, ust->st_mode & 01777) == -1 ||
+	if (n < 0 || (!direct && fchmod(out, ust->st_mode & 01777) == -1) ||
 	    futimens(out, ts) == -1) {
 		saved_errno = errno;
 		close(in);
@@ -1787,6 +1808,7 @@ client_apply(int argc, char **argv)
 	struct changes	 cs;
 	struct change	*c;
 	struct parents	 pc = { "", -1, -1 };
+	struct conflict_cache cc = { "", -1, 0, 0 };
 	struct stat	 ust;
 	char		**sel;
 	size_t		 i, nsel, nsel_changes = 0, napplied = 0;
@@ -1814,6 +1836,8 @@ client_apply(int argc, char **argv)
 	sel = review_paths(&rv, argc - 1, argv + 1);
 	nsel = argc - 1;
 
+	/* Modes as the review has them, not as the umask would cut them. */
+	umask(0);
 	/* Every check first: nothing is applied if anything is refused. */
 	for (i = 0; i < cs.n; i++) {
 		c = &cs.v[i];
@@ -1829,14 +1853,17 @@ client_apply(int argc, char **argv)
 		}
 		if (force)
 			continue;
-		if (conflict(&rv, proj, c, c->path) || (c->from != NULL &&
-		    conflict(&rv, proj, c, c->from))) {
+		if (conflict(&rv, proj, c, c->path, &cc) ||
+		    (c->from != NULL && conflict(&rv, proj, c, c->from,
+		    &cc))) {
 			warnx("conflict: %s changed in the project since the"
 			    " sandbox started (--force applies it anyway)",
 			    c->from != NULL ? c->from : c->path);
 			nconflict++;
 		}
 	}
+	if (cc.valid && cc.fd != -1)
+		close(cc.fd);
 	if (nsel > 0 && nsel_changes == 0) {
 		warnx("review %s: no change at those paths", rv.id);
 		r = 1;
@@ -1875,7 +1902,7 @@ client_apply(int argc, char **argv)
 		}
 	}
 	/* What was applied leaves the review, deepest first. */
-	for (i = cs.n; i-- > 0;) {
+	for (i = cs.n; napplied < cs.n && i-- > 0;) {
 		c = &cs.v[i];
 		if (!c->applied)
 			continue;
@@ -1900,8 +1927,14 @@ client_apply(int argc, char **argv)
 	printf("applied %zu change%s to %s\n", napplied, napplied == 1 ?
 	    "" : "s", rv.info.project);
 	/* Empty directories of the upper layer hold nothing to apply. */
+	if (r == 0 && napplied == cs.n) {
+		review_close(&rv);
+		if (review_remove(rv.id) == 0)
+			printf("review %s is done and removed\n", rv.id);
+	}
 	changes_free(&cs);
-	if (r == 0 && review_scan(&rv, proj, &cs) == 0 && cs.n == 0) {
+	if (r == 0 && rv.dir != -1 && review_scan(&rv, proj, &cs) == 0 &&
+	    cs.n == 0) {
 		review_close(&rv);
 		if (review_remove(rv.id) == 0)
 			printf("review %s is done and removed\n", rv.id);
