@@ -1060,8 +1060,17 @@ sandbox_decide(struct conn *c, struct request *r, struct plan *p)
 	    &p->caches, &p->storefd, p->store, sizeof(p->store)) == -1 ||
 	    mask_list(c, &p->pol.e[PK_FS_MASK], &p->mask) == -1)
 		return (-1);
-	/* gw exec --review: after the store, before anything runs. */
-	if ((p->review = review_wanted(&p->pol, r->flags)) &&
+	/*
+	 * gw exec --review: after the store, before anything runs. Where
+	 * only the policy asks for it, a project the sandbox cannot write
+	 * (filesystem.cwd: ro or none, gw exec --ro) needs no review.
+	 */
+	p->review = review_wanted(&p->pol, r->flags);
+	if (p->review && !(r->flags & GW_OPEN_REVIEW) &&
+	    (p->pol.e[PK_FS_CWD].one.num != CWD_RW ||
+	    strcmp(p->cwd, "/") == 0))
+		p->review = 0;
+	if (p->review &&
 	    review_begin(c, &p->pol, p->pol.e[PK_FS_CWD].one.num, p->project,
 	    p->projfd != -1 ? p->projfd : r->fds[GW_FD_CWD], p->cwd, r->argv,
 	    p->wr, &p->storefd, p->store, sizeof(p->store), &p->rv) == -1)

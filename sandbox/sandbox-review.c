@@ -30,6 +30,7 @@
 #include <sys/types.h>
 #include <sys/file.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
@@ -44,6 +45,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -229,6 +231,10 @@ review_mounter(const struct sandbox_spec *spec, int target, int sock,
 	const char	*what = "";
 
 #define MOUNTER_FAIL(w) do { what = (w); goto fail; } while (0)
+	/* It becomes the user's uid: nothing of the user's may trace it. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		MOUNTER_FAIL("PR_SET_DUMPABLE");
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	if (unshare(CLONE_NEWUSER) == -1)
 		MOUNTER_FAIL("unshare a user namespace");
 	/* Init writes the maps, then closes its end. */

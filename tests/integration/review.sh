@@ -64,7 +64,7 @@ make_project() {
 	    bail "git init the project"
 }
 
-plan 56
+plan 62
 
 # --- a run changes nothing real -------------------------------------------
 make_project
@@ -271,5 +271,26 @@ assert isinstance(d["reviews"], list)
 ' "$T/list.json"
 ok "gw exec --review with no change keeps no review" sh -c \
     "ls $RDIR | wc -l | grep -qx 0"
+
+# --- filesystem.review: true in the policy ---------------------------------
+printf 'default: true\nfilesystem:\n  review: maybe\n' >"$POLICY/20-review.yaml"
+out=$("$GREYWALLD" -n -P "$POLICY" 2>&1)
+contains "greywalld -n refuses a bad filesystem.review, naming the file" \
+    "$out" "20-review.yaml:3"
+printf 'default: true\nfilesystem:\n  review: true\n' >"$POLICY/20-review.yaml"
+kill -HUP "$daemon_pid"
+sleep 0.3
+listing "$P" >"$T/before"
+gwu exec -- sh -c 'echo by-policy >policy.txt' >/dev/null 2>"$T/run6.err"
+is "with filesystem.review: true, plain gw exec runs" $? 0
+contains "and is reviewed" "$(cat "$T/run6.err")" "1 change to $P"
+listing "$P" >"$T/after"
+ok "the project is unchanged" cmp -s "$T/before" "$T/after"
+gwu discard "$(review_id "$T/run6.err")" >/dev/null 2>&1
+gwu exec --ro -- cat a.txt >/dev/null 2>"$T/run7.err"
+is "gw exec --ro needs no review" $? 0
+diag "$(cat "$T/run7.err")"
+ok "and makes none" not_in "$T/run7.err" "review"
+rm -f "$POLICY/20-review.yaml"
 
 done_testing
