@@ -1640,9 +1640,13 @@ put_file(int ud, int rd, const char *name, const struct stat *ust)
 	ssize_t		 n;
 	static char	 buf[1 << 16];
 
+	if (strlen(name) >= sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return (-1);
+	}
+	memcpy(tmp, name, strlen(name) + 1);
 	if ((in = openat(ud, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
 		return (-1);
-	snprintf(tmp, sizeof(tmp), "%s", name);
 	out = openat(rd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, ust->st_mode & 01777);
 	if (out == -1 && errno == EEXIST) {
