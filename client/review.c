@@ -1034,6 +1034,7 @@ review_list(int json)
 	    O_CLOEXEC)) == -1 || (names = dir_names(fd, &n)) == NULL) {
 		if (fd != -1)
 			close(fd);
+		fd = -1;
 		if (errno != ENOENT) {
 			warn("%s", base);
 			return (GW_EXIT_FAILURE);
