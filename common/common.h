@@ -31,6 +31,7 @@
 #define __unused	__attribute__((unused))
 #endif
 
+/* util.c */
 void	 freep(void *);
 void	 closep(int *);
 
@@ -44,7 +45,9 @@ void	 str_sanitize(char *);
 void	 str_display(char *, size_t, const char *, size_t);
 int	 port_parse(const char *, uint16_t *);
 
-/* util.c */
+/* landlock.c */
+int	 landlock_abi(void);
+uint64_t landlock_fs_handled(int);
 
 /*
  * log.c: daemon logging: stderr when in the foreground or under systemd,

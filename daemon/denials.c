@@ -479,6 +479,16 @@ denials_from_init(struct sandbox *sb, const char *comm, const char *action,
 		}
 }
 
+/* Its last check is answered, or the time for them is up. */
+static void
+drain_done(struct sandbox *sb)
+{
+	if (sb->ev.drain_timer != NULL)
+		event_free(sb->ev.drain_timer);
+	sb->ev.drain_timer = NULL;
+	sandbox_drained(sb);
+}
+
 static void
 check_done(struct check *ck, int visible)
 {
@@ -492,7 +502,7 @@ check_done(struct check *ck, int visible)
 			denial_emit(sb, ck->pid, ck->comm, ck->op, ck->err,
 			    ck->path);
 		if (sb->ev.checks == 0 && sb->ev.draining)
-			sandbox_ended(sb);
+			drain_done(sb);
 	}
 	free(ck->path);
 	free(ck);
@@ -893,13 +903,14 @@ drain_timeout_cb(int fd __unused, short what __unused, void *arg)
 	log_warnx("sandbox %u: %u path checks unanswered after %d ms;"
 	    " reporting its end", sb->id, sb->ev.checks, DRAIN_TIMEOUT_MS);
 	sb->ev.checks = 0;
-	sandbox_ended(sb);
+	drain_done(sb);
 }
 
 /*
- * Its init has been reaped: take every record it left in the ring
- * buffer. Returns 1 if host checks are still out (sandbox_ended() is
- * called when they are answered), else 0.
+ * Its command has ended (init said so, or init has been reaped): take
+ * every record it left in the ring buffer. Returns 1 if host checks are
+ * still out (sandbox_drained() is called when they are answered or time
+ * out), else 0. Called at most twice per sandbox: one timer.
  */
 int
 denials_sandbox_drain(struct sandbox *sb)
@@ -914,6 +925,8 @@ denials_sandbox_drain(struct sandbox *sb)
 	sb->ev.draining = 1;
 	if (sb->ev.checks == 0)
 		return (0);
+	if (sb->ev.drain_timer != NULL)
+		return (1);
 	if ((sb->ev.drain_timer = evtimer_new(gw_base, drain_timeout_cb,
 	    sb)) == NULL || evtimer_add(sb->ev.drain_timer, &tv) == -1)
 		return (0);

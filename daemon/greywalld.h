@@ -220,6 +220,7 @@ struct sandbox {
 	struct sandbox_events	 ev;
 	uint64_t		*marks;		/* --timing: a shared page */
 	int			 wstatus;	/* init's, once reaped */
+	int			 reaped;
 };
 TAILQ_HEAD(sandboxlist, sandbox);
 extern struct sandboxlist	 sandboxes;
@@ -286,6 +287,7 @@ void		 sandbox_kill_all(void);
 unsigned int	 sandbox_count_uid(uid_t);
 struct sandbox	*sandbox_find(uint32_t);
 void		 sandbox_ended(struct sandbox *);
+void		 sandbox_drained(struct sandbox *);
 
 /* review.c */
 int		 review_wanted(const struct policy *, uint32_t);

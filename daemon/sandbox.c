@@ -318,8 +318,13 @@ sandbox_read_status(struct sandbox *sb, int max)
 			sb->exit.how = m.how;
 			sb->exit.code = m.code;
 			sb->have_exit = 1;
-			/* Init sends nothing after it. */
-			if (m.how != GW_EXIT_EXEC)
+			/*
+			 * Init sends nothing after it. Its command's
+			 * denials go out first: the ring is drained and the
+			 * host checks answered (then sandbox_drained()).
+			 */
+			if (m.how != GW_EXIT_EXEC &&
+			    denials_sandbox_drain(sb) == 0)
 				sandbox_report_early(sb);
 			break;
 		case INIT_MSG_TUN:
@@ -379,10 +384,24 @@ sandbox_pid_cb(int fd __unused, short ev __unused, void *arg)
 	sandbox_read_status(sb, INT_MAX);
 	audit_sandbox_end(sb);
 	sb->wstatus = wstatus;
+	sb->reaped = 1;
 	/* Every denial it raised goes out before its end does. */
 	if (denials_sandbox_drain(sb) == 1)
 		return;
 	sandbox_ended(sb);
+}
+
+/*
+ * The denials of sb's command are all out (denials.c): report its end,
+ * early if init has said it but is not reaped yet.
+ */
+void
+sandbox_drained(struct sandbox *sb)
+{
+	if (sb->reaped)
+		sandbox_ended(sb);
+	else
+		sandbox_report_early(sb);
 }
 
 /* Report the end of a reaped sandbox and free it. */

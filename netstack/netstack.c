@@ -275,20 +275,12 @@ helper_landlock(void)
 	uint64_t			 fs;
 	int				 abi, fd;
 
-	abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
-	    LANDLOCK_CREATE_RULESET_VERSION);
-	if (abi < 1) {
+	if ((abi = landlock_abi()) == -1) {
 		log_warnx("netstack: no Landlock in this kernel; its empty"
 		    " root is its only file system confinement");
 		return;
 	}
-	fs = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1;	/* ABI 1 */
-	if (abi >= 2)
-		fs |= LANDLOCK_ACCESS_FS_REFER;
-	if (abi >= 3)
-		fs |= LANDLOCK_ACCESS_FS_TRUNCATE;
-	if (abi >= 5)
-		fs |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
+	fs = landlock_fs_handled(abi);
 	memset(&attr, 0, sizeof(attr));
 	attr.handled_access_fs = fs;
 	if ((fd = syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr),

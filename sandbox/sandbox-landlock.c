@@ -94,11 +94,9 @@ static int	ll_abi;		/* 0: this kernel has no Landlock */
 int
 sandbox_landlock_detect(void)
 {
-	long	abi;
+	int	abi;
 
-	abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
-	    LANDLOCK_CREATE_RULESET_VERSION);
-	if (abi >= 1) {
+	if ((abi = landlock_abi()) >= 1) {
 		ll_abi = abi;
 		log_info("Landlock ABI %d", ll_abi);
 	} else if (errno == ENOSYS || errno == EOPNOTSUPP) {
@@ -125,22 +123,7 @@ sandbox_landlock_abi(void)
 static uint64_t
 ll_handled(void)
 {
-	uint64_t	r;
-
-	r = LANDLOCK_ACCESS_FS_EXECUTE | LANDLOCK_ACCESS_FS_WRITE_FILE |
-	    LANDLOCK_ACCESS_FS_READ_FILE | LANDLOCK_ACCESS_FS_READ_DIR |
-	    LANDLOCK_ACCESS_FS_REMOVE_DIR | LANDLOCK_ACCESS_FS_REMOVE_FILE |
-	    LANDLOCK_ACCESS_FS_MAKE_CHAR | LANDLOCK_ACCESS_FS_MAKE_DIR |
-	    LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_MAKE_SOCK |
-	    LANDLOCK_ACCESS_FS_MAKE_FIFO | LANDLOCK_ACCESS_FS_MAKE_BLOCK |
-	    LANDLOCK_ACCESS_FS_MAKE_SYM;
-	if (ll_abi >= 2)
-		r |= LANDLOCK_ACCESS_FS_REFER;
-	if (ll_abi >= 3)
-		r |= LANDLOCK_ACCESS_FS_TRUNCATE;
-	if (ll_abi >= 5)
-		r |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
-	return (r);
+	return (landlock_fs_handled(ll_abi));
 }
 
 /*

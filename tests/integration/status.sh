@@ -153,10 +153,12 @@ as_user "$GW" doctor >"$T/doctor.out" &
 doc=$!
 sleep 0.2
 ctl list >/dev/null
+# Not a time limit (a loaded machine stretches any): the list is answered
+# while gw doctor still waits for the upstream's 1000 ms timeout.
+ok "greywalld answers others while it waits for the upstream" \
+    eval 'kill -0 $doc && ! test -s "$T/doctor.out"'
 ms=$(( ($(date +%s%N) - s) / 1000000 ))
 diag "gwctl list during the upstream test: $ms ms after it began"
-ok "greywalld answers others while it waits for the upstream" \
-    test "$ms" -lt 900
 wait $doc
 contains "a silent upstream times out with a warning" \
     "$(field "$(cat "$T/doctor.out")" upstream)" \
