@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <sys/types.h>
+
 #include <jansson.h>
 
 #include "gw-protocol.h"
@@ -68,6 +70,33 @@ int		 learn_finish(const char *, const char *, const char *, int);
 int		 client_status(int, int);
 /* cache.c */
 int		 client_cache(int, char **);
+
+/* review-change.c: pure */
+enum review_kind {
+	REVIEW_ADDED = 1,
+	REVIEW_MODIFIED,
+	REVIEW_DELETED,
+	REVIEW_RENAMED,
+};
+#define REVIEW_F_EXEC		0x01	/* a new executable */
+#define REVIEW_F_SYMLINK	0x02	/* a new or changed symlink */
+#define REVIEW_F_OUTSIDE	0x04	/* ... pointing out of the project */
+#define REVIEW_F_GIT		0x08	/* under .git/ */
+#define REVIEW_F_GIT_RUNS	0x10	/* hooks, config: git runs these */
+#define REVIEW_F_UNUSUAL	0x20	/* a hidden name outside usual places */
+#define REVIEW_F_SETID		0x40	/* set-user/group-id: refused */
+#define REVIEW_F_SPECIAL	0x80	/* device, fifo, socket: refused */
+int		 review_path_ok(const char *);
+unsigned int	 review_flags(const char *, int, mode_t, mode_t);
+int		 review_link_outside(const char *, const char *);
+int		 review_selected(const char *, char *const *, size_t);
+
+/* review.c */
+void		 review_after_exec(const char *, int);
+int		 client_review(int, char **);
+int		 client_diff(int, char **);
+int		 client_apply(int, char **);
+int		 client_discard(int, char **);
 
 /* tty.c */
 #define TTY_NPOLL	2

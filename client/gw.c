@@ -40,6 +40,9 @@ static struct gw_msg	msg;
 /* gw exec -m / --json: where events go, and how many came. */
 static struct client_events	evout = { .prefix = "[greywall] " };
 static int			want_events;
+/* gw exec --review: the review greywalld made, or "". */
+static char			review_id[GW_REVIEW_ID_LEN + 1];
+static int			review_started;	/* the command ran */
 
 static const char gw_exit_help[] =
     "Exit status: the command's, 128+N if it died of signal N, 124 if it\n"
@@ -59,6 +62,10 @@ usage(int status)
 	    "       gw [-S socket] why [-w] [--policy FILE] EVENT|PATH|"
 	    "HOST[:PORT]\n"
 	    "       gw cache [list | clear [PATH ...]]\n"
+	    "       gw review [--json] [ID]\n"
+	    "       gw diff [--json] ID [PATH ...]\n"
+	    "       gw apply [--force] ID [PATH ...]\n"
+	    "       gw discard ID ...\n"
 	    "       gw --version | --help\n"
 	    "\n"
 	    "  exec      run a command in a sandbox\n"
@@ -67,6 +74,10 @@ usage(int status)
 	    "  why       whether your policy allows a path or destination,\n"
 	    "            or why an event was denied, and how to change it\n"
 	    "  cache     list or clear your package caches\n"
+	    "  review    list reviews (gw exec --review), or one's changes\n"
+	    "  diff      show a review's changes as a diff\n"
+	    "  apply     apply a review's changes to the real project\n"
+	    "  discard   drop a review\n"
 	    "\n"
 	    "  -S, --socket PATH  greywalld socket (default $GREYWALL_SOCKET"
 	    " or %s)\n"
@@ -101,6 +112,9 @@ usage_exec(void)
 	    "  --learn-out FILE   save it as FILE (and FILE.policy.d.yaml)\n"
 	    "  --json FILE        the denials as JSON lines to FILE ('-' is\n"
 	    "                     stdout)\n"
+	    "  --review           the project on a copy-on-write layer: the\n"
+	    "                     real one is not changed; afterwards 'gw\n"
+	    "                     review', 'gw diff', 'gw apply', 'gw discard'\n"
 	    "\n"
 	    "A second SIGINT or SIGTERM within 2 seconds kills the whole\n"
 	    "sandbox. On a terminal, the suspend key (Ctrl-Z) stops the\n"
@@ -528,6 +542,10 @@ session_loop(int sock, int sigfd, const char *cmd)
 				return (GW_EXIT_FAILURE);
 			}
 			break;
+		case GW_MSG_SANDBOX_REVIEW:
+			snprintf(review_id, sizeof(review_id), "%s",
+			    msg.str[0]);
+			break;
 		case GW_MSG_SANDBOX_DEBUG:
 			fprintf(stderr, "[greywall] debug: %s%s\n",
 			    msg.str[0], tty_active() ? "\r" : "");
@@ -540,6 +558,7 @@ session_loop(int sock, int sigfd, const char *cmd)
 			break;
 		case GW_MSG_SANDBOX_EXITED:
 			memcpy(&x, msg.data, sizeof(x));
+			review_started = 1;
 			tty_finish(1000);
 			events_summary();
 			return (exit_status(&x, cmd));
@@ -572,6 +591,7 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 		{ "json", required_argument, NULL, 'J' },
 		{ "learn", no_argument, NULL, 'L' },
 		{ "learn-out", required_argument, NULL, 'O' },
+		{ "review", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	_cleanup_close_ int	 sock = -1, cwd = -1, sigfd = -1;
@@ -623,6 +643,9 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 			break;
 		case 'O':
 			learn_out = optarg;
+			break;
+		case 'V':
+			flags |= GW_OPEN_REVIEW;
 			break;
 		case 'h':
 			usage_exec();
@@ -698,6 +721,8 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 		return (GW_EXIT_FAILURE);
 	}
 	r = session_loop(sock, sigfd, argv[0]);
+	if (review_id[0] != '\0')
+		review_after_exec(review_id, review_started);
 	if (evout.learn) {
 		cmdline[0] = '\0';
 		for (i = 0; argv[i] != NULL; i++)
@@ -826,5 +851,13 @@ main(int argc, char *argv[])
 		return (cmd_cache(argc, argv));
 	if (strcmp(argv[0], "why") == 0)
 		return (cmd_why(client_socket_path(sockopt), argc, argv));
+	if (strcmp(argv[0], "review") == 0)
+		return (client_review(argc, argv));
+	if (strcmp(argv[0], "diff") == 0)
+		return (client_diff(argc, argv));
+	if (strcmp(argv[0], "apply") == 0)
+		return (client_apply(argc, argv));
+	if (strcmp(argv[0], "discard") == 0)
+		return (client_discard(argc, argv));
 	client_usage_error("gw", "unknown command '%s'", argv[0]);
 }

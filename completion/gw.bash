@@ -17,6 +17,13 @@ _gw_command()
 	echo "$i ${cmd}"
 }
 
+# The ids of the user's reviews in greywall's store (gw exec --review).
+_gw_reviews()
+{
+	local d=${GREYWALL_STATE_DIR:-/var/lib/greywall}/users/$(id -u)/reviews
+	[[ -d $d ]] && command ls "$d" 2>/dev/null
+}
+
 _gw()
 {
 	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
@@ -34,8 +41,8 @@ _gw()
 			COMPREPLY=($(compgen -W '-S --socket --version --help' \
 			    -- "$cur"))
 		else
-			COMPREPLY=($(compgen -W 'exec policy doctor why cache' \
-			    -- "$cur"))
+			COMPREPLY=($(compgen -W 'exec policy doctor why cache review
+			    diff apply discard' -- "$cur"))
 		fi
 		return
 	fi
@@ -61,6 +68,21 @@ _gw()
 		elif [[ $cur == -* ]]; then
 			COMPREPLY=($(compgen -W '-w --write --policy --help' \
 			    -- "$cur"))
+		else
+			COMPREPLY=($(compgen -f -- "$cur"))
+		fi
+		return ;;
+	review|diff|apply|discard)
+		if [[ $cur == -* ]]; then
+			case $cmd in
+			review|diff) w='--json --help' ;;
+			apply) w='--force --help' ;;
+			*) w='--help' ;;
+			esac
+			COMPREPLY=($(compgen -W "$w" -- "$cur"))
+		elif [[ $prev == "$cmd" || $prev == --json || $prev == --force ||
+		    $cmd == discard ]]; then
+			COMPREPLY=($(compgen -W "$(_gw_reviews)" -- "$cur"))
 		else
 			COMPREPLY=($(compgen -f -- "$cur"))
 		fi
@@ -97,7 +119,7 @@ _gw()
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W '-c --policy --no-network --ro -p
 		    --publish -m --monitor -d --debug --json --learn
-		    --learn-out --help --' \
+		    --learn-out --review --help --' \
 		    -- "$cur"))
 	else
 		COMPREPLY=($(compgen -c -- "$cur"))

@@ -291,6 +291,13 @@ struct sandbox	*sandbox_find(uint32_t);
 void		 sandbox_ended(struct sandbox *);
 void		 sandbox_drained(struct sandbox *);
 
+/* review.c */
+int		 review_wanted(const struct policy *, uint32_t);
+int		 review_begin(struct conn *, const struct policy *, int,
+		    const char *, int, const char *, char *const *,
+		    char *const *, int *, char *, size_t,
+		    struct sandbox_review *);
+
 /* sandbox-cgroup.c */
 void		 sandbox_cgroup_init(void);
 void		 sandbox_cgroup_shutdown(void);

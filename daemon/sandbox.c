@@ -950,6 +950,8 @@ struct plan {
 	char			**caches;
 	int			 storefd;	/* the user's cache store */
 	char			 store[PATH_MAX];
+	int			 review;	/* filesystem.review */
+	struct sandbox_review	 rv;
 };
 
 static void
@@ -968,6 +970,7 @@ plan_free(struct plan *p)
 		close(p->projfd);
 	if (p->storefd >= 0)
 		close(p->storefd);
+	sandbox_review_close(&p->rv);
 	paths_free(p->wsrc);
 	paths_free(p->caches);
 	paths_free(p->rd);
@@ -1083,6 +1086,21 @@ sandbox_decide(struct conn *c, struct request *r, struct plan *p)
 	if (sandbox_home_spec(c, &p->pol, p->home, &p->wr, &p->wsrc,
 	    &p->caches, &p->storefd, p->store, sizeof(p->store)) == -1 ||
 	    mask_list(c, &p->pol.e[PK_FS_MASK], &p->mask) == -1)
+		return (-1);
+	/*
+	 * gw exec --review: after the store, before anything runs. Where
+	 * only the policy asks for it, a project the sandbox cannot write
+	 * (filesystem.cwd: ro or none, gw exec --ro) needs no review.
+	 */
+	p->review = review_wanted(&p->pol, r->flags);
+	if (p->review && !(r->flags & GW_OPEN_REVIEW) &&
+	    (p->pol.e[PK_FS_CWD].one.num != CWD_RW ||
+	    strcmp(p->cwd, "/") == 0))
+		p->review = 0;
+	if (p->review &&
+	    review_begin(c, &p->pol, p->pol.e[PK_FS_CWD].one.num, p->project,
+	    p->projfd != -1 ? p->projfd : r->fds[GW_FD_CWD], p->cwd, r->argv,
+	    p->wr, &p->storefd, p->store, sizeof(p->store), &p->rv) == -1)
 		return (-1);
 	p->protect = p->pol.e[PK_FS_PROTECTED].one.num == 0;
 	if (sandbox_seccomp_extra(&p->pol.e[PK_HARDENING_SECCOMP_DENY],
@@ -1284,6 +1302,10 @@ sandbox_spawn(struct conn *c, struct request *r, struct plan *p,
 	spec.storefd = p->storefd;
 	spec.store_path = p->store;
 	spec.caches = p->caches;
+	spec.review_upper = p->review ? p->rv.upper : -1;
+	spec.review_work = p->review ? p->rv.work : -1;
+	spec.review_lock = p->review ? p->rv.lock : -1;
+	spec.review_id = p->rv.id;
 	spec.write_src = p->wsrc;
 	spec.policy_dir = gw_conf.policy_dir;
 	spec.umask = r->umask;
@@ -1360,6 +1382,14 @@ sandbox_register(struct conn *c, struct request *r, struct plan *p,
 	for (i = 0; i < sb->ninbound; i++)
 		log_info("sandbox %u: port %u on 127.0.0.1 goes to it", sb->id,
 		    sb->inbound_port[i]);
+	if (p->review) {
+		const char	*rid[1] = { p->rv.id };
+
+		log_info("sandbox %u: the project '%s' under review %s",
+		    sb->id, p->project, p->rv.id);
+		control_send(c, GW_MSG_SANDBOX_REVIEW, sb->id, NULL, 0, rid,
+		    1);
+	}
 	memset(&st, 0, sizeof(st));
 	st.id = sb->id;
 	st.pid = pid;
@@ -1400,6 +1430,7 @@ sandbox_start(struct conn *c, struct request *r)
 
 	memset(&p, 0, sizeof(p));
 	p.cwdtree = p.netnsfd = p.projfd = p.storefd = -1;
+	p.rv.dir = p.rv.upper = p.rv.work = p.rv.meta = p.rv.lock = -1;
 	if (sandbox_decide(c, r, &p) == -1) {
 		plan_free(&p);
 		return (-1);

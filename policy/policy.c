@@ -468,6 +468,9 @@ policy_key_enforced(enum policy_key k)
 	case PK_FS_ALLOW_CWD:
 	case PK_FS_HOME:
 	case PK_FS_PROJECT:
+	case PK_FS_REVIEW:		/* gw exec --review */
+	case PK_REVIEW_MAX_AGE:
+	case PK_REVIEW_MAX_SIZE:
 	case PK_CACHES_STORE:
 	case PK_CACHES_PATHS:
 	case PK_CACHES_REAL:

@@ -40,6 +40,12 @@ enum project_mode {
 	PROJECT_WORKTREE,	/* the whole git work tree around it */
 };
 
+/* filesystem.review, in policy_keys[PK_FS_REVIEW].enums order. */
+enum review_mode {
+	REVIEW_ON = 0,		/* the project on an overlay, reviewed */
+	REVIEW_OFF,
+};
+
 /* caches.store, in policy_keys[PK_CACHES_STORE].enums order. */
 enum cache_store {
 	CACHES_NONE = 0,
@@ -91,6 +97,9 @@ enum policy_key {
 	PK_FS_ALLOW_CWD,
 	PK_FS_HOME,
 	PK_FS_PROJECT,
+	PK_FS_REVIEW,
+	PK_REVIEW_MAX_AGE,
+	PK_REVIEW_MAX_SIZE,
 	PK_CACHES_STORE,
 	PK_CACHES_PATHS,
 	PK_CACHES_REAL,

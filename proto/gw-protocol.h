@@ -60,6 +60,9 @@ enum gw_msgtype {
 	GW_MSG_SANDBOX_PTY,		/* d->c: no payload, 1 fd: pty master */
 	GW_MSG_SANDBOX_PORT,		/* c->d: struct gw_sandbox_port */
 	GW_MSG_SANDBOX_DEBUG,		/* d->c: 1 string, a line for gw -d */
+	GW_MSG_SANDBOX_REVIEW,		/* d->c: 1 string, the review's id
+					   (gw exec --review), before
+					   SANDBOX_STARTED */
 
 	GW_MSG_POLICY_SHOW = 200,	/* c->d: 1 string: user ("" = self) */
 	GW_MSG_POLICY_TEXT,		/* d->c: 1 string, part of the text;
@@ -138,9 +141,14 @@ _Static_assert(sizeof(struct gw_error) == 4, "gw_error size");
 #define GW_OPEN_PTY_UTF8	0x8	/* set IUTF8 on it, as gw's terminal */
 #define GW_OPEN_EVENTS		0x10	/* stream GW_MSG_EVENT (gw -m) */
 #define GW_OPEN_DEBUG		0x20	/* send GW_MSG_SANDBOX_DEBUG (gw -d) */
+#define GW_OPEN_REVIEW		0x40	/* filesystem.review: true */
 #define GW_OPEN_FLAGS		(GW_OPEN_NO_NETWORK | GW_OPEN_CWD_RO | \
 				    GW_OPEN_PTY | GW_OPEN_PTY_UTF8 | \
-				    GW_OPEN_EVENTS | GW_OPEN_DEBUG)
+				    GW_OPEN_EVENTS | GW_OPEN_DEBUG | \
+				    GW_OPEN_REVIEW)
+
+/* A review's id: this many lowercase hex digits. */
+#define GW_REVIEW_ID_LEN	12
 
 /* A client policy overlay, at most this big. */
 #define GW_POLICY_MAX		(64 * 1024)

@@ -401,7 +401,7 @@ sandbox_init_run(struct sandbox_spec *spec)
 {
 	struct sigaction	 sa;
 	sigset_t		 set;
-	int			 keep[GW_FD_ROLE_MAX + 3], errpipe[2], sigfd;
+	int			 keep[GW_FD_ROLE_MAX + 6], errpipe[2], sigfd;
 	int			 devnull, i, err, prot[2] = { -1, -1 };
 	int			 listener = -1;
 	ssize_t			 n;
@@ -432,6 +432,10 @@ sandbox_init_run(struct sandbox_spec *spec)
 	keep[i++] = spec->statusfd;
 	keep[i++] = spec->cwdtree;
 	keep[i++] = spec->storefd;
+	/* The review's lock stays with init until it exits. */
+	keep[i++] = spec->review_upper;
+	keep[i++] = spec->review_work;
+	keep[i++] = spec->review_lock;
 	if (fd_close_except(keep, i) == -1)
 		sandbox_init_fail(errno, "close inherited fds");
 	if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
@@ -463,6 +467,11 @@ sandbox_init_run(struct sandbox_spec *spec)
 	if (spec->storefd >= 0)
 		close(spec->storefd);
 	spec->storefd = -1;
+	if (spec->review_upper >= 0)
+		close(spec->review_upper);
+	if (spec->review_work >= 0)
+		close(spec->review_work);
+	spec->review_upper = spec->review_work = -1;
 	sandbox_mark(spec->marks, MARK_INIT_MOUNT);
 	sandbox_ns_setup();
 	sandbox_creds_drop(spec);

@@ -421,6 +421,37 @@ mount_cwd(int root, const struct sandbox_spec *spec)
 }
 
 /*
+ * filesystem.review: the project's top, just bound, gets the overlay on
+ * top (sandbox-review.c). The working directory is checked against the
+ * client's here, while the real one is still what the path shows.
+ */
+static void
+mount_review(int root, const struct sandbox_spec *spec)
+{
+	_cleanup_close_ int	 top = -1, dir = -1;
+	struct stat		 want, got;
+	uid_t			 ou;
+	gid_t			 og;
+
+	fsid_get(&ou, &og);
+	sandbox_fsid_set(peer_uid, peer_gid);
+	top = openat2_dir(root, spec->project + 1, RESOLVE_NO_SYMLINKS |
+	    RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+	dir = openat2_dir(root, spec->cwd + 1, RESOLVE_NO_SYMLINKS |
+	    RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
+	sandbox_fsid_set(ou, og);
+	if (top == -1 || dir == -1)
+		sandbox_init_fail(errno, "filesystem.review: open the project"
+		    " '%s'", spec->project);
+	if (fstat(spec->fds[GW_FD_CWD], &want) == -1 || fstat(dir, &got) == -1)
+		sandbox_init_fail(errno, "stat the working directory");
+	if (want.st_dev != got.st_dev || want.st_ino != got.st_ino)
+		sandbox_init_fail(0, "the working directory '%s' changed"
+		    " while the sandbox was built", spec->cwd);
+	sandbox_review_mount(top, spec);
+}
+
+/*
  * Enter the working directory inside the new root and check it is the
  * very directory the client sent, not something a rename put there.
  */
@@ -436,7 +467,8 @@ enter_cwd(const struct sandbox_spec *spec)
 	if (dir == -1 || fstat(dir, &got) == -1)
 		sandbox_init_fail(errno, "open the working directory '%s'",
 		    spec->cwd);
-	if (spec->cwd_mode != CWD_NONE &&
+	/* Under review the overlay's ids are not the host's: checked above. */
+	if (spec->cwd_mode != CWD_NONE && spec->review_upper < 0 &&
 	    (want.st_dev != got.st_dev || want.st_ino != got.st_ino))
 		sandbox_init_fail(0, "the working directory '%s' changed"
 		    " while the sandbox was built", spec->cwd);
@@ -951,6 +983,8 @@ mount_binds(int root, const struct sandbox_spec *spec)
 			/* "/" (filesystem.allow_cwd: root): the tree's own. */
 			if (strcmp(spec->cwd, "/") != 0)
 				mount_cwd(root, spec);
+			if (spec->review_upper >= 0)
+				mount_review(root, spec);
 			continue;
 		}
 		attrs = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV;

@@ -120,6 +120,11 @@ struct sandbox_spec {
 	int		  storefd;
 	const char	 *store_path;	/* its path, opened again in init */
 	char		**caches;	/* caches.paths, below home, or NULL */
+	/* filesystem.review: the overlay's upper and work dirs, or -1 */
+	int		  review_upper;
+	int		  review_work;
+	int		  review_lock;	/* meta/lock, flock'd: held by init */
+	const char	 *review_id;	/* below store_path/reviews */
 	char		**write_src;	/* "file:line" of each write path */
 	struct sock_fprog *seccomp_extra; /* hardening.seccomp_deny, or NULL */
 	int		  net_slot;	/* 0: no network at all */
@@ -183,6 +188,29 @@ int		 sandbox_home_exists(const char *, uid_t, gid_t);
 int		 sandbox_home_project(int, uid_t, gid_t, const char *, char *,
 		    size_t);
 
+/* sandbox-review.c: gw exec --review */
+struct stat;
+struct sandbox_review {
+	char		id[GW_REVIEW_ID_LEN + 1];
+	int		dir;		/* reviews/ID, O_PATH */
+	int		upper;		/* O_PATH */
+	int		work;		/* O_PATH */
+	int		meta;		/* O_PATH */
+	int		lock;		/* meta/lock, LOCK_EX */
+};
+/* main, making the review as the peer (fsuid, fsgid) */
+int		 sandbox_review_create(int, uid_t, gid_t, const struct stat *,
+		    struct sandbox_review *);
+/* main */
+void		 sandbox_review_close(struct sandbox_review *);
+/* main, as the peer (fsuid, fsgid) */
+int		 sandbox_review_info(const struct sandbox_review *, uid_t,
+		    gid_t, const char *, size_t);
+/* main, as the peer (fsuid, fsgid) */
+int		 sandbox_review_usage(int, uid_t, gid_t, uint64_t *);
+/* init, as root (the overlay made with the peer's fsuid and fsgid) */
+void		 sandbox_review_mount(int, const struct sandbox_spec *);
+
 /* sandbox-protect-names.c */
 /* main, init; pure */
 int		 sandbox_protect_masked(char *const *, const char *);
@@ -221,7 +249,6 @@ void		 sandbox_protect_supervise_init(const struct sandbox_spec *);
 void		 sandbox_protect_serve(int);
 
 /* sandbox-protect-git.c: old git repositories held as units */
-struct stat;
 /* init, as root: the walk of sandbox_protect_mount */
 void		 sandbox_protect_git_olddir(const char *);
 /* init, as root: a directory the walk skipped (node_modules) */

@@ -41,10 +41,14 @@ zcomp() {
 
 ok "the bash scripts load" bash --norc -c ". $COMP/gw.bash && \
 . $COMP/gwctl.bash && complete -p gw gwctl >/dev/null"
-is "bash: gw subcommands" "$(bcomp gw.bash gw '')" "cache
+is "bash: gw subcommands" "$(bcomp gw.bash gw '')" "apply
+cache
+diff
+discard
 doctor
 exec
 policy
+review
 why"
 is "bash: gw why -" "$(bcomp gw.bash gw why -)" "--help
 --policy
