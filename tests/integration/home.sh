@@ -12,7 +12,7 @@ command -v make >/dev/null && command -v cc >/dev/null ||
     skip_all "make or cc is not installed"
 # A fresh user of this test's own, so that no other test's files are in
 # the home whose bytes are compared; removed at the end.
-TEST_USER=gwfresh14
+TEST_USER=${GW_TEST_USER:-gwtest}h
 userdel -r "$TEST_USER" >/dev/null 2>&1
 setup_user
 setup_dirs
