@@ -241,7 +241,7 @@ main(int argc, char *argv[])
 	struct timeval		 dispatch_max = { 0, 5000 };
 	struct group		*gr;
 	struct policy_error	 perr;
-	const char		*check_user = NULL;
+	const char		*check_user = NULL, *capname;
 	char			 buf[1024];
 	int			 ch, foreground = 0, verbose = 0, fd;
 	int			 bound = 0;
@@ -396,8 +396,13 @@ main(int argc, char *argv[])
 		fatal("daemon");
 	/* After daemon(): greywalld may move itself into a leaf cgroup. */
 	sandbox_cgroup_init();
-	if (caps_restrict() == -1)
+	if (caps_restrict(&capname) == -1) {
+		if (capname != NULL)
+			fatalx("greywalld needs capability %s, which it was"
+			    " not given (the unit's CapabilityBoundingSet?)",
+			    capname);
 		fatal("cannot drop the capabilities greywalld does not need");
+	}
 
 	signal(SIGPIPE, SIG_IGN);
 	/*

@@ -231,7 +231,7 @@ extern struct sandboxlist	 sandboxes;
 extern struct policyset	 gw_policy;
 
 /* caps.c */
-int		 caps_restrict(void);
+int		 caps_restrict(const char **);
 
 /* control.c */
 int		 control_listen(const char *, int *);
