@@ -9,9 +9,12 @@
 # (PID 1 is not systemd here), runs one gw exec for a user, and purging
 # the package leaves none of its files behind.
 #
-# It installs into the real /usr: it refuses to run if greywall is already
-# installed, or anything else owns its paths, and starts no service (no
-# systemd, or a policy-rc.d that denies it). Run by tests/run.sh.
+# It installs into the real /usr: it refuses to run if another version of
+# greywall is installed, or anything else owns its paths, and starts no
+# service (no systemd, or a policy-rc.d that denies it). The package that
+# setup.sh installed from this tree is purged for the test and put back
+# afterwards, with /etc/greywall and /var/lib/greywall as they were. Run
+# by tests/run.sh.
 set -u
 src=$(cd "$(dirname "$0")/.." && pwd)
 
@@ -31,13 +34,24 @@ NETSTACK=/usr/libexec/greywall/gw-netstack
 [ "$(id -u)" = 0 ] || skip_all "needs root to install a package"
 command -v dpkg-buildpackage >/dev/null ||
     bail "dpkg-buildpackage is missing: run .ci/install-deps"
-if dpkg-query -W -f='${Status}' greywall 2>/dev/null | grep -q installed
-then
-	bail "greywall is installed already: this test would remove it"
+# The package setup.sh installed from this tree (the same version) is
+# put back afterwards, with its configuration and store: README's two
+# commands run one after the other. Any other install is left alone.
+status=$(dpkg-query -W -f='${Status} ${Version}' greywall 2>/dev/null)
+restore=
+if [ "${status% *}" = "install ok installed" ]; then
+	ver=$(cd "$src" && dpkg-parsechangelog -S Version)
+	[ "${status##* }" = "$ver" ] || bail "greywall ${status##* } is" \
+	    "installed: this test would remove it (it puts back only the" \
+	    "version it builds, $ver)"
+	restore=1
+elif echo "$status" | grep -q installed; then
+	bail "greywall is installed ($status): this test would remove it"
+else
+	for f in /usr/sbin/greywalld /usr/bin/gw /usr/bin/gwctl; do
+		[ -e "$f" ] && bail "$f exists: this test would overwrite it"
+	done
 fi
-for f in /usr/sbin/greywalld /usr/bin/gw /usr/bin/gwctl; do
-	[ -e "$f" ] && bail "$f exists: this test would overwrite it"
-done
 
 plan 31
 
@@ -50,18 +64,39 @@ if [ -e /etc/greywall ]; then
 	mv /etc/greywall "$B/etc-greywall" || bail "move /etc/greywall aside"
 	saved=1
 fi
+# The store of the install put back (restore), beside the real one.
+store_kept=/var/lib/greywall.pkgtest-$$
 pkg_cleanup() {
-	# Whatever failed, do not leave the package installed.
-	dpkg-query -W -f='${Status}' greywall 2>/dev/null |
-	    grep -q installed && apt-get purge -y -q greywall >/dev/null 2>&1
-	[ -n "$rc_made" ] && rm -f /usr/sbin/policy-rc.d
+	# Whatever failed, do not leave the test's package installed (the
+	# one to put back is still there until it was purged).
+	if [ -z "$restore" ] || [ -n "$purged" ]; then
+		dpkg-query -W -f='${Status}' greywall 2>/dev/null |
+		    grep -q installed &&
+		    apt-get purge -y -q greywall >/dev/null 2>&1
+	fi
 	if [ -n "$saved" ]; then
 		rm -rf /etc/greywall
 		mv "$B/etc-greywall" /etc/greywall
 	fi
+	if [ -e "$store_kept" ]; then
+		rm -rf /var/lib/greywall
+		mv "$store_kept" /var/lib/greywall
+	fi
+	if [ -n "$purged" ]; then
+		# Its policy is back in /etc: dpkg keeps it (confold).
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		    -o DPkg::Lock::Timeout=300 \
+		    -o Dpkg::Options::=--force-confdef \
+		    -o Dpkg::Options::=--force-confold "$deb" \
+		    >"$B/restore.log" 2>&1 ||
+		    { echo "# could not put greywall back:" >&2
+		      tail -n 20 "$B/restore.log" >&2; }
+	fi
+	[ -n "$rc_made" ] && rm -f /usr/sbin/policy-rc.d
 	rm -rf "$B" "$fake"
 	cleanup
 }
+purged=
 # libtest's setup_dirs sets its own trap: set them up first, then ours.
 setup_user
 setup_dirs
@@ -86,6 +121,15 @@ is "lintian: no errors" $rc 0
 diag "lintian:" "$(cat "$B/lintian.log")"
 
 # --- install -----------------------------------------------------------------
+# setup.sh's install goes now that there is a package to put back: the
+# test starts from none. Its store is kept aside (purge removes it).
+if [ -n "$restore" ] && [ -f "$deb" ]; then
+	[ -e /var/lib/greywall ] && mv /var/lib/greywall "$store_kept"
+	apt-get purge -y -q -o DPkg::Lock::Timeout=300 greywall \
+	    >"$B/purge-first.log" 2>&1 ||
+	    bail "apt-get purge of the installed greywall failed"
+	purged=1
+fi
 # No service may start here: without systemd nothing does; with it, a
 # policy-rc.d says no (and is removed again).
 if [ -d /run/systemd/system ] && [ ! -e /usr/sbin/policy-rc.d ]; then
