@@ -228,16 +228,21 @@ denials_exit(struct bpf_raw_tracepoint_args *ctx)
 	struct denials_rec	*rec;
 	struct pending		 seen;
 	struct regs		 r;
-	__u64			 cgid = bpf_get_current_cgroup_id();
+	__u64			 cgid;
 	__u64			 id;
 	long			 ret = (long)ctx->args[1];
 	unsigned long		 path;
 	__u32			 nr, *sc;
 	int			 err = (int)-ret, n;
 
-	if ((cg = bpf_map_lookup_elem(&sandboxes, &cgid)) == NULL)
-		return (0);
+	/*
+	 * Every system call of the host passes here: the return value
+	 * first (nearly all succeed), the cgroup lookup only for failures.
+	 */
 	if (err != ENOENT && err != EACCES && err != EROFS && err != EPERM)
+		return (0);
+	cgid = bpf_get_current_cgroup_id();
+	if ((cg = bpf_map_lookup_elem(&sandboxes, &cgid)) == NULL)
 		return (0);
 	if (bpf_probe_read_kernel(&r, sizeof(r), (void *)ctx->args[0]) != 0)
 		return (0);
