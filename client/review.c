@@ -241,7 +241,9 @@ review_open(const char *id, struct review *rv)
 	while ((de = readdir(d)) != NULL)
 		if (strncmp(de->d_name, id, strlen(id)) == 0 &&
 		    strlen(de->d_name) == GW_REVIEW_ID_LEN) {
-			snprintf(rv->id, sizeof(rv->id), "%s", de->d_name);
+			/* Its length checked: GW_REVIEW_ID_LEN < sizeof(id). */
+			memcpy(rv->id, de->d_name, GW_REVIEW_ID_LEN);
+			rv->id[GW_REVIEW_ID_LEN] = '\0';
 			found++;
 		}
 	if (found != 1) {
