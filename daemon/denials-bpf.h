@@ -48,6 +48,20 @@ struct denials_rec {
 	char			path[DENIALS_PATH_MAX];
 };
 
+/*
+ * The system directories every sandbox sees as the host's own: an
+ * ENOENT below one was the host's answer, nothing hidden. The program
+ * leaves such records out for the directories whose bit greywalld set in
+ * sys_skip (none with a deny entry, a read or write path or the project
+ * at or below it). A compiler's include search and node's module lookup
+ * fail thousands of times a second there.
+ */
+#define DENIALS_SYS_PATHS	{ "/usr/", "/bin/", "/sbin/", "/lib/", \
+				  "/lib32/", "/lib64/", "/libx32/", "/etc/", \
+				  "/opt/" }
+#define DENIALS_SYS_N		9
+#define DENIALS_SYS_LEN		9	/* the longest, its NUL included */
+
 /* The value of the sandboxes map, keyed by cgroup id. */
 struct denials_cg {
 	unsigned int		sandbox;	/* greywalld's sandbox id */
@@ -55,6 +69,9 @@ struct denials_cg {
 	unsigned long long	window;		/* its start, ns */
 	unsigned long long	dropped;	/* rate limit, ring full */
 	unsigned long long	sent;
+	unsigned long long	skipped;	/* ENOENT below sys_skip */
+	unsigned int		sys_skip;	/* bit i: DENIALS_SYS_PATHS[i] */
+	unsigned int		reserved;
 };
 
 #endif

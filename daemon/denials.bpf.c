@@ -202,6 +202,44 @@ classify(struct pending *p, int nr, const struct regs *r)
 	return (0);
 }
 
+static const char sys_paths[DENIALS_SYS_N][DENIALS_SYS_LEN] =
+    DENIALS_SYS_PATHS;
+
+/* Is head (a path's start) below a system directory whose bit is set? */
+static __always_inline int
+sys_below(const char *head, __u32 skip)
+{
+	int	i, j;
+
+	for (i = 0; i < DENIALS_SYS_N; i++) {
+		if (!(skip & (1U << i)))
+			continue;
+		for (j = 0; j < DENIALS_SYS_LEN; j++) {
+			if (sys_paths[i][j] == '\0')
+				return (1);
+			if (head[j] != sys_paths[i][j])
+				break;
+		}
+	}
+	return (0);
+}
+
+/* A ".." component: the text's prefix says nothing of where it goes. */
+static __always_inline int
+has_dotdot(const char *p)
+{
+	int	j;
+
+	for (j = 0; j < DENIALS_PATH_MAX - 3; j++) {
+		if (p[j] == '\0')
+			return (0);
+		if (p[j] == '/' && p[j + 1] == '.' && p[j + 2] == '.' &&
+		    (p[j + 3] == '/' || p[j + 3] == '\0'))
+			return (1);
+	}
+	return (1);
+}
+
 /* Within the sandbox's rate? Counts what it refuses. */
 static __always_inline int
 rate_ok(struct denials_cg *cg)
@@ -233,7 +271,7 @@ denials_exit(struct bpf_raw_tracepoint_args *ctx)
 	long			 ret = (long)ctx->args[1];
 	unsigned long		 path;
 	__u32			 nr, *sc;
-	int			 err = (int)-ret, n;
+	int			 err = (int)-ret, n, dfd;
 
 	/*
 	 * Every system call of the host passes here: the return value
@@ -261,8 +299,13 @@ denials_exit(struct bpf_raw_tracepoint_args *ctx)
 		seen.dfd = AT_FDCWD;
 		seen.path = seen.path2 = 0;
 	}
-	if (!rate_ok(cg))
-		return (0);
+	/* A rename or link fails to write at its new name. */
+	path = seen.path;
+	dfd = seen.dfd;
+	if (seen.path2 != 0 && err != ENOENT) {
+		path = seen.path2;
+		dfd = seen.dfd2;
+	}
 	if ((rec = bpf_ringbuf_reserve(&ring, sizeof(*rec), 0)) == NULL) {
 		__sync_fetch_and_add(&cg->dropped, 1);
 		return (0);
@@ -273,16 +316,9 @@ denials_exit(struct bpf_raw_tracepoint_args *ctx)
 	rec->op = seen.op;
 	rec->nr = (int)nr;
 	rec->err = err;
-	rec->dfd = seen.dfd;
+	rec->dfd = dfd;
 	rec->truncated = 0;
-	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
 	rec->path[0] = '\0';
-	/* A rename or link fails to write at its new name. */
-	path = seen.path;
-	if (seen.path2 != 0 && err != ENOENT) {
-		path = seen.path2;
-		rec->dfd = seen.dfd2;
-	}
 	if (path != 0) {
 		n = bpf_probe_read_user_str(rec->path, sizeof(rec->path),
 		    (void *)path);
@@ -291,6 +327,21 @@ denials_exit(struct bpf_raw_tracepoint_args *ctx)
 		else if (n == sizeof(rec->path))
 			rec->truncated = 1;
 	}
+	/*
+	 * Not found below a system directory: the host's answer. Checked
+	 * on the copy, which the caller can no longer change.
+	 */
+	if (err == ENOENT && cg->sys_skip != 0 && !rec->truncated &&
+	    sys_below(rec->path, cg->sys_skip) && !has_dotdot(rec->path)) {
+		bpf_ringbuf_discard(rec, BPF_RB_NO_WAKEUP);
+		__sync_fetch_and_add(&cg->skipped, 1);
+		return (0);
+	}
+	if (!rate_ok(cg)) {
+		bpf_ringbuf_discard(rec, BPF_RB_NO_WAKEUP);
+		return (0);
+	}
+	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
 	__sync_fetch_and_add(&cg->sent, 1);
 	bpf_ringbuf_submit(rec, 0);
 	return (0);

@@ -103,7 +103,8 @@ static size_t			 nchecks;
 static uint64_t			 next_token;
 static char			 why_not[160] = "not started";
 static uint64_t			 st_records, st_events, st_hidden_checked,
-				 st_dropped, st_unresolved;
+				 st_dropped, st_unresolved,
+				 st_skipped;
 
 static const char *const op_names[DENIALS_OP__MAX] = {
 	"?", "read", "write", "create", "stat", "execute", "list", "delete",
@@ -127,8 +128,9 @@ denials_status(int *on)
 
 void
 denials_counters(uint64_t *records, uint64_t *events, uint64_t *dropped,
-    uint64_t *unresolved)
+    uint64_t *unresolved, uint64_t *skipped)
 {
+	*skipped = st_skipped;
 	*records = st_records;
 	*events = st_events;
 	*dropped = st_dropped;
@@ -852,6 +854,65 @@ denials_shutdown(void)
 }
 
 /* Before anything of the sandbox runs: watch its cgroup. */
+/* a is b or below it, as text. */
+static int
+path_under(const char *a, const char *b)
+{
+	size_t	l = strlen(b);
+
+	while (l > 1 && b[l - 1] == '/')
+		l--;
+	return (strncmp(a, b, l) == 0 && (a[l] == '/' || a[l] == '\0' ||
+	    (l == 1 && b[0] == '/')));
+}
+
+/*
+ * The system directories whose ENOENT the program may leave out
+ * (denials-bpf.h): each a host bind in every sandbox. None at all when a
+ * deny entry lies at, above or below any of them, or another bind (the
+ * project, where masks apply; a read or write path) below one: /bin and
+ * /lib may be links into /usr, so one such entry concerns them all.
+ */
+static unsigned int
+sys_skip_bits(const struct sandbox *sb)
+{
+	static const char	 sysp[DENIALS_SYS_N][DENIALS_SYS_LEN] =
+	    DENIALS_SYS_PATHS;
+	char			 dir[DENIALS_SYS_LEN];
+	const char		*s, *b, *v;
+	unsigned int		 bits = 0;
+	size_t			 i, j, k;
+	int			 sys;
+
+	for (i = 0; (s = sandbox_mount_system_path(i)) != NULL; i++) {
+		for (j = 0; sb->ev.binds != NULL &&
+		    (b = sb->ev.binds[j]) != NULL; j++) {
+			for (sys = 0, k = 0;
+			    sandbox_mount_system_path(k) != NULL; k++)
+				if (strcmp(sandbox_mount_system_path(k), b) == 0)
+					sys = 1;
+			if (!sys && path_under(b, s))
+				return (0);
+		}
+		for (j = 0; j < sb->ev.nrules; j++) {
+			v = sb->ev.rules[j].value;
+			if ((sb->ev.rules[j].key == PK_FS_DENY_READ ||
+			    sb->ev.rules[j].key == PK_FS_DENY_WRITE) &&
+			    (path_under(v, s) || path_under(s, v)))
+				return (0);
+		}
+	}
+	for (i = 0; i < DENIALS_SYS_N; i++) {
+		/* Without its '/'. */
+		memcpy(dir, sysp[i], sizeof(dir));
+		dir[strnlen(dir, sizeof(dir) - 1) - 1] = '\0';
+		for (j = 0; (s = sandbox_mount_system_path(j)) != NULL; j++)
+			if (strcmp(s, dir) == 0)
+				bits |= 1U << i;
+	}
+	return (bits);
+}
+
 int
 denials_sandbox_start(struct sandbox *sb, int cgfd, const struct peer *p)
 {
@@ -870,6 +931,7 @@ denials_sandbox_start(struct sandbox *sb, int cgfd, const struct peer *p)
 	sb->ev.cgid = (uint64_t)st.st_ino;
 	memset(&v, 0, sizeof(v));
 	v.sandbox = sb->id;
+	v.sys_skip = sys_skip_bits(sb);
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.sandboxes),
 	    &sb->ev.cgid, &v, BPF_ANY) != 0) {
 		log_warn("sandbox %u: denials: watch its cgroup", sb->id);
@@ -912,6 +974,10 @@ denials_sandbox_dropped(struct sandbox *sb)
 	if (v.dropped > sb->ev.bpf_dropped) {
 		drop(sb, v.dropped - sb->ev.bpf_dropped);
 		sb->ev.bpf_dropped = v.dropped;
+	}
+	if (v.skipped > sb->ev.bpf_skipped) {
+		st_skipped += v.skipped - sb->ev.bpf_skipped;
+		sb->ev.bpf_skipped = v.skipped;
 	}
 }
 

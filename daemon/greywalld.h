@@ -179,6 +179,7 @@ struct sandbox_events {
 	int			 ngroups;
 	uint64_t		 cgid;		/* its cgroup, watched by BPF */
 	uint64_t		 bpf_dropped;	/* reported so far */
+	uint64_t		 bpf_skipped;	/* counted so far */
 	uint64_t		 dn_drops;	/* not yet reported */
 	uint64_t		*seen;		/* (access, path) hashes */
 	size_t			 seen_n, seen_size;
@@ -362,7 +363,7 @@ int		 netns_pool_ready(void);
 int		 denials_init(void);
 void		 denials_shutdown(void);
 const char	*denials_status(int *);
-void		 denials_counters(uint64_t *, uint64_t *, uint64_t *,
+void		 denials_counters(uint64_t *, uint64_t *, uint64_t *, uint64_t *,
 		    uint64_t *);
 int		 denials_sandbox_start(struct sandbox *, int,
 		    const struct peer *);

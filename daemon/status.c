@@ -263,7 +263,7 @@ status_layers(const struct status_out *c, const struct policy *pol, int admin)
 	int			 abi = sandbox_landlock_abi(), logs;
 	int			 fs_audit, sc_audit, audit_on, bpf;
 	const char		*why;
-	uint64_t		 rec, evs, drop, unres;
+	uint64_t		 rec, evs, drop, unres, skip;
 
 	if (abi > 0)
 		item(c, GW_STATUS_OK, "landlock", "ABI %d", abi);
@@ -336,12 +336,14 @@ status_layers(const struct status_out *c, const struct policy *pol, int admin)
 		    " tree's grants)", !fs_audit && !sc_audit ? ", " : "",
 		    sc_audit ? "" : "seccomp denials (system calls)");
 	if (admin && bpf) {
-		denials_counters(&rec, &evs, &drop, &unres);
+		denials_counters(&rec, &evs, &drop, &unres, &skip);
 		item(c, GW_STATUS_INFO, "denial records", "%llu read, %llu"
 		    " events, %llu dropped (rate limit, full queues), %llu"
 		    " relative paths of processes gone before they were"
-		    " read", (unsigned long long)rec, (unsigned long long)evs,
-		    (unsigned long long)drop, (unsigned long long)unres);
+		    " read, %llu left out by the kernel (not found below a"
+		    " system directory)", (unsigned long long)rec,
+		    (unsigned long long)evs, (unsigned long long)drop,
+		    (unsigned long long)unres, (unsigned long long)skip);
 	}
 	if (admin && ai.reading)
 		item(c, GW_STATUS_INFO, "audit records", "%llu read, %llu"
