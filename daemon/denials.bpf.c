@@ -68,6 +68,18 @@ struct {
 	__type(value, __u32);
 } seccomp_nrs SEC(".maps");
 
+/* Each CPU's copy of the path, looked at before a record is reserved. */
+struct scratch {
+	char	path[DENIALS_PATH_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, DENIALS_RING_BYTES);
@@ -271,6 +283,8 @@ denials_exit(struct bpf_raw_tracepoint_args *ctx)
 	long			 ret = (long)ctx->args[1];
 	unsigned long		 path;
 	__u32			 nr, *sc;
+	struct scratch		*sp;
+	__u32			 zero = 0;
 	int			 err = (int)-ret, n, dfd;
 
 	/*
@@ -306,6 +320,27 @@ denials_exit(struct bpf_raw_tracepoint_args *ctx)
 		path = seen.path2;
 		dfd = seen.dfd2;
 	}
+	/*
+	 * The path, copied once: what is left out and what is sent are
+	 * decided on the copy, which the caller can no longer change, and
+	 * before anything is reserved (a discarded record would hold its
+	 * place in the ring until greywalld reads past it).
+	 */
+	if ((sp = bpf_map_lookup_elem(&scratch, &zero)) == NULL)
+		return (0);
+	n = -1;
+	if (path != 0)
+		n = bpf_probe_read_user_str(sp->path, sizeof(sp->path),
+		    (void *)path);
+	/* Not found below a system directory: the host's answer. */
+	if (err == ENOENT && cg->sys_skip != 0 && n > 0 &&
+	    n < (int)sizeof(sp->path) && sys_below(sp->path, cg->sys_skip) &&
+	    !has_dotdot(sp->path)) {
+		__sync_fetch_and_add(&cg->skipped, 1);
+		return (0);
+	}
+	if (!rate_ok(cg))
+		return (0);
 	if ((rec = bpf_ringbuf_reserve(&ring, sizeof(*rec), 0)) == NULL) {
 		__sync_fetch_and_add(&cg->dropped, 1);
 		return (0);
@@ -319,27 +354,12 @@ denials_exit(struct bpf_raw_tracepoint_args *ctx)
 	rec->dfd = dfd;
 	rec->truncated = 0;
 	rec->path[0] = '\0';
-	if (path != 0) {
-		n = bpf_probe_read_user_str(rec->path, sizeof(rec->path),
-		    (void *)path);
-		if (n < 0)
+	if (n > 0) {
+		if (bpf_probe_read_kernel(rec->path, sizeof(rec->path),
+		    sp->path) != 0)
 			rec->path[0] = '\0';
 		else if (n == sizeof(rec->path))
 			rec->truncated = 1;
-	}
-	/*
-	 * Not found below a system directory: the host's answer. Checked
-	 * on the copy, which the caller can no longer change.
-	 */
-	if (err == ENOENT && cg->sys_skip != 0 && !rec->truncated &&
-	    sys_below(rec->path, cg->sys_skip) && !has_dotdot(rec->path)) {
-		bpf_ringbuf_discard(rec, BPF_RB_NO_WAKEUP);
-		__sync_fetch_and_add(&cg->skipped, 1);
-		return (0);
-	}
-	if (!rate_ok(cg)) {
-		bpf_ringbuf_discard(rec, BPF_RB_NO_WAKEUP);
-		return (0);
 	}
 	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
 	__sync_fetch_and_add(&cg->sent, 1);
