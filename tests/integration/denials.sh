@@ -19,11 +19,7 @@ filesystem:
   deny_read: ["~/.ssh"]
 P
 start_daemon --audit off
-if wait_for "the denials program" grep -q "denials: eBPF" "$T/daemon.log"
-then :; else
-	grep denials "$T/daemon.log" | sed 's/^/# /'
-	skip_all "the denials BPF program cannot load here"
-fi
+require_denials_bpf
 
 # A key in ~/.ssh (hidden by deny_read), a config file that is simply
 # not in the sandbox's tree, and another user's file.

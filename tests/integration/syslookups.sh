@@ -19,11 +19,7 @@ filesystem:
   deny_read: ["~/.ssh"]
 P
 start_daemon --audit off
-if wait_for "the denials program" grep -q "denials: eBPF" "$T/daemon.log"
-then :; else
-	grep denials "$T/daemon.log" | sed 's/^/# /'
-	skip_all "the denials BPF program cannot load here"
-fi
+require_denials_bpf
 mkdir -p "$TEST_HOME/.ssh"
 echo secret >"$TEST_HOME/.ssh/id_rsa"
 chown -R "$TEST_USER" "$TEST_HOME/.ssh"

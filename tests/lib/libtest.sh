@@ -281,6 +281,14 @@ journal_stop() {
 	jpid=
 }
 
+# After start_daemon: the denials BPF program must have loaded.
+require_denials_bpf() {
+	wait_for "the denials program" grep -q "denials: eBPF" \
+	    "$T/daemon.log" && return 0
+	grep denials "$T/daemon.log" | sed 's/^/# /'
+	skip_all "the denials BPF program cannot load here"
+}
+
 stop_daemon() {
 	kill "$daemon_pid"
 	wait "$daemon_pid" 2>/dev/null
