@@ -50,6 +50,17 @@ static const unsigned int optional_caps[] = {
  * Returns 0, or -1 with errno: EPERM with *missing naming a needed
  * capability that greywalld was not given.
  */
+static int
+caps_keep(unsigned int c)
+{
+	if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED |
+	    CAPNG_BOUNDING_SET, c) != 0) {
+		errno = EINVAL;
+		return (-1);
+	}
+	return (0);
+}
+
 int
 caps_restrict(const char **missing)
 {
@@ -68,25 +79,18 @@ caps_restrict(const char **missing)
 		have[i] = capng_have_capability(CAPNG_PERMITTED,
 		    optional_caps[i]);
 	capng_clear(CAPNG_SELECT_BOTH);
-	for (i = 0; i < nitems(keep_caps) + nitems(optional_caps); i++) {
-		unsigned int	c;
-
-		if (i < nitems(keep_caps))
-			c = keep_caps[i];
-		else if (have[i - nitems(keep_caps)])
-			c = optional_caps[i - nitems(keep_caps)];
-		else {
+	for (i = 0; i < nitems(keep_caps); i++)
+		if (caps_keep(keep_caps[i]) == -1)
+			return (-1);
+	for (i = 0; i < nitems(optional_caps); i++) {
+		if (!have[i]) {
 			log_warnx("capability %s not given: the denials it"
 			    " explains are not reported",
-			    capng_capability_to_name(
-			    optional_caps[i - nitems(keep_caps)]));
+			    capng_capability_to_name(optional_caps[i]));
 			continue;
 		}
-		if (capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED |
-		    CAPNG_BOUNDING_SET, c) != 0) {
-			errno = EINVAL;
+		if (caps_keep(optional_caps[i]) == -1)
 			return (-1);
-		}
 	}
 	if (capng_apply(CAPNG_SELECT_BOTH) != 0) {
 		errno = EPERM;
