@@ -20,6 +20,7 @@ ok "without CAP_BPF and CAP_PERFMON greywalld starts" kill -0 "$daemon_pid"
 contains "and says which it was not given" "$(cat "$T/daemon.log")" \
     "capability bpf not given"
 # CAP_SYS_ADMIN also lets it load BPF (bpf_capable()): it says which way.
+wait_for "the denials line" grep -q "greywalld: denials: " "$T/daemon.log"
 contains "and says how denials are reported" "$(cat "$T/daemon.log")" \
     "greywalld: denials: "
 is "a sandbox still runs" "$(gw_exec sh -c 'echo ran' 2>&1)" ran
