@@ -418,12 +418,15 @@ sandbox_init_run(struct sandbox_spec *spec)
 		close(spec->netnsfd);
 		spec->netnsfd = -1;
 	}
+	sandbox_mark(spec->marks, MARK_INIT_NETNS);
 	sandbox_init_sigset(&set);
 	init_reset_signals(&set);
 	/* If the daemon dies, so does the sandbox. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	sandbox_mark(spec->marks, MARK_INIT_SIGNALS);
 	if (spec->cgroup_hold)
 		init_place_self(spec);
+	sandbox_mark(spec->marks, MARK_INIT_CGV1);
 	init_audit_session(spec->uid);
 
 	/* Keep only what this sandbox needs: no other client's fds. */

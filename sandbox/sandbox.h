@@ -89,6 +89,10 @@ enum sandbox_mark {
 	MARK_MNT_SYSTEM,	/* init: root, system paths, /dev, tmpfs, /etc, proc, sys */
 	MARK_MNT_BINDS,		/* init: home, caches, cwd, policy paths, deny_write */
 	MARK_MNT_PROTECT,	/* init: the mask and protect walk and its mounts */
+	/* Inside MARK_INIT .. MARK_INIT_PLACED: */
+	MARK_INIT_NETNS,	/* init: in the prepared network namespace */
+	MARK_INIT_SIGNALS,	/* init: signal dispositions reset */
+	MARK_INIT_CGV1,		/* init: in its v1 cgroups, own cgroup namespace */
 	MARK__MAX
 };
 
