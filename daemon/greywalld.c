@@ -427,6 +427,10 @@ main(int argc, char *argv[])
 	    evsignal_add(ev_hup, NULL) == -1)
 		fatalx("cannot install signal handlers");
 
+	/* A TUN's last close must not hold up the loop (closer.c). */
+	if (closer_start() == -1)
+		log_warn("cannot start the fd closer; TUN devices are closed"
+		    " in the loop");
 	/* No netstack, no network: nothing starts without it. */
 	if (netstack_start() == -1)
 		fatal("cannot start the netstack helper");
@@ -461,6 +465,7 @@ main(int argc, char *argv[])
 	sandbox_kill_all();
 	sandbox_ident_flush();
 	netns_pool_shutdown();
+	closer_stop();
 	upstream_check_stop();
 	audit_shutdown();
 	denials_shutdown();

@@ -354,6 +354,11 @@ void		 netstack_slot_put(int);
 void		 netstack_status(pid_t *, unsigned int *);
 
 /* netns-pool.c */
+/* closer.c: main */
+int		 closer_start(void);
+void		 closer_close(int);
+void		 closer_stop(void);
+
 int		 netns_pool_init(void);
 int		 netns_pool_take(int, int *, int *, int *);
 void		 netns_pool_shutdown(void);

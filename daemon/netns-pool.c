@@ -63,8 +63,7 @@ entry_close(struct pool_entry *e)
 {
 	if (e->nsfd >= 0)
 		close(e->nsfd);
-	if (e->tunfd >= 0)
-		close(e->tunfd);
+	closer_close(e->tunfd);
 	netstack_slot_put(e->slot);
 	e->nsfd = e->tunfd = -1;
 	e->slot = 0;

@@ -1,0 +1,122 @@
+/*
+ * The fd closer: a child of greywalld that makes the last close of fds
+ * whose last close is slow, so that greywalld's loop does not wait for
+ * it.
+ *
+ * The last close of a sandbox's TUN device detaches its queue and
+ * unregisters the device under rtnl_lock, with RCU grace periods in
+ * between (several ms, more while another namespace is being torn
+ * down): the kernel does it in the closing process. greywalld holds a
+ * copy of each sandbox's TUN (for a restarted netstack helper) and used
+ * to drop it in the sandbox's teardown, where every other start and
+ * gwctl request waited behind it. Now the copy is sent here first
+ * (SCM_RIGHTS, non-blocking): while it is in flight or held here,
+ * greywalld's own close is not the last one.
+ *
+ * The child closes every fd but its socket, holds nothing else, and
+ * exits when greywalld closes its end or dies. If it is gone or its
+ * socket is full, greywalld closes the fd itself, as before.
+ */
+
+#include <sys/types.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "greywalld.h"
+
+static int	closer_fd = -1;
+static pid_t	closer_pid = -1;
+
+/* In the child: close what arrives, until greywalld closes its end. */
+static void __attribute__((noreturn))
+closer_main(int sock)
+{
+	ssize_t	n;
+	char	c;
+	int	fd;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	if (fd_close_except(&sock, 1) == -1)
+		_exit(1);
+	for (;;) {
+		n = fd_recvmsg(sock, &c, 1, &fd, 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0 && fd == -1)
+			_exit(0);
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+/* At start-up, before any sandbox: fork the closer. */
+int
+closer_start(void)
+{
+	int	sp[2];
+	pid_t	pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
+		return (-1);
+	if ((pid = fork()) == -1) {
+		close(sp[0]);
+		close(sp[1]);
+		return (-1);
+	}
+	if (pid == 0) {
+		close(sp[0]);
+		closer_main(sp[1]);
+	}
+	close(sp[1]);
+	closer_fd = sp[0];
+	closer_pid = pid;
+	return (0);
+}
+
+/*
+ * Close fd without waiting for its last close: the closer gets a copy
+ * first. Falls back to a plain close (and stops using the closer) when
+ * the closer is gone; a full socket only means this one is closed here.
+ */
+void
+closer_close(int fd)
+{
+	struct iovec	iov;
+	char		c = 'C';
+
+	if (fd < 0)
+		return;
+	iov.iov_base = &c;
+	iov.iov_len = 1;
+	if (closer_fd >= 0 && fd_sendmsgv(closer_fd, &iov, 1, fd,
+	    MSG_DONTWAIT) != 1 && errno != EAGAIN) {
+		log_warn("fd closer: gone; greywalld closes TUN devices"
+		    " itself from now on");
+		close(closer_fd);
+		closer_fd = -1;
+	}
+	close(fd);
+}
+
+/* At exit: the closer finishes what it holds and exits. */
+void
+closer_stop(void)
+{
+	if (closer_fd >= 0)
+		close(closer_fd);
+	closer_fd = -1;
+	if (closer_pid != -1)
+		while (waitpid(closer_pid, NULL, 0) == -1 && errno == EINTR)
+			;
+	closer_pid = -1;
+}
