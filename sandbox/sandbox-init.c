@@ -476,7 +476,7 @@ sandbox_init_run(struct sandbox_spec *spec)
 		close(spec->review_work);
 	spec->review_upper = spec->review_work = -1;
 	sandbox_mark(spec->marks, MARK_INIT_MOUNT);
-	sandbox_ns_setup();
+	sandbox_ns_setup(!spec->net_prepared);
 	sandbox_creds_drop(spec);
 	sandbox_mark(spec->marks, MARK_INIT_CREDS);
 	/* Needs no_new_privs, set just above; before seccomp, which is last. */

@@ -76,17 +76,13 @@ sandbox_ns_spawn(struct sandbox_spec *spec, int *ret_pidfd)
 	return (pid);
 }
 
-/* Hostname and loopback for the new uts and net namespaces. */
-void
-sandbox_ns_setup(void)
+/* Loopback up: no other interface exists in a new network namespace. */
+static void
+ns_loopback_up(void)
 {
 	_cleanup_close_ int	 s = -1;
 	struct ifreq		 ifr;
 
-	if (sethostname(SANDBOX_HOSTNAME, strlen(SANDBOX_HOSTNAME)) == -1)
-		sandbox_init_fail(errno, "set the hostname");
-
-	/* Loopback only: no other interface exists in this namespace. */
 	if ((s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) == -1)
 		sandbox_init_fail(errno, "bring up loopback: socket");
 	memset(&ifr, 0, sizeof(ifr));
@@ -96,6 +92,19 @@ sandbox_ns_setup(void)
 	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
 	if (ioctl(s, SIOCSIFFLAGS, &ifr) == -1)
 		sandbox_init_fail(errno, "bring up loopback: SIOCSIFFLAGS");
+}
+
+/*
+ * Hostname for the new uts namespace, and loopback for a network
+ * namespace init made itself (a prepared one has it up already).
+ */
+void
+sandbox_ns_setup(int loopback)
+{
+	if (sethostname(SANDBOX_HOSTNAME, strlen(SANDBOX_HOSTNAME)) == -1)
+		sandbox_init_fail(errno, "set the hostname");
+	if (loopback)
+		ns_loopback_up();
 }
 
 /*
@@ -118,6 +127,7 @@ sandbox_ns_prepare(int slot, int ipv6, int sock)
 	if (fd_close_except(&sock, 1) == -1 || unshare(CLONE_NEWNET) == -1)
 		_exit(1);
 	/* sandbox_init_fail() in here has no status socket: it exits. */
+	ns_loopback_up();
 	tun = sandbox_tun_create(slot, ipv6);
 	if ((ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) == -1)
 		_exit(1);

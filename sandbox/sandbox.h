@@ -159,7 +159,7 @@ struct sandbox_spec {
 /* main */
 pid_t		 sandbox_ns_spawn(struct sandbox_spec *, int *);
 /* init, as root */
-void		 sandbox_ns_setup(void);
+void		 sandbox_ns_setup(int);
 /* a child forked by main, as root; never returns */
 void		 sandbox_ns_prepare(int, int, int) __attribute__((noreturn));
 
