@@ -220,11 +220,22 @@ init_execvpe(char *const argv[], char *const envp[])
 static void __attribute__((noreturn))
 init_exec_command(struct sandbox_spec *spec, int errfd, int protfd)
 {
-	sigset_t	none;
-	int		err, i, keep[2];
+	struct sigaction	sa;
+	sigset_t		none;
+	int			err, i, keep[2];
 
+	/*
+	 * Init reset every disposition when it started and then caught
+	 * only init_signals: those go back to the default (before they
+	 * are unblocked, so a signal forwarded now is not lost on the
+	 * no-op handler), and exec does the rest.
+	 */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (i = 0; i < (int)nitems(init_signals); i++)
+		sigaction(init_signals[i], &sa, NULL);
 	sigemptyset(&none);
-	init_reset_signals(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
 	umask(spec->umask);
 	if (setsid() == -1)
 		goto fail;
