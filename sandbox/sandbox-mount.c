@@ -287,10 +287,16 @@ open_mkdir_beneath(int root, const char *path)
 	return (open_mkdir_beneath_leaf(root, path, 0));
 }
 
-/* Mount a new filesystem instance of type at path below root. */
+/*
+ * Mount a new filesystem instance of type at path below root. The mount
+ * point is looked up as the peer, or as root (asroot) for the fixed
+ * system ones (/tmp, /run, /dev, /proc ...), whose every component is in
+ * the sandbox's own tmpfs: no host directory to pass, nothing of the
+ * peer's, and no identity switch per component.
+ */
 static void
-mount_fs(int root, const char *path, const char *type, const char *mode,
-    unsigned int attrs)
+mount_fs_as(int root, const char *path, const char *type, const char *mode,
+    unsigned int attrs, int asroot)
 {
 	_cleanup_close_ int	 fs = -1, mnt = -1, target = -1;
 
@@ -304,7 +310,8 @@ mount_fs(int root, const char *path, const char *type, const char *mode,
 	if ((mnt = fsmount(fs, FSMOUNT_CLOEXEC, attrs)) == -1)
 		sandbox_init_fail(errno, "mount %s on /%s: fsmount", type,
 		    path);
-	target = open_mkdir_beneath(root, path);
+	target = asroot ? open_mkdir_beneath_as(root, path, 0) :
+	    open_mkdir_beneath(root, path);
 	if (target == -1)
 		sandbox_init_fail(errno, "mount %s on /%s: open target", type,
 		    path);
@@ -313,6 +320,22 @@ mount_fs(int root, const char *path, const char *type, const char *mode,
 		sandbox_init_fail(errno, "mount %s on /%s", type, path);
 	if (strcmp(type, "tmpfs") == 0)
 		own_add(mnt);
+}
+
+static void
+mount_fs(int root, const char *path, const char *type, const char *mode,
+    unsigned int attrs)
+{
+	mount_fs_as(root, path, type, mode, attrs, 0);
+}
+
+/* A fixed system mount point, in our own tmpfs: see mount_fs_as(). */
+static void
+mount_sys_fs(int root, const char *path, const char *type, const char *mode,
+    unsigned int attrs)
+{
+	sandbox_fsid_set(0, 0);
+	mount_fs_as(root, path, type, mode, attrs, 1);
 }
 
 /*
@@ -585,7 +608,7 @@ mount_dev(int root, gid_t tty_gid)
 	char			 path[64], gid[16];
 	size_t			 i;
 
-	mount_fs(root, "dev", "tmpfs", "0755", MOUNT_ATTR_NOSUID |
+	mount_sys_fs(root, "dev", "tmpfs", "0755", MOUNT_ATTR_NOSUID |
 	    MOUNT_ATTR_NOEXEC);
 	for (i = 0; i < nitems(dev_nodes); i++) {
 		snprintf(path, sizeof(path), "/dev/%s", dev_nodes[i]);
@@ -607,7 +630,7 @@ mount_dev(int root, gid_t tty_gid)
 	    (mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID |
 	    MOUNT_ATTR_NOEXEC)) == -1)
 		sandbox_init_fail(errno, "mount devpts on /dev/pts");
-	if ((target = open_mkdir_beneath(root, "dev/pts")) == -1 ||
+	if ((target = open_mkdir_beneath_as(root, "dev/pts", 0)) == -1 ||
 	    move_mount(mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH |
 	    MOVE_MOUNT_T_EMPTY_PATH) == -1)
 		sandbox_init_fail(errno, "mount devpts on /dev/pts");
@@ -617,7 +640,7 @@ mount_dev(int root, gid_t tty_gid)
 	    symlinkat("/proc/self/fd/1", root, "dev/stdout") == -1 ||
 	    symlinkat("/proc/self/fd/2", root, "dev/stderr") == -1)
 		sandbox_init_fail(errno, "populate /dev");
-	mount_fs(root, "dev/shm", "tmpfs", "1777", MOUNT_ATTR_NOSUID |
+	mount_sys_fs(root, "dev/shm", "tmpfs", "1777", MOUNT_ATTR_NOSUID |
 	    MOUNT_ATTR_NODEV);
 }
 
@@ -1342,11 +1365,11 @@ sandbox_mount_setup(const struct sandbox_spec *spec)
 	own_add(root);
 
 	mount_system(root);
-	mount_fs(root, "tmp", "tmpfs", "1777", MOUNT_ATTR_NOSUID |
+	mount_sys_fs(root, "tmp", "tmpfs", "1777", MOUNT_ATTR_NOSUID |
 	    MOUNT_ATTR_NODEV);
-	mount_fs(root, "var/tmp", "tmpfs", "1777", MOUNT_ATTR_NOSUID |
+	mount_sys_fs(root, "var/tmp", "tmpfs", "1777", MOUNT_ATTR_NOSUID |
 	    MOUNT_ATTR_NODEV);
-	mount_fs(root, "run", "tmpfs", "0755", MOUNT_ATTR_NOSUID |
+	mount_sys_fs(root, "run", "tmpfs", "0755", MOUNT_ATTR_NOSUID |
 	    MOUNT_ATTR_NODEV);
 	mount_dev(root, spec->tty_gid);
 	etc = etc_files_tmpfs();
@@ -1354,10 +1377,10 @@ sandbox_mount_setup(const struct sandbox_spec *spec)
 	if (spec->net_slot > 0)
 		mount_resolv(root, etc);
 	sandbox_mount_close_late(etc);
-	mount_fs(root, "proc", "proc", NULL, MOUNT_ATTR_NOSUID |
+	mount_sys_fs(root, "proc", "proc", NULL, MOUNT_ATTR_NOSUID |
 	    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	/* A sysfs of the new net namespace: the host's interfaces vanish. */
-	mount_fs(root, "sys", "sysfs", NULL, MOUNT_ATTR_RDONLY |
+	mount_sys_fs(root, "sys", "sysfs", NULL, MOUNT_ATTR_RDONLY |
 	    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	sandbox_mark(spec->marks, MARK_MNT_SYSTEM);
 	mount_binds(root, spec);
