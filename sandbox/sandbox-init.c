@@ -134,19 +134,36 @@ noop_handler(int sig __unused)
 }
 
 /*
- * Start from a clean signal state: the daemon's handlers mean nothing
- * here. The mask is set to block (for init) or to block nothing.
+ * Start from a clean signal state: the daemon's dispositions mean nothing
+ * here. clone3(CLONE_CLEAR_SIGHAND) already reset every handler to the
+ * default; what it keeps is what greywalld ignores (SIGPIPE, and what it
+ * inherited ignored), read from /proc/self/status. If that cannot be
+ * read, every disposition is reset, one call each. The mask is set to
+ * block what init forwards.
  */
 static void
 init_reset_signals(const sigset_t *mask)
 {
-	struct sigaction	sa;
-	int			sig;
+	struct sigaction	 sa;
+	char			 buf[4096], *p;
+	unsigned long long	 ign = ~0ULL;
+	ssize_t			 n;
+	int			 fd, sig;
 
+	if ((fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)) != -1) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n > 0) {
+			buf[n] = '\0';
+			if ((p = strstr(buf, "\nSigIgn:\t")) != NULL)
+				ign = strtoull(p + 9, NULL, 16);
+		}
+	}
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
-	for (sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &sa, NULL);
+	for (sig = 1; sig < NSIG && sig <= 64; sig++)
+		if (ign & (1ULL << (sig - 1)))
+			sigaction(sig, &sa, NULL);
 	sigprocmask(SIG_SETMASK, mask, NULL);
 }
 

@@ -46,8 +46,10 @@ sandbox_ns_spawn(struct sandbox_spec *spec, int *ret_pidfd)
 	long			pid;
 
 	memset(&args, 0, sizeof(args));
+	/* Handlers back to the default: init resets only what is ignored. */
 	args.flags = CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWNET |
-	    CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_PIDFD;
+	    CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWCGROUP | CLONE_PIDFD |
+	    CLONE_CLEAR_SIGHAND;
 	if (spec->cgroup_hold)
 		args.flags &= ~(uint64_t)CLONE_NEWCGROUP;
 	/* Init joins a prepared one first thing (sandbox_init_run). */
