@@ -215,20 +215,63 @@ json_opt(int argc, char **argv, const char *cmd, void (*help)(void))
 	return (json);
 }
 
-/* Send a stdio fd; if gw itself has none there, send /dev/null. */
+/*
+ * The request is built whole and sent in one go (gw_msg_send_batch):
+ * the same messages in the same order, but greywalld wakes once for
+ * them, not once for each.
+ */
+struct batch {
+	struct gw_msg_out	*v;
+	size_t			 n, size;
+	int			 devnull;	/* for a stdio fd gw lacks */
+};
+
 static int
-send_fd(int sock, uint32_t role, int fd)
+batch_add(struct batch *b, uint32_t type, const void *payload, size_t len,
+    const char *const *strs, size_t nstrs, int fd)
+{
+	struct gw_msg_out	*nv;
+	size_t			 size;
+
+	if (b->n == b->size) {
+		size = b->size > 0 ? b->size * 2 : 16;
+		if ((nv = reallocarray(b->v, size, sizeof(*nv))) == NULL)
+			return (-1);
+		b->v = nv;
+		b->size = size;
+	}
+	if (gw_msg_build(type, 0, payload, len, strs, nstrs, &b->v[b->n].buf,
+	    &b->v[b->n].len) == -1)
+		return (-1);
+	b->v[b->n++].fd = fd;
+	return (0);
+}
+
+static void
+batch_free(struct batch *b)
+{
+	size_t	i;
+
+	for (i = 0; i < b->n; i++)
+		free(b->v[i].buf);
+	free(b->v);
+	if (b->devnull >= 0)
+		close(b->devnull);
+}
+
+/* A stdio fd; if gw itself has none there, /dev/null. */
+static int
+batch_fd(struct batch *b, uint32_t role, int fd)
 {
 	struct gw_sandbox_fd	 m = { role };
-	_cleanup_close_ int	 devnull = -1;
 
 	if (fcntl(fd, F_GETFD) == -1) {
-		if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1)
+		if (b->devnull < 0 && (b->devnull = open("/dev/null",
+		    O_RDWR | O_CLOEXEC)) == -1)
 			return (-1);
-		fd = devnull;
+		fd = b->devnull;
 	}
-	return (gw_msg_send(sock, GW_MSG_SANDBOX_FD, 0, &m, sizeof(m), NULL,
-	    0, fd));
+	return (batch_add(b, GW_MSG_SANDBOX_FD, &m, sizeof(m), NULL, 0, fd));
 }
 
 /*
@@ -285,9 +328,10 @@ add_port(uint16_t *ports, size_t *nports, const char *arg)
 }
 
 static int
-send_request(int sock, char **argv, int argc, int cwd, uint32_t flags,
-    const struct winsize *ws, int ttyroles, const char *policy_path,
-    const char *policy_text, const uint16_t *ports, size_t nports)
+build_request(struct batch *b, char **argv, int argc, int cwd,
+    uint32_t flags, const struct winsize *ws, int ttyroles,
+    const char *policy_path, const char *policy_text, const uint16_t *ports,
+    size_t nports)
 {
 	struct gw_sandbox_port	 pm;
 	struct gw_sandbox_open	 o;
@@ -317,13 +361,13 @@ send_request(int sock, char **argv, int argc, int cwd, uint32_t flags,
 		o.ws_xpixel = ws->ws_xpixel;
 		o.ws_ypixel = ws->ws_ypixel;
 	}
-	if (gw_msg_send(sock, GW_MSG_SANDBOX_OPEN, 0, &o, sizeof(o), NULL, 0,
+	if (batch_add(b, GW_MSG_SANDBOX_OPEN, &o, sizeof(o), NULL, 0,
 	    -1) == -1)
 		return (-1);
 	for (i = 0; i < (int)nports; i++) {
 		pm.port = ports[i];
-		if (gw_msg_send(sock, GW_MSG_SANDBOX_PORT, 0, &pm, sizeof(pm),
-		    NULL, 0, -1) == -1)
+		if (batch_add(b, GW_MSG_SANDBOX_PORT, &pm, sizeof(pm), NULL, 0,
+		    -1) == -1)
 			return (-1);
 	}
 	for (i = 0; i < argc; i++) {
@@ -333,31 +377,46 @@ send_request(int sock, char **argv, int argc, int cwd, uint32_t flags,
 			return (-1);
 		}
 		s[0] = argv[i];
-		if (gw_msg_send(sock, GW_MSG_SANDBOX_ARG, 0, NULL, 0, s, 1,
-		    -1) == -1)
+		if (batch_add(b, GW_MSG_SANDBOX_ARG, NULL, 0, s, 1, -1) == -1)
 			return (-1);
 	}
 	for (e = environ; *e != NULL; e++) {
 		s[0] = *e;
-		if (gw_msg_send(sock, GW_MSG_SANDBOX_ENV, 0, NULL, 0, s, 1,
-		    -1) == -1)
+		if (batch_add(b, GW_MSG_SANDBOX_ENV, NULL, 0, s, 1, -1) == -1)
 			return (-1);
 	}
 	if (policy_text != NULL) {
 		const char	*p[2] = { policy_path, policy_text };
 
-		if (gw_msg_send(sock, GW_MSG_SANDBOX_POLICY, 0, NULL, 0, p, 2,
+		if (batch_add(b, GW_MSG_SANDBOX_POLICY, NULL, 0, p, 2,
 		    -1) == -1)
 			return (-1);
 	}
 	/* The terminal stays here; those roles get the pty. */
 	for (i = GW_FD_STDIN; i <= GW_FD_STDERR; i++)
-		if (!(ttyroles & (1 << i)) && send_fd(sock, i, i) == -1)
+		if (!(ttyroles & (1 << i)) && batch_fd(b, i, i) == -1)
 			return (-1);
-	if (send_fd(sock, GW_FD_CWD, cwd) == -1)
+	if (batch_fd(b, GW_FD_CWD, cwd) == -1)
 		return (-1);
-	return (gw_msg_send(sock, GW_MSG_SANDBOX_START, 0, NULL, 0, NULL, 0,
-	    -1));
+	return (batch_add(b, GW_MSG_SANDBOX_START, NULL, 0, NULL, 0, -1));
+}
+
+static int
+send_request(int sock, char **argv, int argc, int cwd, uint32_t flags,
+    const struct winsize *ws, int ttyroles, const char *policy_path,
+    const char *policy_text, const uint16_t *ports, size_t nports)
+{
+	struct batch	 b = { NULL, 0, 0, -1 };
+	int		 r, saved_errno;
+
+	r = build_request(&b, argv, argc, cwd, flags, ws, ttyroles,
+	    policy_path, policy_text, ports, nports);
+	if (r == 0)
+		r = gw_msg_send_batch(sock, b.v, b.n);
+	saved_errno = errno;
+	batch_free(&b);
+	errno = saved_errno;
+	return (r);
 }
 
 /* "2h" for 7200 seconds: the largest unit that divides it. */

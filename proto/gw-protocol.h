@@ -388,6 +388,14 @@ int	 gw_msg_validate(struct gw_msg *, enum gw_msgdir);
 int	 gw_msg_build(uint32_t, uint32_t, const void *, size_t,
 	    const char *const *, size_t, uint8_t **, size_t *);
 int	 gw_msg_sendbuf(int, const uint8_t *, size_t, int);
+
+/* One built message (gw_msg_build) of a batch, with an fd or -1. */
+struct gw_msg_out {
+	uint8_t	*buf;
+	size_t	 len;
+	int	 fd;
+};
+int	 gw_msg_send_batch(int, const struct gw_msg_out *, size_t);
 int	 gw_msg_send(int, uint32_t, uint32_t, const void *, size_t,
 	    const char *const *, size_t, int);
 const char *gw_msg_typename(uint32_t);
