@@ -43,6 +43,8 @@ closer_main(int sock)
 	int	fd;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	/* For ps and the tests: not one more "greywalld". */
+	prctl(PR_SET_NAME, "gw-fd-closer", 0, 0, 0);
 	signal(SIGTERM, SIG_DFL);
 	signal(SIGINT, SIG_DFL);
 	signal(SIGHUP, SIG_DFL);
