@@ -9,17 +9,46 @@
 #include <sys/prctl.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
+#include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <cap-ng.h>
 
 #include "sandbox.h"
 
+/*
+ * The bounding set as /proc/self/status shows it (every capability the
+ * kernel knows), or all ones if it cannot be read: then every bit is
+ * dropped in turn, as the kernel allows.
+ */
+static unsigned long long
+creds_bounding_set(void)
+{
+	char			 buf[4096], *p;
+	unsigned long long	 bnd = ~0ULL;
+	ssize_t			 n;
+	int			 fd;
+
+	if ((fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)) == -1)
+		return (bnd);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n > 0) {
+		buf[n] = '\0';
+		if ((p = strstr(buf, "\nCapBnd:\t")) != NULL)
+			bnd = strtoull(p + 9, NULL, 16);
+	}
+	return (bnd);
+}
+
 void
 sandbox_creds_drop(const struct sandbox_spec *spec)
 {
-	int	cap;
+	unsigned long long	bnd;
+	int			cap;
 
 	if (setgroups(spec->ngroups, spec->groups) == -1)
 		sandbox_init_fail(errno, "set supplementary groups");
@@ -27,11 +56,15 @@ sandbox_creds_drop(const struct sandbox_spec *spec)
 		sandbox_init_fail(errno, "set gid %u", (unsigned)spec->gid);
 
 	/*
-	 * The bounding set needs CAP_SETPCAP, so clear it while root. Walk
-	 * until the kernel says EINVAL: it may know more capabilities than
-	 * our headers.
+	 * The bounding set needs CAP_SETPCAP, so clear it while root: what
+	 * is in it (greywalld's unit left it a few), or walk until the
+	 * kernel says EINVAL: it may know more capabilities than our
+	 * headers. The check at the end reads it again.
 	 */
+	bnd = creds_bounding_set();
 	for (cap = 0; cap < 64; cap++) {
+		if (!(bnd & (1ULL << cap)))
+			continue;
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0)
 			continue;
 		if (errno == EINVAL && cap > 0)
