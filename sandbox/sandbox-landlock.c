@@ -127,20 +127,18 @@ ll_handled(void)
 }
 
 /*
- * Allow rights beneath the file fd refers to, cut down to what the ABI
- * handles and, for anything but a directory, to the rights of a file.
+ * Allow rights beneath the file fd refers to (of type mode, from the
+ * caller's fstat), cut down to what the ABI handles and, for anything
+ * but a directory, to the rights of a file.
  * Returns 0, or -1 with errno.
  */
 static int
-ll_add(int ruleset, int fd, uint64_t rights)
+ll_add(int ruleset, int fd, mode_t mode, uint64_t rights)
 {
 	struct landlock_path_beneath_attr	pb;
-	struct stat				st;
 
-	if (fstat(fd, &st) == -1)
-		return (-1);
 	rights &= ll_handled();
-	if (!S_ISDIR(st.st_mode))
+	if (!S_ISDIR(mode))
 		rights &= LL_FILE;
 	if (rights == 0)
 		return (0);
@@ -176,7 +174,7 @@ ll_rule(int ruleset, const char *path, uint64_t rights)
 		sandbox_init_fail(errno, "Landlock: open '%s'", path);
 	if (S_ISLNK(st.st_mode))
 		return;
-	if (ll_add(ruleset, fd, rights) == -1)
+	if (ll_add(ruleset, fd, st.st_mode, rights) == -1)
 		sandbox_init_fail(errno, "Landlock: add a rule for '%s'", path);
 }
 
@@ -220,7 +218,7 @@ ll_rules_stdio(int ruleset, const struct sandbox_spec *spec)
 		if (S_ISCHR(st.st_mode))
 			rights |= LANDLOCK_ACCESS_FS_IOCTL_DEV;
 		/* An anonymous pipe (EBADFD) is not path-checked at all. */
-		if (ll_add(ruleset, spec->fds[i], rights) == -1 &&
+		if (ll_add(ruleset, spec->fds[i], st.st_mode, rights) == -1 &&
 		    errno != EBADFD)
 			sandbox_init_fail(errno, "Landlock: add a rule for"
 			    " fd %d", i);
