@@ -224,18 +224,16 @@ open_mkdir_beneath_leaf(int root, const char *path, int leaf)
 static int
 open_mkdir_beneath_as(int root, const char *path, int leaf)
 {
-	_cleanup_close_ int	 dir = -1;
-	char			 buf[PATH_MAX], *p, *slash;
-	int			 next, last;
-	struct open_how		 how;
+	char		 buf[PATH_MAX], *p, *slash;
+	int		 dir = root, next, last, saved_errno;
+	struct open_how	 how;
 
 	if (strlen(path) >= sizeof(buf)) {
 		errno = ENAMETOOLONG;
 		return (-1);
 	}
 	strcpy(buf, path);
-	if ((dir = fcntl(root, F_DUPFD_CLOEXEC, 3)) == -1)
-		return (-1);
+	/* dir is root (the caller's, never closed here) or ours. */
 	for (p = buf; *p != '\0'; p = slash) {
 		if ((slash = strchr(p, '/')) != NULL)
 			*slash++ = '\0';
@@ -252,13 +250,14 @@ open_mkdir_beneath_as(int root, const char *path, int leaf)
 			if (next == -1 && errno == ENOENT) {
 				if (!own_is(dir)) {
 					errno = EROFS;
-					return (-1);
+					goto fail;
 				}
 				next = own_create(dir, p, 1);
 			}
 			if (next == -1)
-				return (-1);
-			close(dir);
+				goto fail;
+			if (dir != root)
+				close(dir);
 			return (next);
 		}
 		next = openat2_dir(dir, p, RESOLVE_NO_SYMLINKS |
@@ -266,19 +265,30 @@ open_mkdir_beneath_as(int root, const char *path, int leaf)
 		if (next == -1 && errno == ENOENT) {
 			if (!own_is(dir)) {
 				errno = EROFS;
-				return (-1);
+				goto fail;
 			}
 			if (own_create(dir, p, 0) == -1 && errno != EEXIST)
-				return (-1);
+				goto fail;
 			next = openat2_dir(dir, p, RESOLVE_NO_SYMLINKS |
 			    RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS);
 		}
 		if (next == -1)
-			return (-1);
-		close(dir);
+			goto fail;
+		if (dir != root)
+			close(dir);
 		dir = next;
 	}
-	return (TAKE_FD(dir));
+	/* An empty path: root itself, as a new fd. */
+	if (dir == root)
+		return (fcntl(root, F_DUPFD_CLOEXEC, 3));
+	return (dir);
+
+fail:
+	saved_errno = errno;
+	if (dir != root)
+		close(dir);
+	errno = saved_errno;
+	return (-1);
 }
 
 static int
