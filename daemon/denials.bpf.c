@@ -60,14 +60,6 @@ struct {
 	__type(value, struct denials_cg);
 } sandboxes SEC(".maps");
 
-/* The sandboxes' inits, by host tgid: their own calls are left out. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, DENIALS_SANDBOXES);
-	__type(key, __u32);
-	__type(value, __u32);
-} inits SEC(".maps");
-
 /* Non-zero for system calls the seccomp filter refuses with EPERM. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -290,7 +282,7 @@ denials_exit(struct bpf_raw_tracepoint_args *ctx)
 	__u64			 id;
 	long			 ret = (long)ctx->args[1];
 	unsigned long		 path;
-	__u32			 nr, *sc, tgid;
+	__u32			 nr, *sc;
 	struct scratch		*sp;
 	__u32			 zero = 0;
 	int			 err = (int)-ret, n, dfd;
@@ -304,13 +296,9 @@ denials_exit(struct bpf_raw_tracepoint_args *ctx)
 	cgid = bpf_get_current_cgroup_id();
 	if ((cg = bpf_map_lookup_elem(&sandboxes, &cgid)) == NULL)
 		return (0);
-	id = bpf_get_current_pid_tgid();
-	/* The sandbox's init building its tree: not the command. */
-	tgid = (__u32)(id >> 32);
-	if (bpf_map_lookup_elem(&inits, &tgid) != NULL)
-		return (0);
 	if (bpf_probe_read_kernel(&r, sizeof(r), (void *)ctx->args[0]) != 0)
 		return (0);
+	id = bpf_get_current_pid_tgid();
 	nr = (__u32)r.orig_ax;
 	/*
 	 * The argument registers are as the call got them, and its path

@@ -941,29 +941,10 @@ denials_sandbox_start(struct sandbox *sb, int cgfd, const struct peer *p)
 	return (0);
 }
 
-/*
- * Init's own calls (the tree it builds, its supervision) are not the
- * command's: the program leaves them out from here on, so they neither
- * wake greywalld nor count against the sandbox's rate. The few before
- * this are dropped when read (ring_cb).
- */
-void
-denials_sandbox_init(struct sandbox *sb, pid_t pid)
-{
-	uint32_t	tgid = (uint32_t)pid, id = sb->id;
-
-	if (skel == NULL || sb->ev.cgid == 0)
-		return;
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.inits), &tgid, &id,
-	    BPF_ANY) == 0)
-		sb->ev.bpf_init = pid;
-}
-
 void
 denials_sandbox_end(struct sandbox *sb)
 {
 	struct check	*ck;
-	uint32_t	 tgid;
 
 	TAILQ_FOREACH(ck, &checks, entry)
 		if (ck->sandbox == sb->id)
@@ -972,11 +953,6 @@ denials_sandbox_end(struct sandbox *sb)
 		bpf_map_delete_elem(bpf_map__fd(skel->maps.sandboxes),
 		    &sb->ev.cgid);
 	sb->ev.cgid = 0;
-	if (skel != NULL && sb->ev.bpf_init > 0) {
-		tgid = (uint32_t)sb->ev.bpf_init;
-		bpf_map_delete_elem(bpf_map__fd(skel->maps.inits), &tgid);
-	}
-	sb->ev.bpf_init = 0;
 	if (sb->ev.drain_timer != NULL)
 		event_free(sb->ev.drain_timer);
 	sb->ev.drain_timer = NULL;

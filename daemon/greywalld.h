@@ -178,7 +178,6 @@ struct sandbox_events {
 	gid_t			 groups[64];
 	int			 ngroups;
 	uint64_t		 cgid;		/* its cgroup, watched by BPF */
-	pid_t			 bpf_init;	/* init's pid in the inits map */
 	uint64_t		 bpf_dropped;	/* reported so far */
 	uint64_t		 bpf_skipped;	/* counted so far */
 	uint64_t		 dn_drops;	/* not yet reported */
@@ -373,7 +372,6 @@ void		 denials_counters(uint64_t *, uint64_t *, uint64_t *, uint64_t *,
 		    uint64_t *);
 int		 denials_sandbox_start(struct sandbox *, int,
 		    const struct peer *);
-void		 denials_sandbox_init(struct sandbox *, pid_t);
 void		 denials_sandbox_end(struct sandbox *);
 int		 denials_sandbox_drain(struct sandbox *);
 int		 denials_seen_add(struct sandbox *, const char *,

@@ -1459,7 +1459,6 @@ sandbox_start(struct conn *c, struct request *r)
 		return (-1);
 	}
 	sandbox_mark(sb->marks, MARK_CLONED);
-	denials_sandbox_init(sb, pid);
 	if (sandbox_register(c, r, &p, sb, pid, pidfd) == -1) {
 		plan_free(&p);
 		return (-1);
