@@ -188,6 +188,7 @@ struct flow {
 	size_t			 pend_bytes;
 	size_t			 ahead;		/* of those, ACKed to lwIP */
 	int			 sb_fin, up_eof, up_paused, pinned;
+	int			 up_bulk;	/* last upstream read was big */
 	int			 dirty;		/* pending data to flush */
 	time_t			 since;
 	char			 target[DNS_NAME_MAX + 8];	/* for logs */
@@ -1241,22 +1242,26 @@ flow_admit(struct flow *f)
  * wakeup, then one tcp_output for all of it. The room is snd_buf itself:
  * tcp_sndbuf() reports at most 64 KiB of the 512 KiB a flow may hold.
  *
- * With a TUN that takes large segments, each read goes into a chunk that
- * lwIP's segments then point to (no copy, and no checksum: see
- * csum_copy_skip); otherwise lwIP copies from a static buffer.
+ * Bulk transfers to a TUN that takes large segments (the last read was a
+ * full segment or more) read into a chunk that lwIP's segments then point to: no
+ * copy, and no checksum (see csum_copy_skip). Otherwise lwIP copies from
+ * a static buffer: a short reply is copied once, and a thousand flows of
+ * a few KiB each do not leave a heap of chunks cut to size.
  */
 static void
 flow_upstream_read(struct flow *f)
 {
 	static uint8_t	 sbuf[UP_BUF];
 	struct upchunk	*c = NULL, *nc;
-	uint8_t		*buf = sbuf;
+	uint8_t		*buf;
 	u32_t		 room, qroom, chunk, off;
 	ssize_t		 n;
 	u8_t		 flags;
-	int		 i, wrote = 0, zc = f->sb->vnet;
+	int		 i, wrote = 0, zc;
 
 	for (i = 0; i < UP_READS; i++) {
+		zc = f->sb->vnet && f->up_bulk;
+		buf = sbuf;
 		room = f->pcb->snd_buf;
 		if (tcp_sndqueuelen(f->pcb) + 2 >= TCP_SND_QUEUELEN)
 			qroom = 0;
@@ -1280,6 +1285,7 @@ flow_upstream_read(struct flow *f)
 			buf = c->data;
 		}
 		n = read(f->fd, buf, room);
+		f->up_bulk = n >= TUN_BIG_MSS;
 		if (c != NULL && n <= 0) {
 			free(c);
 			c = NULL;
@@ -1305,7 +1311,7 @@ flow_upstream_read(struct flow *f)
 			return;
 		}
 		/* tcp_write takes 16 bits of length. */
-		flags = zc ? 0 : TCP_WRITE_FLAG_COPY;
+		flags = c != NULL ? 0 : TCP_WRITE_FLAG_COPY;
 		csum_copy_skip = f->sb->vnet;
 		for (off = 0; off < (u32_t)n; off += chunk) {
 			chunk = (u32_t)n - off;
