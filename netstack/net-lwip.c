@@ -138,30 +138,6 @@ enum flow_state {
 
 struct nsb;
 
-/*
- * Bytes read from the proxy for a sandbox whose TUN takes large segments:
- * lwIP sends them without a copy (tcp_write without TCP_WRITE_FLAG_COPY
- * points its segments here), so a chunk lives until no segment lwIP
- * holds starts before its end (upchunk_reap), not merely until acked.
- */
-struct upchunk {
-	STAILQ_ENTRY(upchunk)	 entry;
-	u32_t			 end;		/* sequence number after it */
-	uint8_t			 data[];
-};
-STAILQ_HEAD(upchunks, upchunk);
-
-/*
- * The chunks of a flow closed while lwIP still sends from them (data
- * and FIN not yet acknowledged): kept, with the pcb, until it has none.
- */
-struct orphan {
-	TAILQ_ENTRY(orphan)	 entry;
-	struct tcp_pcb		*pcb;
-	struct upchunks		 chunks;
-};
-TAILQ_HEAD(orphanlist, orphan);
-
 struct flow {
 	TAILQ_ENTRY(flow)	 entry;
 	struct nsb		*sb;
@@ -182,13 +158,11 @@ struct flow {
 	struct tcp_pcb		*pcb;
 	uint8_t			 hs[600];	/* SOCKS5 handshake */
 	size_t			 hslen, hswant;
-	struct upchunks		 chunks;	/* from the proxy, in lwIP */
 	struct pbuf		*pending;	/* to the proxy, unwritten */
 	struct pbuf		*pend_tail;	/* its last pbuf */
 	size_t			 pend_bytes;
 	size_t			 ahead;		/* of those, ACKed to lwIP */
 	int			 sb_fin, up_eof, up_paused, pinned;
-	int			 up_bulk;	/* last upstream read was big */
 	int			 dirty;		/* pending data to flush */
 	time_t			 since;
 	char			 target[DNS_NAME_MAX + 8];	/* for logs */
@@ -236,7 +210,6 @@ struct nsb {
 TAILQ_HEAD(nsblist, nsb);
 
 static struct nsblist		 nsbs = TAILQ_HEAD_INITIALIZER(nsbs);
-static struct orphanlist	 orphans = TAILQ_HEAD_INITIALIZER(orphans);
 
 /*
  * Read buffers. lwIP gets each packet read from a TUN as a custom pbuf
@@ -352,8 +325,7 @@ static int	csum_copy_skip;
 u16_t
 lwip_standard_chksum(const void *data, int len)
 {
-	/* tcp_write without a copy sums the payload it points to. */
-	if (len <= 0 || csum_copy_skip)
+	if (len <= 0)
 		return (0);
 	if (data == csum_known.data && len == csum_known.len)
 		return (csum_known.sum);
@@ -703,109 +675,6 @@ flow_find(struct nsb *sb, const ip_addr_t *src, u16_t sport,
 	return (NULL);
 }
 
-/*
- * Free the chunks no segment of pcb refers to any more: segments are in
- * sequence order and each lies within the bytes written, so a chunk is
- * free once the oldest segment lwIP holds (unacked first, then unsent)
- * starts at or after its end. pcb NULL: lwIP holds none.
- */
-static void
-upchunk_reap(struct upchunks *l, struct tcp_pcb *pcb)
-{
-	struct upchunk	*c;
-	struct tcp_seg	*oldest = NULL;
-	u32_t		 seq = 0;
-
-	if (pcb != NULL) {
-		oldest = pcb->unacked != NULL ? pcb->unacked : pcb->unsent;
-		if (oldest != NULL)
-			seq = lwip_ntohl(oldest->tcphdr->seqno);
-	}
-	while ((c = STAILQ_FIRST(l)) != NULL &&
-	    (oldest == NULL || TCP_SEQ_GEQ(seq, c->end))) {
-		STAILQ_REMOVE_HEAD(l, entry);
-		free(c);
-	}
-}
-
-static void
-orphan_free(struct orphan *o)
-{
-	TAILQ_REMOVE(&orphans, o, entry);
-	upchunk_reap(&o->chunks, NULL);
-	free(o);
-}
-
-static err_t
-orphan_sent(void *arg, struct tcp_pcb *pcb, u16_t len __unused)
-{
-	struct orphan	*o = arg;
-
-	upchunk_reap(&o->chunks, pcb);
-	if (STAILQ_EMPTY(&o->chunks)) {
-		tcp_arg(pcb, NULL);
-		tcp_sent(pcb, NULL);
-		tcp_err(pcb, NULL);
-		orphan_free(o);
-	}
-	return (ERR_OK);
-}
-
-/* The pcb is gone (reset, aborted, timed out), its segments with it. */
-static void
-orphan_err(void *arg, err_t err __unused)
-{
-	orphan_free(arg);
-}
-
-/*
- * The sweep: lwIP frees a closing pcb without a callback in some paths
- * (a close with unread data resets it; the last ACK of LAST_ACK): an
- * orphan whose pcb is no longer an active one of ours has no segments.
- */
-static void
-orphan_sweep(void)
-{
-	struct orphan	*o, *next;
-	struct tcp_pcb	*pcb;
-
-	for (o = TAILQ_FIRST(&orphans); o != NULL; o = next) {
-		next = TAILQ_NEXT(o, entry);
-		for (pcb = tcp_active_pcbs; pcb != NULL; pcb = pcb->next)
-			if (pcb == o->pcb && pcb->callback_arg == o)
-				break;
-		if (pcb == NULL)
-			orphan_free(o);
-		else
-			orphan_sent(o, pcb, 0);
-	}
-}
-
-/* Close a flow's pcb; chunks lwIP still sends from go to an orphan. */
-static void
-flow_close_pcb(struct flow *f)
-{
-	struct tcp_pcb	*pcb = f->pcb;
-	struct orphan	*o = NULL;
-
-	upchunk_reap(&f->chunks, pcb);
-	if (!STAILQ_EMPTY(&f->chunks) &&
-	    (o = calloc(1, sizeof(*o))) != NULL) {
-		o->pcb = pcb;
-		STAILQ_INIT(&o->chunks);
-		STAILQ_CONCAT(&o->chunks, &f->chunks);
-		TAILQ_INSERT_TAIL(&orphans, o, entry);
-	}
-	tcp_arg(pcb, o);
-	tcp_recv(pcb, NULL);
-	tcp_sent(pcb, o != NULL ? orphan_sent : NULL);
-	tcp_err(pcb, o != NULL ? orphan_err : NULL);
-	/* Out of memory for the orphan: abort, lwIP drops the segments. */
-	if (!STAILQ_EMPTY(&f->chunks) || tcp_close(pcb) != ERR_OK)
-		tcp_abort(pcb);	/* calls orphan_err, if any */
-	f->pcb = NULL;
-}
-
 static void
 flow_free(struct flow *f)
 {
@@ -813,9 +682,14 @@ flow_free(struct flow *f)
 
 	TAILQ_REMOVE(&sb->flows, f, entry);
 	hostcheck_cancel(f->hc);
-	if (f->pcb != NULL)
-		flow_close_pcb(f);
-	upchunk_reap(&f->chunks, NULL);
+	if (f->pcb != NULL) {
+		tcp_arg(f->pcb, NULL);
+		tcp_recv(f->pcb, NULL);
+		tcp_sent(f->pcb, NULL);
+		tcp_err(f->pcb, NULL);
+		if (tcp_close(f->pcb) != ERR_OK)
+			tcp_abort(f->pcb);
+	}
 	if (f->syn != NULL)
 		pbuf_free(f->syn);
 	if (f->pending != NULL)
@@ -1097,15 +971,19 @@ lw_sent(void *arg, struct tcp_pcb *pcb, u16_t len __unused)
 	struct flow	*f = arg;
 	u32_t		 want;
 
-	if (f == NULL)
+	if (f == NULL || !f->up_paused)
 		return (ERR_OK);
-	upchunk_reap(&f->chunks, pcb);
-	if (!f->up_paused)
-		return (ERR_OK);
+	/*
+	 * Large segments: wait for room for two (a 512 KiB queue still
+	 * holds more than twice that in flight), so that a wakeup reads
+	 * much. snd_buf itself: tcp_sndbuf() never reports past 64 KiB.
+	 */
 	want = 8 * pcb->mss;
 	if (want > 32768)
 		want = 32768;
-	if (tcp_sndbuf(pcb) >= want) {
+	if (f->sb->vnet)
+		want = 2 * TUN_BIG_MSS;
+	if (pcb->snd_buf >= want) {
 		f->up_paused = 0;
 		event_add(f->ev_read, NULL);
 	}
@@ -1241,27 +1119,16 @@ flow_admit(struct flow *f)
  * full read leaves no runt segment behind), up to UP_READS reads per
  * wakeup, then one tcp_output for all of it. The room is snd_buf itself:
  * tcp_sndbuf() reports at most 64 KiB of the 512 KiB a flow may hold.
- *
- * Bulk transfers to a TUN that takes large segments (the last read was a
- * full segment or more) read into a chunk that lwIP's segments then point to: no
- * copy, and no checksum (see csum_copy_skip). Otherwise lwIP copies from
- * a static buffer: a short reply is copied once, and a thousand flows of
- * a few KiB each do not leave a heap of chunks cut to size.
  */
 static void
 flow_upstream_read(struct flow *f)
 {
-	static uint8_t	 sbuf[UP_BUF];
-	struct upchunk	*c = NULL, *nc;
-	uint8_t		*buf;
-	u32_t		 room, qroom, chunk, off;
-	ssize_t		 n;
-	u8_t		 flags;
-	int		 i, wrote = 0, zc;
+	static uint8_t	buf[UP_BUF];
+	u32_t		room, qroom, chunk, off;
+	ssize_t		n;
+	int		i, wrote = 0;
 
 	for (i = 0; i < UP_READS; i++) {
-		zc = f->sb->vnet && f->up_bulk;
-		buf = sbuf;
 		room = f->pcb->snd_buf;
 		if (tcp_sndqueuelen(f->pcb) + 2 >= TCP_SND_QUEUELEN)
 			qroom = 0;
@@ -1275,25 +1142,9 @@ flow_upstream_read(struct flow *f)
 			event_del(f->ev_read);
 			break;
 		}
-		if (room > UP_BUF)
-			room = UP_BUF;
-		if (zc) {
-			if ((c = malloc(sizeof(*c) + room)) == NULL) {
-				flow_abort(f);
-				return;
-			}
-			buf = c->data;
-		}
+		if (room > sizeof(buf))
+			room = sizeof(buf);
 		n = read(f->fd, buf, room);
-		f->up_bulk = n >= TUN_BIG_MSS;
-		if (c != NULL && n <= 0) {
-			free(c);
-			c = NULL;
-		} else if (c != NULL && (u32_t)n < room / 2 &&
-		    (nc = realloc(c, sizeof(*c) + n)) != NULL) {
-			c = nc;		/* nothing points into it yet */
-			buf = c->data;
-		}
 		if (n == -1 && (errno == EAGAIN || errno == EINTR))
 			break;
 		if (n == -1) {
@@ -1311,23 +1162,16 @@ flow_upstream_read(struct flow *f)
 			return;
 		}
 		/* tcp_write takes 16 bits of length. */
-		flags = c != NULL ? 0 : TCP_WRITE_FLAG_COPY;
 		csum_copy_skip = f->sb->vnet;
 		for (off = 0; off < (u32_t)n; off += chunk) {
 			chunk = (u32_t)n - off;
 			if (chunk > TUN_BIG_MSS)
 				chunk = TUN_BIG_MSS;
-			if (tcp_write(f->pcb, buf + off, chunk, flags) !=
-			    ERR_OK)
+			if (tcp_write(f->pcb, buf + off, chunk,
+			    TCP_WRITE_FLAG_COPY) != ERR_OK)
 				break;
 		}
 		csum_copy_skip = 0;
-		if (c != NULL) {
-			/* Even a partial write: segments may point into it. */
-			c->end = f->pcb->snd_lbb;
-			STAILQ_INSERT_TAIL(&f->chunks, c, entry);
-			c = NULL;
-		}
 		if (off < (u32_t)n) {
 			flow_abort(f);
 			return;
@@ -1660,7 +1504,6 @@ syn_in(struct nsb *sb, struct pbuf *p, int v6, const uint8_t *src,
 		}
 		if ((f = calloc(1, sizeof(*f))) == NULL)
 			goto refuse;
-		STAILQ_INIT(&f->chunks);
 		f->sb = sb;
 		f->fd = -1;
 		f->dns = 1;
@@ -1722,7 +1565,6 @@ syn_in(struct nsb *sb, struct pbuf *p, int v6, const uint8_t *src,
 
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		goto refuse;
-	STAILQ_INIT(&f->chunks);
 	f->sb = sb;
 	f->fd = -1;
 	f->src = isrc;
@@ -2212,7 +2054,6 @@ sweep_cb(int fd __unused, short ev __unused, void *arg __unused)
 	TAILQ_FOREACH(sb, &nsbs, entry)
 		moved += sb->bytes_in + sb->bytes_out;
 	tw_trim();
-	orphan_sweep();
 	if (moved == last) {
 		rx_drain(&rx_big);
 		rx_drain(&rx_small);
@@ -2508,7 +2349,6 @@ inbound_open(struct nsb *sb, u16_t port, int fd)
 		close(fd);
 		return;
 	}
-	STAILQ_INIT(&f->chunks);
 	f->sb = sb;
 	f->fd = fd;
 	f->inbound = 1;
