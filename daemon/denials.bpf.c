@@ -60,6 +60,19 @@ struct {
 	__type(value, struct denials_cg);
 } sandboxes SEC(".maps");
 
+/*
+ * Each sandbox's init (host tgid), keyed like sandboxes. Its failed calls
+ * are its own setup or the protect supervisor's work for a caller (which
+ * it reports itself): left out before the rate limit, so a flood of
+ * refused writes is not counted five times against it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DENIALS_SANDBOXES);
+	__type(key, __u64);
+	__type(value, __u32);
+} inits SEC(".maps");
+
 /* Non-zero for system calls the seccomp filter refuses with EPERM. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -282,7 +295,7 @@ denials_exit(struct bpf_raw_tracepoint_args *ctx)
 	__u64			 id;
 	long			 ret = (long)ctx->args[1];
 	unsigned long		 path;
-	__u32			 nr, *sc;
+	__u32			 nr, *sc, *it;
 	struct scratch		*sp;
 	__u32			 zero = 0;
 	int			 err = (int)-ret, n, dfd;
@@ -299,6 +312,9 @@ denials_exit(struct bpf_raw_tracepoint_args *ctx)
 	if (bpf_probe_read_kernel(&r, sizeof(r), (void *)ctx->args[0]) != 0)
 		return (0);
 	id = bpf_get_current_pid_tgid();
+	if ((it = bpf_map_lookup_elem(&inits, &cgid)) != NULL &&
+	    *it == (__u32)(id >> 32))
+		return (0);
 	nr = (__u32)r.orig_ax;
 	/*
 	 * The argument registers are as the call got them, and its path

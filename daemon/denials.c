@@ -49,8 +49,8 @@
 #include "denials.skel.h"
 
 /* Host checks waiting for an answer, per sandbox and in all. */
-#define CHECKS_PER_SANDBOX	256
-#define CHECKS_MAX		2048
+#define CHECKS_PER_SANDBOX	1024
+#define CHECKS_MAX		8192
 /* How long a sandbox's end waits for its checks, at most. */
 #define DRAIN_TIMEOUT_MS	2000
 /* Distinct (path, access) pairs remembered per sandbox. */
@@ -90,15 +90,17 @@ struct check {
 	int			 op;
 	char			 comm[DENIALS_COMM_MAX];
 	char			*path;		/* absolute, in the sandbox */
+	uint32_t		 how;		/* enum check_how */
 };
 TAILQ_HEAD(checklist, check);
 
 static struct denials_bpf	*skel;
 static struct ring_buffer	*ring;
-static struct event		*ev_ring, *ev_check;
+static struct event		*ev_ring, *ev_check, *ev_check_w;
 static int			 check_fd = -1;
 static pid_t			 check_pid = -1;
 static struct checklist		 checks = TAILQ_HEAD_INITIALIZER(checks);
+static struct check		*check_unsent;	/* the first of them */
 static size_t			 nchecks;
 static uint64_t			 next_token;
 static char			 why_not[160] = "not started";
@@ -503,6 +505,8 @@ check_done(struct check *ck, int visible)
 {
 	struct sandbox	*sb;
 
+	if (check_unsent == ck)
+		check_unsent = TAILQ_NEXT(ck, entry);
 	TAILQ_REMOVE(&checks, ck, entry);
 	nchecks--;
 	if ((sb = sandbox_find(ck->sandbox)) != NULL) {
@@ -515,6 +519,59 @@ check_done(struct check *ck, int visible)
 	}
 	free(ck->path);
 	free(ck);
+}
+
+/*
+ * Send the checks not sent yet, in order. The helper's socket holds only
+ * a few (net.unix.max_dgram_qlen): the rest wait here, within
+ * CHECKS_MAX, and go when it is writable again.
+ */
+static void
+check_flush(void)
+{
+	struct check_req	 q;
+	struct check		*ck;
+	struct sandbox		*sb;
+	ssize_t			 n;
+	int			 i;
+
+	while ((ck = check_unsent) != NULL) {
+		/* Its sandbox is gone: nothing to ask. */
+		if ((sb = sandbox_find(ck->sandbox)) == NULL) {
+			check_done(ck, 0);
+			continue;
+		}
+		memset(&q, 0, sizeof(q));
+		q.token = ck->token;
+		q.uid = sb->uid;
+		q.gid = sb->ev.gid;
+		for (i = 0; i < sb->ev.ngroups && i < CHECK_GROUPS; i++)
+			q.groups[i] = sb->ev.groups[i];
+		q.ngroups = (uint32_t)i;
+		q.how = ck->how;
+		snprintf(q.path, sizeof(q.path), "%s", ck->path);
+		n = send(check_fd, &q, sizeof(q), MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN) {
+			if (event_add(ev_check_w, NULL) == -1)
+				log_warn("denials: wait for the check helper");
+			return;
+		}
+		check_unsent = TAILQ_NEXT(ck, entry);
+		if (n != (ssize_t)sizeof(q)) {
+			/* Its end comes through check_read_cb. */
+			log_warn("denials: send a path check");
+			return;
+		}
+	}
+}
+
+static void
+check_write_cb(int fd __unused, short what __unused, void *arg __unused)
+{
+	if (check_fd != -1)
+		check_flush();
 }
 
 static void
@@ -532,6 +589,7 @@ check_read_cb(int fd, short what __unused, void *arg __unused)
 			log_warnx("denials: the path check helper ended;"
 			    " hidden paths are no longer reported");
 			event_del(ev_check);
+			event_del(ev_check_w);
 			close(check_fd);
 			check_fd = -1;
 			while ((ck = TAILQ_FIRST(&checks)) != NULL)
@@ -549,9 +607,7 @@ check_read_cb(int fd, short what __unused, void *arg __unused)
 static void
 check_send(struct sandbox *sb, const struct denials_rec *rec, char *path)
 {
-	struct check_req	 q;
 	struct check		*ck;
-	int			 i;
 
 	if (check_fd == -1 || nchecks >= CHECKS_MAX ||
 	    sb->ev.checks >= CHECKS_PER_SANDBOX) {
@@ -559,36 +615,22 @@ check_send(struct sandbox *sb, const struct denials_rec *rec, char *path)
 		free(path);
 		return;
 	}
-	memset(&q, 0, sizeof(q));
-	q.token = ++next_token;
-	q.uid = sb->uid;
-	q.gid = sb->ev.gid;
-	for (i = 0; i < sb->ev.ngroups && i < CHECK_GROUPS; i++)
-		q.groups[i] = sb->ev.groups[i];
-	q.ngroups = (uint32_t)i;
-	if (rec->err == ENOENT && rec->op == DENIALS_OP_CREATE)
-		q.how = CHECK_PARENT_WRITE;
-	else if (op_is_write(rec->op) || rec->op == DENIALS_OP_STAT)
-		q.how = CHECK_EXISTS;
-	else if (rec->op == DENIALS_OP_EXEC)
-		q.how = CHECK_EXEC;
-	else if (rec->op == DENIALS_OP_LIST)
-		q.how = CHECK_LIST;
-	else
-		q.how = CHECK_READ;
-	snprintf(q.path, sizeof(q.path), "%s", path);
 	if ((ck = calloc(1, sizeof(*ck))) == NULL) {
-		free(path);
-		return;
-	}
-	if (send(check_fd, &q, sizeof(q), MSG_DONTWAIT | MSG_NOSIGNAL) !=
-	    (ssize_t)sizeof(q)) {
 		drop(sb, 1);
-		free(ck);
 		free(path);
 		return;
 	}
-	ck->token = q.token;
+	ck->token = ++next_token;
+	if (rec->err == ENOENT && rec->op == DENIALS_OP_CREATE)
+		ck->how = CHECK_PARENT_WRITE;
+	else if (op_is_write(rec->op) || rec->op == DENIALS_OP_STAT)
+		ck->how = CHECK_EXISTS;
+	else if (rec->op == DENIALS_OP_EXEC)
+		ck->how = CHECK_EXEC;
+	else if (rec->op == DENIALS_OP_LIST)
+		ck->how = CHECK_LIST;
+	else
+		ck->how = CHECK_READ;
 	ck->sandbox = sb->id;
 	ck->pid = (pid_t)rec->tgid;
 	ck->err = rec->err;
@@ -597,9 +639,12 @@ check_send(struct sandbox *sb, const struct denials_rec *rec, char *path)
 	ck->comm[sizeof(ck->comm) - 1] = '\0';
 	ck->path = path;
 	TAILQ_INSERT_TAIL(&checks, ck, entry);
+	if (check_unsent == NULL)
+		check_unsent = ck;
 	nchecks++;
 	sb->ev.checks++;
 	st_hidden_checked++;
+	check_flush();
 }
 
 /* Paths whose ENOENT says nothing about the policy. */
@@ -760,7 +805,10 @@ check_start(void)
 	check_pid = pid;
 	ev_check = event_new(gw_base, check_fd, EV_READ | EV_PERSIST,
 	    check_read_cb, NULL);
-	if (ev_check == NULL || event_add(ev_check, NULL) == -1)
+	ev_check_w = event_new(gw_base, check_fd, EV_WRITE, check_write_cb,
+	    NULL);
+	if (ev_check == NULL || ev_check_w == NULL ||
+	    event_add(ev_check, NULL) == -1)
 		return (-1);
 	return (0);
 }
@@ -832,10 +880,13 @@ denials_shutdown(void)
 		free(ck->path);
 		free(ck);
 	}
+	check_unsent = NULL;
 	nchecks = 0;
 	if (ev_check != NULL)
 		event_free(ev_check);
-	ev_check = NULL;
+	if (ev_check_w != NULL)
+		event_free(ev_check_w);
+	ev_check = ev_check_w = NULL;
 	if (check_fd != -1)
 		close(check_fd);
 	check_fd = -1;
@@ -941,6 +992,22 @@ denials_sandbox_start(struct sandbox *sb, int cgfd, const struct peer *p)
 	return (0);
 }
 
+/*
+ * Init runs (sb->pid): the kernel leaves its failed calls out from now
+ * on. Those before this are dropped by ring_cb's check.
+ */
+void
+denials_sandbox_init(struct sandbox *sb)
+{
+	uint32_t	tgid = (uint32_t)sb->pid;
+
+	if (skel != NULL && sb->ev.cgid != 0 &&
+	    bpf_map_update_elem(bpf_map__fd(skel->maps.inits), &sb->ev.cgid,
+	    &tgid, BPF_ANY) != 0)
+		log_debug("sandbox %u: denials: init's pid: %s", sb->id,
+		    strerror(errno));
+}
+
 void
 denials_sandbox_end(struct sandbox *sb)
 {
@@ -949,9 +1016,12 @@ denials_sandbox_end(struct sandbox *sb)
 	TAILQ_FOREACH(ck, &checks, entry)
 		if (ck->sandbox == sb->id)
 			ck->sandbox = 0;
-	if (skel != NULL && sb->ev.cgid != 0)
+	if (skel != NULL && sb->ev.cgid != 0) {
 		bpf_map_delete_elem(bpf_map__fd(skel->maps.sandboxes),
 		    &sb->ev.cgid);
+		bpf_map_delete_elem(bpf_map__fd(skel->maps.inits),
+		    &sb->ev.cgid);
+	}
 	sb->ev.cgid = 0;
 	if (sb->ev.drain_timer != NULL)
 		event_free(sb->ev.drain_timer);

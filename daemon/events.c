@@ -659,8 +659,15 @@ events_from_init(struct sandbox *sb, const struct init_msg *m)
 	const char		*path, *comm, *pid;
 	char			 note[96];
 	time_t			 now = time(NULL);
+	int			 watched;
 
-	if (m->dropped > 0)
+	/*
+	 * With the eBPF program watching, the kernel reports the caller's
+	 * failed call too (and counts what it drops): what init could not
+	 * send or the limit below refuses is not lost, only its note.
+	 */
+	watched = sb->ev.cgid != 0;
+	if (m->dropped > 0 && !watched)
 		events_dropped(sb, m->dropped);
 	if (init_event_parse(m, &path, &comm, &pid) == -1)
 		goto bad;
@@ -669,7 +676,8 @@ events_from_init(struct sandbox *sb, const struct init_msg *m)
 		sb->ev.icount = 0;
 	}
 	if (++sb->ev.icount > INIT_EVENTS_RATE) {
-		events_dropped(sb, 1);
+		if (!watched)
+			events_dropped(sb, 1);
 		return;
 	}
 	if (m->how == INIT_EV_PROTECTED) {

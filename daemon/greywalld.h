@@ -367,6 +367,7 @@ void		 denials_counters(uint64_t *, uint64_t *, uint64_t *, uint64_t *,
 		    uint64_t *);
 int		 denials_sandbox_start(struct sandbox *, int,
 		    const struct peer *);
+void		 denials_sandbox_init(struct sandbox *);
 void		 denials_sandbox_end(struct sandbox *);
 int		 denials_sandbox_drain(struct sandbox *);
 int		 denials_seen_add(struct sandbox *, const char *,

@@ -1348,6 +1348,7 @@ sandbox_register(struct conn *c, struct request *r, struct plan *p,
 
 	sb->pid = pid;
 	sb->pidfd = pidfd;
+	denials_sandbox_init(sb);
 	sb->start_time = time(NULL);
 	sb->conn = c;
 	sb->wall_time = p->pol.e[PK_LIMITS_WALL_TIME].set ?

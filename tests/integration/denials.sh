@@ -11,7 +11,7 @@ setup_user
 setup_user2
 setup_dirs
 
-plan 22
+plan 24
 
 cat >"$POLICY/00-test.yaml" <<P
 default: true
@@ -80,7 +80,28 @@ is "echo x > /usr/f 200 times: 200 events delivered" "$got" 200
 contains "the read-only create names the key that would allow it" \
     "$(cat "$T/ro.err")" 'filesystem.write: ["/usr"]'
 
-# 12-14: a flood of distinct denials is rate-limited and counted; the
+# 12-13: a burst of 500 distinct hidden reads: each checked on the
+# host, none dropped (the checks wait in greywalld, not in the helper's
+# socket, which holds a few).
+mkdir -p "$TEST_HOME/.gwburst"
+for i in $(seq 500); do : >"$TEST_HOME/.gwburst/f$i"; done
+chown -R "$TEST_USER" "$TEST_HOME/.gwburst"
+cat >"$WORK/burst.py" <<'PY'
+import os
+for i in range(1, 501):
+    try:
+        open(os.path.expanduser("~/.gwburst/f%d" % i))
+    except OSError:
+        pass
+PY
+gw_exec -m -- "$PYTHON" burst.py >/dev/null 2>"$T/burst.err"
+is "500 hidden reads at once: 500 events" \
+    "$(grep -c 'denied read ~/.gwburst/f' "$T/burst.err")" 500
+contains "none dropped" "$(cat "$T/burst.err")" \
+    "500 violation events (0 dropped)"
+rm -rf "$TEST_HOME/.gwburst"
+
+# 14-16: a flood of distinct denials is rate-limited and counted; the
 # sandbox is not slowed down past its own work, greywalld stays up.
 cat >"$WORK/flood.py" <<'PY'
 import os
