@@ -75,16 +75,31 @@ net_csum_fold(uint64_t sum)
  * pseudo-header's sum; sum from start to the end and store the
  * complement there. The offsets come from the TUN's virtio header, so
  * they are checked against the packet: -1 if they do not fit in it.
+ * *region gets what net_csum_fold(net_csum_add(0, pkt + start, len -
+ * start)) returns for the completed packet, without a second pass: the
+ * old field's value replaced by the new one in one's complement
+ * arithmetic (a field at an odd offset straddles two words: summed
+ * again). lwIP's own check then needs no pass over the data either.
  */
 int
-net_csum_complete(uint8_t *pkt, size_t len, size_t start, size_t off)
+net_csum_complete(uint8_t *pkt, size_t len, size_t start, size_t off,
+    uint16_t *region)
 {
-	uint16_t	c;
+	uint64_t	sum;
+	uint16_t	c, old;
 
 	if (start < NET_CSUM_MIN_START || start >= len || off > len - start ||
 	    len - start - off < 2)
 		return (-1);
-	c = ~net_csum_fold(net_csum_add(0, pkt + start, len - start));
+	memcpy(&old, pkt + start + off, 2);
+	sum = net_csum_add(0, pkt + start, len - start);
+	c = ~net_csum_fold(sum);
 	memcpy(pkt + start + off, &c, 2);
+	if (off % 2 == 0)
+		*region = net_csum_fold((uint64_t)net_csum_fold(sum) +
+		    (uint16_t)~old + c);
+	else
+		*region = net_csum_fold(net_csum_add(0, pkt + start,
+		    len - start));
 	return (0);
 }

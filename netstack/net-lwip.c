@@ -95,7 +95,8 @@
  * in one writev (a fifth fewer system calls per GiB than one more).
  */
 #define RECV_AHEAD		(192 * 1024)
-#define UP_READS		4	/* upstream reads per wakeup */
+#define UP_BUF			(4 * TUN_BIG_MSS)	/* one upstream read */
+#define UP_READS		2	/* upstream reads per wakeup */
 #define RX_BIG			65535	/* any packet from the TUN */
 #define RX_SMALL		2048	/* copied out of the big buffer */
 #define RX_KEEP_BIG		8	/* free buffers kept */
@@ -298,13 +299,46 @@ abi_check(void)
  * gives the same results, only slower.
  */
 u16_t	lwip_standard_chksum(const void *, int);
+u16_t	lwip_chksum_copy(void *, const void *, u16_t);
+
+/*
+ * A segment whose partial checksum tun_read_cb just finished: the sum of
+ * its transport bytes is known, so lwIP's check of the same bytes (one
+ * call over exactly this range, inside the ip_input of this packet) is
+ * answered without a second pass. Set and cleared around that one
+ * ip_input; the bytes cannot change in between (one thread, our buffer).
+ */
+static struct {
+	const void	*data;
+	int		 len;
+	u16_t		 sum;
+} csum_known;
+/*
+ * Set around tcp_write of a flow whose TUN takes partial checksums: the
+ * sum lwIP computes while copying the payload is never used, because
+ * tun_vnet_out marks every TCP segment partial (the field then holds the
+ * pseudo-header's sum and the sandbox's kernel does not check), so the
+ * copy skips it.
+ */
+static int	csum_copy_skip;
 
 u16_t
 lwip_standard_chksum(const void *data, int len)
 {
 	if (len <= 0)
 		return (0);
+	if (data == csum_known.data && len == csum_known.len)
+		return (csum_known.sum);
 	return (net_csum_fold(net_csum_add(0, data, (size_t)len)));
+}
+
+u16_t
+lwip_chksum_copy(void *dst, const void *src, u16_t len)
+{
+	memcpy(dst, src, len);
+	if (csum_copy_skip)
+		return (0);
+	return (lwip_standard_chksum(dst, len));
 }
 
 /* Re-arm the one libevent timer that drives lwIP's timers. */
@@ -939,10 +973,17 @@ lw_sent(void *arg, struct tcp_pcb *pcb, u16_t len __unused)
 
 	if (f == NULL || !f->up_paused)
 		return (ERR_OK);
+	/*
+	 * Large segments: wait for room for two (a 512 KiB queue still
+	 * holds more than twice that in flight), so that a wakeup reads
+	 * much. snd_buf itself: tcp_sndbuf() never reports past 64 KiB.
+	 */
 	want = 8 * pcb->mss;
 	if (want > 32768)
 		want = 32768;
-	if (tcp_sndbuf(pcb) >= want) {
+	if (f->sb->vnet)
+		want = 2 * TUN_BIG_MSS;
+	if (pcb->snd_buf >= want) {
 		f->up_paused = 0;
 		event_add(f->ev_read, NULL);
 	}
@@ -1073,20 +1114,22 @@ flow_admit(struct flow *f)
 }
 
 /*
- * Proxy to sandbox: read only as much as lwIP's send queue can take, up
- * to UP_READS reads per wakeup (lwIP may hold 512 KiB, a read is 64 KiB),
- * then one tcp_output for all of it.
+ * Proxy to sandbox: read only as much as lwIP's send queue can take, in
+ * reads of up to UP_BUF (four of the TUN's largest segments, so that a
+ * full read leaves no runt segment behind), up to UP_READS reads per
+ * wakeup, then one tcp_output for all of it. The room is snd_buf itself:
+ * tcp_sndbuf() reports at most 64 KiB of the 512 KiB a flow may hold.
  */
 static void
 flow_upstream_read(struct flow *f)
 {
-	uint8_t	buf[65536];
-	u32_t	room, qroom;
-	ssize_t	n;
-	int	i, wrote = 0;
+	static uint8_t	buf[UP_BUF];
+	u32_t		room, qroom, chunk, off;
+	ssize_t		n;
+	int		i, wrote = 0;
 
 	for (i = 0; i < UP_READS; i++) {
-		room = tcp_sndbuf(f->pcb);
+		room = f->pcb->snd_buf;
 		if (tcp_sndqueuelen(f->pcb) + 2 >= TCP_SND_QUEUELEN)
 			qroom = 0;
 		else
@@ -1118,7 +1161,18 @@ flow_upstream_read(struct flow *f)
 			flow_maybe_close(f);
 			return;
 		}
-		if (tcp_write(f->pcb, buf, n, TCP_WRITE_FLAG_COPY) != ERR_OK) {
+		/* tcp_write takes 16 bits of length. */
+		csum_copy_skip = f->sb->vnet;
+		for (off = 0; off < (u32_t)n; off += chunk) {
+			chunk = (u32_t)n - off;
+			if (chunk > TUN_BIG_MSS)
+				chunk = TUN_BIG_MSS;
+			if (tcp_write(f->pcb, buf + off, chunk,
+			    TCP_WRITE_FLAG_COPY) != ERR_OK)
+				break;
+		}
+		csum_copy_skip = 0;
+		if (off < (u32_t)n) {
 			flow_abort(f);
 			return;
 		}
@@ -1726,12 +1780,15 @@ flush_acks(struct nsb *sb)
  * whole. -1: offsets outside the packet, drop it.
  */
 static int
-tun_vnet_in(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t len)
+tun_vnet_in(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t len,
+    size_t *start, uint16_t *sum)
 {
+	*start = 0;
 	if (!(vh->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
 		return (0);
-	return (net_csum_complete(pkt, len, le16toh(vh->csum_start),
-	    le16toh(vh->csum_offset)));
+	*start = le16toh(vh->csum_start);
+	return (net_csum_complete(pkt, len, *start, le16toh(vh->csum_offset),
+	    sum));
 }
 
 static void
@@ -1744,7 +1801,8 @@ tun_read_cb(int fd, short ev __unused, void *arg)
 	struct rxbuf		*b;
 	struct pbuf		*p;
 	ssize_t			 n;
-	size_t			 len;
+	size_t			 len, start = 0;
+	uint16_t		 sum = 0;
 	int			 i;
 
 	for (i = 0; i < TUN_BATCH; i++) {
@@ -1763,8 +1821,8 @@ tun_read_cb(int fd, short ev __unused, void *arg)
 		if (sb->vnet && (size_t)n < sizeof(vh))
 			continue;
 		len = n - (sb->vnet ? sizeof(vh) : 0);
-		if (len > RX_BIG ||
-		    (sb->vnet && tun_vnet_in(&vh, rx_cur->data, len) == -1)) {
+		if (len > RX_BIG || (sb->vnet && tun_vnet_in(&vh,
+		    rx_cur->data, len, &start, &sum) == -1)) {
 			sb->tun_bad++;
 			continue;
 		}
@@ -1783,7 +1841,14 @@ tun_read_cb(int fd, short ev __unused, void *arg)
 			rx_free((struct pbuf *)(void *)b);
 			continue;
 		}
+		if (start != 0) {
+			csum_known.data = b->data + start;
+			csum_known.len = len - start;
+			csum_known.sum = sum;
+		}
 		ingress(sb, p);
+		csum_known.data = NULL;
+		start = 0;
 	}
 	flush_dirty(sb);
 	flush_acks(sb);

@@ -92,7 +92,8 @@ size_t		 fakeip_count(const struct fakeip *);
 #define NET_CSUM_MIN_START	20
 uint64_t	 net_csum_add(uint64_t, const void *, size_t);
 uint16_t	 net_csum_fold(uint64_t);
-int		 net_csum_complete(uint8_t *, size_t, size_t, size_t);
+int		 net_csum_complete(uint8_t *, size_t, size_t, size_t,
+		    uint16_t *);
 
 /* net-lwip.c */
 struct event_base;

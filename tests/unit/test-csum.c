@@ -1,7 +1,8 @@
 /*
  * The Internet checksum of the TUN offloads (net-csum.c): the same sums
  * as a byte-by-byte RFC 1071 reference, a completed partial checksum
- * verifies, and offsets outside the packet are refused.
+ * verifies, the region's sum it reports is the one a second pass gives,
+ * and offsets outside the packet are refused.
  */
 
 #include <sys/types.h>
@@ -47,8 +48,9 @@ main(void)
 	size_t		 i, j;
 	int		 same = 1;
 	uint8_t		 pkt[100];
+	uint16_t	 region;
 
-	plan(9);
+	plan(11);
 	srandom(16);
 	for (i = 0; i < sizeof(buf); i++)
 		buf[i] = random();
@@ -79,8 +81,10 @@ main(void)
 		pkt[i] = i * 7;
 	pkt[36] = 0x12;
 	pkt[37] = 0x34;
-	ok(net_csum_complete(pkt, sizeof(pkt), 20, 16) == 0,
+	ok(net_csum_complete(pkt, sizeof(pkt), 20, 16, &region) == 0,
 	    "a partial checksum inside the packet is completed");
+	ok(region == net_csum_fold(net_csum_add(0, pkt + 20, 80)),
+	    "the completed region's sum is what a second pass gives");
 	{
 		uint32_t s;
 
@@ -89,11 +93,25 @@ main(void)
 		s = (s & 0xffff) + (s >> 16);
 		ok(s == 0xffff, "the completed segment verifies");
 	}
-	ok(net_csum_complete(pkt, sizeof(pkt), 10, 16) == -1,
+	/* Random segments, every length parity, even and odd fields. */
+	same = 1;
+	for (i = 0; i < 2000; i++) {
+		size_t	n = 22 + random() % 1400, off = random() % (n - 21);
+
+		for (j = 0; j < n; j++)
+			buf[j] = random();
+		if (i % 7 == 0)
+			memset(buf + 20, 0, n - 20);	/* zeros but the seed */
+		if (net_csum_complete(buf, n, 20, off, &region) != 0 ||
+		    region != net_csum_fold(net_csum_add(0, buf + 20, n - 20)))
+			same = 0;
+	}
+	ok(same, "the reported sum matches a second pass (2000 packets)");
+	ok(net_csum_complete(pkt, sizeof(pkt), 10, 16, &region) == -1,
 	    "a start inside the IP header is refused");
-	ok(net_csum_complete(pkt, sizeof(pkt), 20, 79) == -1,
+	ok(net_csum_complete(pkt, sizeof(pkt), 20, 79, &region) == -1,
 	    "a field past the end is refused");
-	ok(net_csum_complete(pkt, sizeof(pkt), 100, 0) == -1,
+	ok(net_csum_complete(pkt, sizeof(pkt), 100, 0, &region) == -1,
 	    "a start at the end is refused");
 	return (done_testing());
 }
