@@ -11,7 +11,7 @@ setup_user
 setup_user2
 setup_dirs
 
-plan 24
+plan 27
 
 cat >"$POLICY/00-test.yaml" <<P
 default: true
@@ -175,5 +175,22 @@ wait_for "the journal record" sh -c 'nsenter -t "$0" -m journalctl -o cat \
 contains "the journal has the ~/.ssh/id_rsa event and its rule" \
     "$(jctl -o cat GREYWALL_TARGET="~/.ssh/id_rsa" | head -n 1)" \
     "denied read ~/.ssh/id_rsa (cat, pid "
+
+# 25-27: the sys_exit program slows every system call of the host: it is
+# attached only while a sandbox runs (greywalld's link fd, in its
+# fdinfo), and detached 2 s after the last one ends.
+exit_links() {
+	grep -l 'link_type:.*raw_tracepoint' /proc/"$daemon_pid"/fdinfo/* \
+	    2>/dev/null | wc -l
+}
+ok "idle, the program is not attached" \
+    wait_for "no link" eval '[ "$(exit_links)" = 0 ]'
+gw_exec -- sleep 3.21 >/dev/null 2>&1 &
+held=$!
+wait_for "sleep 3.21 running" running 'sleep 3.21'
+is "while a sandbox runs, it is" "$(exit_links)" 1
+wait "$held"
+ok "and 2 s after the last one ended, it is not" \
+    wait_for "no link" eval '[ "$(exit_links)" = 0 ]'
 
 done_testing
