@@ -65,23 +65,8 @@ closer_main(int sock)
 int
 closer_start(void)
 {
-	int	sp[2];
-	pid_t	pid;
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
+	if ((closer_pid = child_fork(closer_main, &closer_fd)) == -1)
 		return (-1);
-	if ((pid = fork()) == -1) {
-		close(sp[0]);
-		close(sp[1]);
-		return (-1);
-	}
-	if (pid == 0) {
-		close(sp[0]);
-		closer_main(sp[1]);
-	}
-	close(sp[1]);
-	closer_fd = sp[0];
-	closer_pid = pid;
 	return (0);
 }
 

@@ -796,23 +796,8 @@ libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap)
 static int
 check_start(void)
 {
-	int	sp[2];
-	pid_t	pid;
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
+	if ((check_pid = child_fork(check_main, &check_fd)) == -1)
 		return (-1);
-	if ((pid = fork()) == -1) {
-		close(sp[0]);
-		close(sp[1]);
-		return (-1);
-	}
-	if (pid == 0) {
-		close(sp[0]);
-		check_main(sp[1]);
-	}
-	close(sp[1]);
-	check_fd = sp[0];
-	check_pid = pid;
 	ev_check = event_new(gw_base, check_fd, EV_READ | EV_PERSIST,
 	    check_read_cb, NULL);
 	ev_check_w = event_new(gw_base, check_fd, EV_WRITE, check_write_cb,

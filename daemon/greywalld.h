@@ -355,6 +355,9 @@ void		 netstack_status(pid_t *, unsigned int *);
 
 /* netns-pool.c */
 /* closer.c: main */
+/* child.c (main, at start-up) */
+pid_t		 child_fork(void (*)(int), int *);
+
 int		 closer_start(void);
 void		 closer_close(int);
 void		 closer_stop(void);

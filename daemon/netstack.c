@@ -447,22 +447,9 @@ netstack_exec(int sock)
 static int
 netstack_spawn(void)
 {
-	int	sp[2];
-	pid_t	pid;
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1)
+	if ((ns_pid = child_fork(netstack_exec, &ns_fd)) == -1)
 		return (-1);
-	if ((pid = fork()) == -1) {
-		close(sp[0]);
-		close(sp[1]);
-		return (-1);
-	}
-	if (pid == 0)
-		netstack_exec(sp[1]);
-	close(sp[1]);
-	ns_pid = pid;
-	ns_fd = sp[0];
-	if ((ns_pidfd = syscall(SYS_pidfd_open, pid, 0)) == -1 ||
+	if ((ns_pidfd = syscall(SYS_pidfd_open, ns_pid, 0)) == -1 ||
 	    (ns_ev = event_new(gw_base, ns_pidfd, EV_READ, netstack_exit_cb,
 	    NULL)) == NULL || event_add(ns_ev, NULL) == -1 ||
 	    (ns_rev = event_new(gw_base, ns_fd, EV_READ | EV_PERSIST,
@@ -474,8 +461,9 @@ netstack_spawn(void)
 		if (ns_rev != NULL)
 			event_free(ns_rev);
 		ns_rev = NULL;
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
+		kill(ns_pid, SIGKILL);
+		waitpid(ns_pid, NULL, 0);
+		ns_pid = -1;
 		close(ns_fd);
 		ns_fd = -1;
 		if (ns_pidfd != -1)
