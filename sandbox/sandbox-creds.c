@@ -27,21 +27,7 @@
 static unsigned long long
 creds_bounding_set(void)
 {
-	char			 buf[4096], *p;
-	unsigned long long	 bnd = ~0ULL;
-	ssize_t			 n;
-	int			 fd;
-
-	if ((fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)) == -1)
-		return (bnd);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n > 0) {
-		buf[n] = '\0';
-		if ((p = strstr(buf, "\nCapBnd:\t")) != NULL)
-			bnd = strtoull(p + 9, NULL, 16);
-	}
-	return (bnd);
+	return (sandbox_status_mask("CapBnd"));
 }
 
 void

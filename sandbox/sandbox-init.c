@@ -134,6 +134,33 @@ noop_handler(int sig __unused)
 }
 
 /*
+ * A mask line of /proc/self/status ("SigIgn", "CapBnd"): every bit set if
+ * it cannot be read, so that a caller resets or drops all of them.
+ */
+unsigned long long
+sandbox_status_mask(const char *key)
+{
+	char			 buf[4096], *p;
+	unsigned long long	 v = ~0ULL;
+	size_t			 klen = strlen(key);
+	ssize_t			 n;
+	int			 fd;
+
+	if ((fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)) == -1)
+		return (v);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return (v);
+	buf[n] = '\0';
+	for (p = buf; (p = strstr(p, key)) != NULL; p += klen)
+		if ((p == buf || p[-1] == '\n') && p[klen] == ':' &&
+		    p[klen + 1] == '\t')
+			return (strtoull(p + klen + 2, NULL, 16));
+	return (v);
+}
+
+/*
  * Start from a clean signal state: the daemon's dispositions mean nothing
  * here. clone3(CLONE_CLEAR_SIGHAND) already reset every handler to the
  * default; what it keeps is what greywalld ignores (SIGPIPE, and what it
@@ -145,20 +172,10 @@ static void
 init_reset_signals(const sigset_t *mask)
 {
 	struct sigaction	 sa;
-	char			 buf[4096], *p;
-	unsigned long long	 ign = ~0ULL;
-	ssize_t			 n;
-	int			 fd, sig;
+	unsigned long long	 ign;
+	int			 sig;
 
-	if ((fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)) != -1) {
-		n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n > 0) {
-			buf[n] = '\0';
-			if ((p = strstr(buf, "\nSigIgn:\t")) != NULL)
-				ign = strtoull(p + 9, NULL, 16);
-		}
-	}
+	ign = sandbox_status_mask("SigIgn");
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	for (sig = 1; sig < NSIG && sig <= 64; sig++)
