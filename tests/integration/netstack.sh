@@ -12,9 +12,8 @@ start_daemon
 
 plan 14
 
-helper_pid() { pgrep -P "$daemon_pid" -x gw-netstack; }
-wait_for "the helper" sh -c "pgrep -P $daemon_pid -x gw-netstack >/dev/null"
-helper=$(helper_pid)
+wait_for "the helper" daemon_child gw-netstack >/dev/null
+helper=$(daemon_child gw-netstack)
 ok "greywalld started gw-netstack" test -n "$helper"
 is "it is the installed program, not a fork of greywalld" \
     "$(readlink "/proc/$helper/exe")" "$(readlink -f "$NETSTACK")"
@@ -43,7 +42,7 @@ is "greywalld's memory holds the secret (the scan works)" $? 0
 kill -KILL "$helper"
 wait_for "a new helper" sh -c "pgrep -P $daemon_pid -x gw-netstack |
     grep -qvx $helper"
-new=$(helper_pid)
+new=$(daemon_child gw-netstack)
 ok "greywalld restarted the helper" test -n "$new" -a "$new" != "$helper"
 "$PYTHON" "$GW_SRCDIR/tests/helpers/scan-mem.py" "$new" "$secret"
 is "the restarted helper's memory does not hold it" $? 1

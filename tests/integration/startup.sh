@@ -15,7 +15,6 @@ start_daemon
 
 plan 14
 
-closer_pid() { pgrep -P "$daemon_pid" -x gw-fd-closer; }
 # Its fds above stdio.
 nfds() {
 	find "/proc/$1/fd" -mindepth 1 ! -name 0 ! -name 1 ! -name 2 \
@@ -28,8 +27,8 @@ tuns() {
 listed() { "$GWCTL" -S "$SOCK" list 2>/dev/null | grep -c 'true$'; }
 lo_up() { [ $(($(gw_exec cat /sys/class/net/lo/flags) & 1)) -eq 1 ]; }
 
-wait_for "the fd closer" closer_pid >/dev/null
-closer=$(closer_pid)
+wait_for "the fd closer" daemon_child gw-fd-closer >/dev/null
+closer=$(daemon_child gw-fd-closer)
 closer_idle() { [ "$(nfds "$closer")" -eq 1 ]; }
 ok "greywalld started its fd closer" test -n "$closer"
 wait_for "the closer to close what it inherited" closer_idle

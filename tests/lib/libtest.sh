@@ -324,4 +324,6 @@ wait_for() {
 # Processes whose command line starts with PATTERN (so gw's own
 # "gw exec sleep N" does not count as the sandboxed "sleep N").
 running() { pgrep -f "^$1" >/dev/null; }
+# The pid of greywalld's child named $1 (gw-netstack, gw-fd-closer).
+daemon_child() { pgrep -P "$daemon_pid" -x "$1"; }
 no_process() { ! pgrep -f "^$1" >/dev/null; }
