@@ -166,17 +166,17 @@ client_expect(int fd, struct gw_msg *m)
 }
 
 /*
- * Connect and complete the HELLO exchange. Returns the socket, or -1
- * after printing what went wrong and what to do about it.
+ * Connect and send HELLO, without waiting for its answer: a caller may
+ * send its request right behind it (greywalld reads in order) and call
+ * client_hello_reply() before it reads anything else. Returns the
+ * socket, or -1 after printing what went wrong.
  */
 int
-client_connect(const char *path, uint32_t kind)
+client_connect_start(const char *path, uint32_t kind)
 {
 	_cleanup_close_ int	 fd = -1;
 	struct sockaddr_un	 sun;
 	struct gw_hello		 hello;
-	struct gw_version	 v;
-	static struct gw_msg	 m;
 
 	memset(&sun, 0, sizeof(sun));
 	sun.sun_family = AF_UNIX;
@@ -201,17 +201,30 @@ client_connect(const char *path, uint32_t kind)
 
 	hello.version = GW_PROTO_VERSION;
 	hello.kind = kind;
-	/* If this fails the daemon may have refused us: read why below. */
+	/* If this fails the daemon may have refused us: read why later. */
 	if (gw_msg_send(fd, GW_MSG_HELLO, 0, &hello, sizeof(hello), NULL, 0,
 	    -1) == -1 && errno != EPIPE && errno != ECONNRESET) {
 		warn("cannot talk to greywalld at %s", path);
 		return (-1);
 	}
+	return (TAKE_FD(fd));
+}
+
+/*
+ * greywalld's answer to HELLO: 0, or -1 after printing why it refused
+ * (another protocol version, a limit) or what went wrong.
+ */
+int
+client_hello_reply(int fd)
+{
+	struct gw_version	 v;
+	static struct gw_msg	 m;
+
 	if (client_expect(fd, &m) == -1)
 		return (-1);
 	switch (m.hdr.type) {
 	case GW_MSG_OK:
-		return (TAKE_FD(fd));
+		return (0);
 	case GW_MSG_VERSION:
 		memcpy(&v, m.data, sizeof(v));
 		warnx("greywalld speaks protocol version %u but this client"
@@ -223,6 +236,24 @@ client_connect(const char *path, uint32_t kind)
 		    gw_msg_typename(m.hdr.type));
 		return (-1);
 	}
+}
+
+/*
+ * Connect and complete the HELLO exchange. Returns the socket, or -1
+ * after printing what went wrong and what to do about it.
+ */
+int
+client_connect(const char *path, uint32_t kind)
+{
+	int	fd;
+
+	if ((fd = client_connect_start(path, kind)) == -1)
+		return (-1);
+	if (client_hello_reply(fd) == -1) {
+		close(fd);
+		return (-1);
+	}
+	return (fd);
 }
 
 /*

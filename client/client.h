@@ -51,6 +51,8 @@ int		 client_why(const char *, uint32_t, const char *,
 int		 client_policy_show(const char *, uint32_t, const char *,
 		    int);
 int		 client_connect(const char *, uint32_t);
+int		 client_connect_start(const char *, uint32_t);
+int		 client_hello_reply(int);
 int		 client_recv(int, struct gw_msg *);
 const char	*client_error_text(const struct gw_msg *);
 void		 client_event_print(struct client_events *, struct gw_msg *);

@@ -771,14 +771,25 @@ cmd_exec(const char *sockpath, int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 
-	if ((sock = client_connect(sockpath, GW_CLIENT_GW)) == -1)
+	/*
+	 * The request follows HELLO without waiting for its answer (one
+	 * round trip less); the answer is read before anything else. A
+	 * refusal closes the connection: the answer then says why.
+	 */
+	if ((sock = client_connect_start(sockpath, GW_CLIENT_GW)) == -1)
 		return (GW_EXIT_FAILURE);
 	if (send_request(sock, argv, argc, cwd, flags, &ws, ttyroles,
 	    policy_path, policy_text, ports, nports) == -1) {
+		if (errno == EPIPE || errno == ECONNRESET) {
+			(void)client_hello_reply(sock);
+			return (GW_EXIT_FAILURE);
+		}
 		if (errno != E2BIG)
 			warn("cannot send the request to greywalld");
 		return (GW_EXIT_FAILURE);
 	}
+	if (client_hello_reply(sock) == -1)
+		return (GW_EXIT_FAILURE);
 	r = session_loop(sock, sigfd, argv[0]);
 	if (review_id[0] != '\0')
 		review_after_exec(review_id, review_started);
