@@ -19,17 +19,6 @@
 
 #include "sandbox.h"
 
-/*
- * The bounding set as /proc/self/status shows it (every capability the
- * kernel knows), or all ones if it cannot be read: then every bit is
- * dropped in turn, as the kernel allows.
- */
-static unsigned long long
-creds_bounding_set(void)
-{
-	return (sandbox_status_mask("CapBnd"));
-}
-
 void
 sandbox_creds_drop(const struct sandbox_spec *spec)
 {
@@ -43,11 +32,12 @@ sandbox_creds_drop(const struct sandbox_spec *spec)
 
 	/*
 	 * The bounding set needs CAP_SETPCAP, so clear it while root: what
-	 * is in it (greywalld's unit left it a few), or walk until the
-	 * kernel says EINVAL: it may know more capabilities than our
-	 * headers. The check at the end reads it again.
+	 * /proc/self/status shows in it (greywalld's unit left it a few),
+	 * or, if that cannot be read, every bit in turn until the kernel
+	 * says EINVAL: it may know more capabilities than our headers. The
+	 * check at the end reads it again.
 	 */
-	bnd = creds_bounding_set();
+	bnd = sandbox_status_mask("CapBnd");
 	for (cap = 0; cap < 64; cap++) {
 		if (!(bnd & (1ULL << cap)))
 			continue;
