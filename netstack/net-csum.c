@@ -78,8 +78,9 @@ net_csum_fold(uint64_t sum)
  * *region gets what net_csum_fold(net_csum_add(0, pkt + start, len -
  * start)) returns for the completed packet, without a second pass: the
  * old field's value replaced by the new one in one's complement
- * arithmetic (a field at an odd offset straddles two words: summed
- * again). lwIP's own check then needs no pass over the data either.
+ * arithmetic (at an odd offset the field straddles two words, which
+ * counts as its bytes swapped). lwIP's own check then needs no pass over
+ * the data either.
  */
 int
 net_csum_complete(uint8_t *pkt, size_t len, size_t start, size_t off,
@@ -95,11 +96,11 @@ net_csum_complete(uint8_t *pkt, size_t len, size_t start, size_t off,
 	sum = net_csum_add(0, pkt + start, len - start);
 	c = ~net_csum_fold(sum);
 	memcpy(pkt + start + off, &c, 2);
-	if (off % 2 == 0)
-		*region = net_csum_fold((uint64_t)net_csum_fold(sum) +
-		    (uint16_t)~old + c);
-	else
-		*region = net_csum_fold(net_csum_add(0, pkt + start,
-		    len - start));
+	old = ~old;
+	if (off % 2 != 0) {
+		old = (uint16_t)(old << 8 | old >> 8);
+		c = (uint16_t)(c << 8 | c >> 8);
+	}
+	*region = net_csum_fold((uint64_t)net_csum_fold(sum) + old + c);
 	return (0);
 }
