@@ -1791,6 +1791,23 @@ tun_vnet_in(const struct virtio_net_hdr *vh, uint8_t *pkt, size_t len,
 	    sum));
 }
 
+/*
+ * One packet from the TUN into lwIP. start and sum: where the checksummed
+ * region of a segment tun_vnet_in completed begins (0: none) and its sum,
+ * which then answers lwIP's check of the same bytes.
+ */
+static void
+tun_ingress(struct nsb *sb, struct pbuf *p, size_t start, uint16_t sum)
+{
+	if (start != 0) {
+		csum_known.data = (const uint8_t *)p->payload + start;
+		csum_known.len = p->len - start;
+		csum_known.sum = sum;
+	}
+	ingress(sb, p);
+	csum_known.data = NULL;
+}
+
 static void
 tun_read_cb(int fd, short ev __unused, void *arg)
 {
@@ -1841,13 +1858,7 @@ tun_read_cb(int fd, short ev __unused, void *arg)
 			rx_free((struct pbuf *)(void *)b);
 			continue;
 		}
-		if (start != 0) {
-			csum_known.data = b->data + start;
-			csum_known.len = len - start;
-			csum_known.sum = sum;
-		}
-		ingress(sb, p);
-		csum_known.data = NULL;
+		tun_ingress(sb, p, start, sum);
 		start = 0;
 	}
 	flush_dirty(sb);
@@ -1855,18 +1866,33 @@ tun_read_cb(int fd, short ev __unused, void *arg)
 	net_lwip_timers();
 }
 
-/* One packet as if read from a sandbox's TUN: the packet fuzzer's entry. */
+/*
+ * One packet as if read from a sandbox's TUN, after its virtio header
+ * (vnet: sizeof(struct virtio_net_hdr) bytes, or NULL for a TUN without
+ * offloads): the packet fuzzer's entry.
+ */
 int
-net_lwip_input(uint32_t id, const void *buf, size_t len)
+net_lwip_input(uint32_t id, const void *vnet, const void *buf, size_t len)
 {
-	struct nsb	*sb;
-	struct pbuf	*p;
+	struct virtio_net_hdr	 vh;
+	struct nsb		*sb;
+	struct pbuf		*p;
+	size_t			 start = 0;
+	uint16_t		 sum = 0;
 
 	if ((sb = nsb_find(id)) == NULL || len > NET_TUN_MTU ||
 	    (p = pbuf_alloc(PBUF_RAW, len, PBUF_RAM)) == NULL)
 		return (-1);
 	memcpy(p->payload, buf, len);
-	ingress(sb, p);
+	if (vnet != NULL) {
+		memcpy(&vh, vnet, sizeof(vh));
+		if (tun_vnet_in(&vh, p->payload, len, &start, &sum) == -1) {
+			sb->tun_bad++;
+			pbuf_free(p);
+			return (0);
+		}
+	}
+	tun_ingress(sb, p, start, sum);
 	flush_dirty(sb);
 	flush_acks(sb);
 	return (0);

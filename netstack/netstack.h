@@ -103,7 +103,7 @@ int		 net_lwip_init(void);
 int		 net_lwip_attach(const struct nsmsg *, size_t, int);
 void		 net_lwip_detach(uint32_t);
 int		 net_lwip_listen(uint32_t, uint16_t, int);
-int		 net_lwip_input(uint32_t, const void *, size_t);
+int		 net_lwip_input(uint32_t, const void *, const void *, size_t);
 void		 net_lwip_timers(void);
 
 /*

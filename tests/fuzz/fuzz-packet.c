@@ -5,7 +5,10 @@
  *
  * The first input byte is control: bit 0 overwrites the source address
  * with the sandbox's own, so most inputs pass the ingress filter; bit 1
- * fixes the IP and TCP/UDP checksums, so lwIP looks past them. The rest
+ * fixes the IP and TCP/UDP checksums, so lwIP looks past them. Bit 2: the
+ * packet comes from a TUN with offloads, after a virtio header: the next
+ * 10 input bytes, or with bit 1 one the sandbox's kernel would write (the
+ * transport checksum left partial for the netstack to finish). The rest
  * is the packet. The sandbox allows every name and no address, and its
  * proxy address has no family: every connection is refused at once, so
  * no socket is ever made.
@@ -15,7 +18,9 @@
 #include <sys/socket.h>
 
 #include <arpa/inet.h>
+#include <endian.h>
 #include <event2/event.h>
+#include <linux/virtio_net.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,9 +57,13 @@ put16(uint8_t *p, uint16_t v)
 	p[1] = v & 0xff;
 }
 
-/* Fill in the IPv4 header and TCP/UDP checksums the packet claims. */
+/*
+ * Fill in the IPv4 header and TCP/UDP checksums the packet claims. With
+ * vh, the transport checksum is left partial (the pseudo-header's sum)
+ * and vh says where, as a TUN with offloads hands it over.
+ */
 static void
-fix_checksums(uint8_t *h, size_t len)
+fix_checksums(uint8_t *h, size_t len, struct virtio_net_hdr *vh)
 {
 	uint8_t		*l4, pseudo[40];
 	size_t		 hl, l4len, off;
@@ -98,6 +107,13 @@ fix_checksums(uint8_t *h, size_t len)
 	} else
 		return;
 	put16(l4 + off, 0);
+	if (vh != NULL) {
+		put16(l4 + off, ~fold(sum) & 0xffff);
+		vh->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		vh->csum_start = htole16(hl);
+		vh->csum_offset = htole16(off);
+		return;
+	}
 	put16(l4 + off, fold(sum16(l4, l4len, sum)));
 }
 
@@ -132,10 +148,12 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int	 ready;
-	static uint8_t	 pkt[NET_TUN_MTU];
-	struct in_addr	 a4;
-	struct in6_addr	 a6;
-	size_t		 len;
+	static uint8_t		 pkt[NET_TUN_MTU];
+	struct virtio_net_hdr	 vh, *vhp = NULL;
+	struct in_addr		 a4;
+	struct in6_addr		 a6;
+	size_t			 len;
+	uint8_t			 ctl;
 
 	if (!ready) {
 		log_init(1, 0);
@@ -144,11 +162,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		attach();
 		ready = 1;
 	}
-	if (size < 1 || size - 1 > sizeof(pkt))
+	if (size < 1)
 		return (0);
-	len = size - 1;
-	memcpy(pkt, data + 1, len);
-	if ((data[0] & 1) && len >= 40) {
+	ctl = data[0];
+	data++;
+	size--;
+	if (ctl & 4) {
+		if (size < sizeof(vh))
+			return (0);
+		memcpy(&vh, data, sizeof(vh));
+		vhp = &vh;
+		data += sizeof(vh);
+		size -= sizeof(vh);
+	}
+	if (size > sizeof(pkt))
+		return (0);
+	len = size;
+	memcpy(pkt, data, len);
+	if ((ctl & 1) && len >= 40) {
 		if ((pkt[0] >> 4) == 6) {
 			net_addr_sandbox6(SLOT, &a6);
 			memcpy(pkt + 8, a6.s6_addr, 16);
@@ -157,9 +188,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			memcpy(pkt + 12, &a4, 4);
 		}
 	}
-	if (data[0] & 2)
-		fix_checksums(pkt, len);
-	net_lwip_input(1, pkt, len);
+	if (ctl & 2) {
+		if (vhp != NULL)
+			memset(vhp, 0, sizeof(*vhp));
+		fix_checksums(pkt, len, vhp);
+	}
+	net_lwip_input(1, vhp, pkt, len);
 	/* Let lwIP's timers run as they would between packets. */
 	net_lwip_timers();
 	event_base_loop(net_base, EVLOOP_NONBLOCK);
