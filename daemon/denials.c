@@ -21,6 +21,7 @@
  */
 
 #include <sys/types.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -838,6 +839,47 @@ denials_detach_later(void)
 }
 
 /*
+ * The ring buffer's pages are mapped into greywalld (8 MiB, every user's
+ * denials) as a mixed map, whose page tables fork copies: every init
+ * and helper child would get a read-only copy of the ring, and pay for
+ * its page tables at clone and exit. Marked so that no child inherits any
+ * BPF map mapping.
+ */
+static int
+denials_dontfork(void)
+{
+	FILE		*f;
+	char		 line[512];
+	unsigned long	 lo, hi;
+	int		 n = 0, err = ENOENT;
+
+	if ((f = fopen("/proc/self/maps", "re")) == NULL)
+		return (-1);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strstr(line, " anon_inode:bpf-map") == NULL)
+			continue;
+		if (sscanf(line, "%lx-%lx", &lo, &hi) != 2 || hi <= lo) {
+			err = EINVAL;
+			n = -1;
+			break;
+		}
+		if (madvise((void *)lo, hi - lo, MADV_DONTFORK) == -1) {
+			err = errno;
+			n = -1;
+			break;
+		}
+		n++;
+	}
+	fclose(f);
+	/* The ring was just mapped: none listed is an error too. */
+	if (n <= 0) {
+		errno = err;
+		return (-1);
+	}
+	return (0);
+}
+
+/*
  * Load and attach the program. Without it (no BPF, no BTF, an older
  * kernel) greywalld runs on and reports why in gwctl status and gw
  * doctor; events then come from kernel audit and init alone.
@@ -871,6 +913,12 @@ denials_init(void)
 	if ((ring = ring_buffer__new(bpf_map__fd(skel->maps.ring), ring_cb,
 	    NULL, NULL)) == NULL) {
 		snprintf(why_not, sizeof(why_not), "ring buffer: %s",
+		    strerror(errno));
+		goto fail;
+	}
+	if (denials_dontfork() == -1) {
+		snprintf(why_not, sizeof(why_not), "cannot keep the ring"
+		    " buffer out of child processes (/proc/self/maps): %s",
 		    strerror(errno));
 		goto fail;
 	}

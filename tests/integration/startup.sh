@@ -5,7 +5,7 @@
 # has loopback up, as one init makes itself does; init's own failing calls
 # while it builds the tree never reach greywalld as denial records, a
 # command's still do; init and the command start with no disposition of
-# greywalld's (it ignores SIGPIPE).
+# greywalld's (it ignores SIGPIPE), and no mapping of its BPF ring buffer.
 . "$(dirname "$0")/../lib/libtest.sh"
 
 require_root
@@ -13,7 +13,7 @@ setup_user
 setup_dirs
 start_daemon
 
-plan 14
+plan 17
 
 # Its fds above stdio.
 nfds() {
@@ -25,6 +25,7 @@ tuns() {
 	    wc -l
 }
 listed() { "$GWCTL" -S "$SOCK" list 2>/dev/null | grep -c 'true$'; }
+bpfmaps() { grep -c 'anon_inode:bpf-map' "/proc/$1/maps" 2>/dev/null; }
 lo_up() { [ $(($(gw_exec cat /sys/class/net/lo/flags) & 1)) -eq 1 ]; }
 
 wait_for "the fd closer" daemon_child gw-fd-closer >/dev/null
@@ -75,9 +76,19 @@ then
 	gw_exec ls /root >/dev/null 2>&1
 	wait_for "the record" records_moved
 	ok "a command's own denial still is one" test "$(records)" != "$before"
+	# 13-15: its ring buffer, every user's denials, stays in greywalld.
+	is "greywalld maps the ring buffer" "$(bpfmaps "$daemon_pid")" 2
+	gw_exec sleep 31711 &
+	gwpid=$!
+	wait_for "the command" pgrep -f '^sleep 31711'
+	init=$(ps -o ppid= -p "$(pgrep -f '^sleep 31711' | head -n1)" | tr -d ' ')
+	is "the sandbox's init maps none of it" "$(bpfmaps "$init")" 0
+	is "nor does the fd closer" "$(bpfmaps "$closer")" 0
+	kill "$(pgrep -f '^sleep 31711')" 2>/dev/null
+	wait "$gwpid"
 else
 	# A kernel without it: skipped, but not under CI, which has it.
-	for i in 1 2; do
+	for i in 1 2 3 4 5; do
 		t_count=$((t_count + 1))
 		if [ -n "${CI:-}" ]; then
 			echo "not ok $t_count - the denials BPF program loads"
@@ -89,7 +100,7 @@ else
 	done
 fi
 
-# 13-14: a namespace init makes itself gets loopback up too.
+# 16-17: a namespace init makes itself gets loopback up too.
 stop_daemon
 start_daemon --prepared-netns 0
 ok "loopback is up in a namespace init made" lo_up
