@@ -220,6 +220,9 @@ struct sandbox {
 	int			 inbound_fd[GW_PORTS_MAX];
 	uint16_t		 inbound_port[GW_PORTS_MAX];
 	size_t			 ninbound;
+	int			 netnsfd;	/* with inbound ports: its netns
+						   if prepared, else -1 (the
+						   pidfd's) */
 	struct sandbox_events	 ev;
 	uint64_t		*marks;		/* --timing: a shared page */
 	int			 wstatus;	/* init's, once reaped */
@@ -343,6 +346,7 @@ int		 sandbox_net_addr(const char *, struct sockaddr_storage *);
 int		 sandbox_inbound_bind(uid_t, const struct policy *, int,
 		    const struct request *, int *, struct client_err *);
 void		 sandbox_inbound_close(struct sandbox *);
+int		 sandbox_inbound_connect(struct sandbox *, uint32_t);
 
 /* netstack.c: the helper process, seen from greywalld; main */
 int		 netstack_start(void);

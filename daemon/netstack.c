@@ -54,11 +54,45 @@ static struct event	*ns_nlev, *ns_filesev;
 static struct stat	 ns_hosts_st, ns_resolv_st;	/* as last sent */
 
 static int	netstack_spawn(void);
+static int	netstack_send(const void *, size_t, int);
 
 /*
- * Events and counters from the helper. It parses packets the sandboxes
- * write, so each message is checked like a client's; a bad one is
- * dropped and counted, a message for a sandbox that is gone ignored.
+ * A host connection to a sandbox's inbound port wants its other end: the
+ * socket, or none (the helper resets the host connection).
+ */
+static void
+netstack_inbound_answer(uint32_t id, uint32_t port, int fd)
+{
+	struct nsmsg	m;
+
+	memset(&m, 0, sizeof(m));
+	m.type = NSMSG_INBOUND;
+	m.id = id;
+	m.port = port;
+	if (netstack_send(&m, sizeof(m), fd) == -1)
+		log_warn("sandbox %u: port %u: cannot answer the netstack",
+		    id, port);
+	if (fd != -1)
+		close(fd);
+}
+
+static void
+netstack_inbound(struct sandbox *sb, uint32_t port)
+{
+	int	fd;
+
+	if ((fd = sandbox_inbound_connect(sb, port)) == -1 &&
+	    errno != ECONNREFUSED && errno != ENOENT)
+		log_warn("sandbox %u: port %u: its end of a host connection",
+		    sb->id, port);
+	netstack_inbound_answer(sb->id, port, fd);
+}
+
+/*
+ * Events, counters and inbound requests from the helper. It parses
+ * packets the sandboxes write, so each message is checked like a
+ * client's; a bad one is dropped and counted, a message for a sandbox
+ * that is gone ignored (an inbound request is answered with none).
  */
 static void
 netstack_read_cb(int fd, short ev __unused, void *arg __unused)
@@ -86,8 +120,16 @@ netstack_read_cb(int fd, short ev __unused, void *arg __unused)
 			continue;
 		}
 		/* The id is the helper's word: only one that exists. */
-		if ((sb = sandbox_find(m.ev.id)) == NULL || sb->net == NULL)
+		if ((sb = sandbox_find(m.ev.id)) == NULL || sb->net == NULL) {
+			if (type == NSMSG_INBOUND)
+				netstack_inbound_answer(m.in.id, m.in.port,
+				    -1);
 			continue;
+		}
+		if (type == NSMSG_INBOUND) {
+			netstack_inbound(sb, m.in.port);
+			continue;
+		}
 		if (type == NSMSG_COUNTERS) {
 			sb->ev.bytes_out = m.cnt.bytes_out;
 			sb->ev.bytes_in = m.cnt.bytes_in;

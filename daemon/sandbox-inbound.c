@@ -2,15 +2,20 @@
  * gw exec -p: the host side of inbound ports. greywalld binds each port
  * the client asks for on 127.0.0.1 itself, before anything of the
  * sandbox runs, so a refused or busy port is an error and nothing starts.
- * The netstack helper gets the listening sockets and relays each host
- * connection into the sandbox (net-lwip.c). Loopback only: nothing in a
- * sandbox is ever reachable from another machine.
+ * The netstack helper gets the listening sockets. For each host
+ * connection it asks for the other end, a socket greywalld makes in the
+ * sandbox's network namespace, connecting to the sandbox's 127.0.0.1 at
+ * that port, and splices the two (netstack/net-inbound.c): kernel TCP
+ * on both sides, no lwIP in between. Loopback only: nothing in a sandbox
+ * is ever reachable from another machine.
  */
 
 #include <sys/types.h>
 #include <sys/socket.h>
 
 #include <netinet/in.h>
+
+#include <sched.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +27,8 @@
 #include "greywalld.h"
 
 #define PORT_START_PATH	"/proc/sys/net/ipv4/ip_unprivileged_port_start"
+
+static int	host_netns = -1;	/* greywalld's own, to come back to */
 
 /* The lowest port an unprivileged user may bind on the host. */
 static unsigned int
@@ -185,6 +192,64 @@ sandbox_inbound_bind(uid_t uid, const struct policy *pol, int has_net,
 }
 
 /*
+ * The sandbox's end of a host connection to its port: a TCP socket made
+ * in its network namespace (greywalld steps in for the one call, and
+ * back), connecting to the sandbox's 127.0.0.1 at port. Only a port the
+ * sandbox was started with, while it is open: the helper asking is not
+ * trusted with more. Returns the socket (connected or connecting,
+ * non-blocking) or -1; nothing listening is ECONNREFUSED here or later.
+ */
+int
+sandbox_inbound_connect(struct sandbox *sb, uint32_t port)
+{
+	_cleanup_close_ int	 s = -1;
+	struct sockaddr_in	 sin;
+	size_t			 i;
+	int			 saved_errno;
+
+	for (i = 0; i < sb->ninbound; i++)
+		if (sb->inbound_fd[i] >= 0 && sb->inbound_port[i] == port)
+			break;
+	if (i == sb->ninbound || sb->net == NULL || sb->net_slot <= 0 ||
+	    sb->pidfd < 0) {
+		errno = ENOENT;
+		return (-1);
+	}
+	if (host_netns == -1 && (host_netns = open("/proc/self/ns/net",
+	    O_RDONLY | O_CLOEXEC)) == -1)
+		return (-1);
+	/*
+	 * A prepared namespace by its fd; else init's, which it has had
+	 * since clone3 (CLONE_NEWNET) and cannot leave.
+	 */
+	if (setns(sb->netnsfd >= 0 ? sb->netnsfd : sb->pidfd,
+	    CLONE_NEWNET) == -1)
+		return (-1);
+	s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	saved_errno = errno;
+	/* Anything else would leave every later socket in the sandbox. */
+	if (setns(host_netns, CLONE_NEWNET) == -1)
+		fatal("cannot return to the host's network namespace");
+	if (s == -1) {
+		errno = saved_errno;
+		return (-1);
+	}
+	/*
+	 * Its loopback: a server on 127.0.0.1 or on all addresses answers,
+	 * and sees the connection come from 127.0.0.1, as it would on the
+	 * host for a connection to the host's 127.0.0.1:port.
+	 */
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(s, (struct sockaddr *)&sin, sizeof(sin)) == -1 &&
+	    errno != EINPROGRESS)
+		return (-1);
+	return (TAKE_FD(s));
+}
+
+/*
  * Stop listening now, not when the helper gets to its DETACH: shutdown()
  * takes the port down for every process holding the socket, so the host
  * port is closed before gw hears that the sandbox ended.
@@ -202,4 +267,7 @@ sandbox_inbound_close(struct sandbox *sb)
 		sb->inbound_fd[i] = -1;
 	}
 	sb->ninbound = 0;
+	if (sb->netnsfd >= 0)
+		close(sb->netnsfd);
+	sb->netnsfd = -1;
 }

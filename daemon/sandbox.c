@@ -1200,7 +1200,7 @@ sandbox_create(struct conn *c, struct request *r, struct plan *p,
 		goto fail;
 	}
 	/* Before anything can fail: the fail path closes what is >= 0. */
-	sb->pidfd = sb->statusfd = -1;
+	sb->pidfd = sb->statusfd = sb->netnsfd = -1;
 	sb->tunfd = TAKE_FD(tunfd);
 	sb->marks = sandbox_timing_new(c);
 	for (i = 0; i < r->nports; i++) {
@@ -1348,6 +1348,9 @@ sandbox_register(struct conn *c, struct request *r, struct plan *p,
 
 	sb->pid = pid;
 	sb->pidfd = pidfd;
+	/* Inbound connections are made in it (sandbox-inbound.c). */
+	if (sb->ninbound > 0)
+		sb->netnsfd = TAKE_FD(p->netnsfd);
 	denials_sandbox_init(sb);
 	sb->start_time = time(NULL);
 	sb->conn = c;

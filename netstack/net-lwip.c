@@ -133,7 +133,6 @@ enum flow_state {
 	FL_REPLY,		/* CONNECT sent, waiting for the reply */
 	FL_ADMITTED,		/* SYN given to lwIP, waiting for accept */
 	FL_OPEN,		/* relaying */
-	FL_INBOUND,		/* host connection in, SYN sent to the sandbox */
 };
 
 struct nsb;
@@ -147,7 +146,6 @@ struct flow {
 	int			 direct;	/* host loopback, no SOCKS5 */
 	struct sockaddr_storage	 direct_ss;	/* where, if direct */
 	struct hostcheck	*hc;		/* FL_RESOLVE */
-	int			 inbound;	/* from the host (gw exec -p) */
 	int			 dns;		/* DNS over TCP, answered here */
 	uint8_t			*dnsbuf;
 	size_t			 dnslen;
@@ -168,15 +166,6 @@ struct flow {
 	char			 target[DNS_NAME_MAX + 8];	/* for logs */
 };
 TAILQ_HEAD(flowlist, flow);
-
-/* An inbound port: the host's 127.0.0.1 socket greywalld listens on. */
-struct inport {
-	struct nsb		*sb;
-	u16_t			 port;
-	int			 fd;
-	int			 paused;	/* out of fds: the sweep retries */
-	struct event		*ev;
-};
 
 /* A sandbox attached to the stack. */
 struct nsb {
@@ -199,8 +188,6 @@ struct nsb {
 	uint16_t		*lports;	/* host loopback ports */
 	size_t			 nlports;
 	struct flowlist		 flows;
-	struct inport		 inports[GW_PORTS_MAX];
-	size_t			 ninports;
 	uint64_t		 bytes_out, bytes_in;	/* relayed */
 	int			 counters_dirty;
 	uint32_t		 ev_dropped;	/* not sent to greywalld */
@@ -708,23 +695,12 @@ flow_free(struct flow *f)
 	free(f);
 }
 
-/* An inbound flow that failed: the host client sees a reset, not EOF. */
-static void
-host_reset(struct flow *f)
-{
-	struct linger	l = { 1, 0 };
-
-	if (f->inbound && f->fd != -1)
-		(void)setsockopt(f->fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
-}
-
 /* Drop the lwIP side hard (RST to the sandbox), then the flow. */
 static void
 flow_abort(struct flow *f)
 {
 	struct tcp_pcb	*pcb = f->pcb;
 
-	host_reset(f);
 	if (pcb != NULL) {
 		f->pcb = NULL;
 		tcp_arg(pcb, NULL);
@@ -999,8 +975,6 @@ lw_err(void *arg, err_t err __unused)
 	if (f == NULL)
 		return;
 	f->pcb = NULL;
-	/* An inbound one: nothing listens there yet, or the server reset. */
-	host_reset(f);
 	flow_free(f);
 }
 
@@ -1067,8 +1041,6 @@ listener_ensure(u16_t port)
 		return (0);
 	if ((pcb = tcp_new_ip_type(IPADDR_TYPE_ANY)) == NULL)
 		return (-1);
-	/* An inbound flow's local port may be this one (see inbound_open). */
-	ip_set_option(pcb, SOF_REUSEADDR);
 	if (tcp_bind(pcb, IP_ANY_TYPE, port) != ERR_OK) {
 		tcp_close(pcb);
 		return (-1);
@@ -2075,7 +2047,6 @@ sweep_cb(int fd __unused, short ev __unused, void *arg __unused)
 	struct flow	*f, *next;
 	time_t		 now = time(NULL);
 	uint64_t	 moved = 0;
-	size_t		 i;
 
 	TAILQ_FOREACH(sb, &nsbs, entry)
 		moved += sb->bytes_in + sb->bytes_out;
@@ -2101,16 +2072,9 @@ sweep_cb(int fd __unused, short ev __unused, void *arg __unused)
 			    (f->sb_fin || f->up_eof) &&
 			    now - f->since > HALFOPEN_TIMEOUT)
 				flow_abort(f);
-			else if (f->state == FL_INBOUND &&
-			    now - f->since > CONNECT_TIMEOUT)
-				flow_abort(f);
-		}
-		for (i = 0; i < sb->ninports; i++) {
-			if (sb->inports[i].paused &&
-			    event_add(sb->inports[i].ev, NULL) == 0)
-				sb->inports[i].paused = 0;
 		}
 	}
+	net_inbound_sweep(now);
 	net_lwip_timers();
 }
 
@@ -2140,12 +2104,8 @@ static void
 nsb_free(struct nsb *sb)
 {
 	struct flow	*f;
-	size_t		 i;
 
-	for (i = 0; i < sb->ninports; i++) {
-		event_free(sb->inports[i].ev);
-		close(sb->inports[i].fd);
-	}
+	net_inbound_detach(sb->id);
 	while ((f = TAILQ_FIRST(&sb->flows)) != NULL)
 		flow_abort(f);
 	if (sb->nif_added) {
@@ -2333,148 +2293,16 @@ net_lwip_detach(uint32_t id)
 	net_lwip_timers();
 }
 
-/*
- * Inbound ports (gw exec -p).
- */
-
-/* The sandbox accepted: relay both ways, as for any open flow. */
-static err_t
-lw_connected(void *arg, struct tcp_pcb *pcb, err_t err)
-{
-	struct flow	*f = arg;
-
-	if (f == NULL || err != ERR_OK) {
-		tcp_abort(pcb);
-		return (ERR_ABRT);
-	}
-	f->state = FL_OPEN;
-	f->since = time(NULL);
-	tcp_nagle_disable(pcb);
-	flow_big_segments(f);
-	event_add(f->ev_read, NULL);
-	log_debug("sandbox %u: %s connected", f->sb->id, f->target);
-	return (ERR_OK);
-}
-
-/*
- * A host connection to an inbound port: connect to the sandbox's own
- * address at the same port, from the host alias and an ephemeral port.
- * Nothing listening there yet is a RST from the sandbox (lw_err), which
- * resets the host connection too. Takes fd.
- */
-static void
-inbound_open(struct nsb *sb, u16_t port, int fd)
-{
-	struct tcp_pcb	*pcb;
-	struct flow	*f;
-	ip_addr_t	 alias;
-	uint8_t		 a[4];
-	err_t		 e;
-
-	if ((f = calloc(1, sizeof(*f))) == NULL) {
-		close(fd);
-		return;
-	}
-	f->sb = sb;
-	f->fd = fd;
-	f->inbound = 1;
-	f->state = FL_INBOUND;
-	f->since = time(NULL);
-	snprintf(f->target, sizeof(f->target), "inbound 127.0.0.1:%u", port);
-	TAILQ_INSERT_TAIL(&sb->flows, f, entry);
-	f->ev_read = event_new(net_base, fd, EV_READ | EV_PERSIST,
-	    flow_read_cb, f);
-	f->ev_write = event_new(net_base, fd, EV_WRITE, flow_write_cb, f);
-	if (f->ev_read == NULL || f->ev_write == NULL ||
-	    (pcb = tcp_new_ip_type(IPADDR_TYPE_V4)) == NULL) {
-		flow_abort(f);
-		return;
-	}
-	net_addr_fakeip_infra(FAKEIP_HOST, AF_INET, a);
-	IP_ADDR4(&alias, a[0], a[1], a[2], a[3]);
-	/* Its port may be one a listener for the sandbox later takes. */
-	ip_set_option(pcb, SOF_REUSEADDR);
-	if (tcp_bind(pcb, &alias, 0) != ERR_OK) {
-		tcp_close(pcb);
-		flow_abort(f);
-		return;
-	}
-	tcp_bind_netif(pcb, &sb->nif);
-	f->pcb = pcb;
-	f->src = sb->a4;
-	f->sport = port;
-	f->dst = alias;
-	f->dport = pcb->local_port;
-	tcp_arg(pcb, f);
-	tcp_recv(pcb, lw_recv);
-	tcp_sent(pcb, lw_sent);
-	tcp_err(pcb, lw_err);
-	/* Never to the sandbox's loopback: that is lwIP's abort path. */
-	if ((e = tcp_connect(pcb, &sb->a4, port, lw_connected)) != ERR_OK) {
-		log_debug("sandbox %u: %s: tcp_connect: %d", sb->id,
-		    f->target, (int)e);
-		flow_abort(f);
-	}
-}
-
-static void
-inbound_accept_cb(int fd, short ev __unused, void *arg)
-{
-	struct inport	*in = arg;
-	int		 cfd, i;
-
-	for (i = 0; i < TUN_BATCH; i++) {
-		cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-		if (cfd == -1 && (errno == EINTR || errno == ECONNABORTED))
-			continue;
-		if (cfd == -1 && errno == EAGAIN)
-			break;
-		if (cfd == -1) {
-			/* Out of fds: the sweep tries again; else it is gone. */
-			event_del(in->ev);
-			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM)
-				in->paused = 1;
-			else if (errno != EINVAL)	/* closed by greywalld */
-				log_warn("sandbox %u: port %u: accept",
-				    in->sb->id, in->port);
-			break;
-		}
-		inbound_open(in->sb, in->port, cfd);
-	}
-	flush_acks(in->sb);
-	net_lwip_timers();
-}
-
 /* A sandbox's inbound port, listening on the host; takes fd. */
 int
 net_lwip_listen(uint32_t id, uint16_t port, int fd)
 {
 	struct nsb	*sb;
-	struct inport	*in;
-	size_t		 i;
 
-	if ((sb = nsb_find(id)) == NULL || sb->ninports == nitems(sb->inports))
-		goto fail;
-	for (i = 0; i < sb->ninports; i++)
-		if (sb->inports[i].port == port)
-			goto fail;
-	in = &sb->inports[sb->ninports];
-	in->sb = sb;
-	in->port = port;
-	in->fd = fd;
-	in->paused = 0;
-	in->ev = event_new(net_base, fd, EV_READ | EV_PERSIST,
-	    inbound_accept_cb, in);
-	if (in->ev == NULL || event_add(in->ev, NULL) == -1) {
-		if (in->ev != NULL)
-			event_free(in->ev);
-		goto fail;
+	if ((sb = nsb_find(id)) == NULL) {
+		close(fd);
+		return (-1);
 	}
-	sb->ninports++;
-	log_debug("sandbox %u: port %u from the host", id, port);
-	return (0);
-fail:
-	close(fd);
-	return (-1);
+	return (net_inbound_listen(id, port, fd, &sb->bytes_in,
+	    &sb->bytes_out));
 }

@@ -218,6 +218,12 @@ helper_ctl_cb(int fd, short ev __unused, void *arg __unused)
 			    " %u", hdr.id, hdr.port);
 		fd_in = -1;
 		break;
+	case NSMSG_INBOUND:
+		if (hdr.port == 0 || hdr.port > 65535)
+			break;
+		net_inbound_answer(hdr.id, hdr.port, fd_in);
+		fd_in = -1;
+		break;
 	default:
 		log_warnx("netstack: unknown message %u", hdr.type);
 	}

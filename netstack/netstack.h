@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "common.h"
 #include "gw-protocol.h"
@@ -105,6 +106,13 @@ void		 net_lwip_detach(uint32_t);
 int		 net_lwip_listen(uint32_t, uint16_t, int);
 int		 net_lwip_input(uint32_t, const void *, const void *, size_t);
 void		 net_lwip_timers(void);
+
+/* net-inbound.c: gw exec -p, host connections spliced into the sandbox */
+int		 net_inbound_listen(uint32_t, uint16_t, int, uint64_t *,
+		    uint64_t *);
+void		 net_inbound_answer(uint32_t, uint16_t, int);
+void		 net_inbound_detach(uint32_t);
+void		 net_inbound_sweep(time_t);
 
 /*
  * net-hostaddr.c: pure. The host's own addresses (struct hostaddr, the

@@ -450,6 +450,12 @@ enum nsmsg_type {
 				   struct hostaddr follow */
 	NSMSG_HOSTS,		/* the host's hosts file, as the fd (or none) */
 	NSMSG_RESOLV,		/* the host's resolv.conf, as the fd (or none) */
+	NSMSG_INBOUND,		/* helper->main: struct nsinbound, a host
+				   connection came to an inbound port;
+				   main->helper: a socket of the sandbox's
+				   network namespace connecting to the
+				   sandbox's address at that port (none if
+				   refused) */
 };
 
 /*
@@ -477,9 +483,18 @@ struct nscounters {
 	uint64_t	bytes_in;
 };
 
+/* A host connection to the sandbox's port wants its other end. */
+struct nsinbound {
+	uint32_t	type;		/* NSMSG_INBOUND */
+	uint32_t	id;
+	uint32_t	port;		/* 1 to 65535 */
+	uint32_t	reserved;	/* 0: where nsevent counts drops */
+};
+
 union nsmsg_in {
 	struct nsevent		ev;
 	struct nscounters	cnt;
+	struct nsinbound	in;
 };
 
 #define NS_IPV6			0x01	/* the sandbox has IPv6 */

@@ -69,6 +69,14 @@ nsmsg_in_parse(const struct frame_hdr *hdr, const void *buf,
 		if (out->cnt.reserved != 0)
 			goto bad;
 		return (NSMSG_COUNTERS);
+	case NSMSG_INBOUND:
+		if (len != sizeof(out->in))
+			goto bad;
+		memcpy(&out->in, buf, len);
+		if (out->in.port == 0 || out->in.port > 65535 ||
+		    out->in.reserved != 0)
+			goto bad;
+		return (NSMSG_INBOUND);
 	default:
 		goto bad;
 	}

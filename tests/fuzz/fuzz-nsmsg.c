@@ -52,6 +52,12 @@ parse(const struct frame_hdr *hdr, const uint8_t *payload)
 		    hdr->type != NSMSG_COUNTERS || out.cnt.id != hdr->id)
 			abort();
 		break;
+	case NSMSG_INBOUND:
+		if (size != sizeof(out.in) || out.in.reserved != 0 ||
+		    out.in.port == 0 || out.in.port > 65535 ||
+		    hdr->type != NSMSG_INBOUND || out.in.id != hdr->id)
+			abort();
+		break;
 	default:
 		abort();
 	}

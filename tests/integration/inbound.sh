@@ -2,8 +2,10 @@
 # gw exec -p PORT: a server in the sandbox is reachable from the host at
 # 127.0.0.1:PORT, and only there, when network.inbound.allow_ports lists
 # the port. greywalld binds the port before the sandbox starts, so a port
-# refused or in use stops gw with an error and nothing runs; the netstack
-# connects each host connection to the sandbox from 198.18.0.2.
+# refused or in use stops gw with an error and nothing runs; each host
+# connection reaches the sandbox's own 127.0.0.1:PORT (greywalld connects
+# in its network namespace, the netstack splices), so a server there sees
+# it come from 127.0.0.1, as on the host, and may listen on loopback only.
 . "$(dirname "$0")/../lib/libtest.sh"
 
 require_root
@@ -14,7 +16,7 @@ ip link add gwtp$$ type veth peer name gwtq$$ 2>/dev/null &&
 setup_user
 setup_dirs
 
-plan 42
+plan 43
 
 base=$((20000 + ($$ * 7) % 10000))
 P1=$base		# sandbox A's web server
@@ -90,10 +92,10 @@ for i in $(seq 20); do
 	[ "$(cat "$T/par.$i")" = hello-from-sandbox-a ] && n=$((n + 1))
 done
 is "20 parallel connections all get the file" "$n" 20
-ok "the server in the sandbox saw the host as 198.18.0.2" \
-    grep -q '^198\.18\.0\.2 .*"GET /index.html' "$T/a.err"
+ok "the server in the sandbox saw the connection come from 127.0.0.1" \
+    grep -q '^127\.0\.0\.1 .*"GET /index.html' "$T/a.err"
 ok "inbound traffic is no violation (gw -m printed no event for it)" \
-    test "$(grep -c '^\[greywall\].*198\.18\.0\.2' "$T/a.err")" -eq 0
+    test "$(grep -c "^\[greywall\].*:$P1" "$T/a.err")" -eq 0
 
 # --- only on 127.0.0.1 ------------------------------------------------------
 is "the host listens on 127.0.0.1:$P1 and nowhere else" \
@@ -205,6 +207,17 @@ is "4 MiB from the host arrive intact in the sandbox" "$out" \
     "$(sha256sum <"$T/up.bin" | cut -d' ' -f1)"
 wait "$sink_pid"
 is "the sandbox's command ended normally" $? 0
+
+# --- a server on the sandbox's loopback only ---------------------------------
+"${GW_EXEC[@]}" -p "$P1" -- /usr/bin/python3 -m http.server --bind 127.0.0.1 \
+    --directory a "$P1" </dev/null >/dev/null 2>"$T/lo.err" &
+lo_pid=$!
+pids="$pids $lo_pid"
+ok "a server listening on the sandbox's 127.0.0.1 only answers too" \
+    wait_for "lo" sh -c \
+    "curl -sf -m 2 http://127.0.0.1:$P1/index.html >/dev/null"
+kill -TERM "$lo_pid"
+wait "$lo_pid"
 
 # --- refusals: nothing starts -------------------------------------------------
 rm -f "$WORK/ran"

@@ -84,7 +84,7 @@ main(void)
 	uint32_t		kinds[] = { 0, GW_EV_FS, GW_EV_SYSCALL,
 				    GW_EV_COMMAND, 99, UINT32_MAX };
 
-	plan(32);
+	plan(37);
 
 	e = good_event();
 	ok(parse(&e, sizeof(e), &out) == NSMSG_EVENT && out.ev.id == 7 &&
@@ -178,6 +178,28 @@ main(void)
 	c.reserved = 1;
 	ok(refused(&c, sizeof(c)), "counters with reserved set are refused");
 
+	/* A host connection's request for its other end (gw exec -p). */
+	{
+		struct nsinbound	in;
+
+		memset(&in, 0, sizeof(in));
+		in.type = NSMSG_INBOUND;
+		in.id = 4;
+		in.port = 8000;
+		ok(parse(&in, sizeof(in), &out) == NSMSG_INBOUND &&
+		    out.in.id == 4 && out.in.port == 8000 &&
+		    out.ev.dropped == 0, "an inbound request parses, with"
+		    " no drops where an event has them");
+		ok(refused(&in, sizeof(in) - 1), "a short one is refused");
+		in.port = 0;
+		ok(refused(&in, sizeof(in)), "port 0 is refused");
+		in.port = 65536;
+		ok(refused(&in, sizeof(in)), "port 65536 is refused");
+		in.port = 8000;
+		in.reserved = 1;
+		ok(refused(&in, sizeof(in)), "reserved set is refused");
+	}
+
 	/* Random messages: refused, or well-formed in every field. */
 	srandom(1);
 	for (n = 0; n < 200000; n++) {
@@ -185,10 +207,12 @@ main(void)
 		for (i = 0; i < len; i++)
 			buf[i] = random();
 		if (n % 2 == 0 && len >= 4) {
-			buf[0] = n % 4 == 0 ? NSMSG_EVENT : NSMSG_COUNTERS;
+			buf[0] = n % 4 == 0 ? NSMSG_EVENT : n % 8 == 2 ?
+			    NSMSG_COUNTERS : NSMSG_INBOUND;
 			buf[1] = buf[2] = buf[3] = 0;
 			len = n % 4 == 0 ? sizeof(struct nsevent) :
-			    sizeof(struct nscounters);
+			    n % 8 == 2 ? sizeof(struct nscounters) :
+			    sizeof(struct nsinbound);
 			buf[8] = GW_EV_DNS + n % 5;
 			buf[9] = buf[10] = buf[11] = 0;
 			buf[16 + n % 200] = '\0';
@@ -208,6 +232,12 @@ main(void)
 			break;
 		case NSMSG_COUNTERS:
 			if (len != sizeof(struct nscounters))
+				bad++;
+			break;
+		case NSMSG_INBOUND:
+			if (len != sizeof(struct nsinbound) ||
+			    out.in.port == 0 || out.in.port > 65535 ||
+			    out.in.reserved != 0)
 				bad++;
 			break;
 		default:
