@@ -299,6 +299,8 @@ admin_reload(char *buf, size_t len)
 	policyset_clear(&gw_policy);
 	gw_policy = set;
 	sandbox_ident_flush();
+	/* The group of terminals the prepared /dev/pts has may be another. */
+	netns_pool_flush();
 	log_info("policy reloaded from %s (%zu files)", gw_conf.policy_dir,
 	    set.n);
 	admin_warn_unenforced();

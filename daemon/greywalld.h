@@ -220,9 +220,8 @@ struct sandbox {
 	int			 inbound_fd[GW_PORTS_MAX];
 	uint16_t		 inbound_port[GW_PORTS_MAX];
 	size_t			 ninbound;
-	int			 netnsfd;	/* with inbound ports: its netns
-						   if prepared, else -1 (the
-						   pidfd's) */
+	int			 netnsfd;	/* with inbound ports: its netns,
+						   once a connection came */
 	struct sandbox_events	 ev;
 	uint64_t		*marks;		/* --timing: a shared page */
 	int			 wstatus;	/* init's, once reaped */
@@ -284,6 +283,7 @@ unsigned int	 control_count_uid(uid_t);
 
 /* sandbox.c */
 void		 sandbox_ident_flush(void);
+gid_t		 sandbox_tty_gid(void);
 int		 sandbox_start(struct conn *, struct request *);
 void		 sandbox_signal(struct sandbox *, int);
 void		 sandbox_kill(struct sandbox *);
@@ -366,8 +366,10 @@ int		 closer_start(void);
 void		 closer_close(int);
 void		 closer_stop(void);
 
+enum { PREP_NET, PREP_MNT, PREP_IPC, PREP_UTS, PREP__MAX };
 int		 netns_pool_init(void);
-int		 netns_pool_take(int, int *, int *, int *);
+int		 netns_pool_take(int, int *, int *, int [PREP__MAX]);
+void		 netns_pool_flush(void);
 void		 netns_pool_shutdown(void);
 int		 netns_pool_ready(void);
 

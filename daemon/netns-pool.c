@@ -1,15 +1,24 @@
 /*
- * A small pool of prepared network namespaces, so that a sandbox with
- * network does not pay for a new namespace and its TUN device while its
- * user waits.
+ * A small pool of prepared namespaces, so that a sandbox with network
+ * does not pay for its namespaces, its TUN device and the base of its
+ * mount tree while its user waits.
  *
- * Each entry is a network namespace made by a short-lived child of
- * greywalld (sandbox_ns_prepare()): loopback up, the TUN configured for
- * an address slot reserved for it. greywalld holds its fd and the TUN's,
- * nothing else does: no name under /run/netns, no process in it. A
- * sandbox takes one entry, its init joins the namespace, and the entry
- * is gone: an entry is never given to a second sandbox, and the slot goes
- * back only when that sandbox ends. The pool refills one entry at a
+ * Each entry is made by a short-lived child of greywalld
+ * (sandbox_ns_prepare()): a network namespace with loopback up and the
+ * TUN configured for an address slot reserved for it; a mount namespace
+ * with the base of the tree built (the system binds, /dev, tmpfs mounts,
+ * sysfs: the same for every sandbox, nothing of a request); ipc and uts
+ * namespaces. greywalld holds their fds and the TUN's, nothing else does:
+ * no name under /run/netns, no process in them. A sandbox takes one
+ * entry, its init joins the namespaces, and the entry is gone: an entry
+ * is never given to a second sandbox, and the slot goes back only when
+ * that sandbox ends.
+ *
+ * The mount namespace is a copy of greywalld's as it was when the entry
+ * was made, and a sandbox opens policy paths by name in it: any change
+ * to greywalld's mount table (POLLPRI on /proc/self/mountinfo) discards
+ * every entry, so a sandbox sees the host's mounts as of its start, as
+ * one whose init makes its own namespace does. The pool refills one entry at a
  * time, only after an entry was taken (a zero timer, so the child is
  * forked after the request that took it has been answered): idle, it
  * costs no CPU. After PREP_FAILS_MAX failed children in a row it stops
@@ -18,10 +27,12 @@
  */
 
 #include <sys/types.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,11 +46,14 @@
 #define PREP_FAILS_MAX	3
 
 struct pool_entry {
-	int	nsfd;
+	int	nsfd[PREP__MAX];	/* net, mnt, ipc, uts */
 	int	tunfd;
 	int	slot;
 	int	ipv6;
 };
+
+/* What the preparer sends, in this order after the TUN ('T'). */
+static const char prep_kind[PREP__MAX] = { 'N', 'M', 'I', 'U' };
 
 static struct pool_entry pool[POOL_MAX];
 static int		 npool;
@@ -47,32 +61,61 @@ static int		 pool_ipv6 = 1;	/* of the last request that wanted one */
 static int		 prep_fails;
 static struct event	*ev_refill;
 static int		 stopping;
+static int		 mountinfo_fd = -1, mountinfo_ep = -1;
+static struct event	*ev_mountinfo;
 
 /* The one child at work, if any. */
 static struct {
 	pid_t		 pid;
 	int		 fd;
 	struct event	*ev;
+	int		 stale;		/* the host's mounts changed meanwhile */
 	struct pool_entry e;
-} prep = { -1, -1, NULL, { -1, -1, 0, 0 } };
+} prep = { -1, -1, NULL, 0, { { -1, -1, -1, -1 }, -1, 0, 0 } };
 
 static void	netns_pool_refill(void);
 
 static void
-entry_close(struct pool_entry *e)
+entry_init(struct pool_entry *e)
 {
-	if (e->nsfd >= 0)
-		close(e->nsfd);
-	closer_close(e->tunfd);
-	netstack_slot_put(e->slot);
-	e->nsfd = e->tunfd = -1;
+	int	i;
+
+	for (i = 0; i < PREP__MAX; i++)
+		e->nsfd[i] = -1;
+	e->tunfd = -1;
 	e->slot = 0;
 }
 
-/* The child is done (both fds came) or gave up (EOF first). */
+static void
+entry_close(struct pool_entry *e)
+{
+	int	i;
+
+	for (i = 0; i < PREP__MAX; i++)
+		if (e->nsfd[i] >= 0)
+			close(e->nsfd[i]);
+	closer_close(e->tunfd);
+	netstack_slot_put(e->slot);
+	entry_init(e);
+}
+
+static int
+entry_complete(const struct pool_entry *e)
+{
+	int	i;
+
+	for (i = 0; i < PREP__MAX; i++)
+		if (e->nsfd[i] < 0)
+			return (0);
+	return (e->tunfd >= 0);
+}
+
+/* The child is done (every fd came) or gave up (EOF first). */
 static void
 prep_end(int ok)
 {
+	int	stale = prep.stale;
+
 	if (prep.ev != NULL)
 		event_free(prep.ev);
 	prep.ev = NULL;
@@ -84,7 +127,11 @@ prep_end(int ok)
 	while (waitpid(prep.pid, NULL, 0) == -1 && errno == EINTR)
 		;
 	prep.pid = -1;
-	if (ok) {
+	prep.stale = 0;
+	if (ok && stale) {
+		/* Made from mounts that have changed since: not used. */
+		entry_close(&prep.e);
+	} else if (ok) {
 		pool[npool++] = prep.e;
 		prep_fails = 0;
 	} else {
@@ -94,8 +141,7 @@ prep_end(int ok)
 			    " be prepared; sandboxes make their own from now"
 			    " on", PREP_FAILS_MAX);
 	}
-	prep.e.nsfd = prep.e.tunfd = -1;
-	prep.e.slot = 0;
+	entry_init(&prep.e);
 	netns_pool_refill();
 }
 
@@ -104,7 +150,7 @@ prep_cb(int fd, short ev __unused, void *arg __unused)
 {
 	char	c;
 	ssize_t	n;
-	int	rfd;
+	int	rfd, i;
 
 	n = fd_recvmsg(fd, &c, 1, &rfd, MSG_DONTWAIT);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
@@ -115,16 +161,21 @@ prep_cb(int fd, short ev __unused, void *arg __unused)
 		prep_end(0);
 		return;
 	}
-	if (c == 'T' && prep.e.tunfd == -1)
+	if (c == 'T' && prep.e.tunfd == -1) {
 		prep.e.tunfd = rfd;
-	else if (c == 'N' && prep.e.nsfd == -1)
-		prep.e.nsfd = rfd;
-	else {
+		rfd = -1;
+	}
+	for (i = 0; i < PREP__MAX && rfd != -1; i++)
+		if (c == prep_kind[i] && prep.e.nsfd[i] == -1) {
+			prep.e.nsfd[i] = rfd;
+			rfd = -1;
+		}
+	if (rfd != -1) {
 		close(rfd);
 		prep_end(0);
 		return;
 	}
-	if (prep.e.tunfd >= 0 && prep.e.nsfd >= 0)
+	if (entry_complete(&prep.e))
 		prep_end(1);
 }
 
@@ -154,12 +205,12 @@ netns_pool_refill(void)
 	}
 	if (pid == 0) {
 		close(sp[0]);
-		sandbox_ns_prepare(slot, pool_ipv6, sp[1]);
+		sandbox_ns_prepare(slot, pool_ipv6, sandbox_tty_gid(), sp[1]);
 	}
 	close(sp[1]);
 	prep.pid = pid;
 	prep.fd = sp[0];
-	prep.e.nsfd = prep.e.tunfd = -1;
+	entry_init(&prep.e);
 	prep.e.slot = slot;
 	prep.e.ipv6 = pool_ipv6;
 	if ((prep.ev = event_new(gw_base, prep.fd, EV_READ | EV_PERSIST,
@@ -177,6 +228,63 @@ refill_cb(int fd __unused, short ev __unused, void *arg __unused)
 	netns_pool_refill();
 }
 
+/*
+ * Every entry goes, and the one being made when it is done (a reload:
+ * the group of terminals may be another; the host's mounts changed).
+ */
+void
+netns_pool_flush(void)
+{
+	int	i;
+
+	if (npool > 0)
+		log_debug("netns pool: %d prepared entries discarded", npool);
+	for (i = 0; i < npool; i++)
+		entry_close(&pool[i]);
+	npool = 0;
+	if (prep.pid != -1)
+		prep.stale = 1;
+	netns_pool_refill();
+}
+
+/* greywalld's mount table changed: entries copied from it are outdated. */
+static void
+mountinfo_cb(int fd, short ev __unused, void *arg __unused)
+{
+	struct epoll_event	e;
+
+	/*
+	 * The loop's own check of the set already took the change (polling
+	 * the file does): being called is the news. Empty the set anyway.
+	 */
+	(void)epoll_wait(fd, &e, 1, 0);
+	netns_pool_flush();
+}
+
+/*
+ * The mount table file is always readable; a change shows as POLLPRI
+ * alone, which libevent cannot wait for: an epoll set of its own, which
+ * is readable only then, is what the loop watches.
+ */
+static int
+mountinfo_watch(void)
+{
+	struct epoll_event	e;
+
+	if ((mountinfo_fd = open("/proc/self/mountinfo", O_RDONLY |
+	    O_CLOEXEC)) == -1 ||
+	    (mountinfo_ep = epoll_create1(EPOLL_CLOEXEC)) == -1)
+		return (-1);
+	memset(&e, 0, sizeof(e));
+	e.events = EPOLLPRI;
+	if (epoll_ctl(mountinfo_ep, EPOLL_CTL_ADD, mountinfo_fd, &e) == -1 ||
+	    (ev_mountinfo = event_new(gw_base, mountinfo_ep,
+	    EV_READ | EV_PERSIST, mountinfo_cb, NULL)) == NULL ||
+	    event_add(ev_mountinfo, NULL) == -1)
+		return (-1);
+	return (0);
+}
+
 int
 netns_pool_init(void)
 {
@@ -184,17 +292,23 @@ netns_pool_init(void)
 		return (0);
 	if ((ev_refill = evtimer_new(gw_base, refill_cb, NULL)) == NULL)
 		return (-1);
+	/* Without the watch, entries could outlive the host's mounts. */
+	if (mountinfo_watch() == -1) {
+		log_warn("netns pool: cannot watch /proc/self/mountinfo;"
+		    " no namespaces are prepared");
+		return (0);
+	}
 	netns_pool_refill();
 	return (0);
 }
 
 /*
- * Take a prepared namespace for a sandbox whose network wants ipv6 (or
- * not): its slot, TUN fd and namespace fd become the caller's. Returns
+ * Take prepared namespaces for a sandbox whose network wants ipv6 (or
+ * not): the slot, TUN fd and namespace fds become the caller's. Returns
  * -1 if none fits; the pool then prepares that kind next.
  */
 int
-netns_pool_take(int ipv6, int *slot, int *tunfd, int *nsfd)
+netns_pool_take(int ipv6, int *slot, int *tunfd, int nsfd[PREP__MAX])
 {
 	struct timeval	tv = { 0, 0 };
 	int		i, j;
@@ -222,7 +336,7 @@ netns_pool_take(int ipv6, int *slot, int *tunfd, int *nsfd)
 		return (-1);
 	*slot = pool[i].slot;
 	*tunfd = pool[i].tunfd;
-	*nsfd = pool[i].nsfd;
+	memcpy(nsfd, pool[i].nsfd, sizeof(pool[i].nsfd));
 	pool[i] = pool[--npool];
 	return (0);
 }
@@ -242,6 +356,14 @@ netns_pool_shutdown(void)
 	if (ev_refill != NULL)
 		event_free(ev_refill);
 	ev_refill = NULL;
+	if (ev_mountinfo != NULL)
+		event_free(ev_mountinfo);
+	ev_mountinfo = NULL;
+	if (mountinfo_fd != -1)
+		close(mountinfo_fd);
+	if (mountinfo_ep != -1)
+		close(mountinfo_ep);
+	mountinfo_fd = mountinfo_ep = -1;
 }
 
 /* For gwctl status / logs: entries ready now. */

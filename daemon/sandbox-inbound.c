@@ -11,7 +11,10 @@
  */
 
 #include <sys/types.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+
+#include <linux/if_tun.h>
 
 #include <netinet/in.h>
 
@@ -210,8 +213,7 @@ sandbox_inbound_connect(struct sandbox *sb, uint32_t port)
 	for (i = 0; i < sb->ninbound; i++)
 		if (sb->inbound_fd[i] >= 0 && sb->inbound_port[i] == port)
 			break;
-	if (i == sb->ninbound || sb->net == NULL || sb->net_slot <= 0 ||
-	    sb->pidfd < 0) {
+	if (i == sb->ninbound || sb->net == NULL || sb->tunfd < 0) {
 		errno = ENOENT;
 		return (-1);
 	}
@@ -219,11 +221,13 @@ sandbox_inbound_connect(struct sandbox *sb, uint32_t port)
 	    O_RDONLY | O_CLOEXEC)) == -1)
 		return (-1);
 	/*
-	 * A prepared namespace by its fd; else init's, which it has had
-	 * since clone3 (CLONE_NEWNET) and cannot leave.
+	 * The namespace its TUN device is in: the sandbox's, prepared or
+	 * made by init (nothing in it may move the device elsewhere).
 	 */
-	if (setns(sb->netnsfd >= 0 ? sb->netnsfd : sb->pidfd,
-	    CLONE_NEWNET) == -1)
+	if (sb->netnsfd == -1 &&
+	    (sb->netnsfd = ioctl(sb->tunfd, TUNGETDEVNETNS)) == -1)
+		return (-1);
+	if (setns(sb->netnsfd, CLONE_NEWNET) == -1)
 		return (-1);
 	s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	saved_errno = errno;

@@ -529,7 +529,7 @@ sandbox_ident_flush(void)
 }
 
 /* The group of terminals, for the sandbox's devpts, or (gid_t)-1. */
-static gid_t
+gid_t
 sandbox_tty_gid(void)
 {
 	struct group	*gr;
@@ -943,6 +943,7 @@ struct plan {
 	int			 protect;
 	struct sock_fprog	 scextra;	/* hardening.seccomp_deny */
 	int			 netnsfd;	/* prepared (netns-pool.c) */
+	int			 mntnsfd, ipcnsfd, utsnsfd;	/* same */
 	char			 project[PATH_MAX]; /* the git work tree */
 	int			 projfd;
 	int			 home_mode;
@@ -966,6 +967,12 @@ plan_free(struct plan *p)
 		close(p->cwdtree);
 	if (p->netnsfd >= 0)
 		close(p->netnsfd);
+	if (p->mntnsfd >= 0)
+		close(p->mntnsfd);
+	if (p->ipcnsfd >= 0)
+		close(p->ipcnsfd);
+	if (p->utsnsfd >= 0)
+		close(p->utsnsfd);
 	if (p->projfd >= 0)
 		close(p->projfd);
 	if (p->storefd >= 0)
@@ -1140,6 +1147,7 @@ sandbox_create(struct conn *c, struct request *r, struct plan *p,
 	size_t			 netlen = 0;
 	uint32_t		 id, i;
 	int			 net_slot = 0, sp[2], saved_errno, refused = 0;
+	int			 nsfd[PREP__MAX];
 	int			 inbound[GW_PORTS_MAX];
 	char			 msg[512], ucmsg[600];
 	struct client_err	 cerr;
@@ -1172,10 +1180,15 @@ sandbox_create(struct conn *c, struct request *r, struct plan *p,
 		sandbox_cgroup_destroy(&cg);
 		return (-1);
 	}
-	/* A prepared namespace if one fits, else init makes it. */
+	/* Prepared namespaces if they fit, else init makes them. */
 	if (net != NULL && netns_pool_take((net->flags & NS_IPV6) != 0,
-	    &net_slot, &tunfd, &p->netnsfd) == 0)
+	    &net_slot, &tunfd, nsfd) == 0) {
 		net->slot = net_slot;
+		p->netnsfd = nsfd[PREP_NET];
+		p->mntnsfd = nsfd[PREP_MNT];
+		p->ipcnsfd = nsfd[PREP_IPC];
+		p->utsnsfd = nsfd[PREP_UTS];
+	}
 	else if (net != NULL) {
 		if ((net_slot = netstack_slot_get()) == 0) {
 			control_send_error(c, GW_ERR_SETUP, "too many sandboxes"
@@ -1313,6 +1326,9 @@ sandbox_spawn(struct conn *c, struct request *r, struct plan *p,
 	spec.net_slot = sb->net_slot;
 	spec.netnsfd = p->netnsfd;
 	spec.net_prepared = p->netnsfd >= 0;
+	spec.mntnsfd = p->mntnsfd;
+	spec.ipcnsfd = p->ipcnsfd;
+	spec.utsnsfd = p->utsnsfd;
 	spec.net_ipv6 = sb->net != NULL && (sb->net->flags & NS_IPV6) != 0;
 	spec.landlock = !p->no_landlock;
 	spec.tty_gid = sandbox_tty_gid();
@@ -1348,9 +1364,6 @@ sandbox_register(struct conn *c, struct request *r, struct plan *p,
 
 	sb->pid = pid;
 	sb->pidfd = pidfd;
-	/* Inbound connections are made in it (sandbox-inbound.c). */
-	if (sb->ninbound > 0)
-		sb->netnsfd = TAKE_FD(p->netnsfd);
 	denials_sandbox_init(sb);
 	sb->start_time = time(NULL);
 	sb->conn = c;
@@ -1434,6 +1447,7 @@ sandbox_start(struct conn *c, struct request *r)
 
 	memset(&p, 0, sizeof(p));
 	p.cwdtree = p.netnsfd = p.projfd = p.storefd = -1;
+	p.mntnsfd = p.ipcnsfd = p.utsnsfd = -1;
 	p.rv.dir = p.rv.upper = p.rv.work = p.rv.meta = p.rv.lock = -1;
 	if (sandbox_decide(c, r, &p) == -1) {
 		plan_free(&p);

@@ -463,6 +463,19 @@ sandbox_init_run(struct sandbox_spec *spec)
 		close(spec->netnsfd);
 		spec->netnsfd = -1;
 	}
+	/* And the rest of the prepared set: the base of the tree is built. */
+	if (spec->mntnsfd >= 0) {
+		if (setns(spec->mntnsfd, CLONE_NEWNS) == -1 ||
+		    setns(spec->ipcnsfd, CLONE_NEWIPC) == -1 ||
+		    setns(spec->utsnsfd, CLONE_NEWUTS) == -1)
+			sandbox_init_fail(errno, "join the prepared"
+			    " namespaces");
+		close(spec->mntnsfd);
+		close(spec->ipcnsfd);
+		close(spec->utsnsfd);
+		spec->mntnsfd = spec->ipcnsfd = spec->utsnsfd = -1;
+		spec->tree_prepared = 1;
+	}
 	sandbox_mark(spec->marks, MARK_INIT_NETNS);
 	sandbox_init_sigset(&set);
 	init_reset_signals(&set);
@@ -521,7 +534,7 @@ sandbox_init_run(struct sandbox_spec *spec)
 		close(spec->review_work);
 	spec->review_upper = spec->review_work = -1;
 	sandbox_mark(spec->marks, MARK_INIT_MOUNT);
-	sandbox_ns_setup(!spec->net_prepared);
+	sandbox_ns_setup(!spec->tree_prepared, !spec->net_prepared);
 	sandbox_creds_drop(spec);
 	sandbox_mark(spec->marks, MARK_INIT_CREDS);
 	/* Needs no_new_privs, set just above; before seccomp, which is last. */

@@ -20,8 +20,10 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/vfs.h>
 #include <sys/syscall.h>
 
+#include <linux/magic.h>
 #include <linux/openat2.h>
 
 #include <sys/fsuid.h>
@@ -1345,19 +1347,22 @@ mount_hosts(int root, int mnt, int net)
 	mount_etc_file(root, mnt, "hosts", text, len);
 }
 
-void
-sandbox_mount_setup(const struct sandbox_spec *spec)
+/*
+ * The part of the tree every sandbox with network gets alike, with no
+ * request in it: an empty tmpfs root at STAGING_DIR, the system binds,
+ * /tmp, /var/tmp, /run, /dev and the sysfs of the current network
+ * namespace. Returns the root. In init, or ahead in the preparer
+ * (netns-pool.c), in a new mount namespace either way.
+ */
+static int
+mount_base(gid_t tty_gid, int net)
 {
-	_cleanup_close_ int	 fs = -1, root = -1;
 	int			 etc;
-	struct mount_attr	 attr;
+	_cleanup_close_ int	 fs = -1;
+	int			 root;
 
-	peer_uid = spec->uid;
-	peer_gid = spec->gid;
-	/* Our own tmpfs is root's; host sources are opened as the peer. */
 	sandbox_fsid_forget();
 	sandbox_fsid_set(0, 0);
-
 	/* Nothing we mount may propagate back to the host. */
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == -1)
 		sandbox_init_fail(errno, "make mounts private");
@@ -1381,17 +1386,89 @@ sandbox_mount_setup(const struct sandbox_spec *spec)
 	    MOUNT_ATTR_NODEV);
 	mount_sys_fs(root, "run", "tmpfs", "0755", MOUNT_ATTR_NOSUID |
 	    MOUNT_ATTR_NODEV);
-	mount_dev(root, spec->tty_gid);
-	etc = etc_files_tmpfs();
-	mount_hosts(root, etc, spec->net_slot > 0);
-	if (spec->net_slot > 0)
-		mount_resolv(root, etc);
-	sandbox_mount_close_late(etc);
-	mount_sys_fs(root, "proc", "proc", NULL, MOUNT_ATTR_NOSUID |
-	    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	mount_dev(root, tty_gid);
 	/* A sysfs of the new net namespace: the host's interfaces vanish. */
 	mount_sys_fs(root, "sys", "sysfs", NULL, MOUNT_ATTR_RDONLY |
 	    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	/* The same for every sandbox with network; /etc/hosts is not. */
+	if (net) {
+		etc = etc_files_tmpfs();
+		mount_resolv(root, etc);
+		sandbox_mount_close_late(etc);
+	}
+	return (root);
+}
+
+/* Our own tmpfs mounts of mount_base(), below its root. */
+static const char *const base_tmpfs[] = {
+	"tmp", "var/tmp", "run", "dev", "dev/shm",
+};
+
+/*
+ * The preparer, as root, in its new mount and network namespaces: the
+ * base of a tree, for a sandbox's init to join (mount_base_join()).
+ */
+void
+sandbox_mount_prepare(gid_t tty_gid)
+{
+	close(mount_base(tty_gid, 1));
+}
+
+/*
+ * Init joined a prepared mount namespace: its root at STAGING_DIR, which
+ * must be a tmpfs (the preparer's root, nothing else), and which of the
+ * mounts below are our own.
+ */
+static int
+mount_base_join(void)
+{
+	struct open_how	 how;
+	struct statfs	 sfs;
+	size_t		 i;
+	int		 root, fd;
+
+	if ((root = open(STAGING_DIR, O_PATH | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) == -1 || fstatfs(root, &sfs) == -1)
+		sandbox_init_fail(errno, "open the prepared root");
+	if (sfs.f_type != TMPFS_MAGIC)
+		sandbox_init_fail(EINVAL, "the prepared root is no tmpfs");
+	own_add(root);
+	memset(&how, 0, sizeof(how));
+	how.flags = O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+	    RESOLVE_NO_MAGICLINKS;
+	for (i = 0; i < nitems(base_tmpfs); i++) {
+		if ((fd = syscall(SYS_openat2, root, base_tmpfs[i], &how,
+		    sizeof(how))) == -1)
+			sandbox_init_fail(errno, "open the prepared /%s",
+			    base_tmpfs[i]);
+		own_add(fd);
+		close(fd);
+	}
+	return (root);
+}
+
+void
+sandbox_mount_setup(const struct sandbox_spec *spec)
+{
+	_cleanup_close_ int	 root = -1;
+	int			 etc;
+	struct mount_attr	 attr;
+
+	peer_uid = spec->uid;
+	peer_gid = spec->gid;
+	/* Our own tmpfs is root's; host sources are opened as the peer. */
+	if (spec->tree_prepared) {
+		sandbox_fsid_forget();
+		sandbox_fsid_set(0, 0);
+		root = mount_base_join();
+	} else
+		root = mount_base(spec->tty_gid, spec->net_slot > 0);
+	etc = etc_files_tmpfs();
+	mount_hosts(root, etc, spec->net_slot > 0);
+	sandbox_mount_close_late(etc);
+	mount_sys_fs(root, "proc", "proc", NULL, MOUNT_ATTR_NOSUID |
+	    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	sandbox_mark(spec->marks, MARK_MNT_SYSTEM);
 	mount_binds(root, spec);
 	/* After every bind, so that none can re-expose what these hide. */

@@ -22,6 +22,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -52,9 +53,12 @@ sandbox_ns_spawn(struct sandbox_spec *spec, int *ret_pidfd)
 	    CLONE_CLEAR_SIGHAND;
 	if (spec->cgroup_hold)
 		args.flags &= ~(uint64_t)CLONE_NEWCGROUP;
-	/* Init joins a prepared one first thing (sandbox_init_run). */
+	/* Init joins prepared ones first thing (sandbox_init_run). */
 	if (spec->netnsfd >= 0)
 		args.flags &= ~(uint64_t)CLONE_NEWNET;
+	if (spec->mntnsfd >= 0)
+		args.flags &= ~(uint64_t)(CLONE_NEWNS | CLONE_NEWIPC |
+		    CLONE_NEWUTS);
 	if (spec->cgroupfd >= 0) {
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = spec->cgroupfd;
@@ -97,47 +101,68 @@ ns_loopback_up(void)
 }
 
 /*
- * Hostname for the new uts namespace, and loopback for a network
- * namespace init made itself (a prepared one has it up already).
+ * Hostname for a uts namespace, and loopback for a network namespace,
+ * that init made itself (prepared ones have both already).
  */
 void
-sandbox_ns_setup(int loopback)
+sandbox_ns_setup(int hostname, int loopback)
 {
-	if (sethostname(SANDBOX_HOSTNAME, strlen(SANDBOX_HOSTNAME)) == -1)
+	if (hostname &&
+	    sethostname(SANDBOX_HOSTNAME, strlen(SANDBOX_HOSTNAME)) == -1)
 		sandbox_init_fail(errno, "set the hostname");
 	if (loopback)
 		ns_loopback_up();
 }
 
+/* One namespace of the calling process, as an fd, to send; or exit. */
+static void
+ns_send(int sock, char c, const char *name)
+{
+	char	path[32];
+	int	fd;
+
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    fd_sendmsg(sock, &c, 1, fd) != 1)
+		_exit(1);
+	close(fd);
+}
+
 /*
- * Prepare a network namespace ahead of any request (daemon/netns-pool.c):
- * in a child of greywalld, a new network namespace with loopback up and
- * the TUN device configured for slot, then the TUN fd and the
- * namespace's fd sent over sock, one message each, and exit. Nothing of
- * a user runs in it before a sandbox's init joins it, and only
- * greywalld holds it. On any failure the child exits without sending
- * both, and greywalld makes the namespace in init as before.
+ * Prepare the namespaces of a sandbox with network ahead of any request
+ * (daemon/netns-pool.c), in a child of greywalld: new network, mount,
+ * ipc and uts namespaces; loopback up and the TUN device configured for
+ * slot; the base of the mount tree (sandbox_mount_prepare: the system
+ * binds, /dev, the tmpfs mounts, sysfs, nothing of any request); the
+ * hostname. Then the TUN fd and each namespace's fd are sent over sock,
+ * one message each, and it exits. Nothing of a user runs in them before
+ * a sandbox's init joins them, and only greywalld holds them. On any
+ * failure the child exits without sending all, and greywalld makes the
+ * namespaces in init as before.
  */
 void
-sandbox_ns_prepare(int slot, int ipv6, int sock)
+sandbox_ns_prepare(int slot, int ipv6, gid_t tty_gid, int sock)
 {
-	int	tun, ns;
+	int	tun;
 	char	c;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* No copy of greywalld's clients', sandboxes' or signal fds. */
-	if (fd_close_except(&sock, 1) == -1 || unshare(CLONE_NEWNET) == -1)
+	if (fd_close_except(&sock, 1) == -1 || unshare(CLONE_NEWNET |
+	    CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS) == -1)
 		_exit(1);
 	/* sandbox_init_fail() in here has no status socket: it exits. */
 	ns_loopback_up();
+	sandbox_ns_setup(1, 0);
 	tun = sandbox_tun_create(slot, ipv6);
-	if ((ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC)) == -1)
-		_exit(1);
+	/* In the new mount namespace only: its mounts are made private. */
+	sandbox_mount_prepare(tty_gid);
 	c = 'T';
 	if (fd_sendmsg(sock, &c, 1, tun) != 1)
 		_exit(1);
-	c = 'N';
-	if (fd_sendmsg(sock, &c, 1, ns) != 1)
-		_exit(1);
+	ns_send(sock, 'N', "net");
+	ns_send(sock, 'M', "mnt");
+	ns_send(sock, 'I', "ipc");
+	ns_send(sock, 'U', "uts");
 	_exit(0);
 }

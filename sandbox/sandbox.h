@@ -152,6 +152,15 @@ struct sandbox_spec {
 	 */
 	int		  netnsfd;
 	int		  net_prepared;	/* netnsfd was given: no TUN to make */
+	/*
+	 * With netnsfd, from the same preparer: a mount namespace with the
+	 * base of the tree built (sandbox_mount_prepare), an ipc one, and a
+	 * uts one with the hostname set; -1: init makes its own.
+	 */
+	int		  mntnsfd;
+	int		  ipcnsfd;
+	int		  utsnsfd;
+	int		  tree_prepared; /* init joined mntnsfd */
 };
 
 
@@ -159,9 +168,10 @@ struct sandbox_spec {
 /* main */
 pid_t		 sandbox_ns_spawn(struct sandbox_spec *, int *);
 /* init, as root */
-void		 sandbox_ns_setup(int);
+void		 sandbox_ns_setup(int, int);
 /* a child forked by main, as root; never returns */
-void		 sandbox_ns_prepare(int, int, int) __attribute__((noreturn));
+void		 sandbox_ns_prepare(int, int, gid_t, int)
+		    __attribute__((noreturn));
 
 /* sandbox-mount.c */
 /* init, as root */
@@ -172,6 +182,8 @@ void		 sandbox_fsid_forget(void);
 int		 sandbox_mount_ro_self(int);
 /* main */
 int		 sandbox_mount_cwd_tree(int);
+/* the preparer (sandbox_ns_prepare), as root */
+void		 sandbox_mount_prepare(gid_t);
 /* init, as root */
 void		 sandbox_mount_setup(const struct sandbox_spec *);
 /* init, as root */

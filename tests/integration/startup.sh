@@ -13,7 +13,7 @@ setup_user
 setup_dirs
 start_daemon
 
-plan 17
+plan 23
 
 # Its fds above stdio.
 nfds() {
@@ -100,7 +100,49 @@ else
 	done
 fi
 
-# 16-17: a namespace init makes itself gets loopback up too.
+# 16-19: prepared namespaces (the pool's 4, then made by init): never
+# the host's, never two sandboxes' (alive at once: numbers are reused).
+for i in 1 2 3 4 5 6; do
+	gw_exec sh -c 'readlink /proc/self/ns/mnt /proc/self/ns/ipc \
+	    /proc/self/ns/uts /proc/self/ns/net; sleep 2' >"$T/ns.$i" &
+	eval "nspid$i=\$!"
+done
+for i in 1 2 3 4 5 6; do eval "wait \$nspid$i"; done
+is "6 sandboxes at once had 24 namespaces, no two the same" \
+    "$(cat "$T"/ns.* | sort -u | wc -l)" 24
+host_ids=$(readlink /proc/$daemon_pid/ns/mnt /proc/$daemon_pid/ns/ipc \
+    /proc/$daemon_pid/ns/uts /proc/$daemon_pid/ns/net)
+is "none of them greywalld's" \
+    "$( (cat "$T"/ns.*; echo "$host_ids") | sort | uniq -d | wc -l)" 0
+is "the prepared hostname" "$(gw_exec cat /proc/sys/kernel/hostname)" \
+    greywall
+contains "the prepared resolv.conf names the netstack" \
+    "$(gw_exec cat /etc/resolv.conf)" "nameserver 198.18.0.53"
+
+# 20-21: a mount made on the host after the pool filled is seen by the
+# next sandbox (a policy path below it): the pool's copies of the host's
+# mount table were discarded, not used.
+# Not below /tmp or /var/tmp, which are the sandbox's own.
+stop_daemon
+LATE=$(mktemp -d "$TEST_HOME/late.XXXXXX") || bail "mktemp"
+chown "$TEST_USER" "$LATE"
+trap 'umount "$LATE" 2>/dev/null; rmdir "$LATE"; cleanup' EXIT
+printf 'default: true\nfilesystem:\n  read: ["%s"]\n' "$LATE" \
+    >"$POLICY/00-test.yaml"
+start_daemon
+pool_full() { [ "$(tuns "$daemon_pid")" -ge 4 ]; }
+wait_for "the pool" pool_full
+mount -t tmpfs -o size=1m,mode=755 gwtest-late "$LATE" ||
+    bail "mount a tmpfs on $LATE"
+echo late-mount >"$LATE/marker"
+chmod 644 "$LATE/marker"
+is "a sandbox started right after sees the new mount" \
+    "$(gw_exec cat "$LATE/marker" 2>&1)" late-mount
+umount "$LATE"
+is "and, after it is gone, the directory under it again" \
+    "$(gw_exec ls -A "$LATE" 2>&1)" ""
+
+# 22-23: a namespace init makes itself gets loopback up too.
 stop_daemon
 start_daemon --prepared-netns 0
 ok "loopback is up in a namespace init made" lo_up
