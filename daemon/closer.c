@@ -10,8 +10,10 @@
  * copy of each sandbox's TUN (for a restarted netstack helper) and used
  * to drop it in the sandbox's teardown, where every other start and
  * gwctl request waited behind it. Now the copy is sent here first
- * (SCM_RIGHTS, non-blocking): while it is in flight or held here,
- * greywalld's own close is not the last one.
+ * (SCM_RIGHTS, non-blocking, 'C'), greywalld closes its own, and then
+ * says so ('X'): only then does the child close what it holds, so its
+ * close is the last one. (Closing at once raced greywalld's close, and
+ * greywalld often lost: 19 ms in its loop.)
  *
  * The child closes every fd but its socket, holds nothing else, and
  * exits when greywalld closes its end or dies. If it is gone or its
@@ -34,13 +36,15 @@
 static int	closer_fd = -1;
 static pid_t	closer_pid = -1;
 
+#define CLOSER_HELD	64	/* fds held for greywalld's 'X' */
+
 /* In the child: close what arrives, until greywalld closes its end. */
 static void __attribute__((noreturn))
 closer_main(int sock)
 {
+	int	held[CLOSER_HELD], nheld = 0, fd, i;
 	ssize_t	n;
 	char	c;
-	int	fd;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
 	/* For ps and the tests: not one more "greywalld". */
@@ -56,8 +60,18 @@ closer_main(int sock)
 			continue;
 		if (n <= 0 && fd == -1)
 			_exit(0);
+		if (fd >= 0 && nheld == CLOSER_HELD) {
+			/* No 'X' for long: the oldest goes now. */
+			close(held[0]);
+			memmove(held, held + 1, (--nheld) * sizeof(held[0]));
+		}
 		if (fd >= 0)
-			close(fd);
+			held[nheld++] = fd;
+		if (n == 1 && c == 'X') {
+			for (i = 0; i < nheld; i++)
+				close(held[i]);
+			nheld = 0;
+		}
 	}
 }
 
@@ -93,6 +107,10 @@ closer_close(int fd)
 		closer_fd = -1;
 	}
 	close(fd);
+	/* Ours is closed: now the closer's may be the last. */
+	c = 'X';
+	if (closer_fd >= 0)
+		(void)fd_sendmsgv(closer_fd, &iov, 1, -1, MSG_DONTWAIT);
 }
 
 /* At exit: the closer finishes what it holds and exits. */
