@@ -992,10 +992,9 @@ flow_big_segments(struct flow *f)
 	f->pcb->mss = TUN_BIG_MSS;
 	f->pcb->snd_buf += TUN_SND_EXTRA;
 	/*
-	 * An active open (gw exec -p) set its initial window from the small
-	 * MSS before calling back, and lwIP never sends a segment larger
-	 * than the window: the first big one would wait forever. RFC 3390
-	 * gives two segments of this size.
+	 * The initial congestion window came from the small MSS, and lwIP
+	 * never sends a segment larger than the window: the first big one
+	 * would wait. RFC 3390 gives two segments of this size.
 	 */
 	if (f->pcb->cwnd < 2 * TUN_BIG_MSS)
 		f->pcb->cwnd = 2 * TUN_BIG_MSS;
