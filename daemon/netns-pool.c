@@ -3,8 +3,12 @@
  * does not pay for its namespaces, its TUN device and the base of its
  * mount tree while its user waits.
  *
- * Each entry is made by a short-lived child of greywalld
- * (sandbox_ns_prepare()): a network namespace with loopback up and the
+ * Each entry is made by a short-lived child (sandbox_ns_prepare()) of
+ * the preparers' parent, which greywalld forks once at start-up and asks
+ * for one at a time: greywalld itself never forks for the pool, which
+ * cost its loop a fork of its whole address space (1.2 ms here) and a
+ * copy-on-write fault for each page it wrote after, per start. The
+ * child makes a network namespace with loopback up and the
  * TUN configured for an address slot reserved for it; a mount namespace
  * with the base of the tree built (the system binds, /dev, tmpfs mounts,
  * sysfs: the same for every sandbox, nothing of a request); ipc and uts
@@ -28,7 +32,9 @@
 
 #include <sys/types.h>
 #include <sys/epoll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -64,14 +70,23 @@ static int		 stopping;
 static int		 mountinfo_fd = -1, mountinfo_ep = -1;
 static struct event	*ev_mountinfo;
 
+/* The preparers' parent, and what greywalld asks it for. */
+static pid_t		 parent_pid = -1;
+static int		 parent_fd = -1;
+struct prep_req {
+	int32_t		 slot;
+	int32_t		 ipv6;
+	uint32_t	 tty_gid;
+};
+
 /* The one child at work, if any. */
 static struct {
-	pid_t		 pid;
+	int		 busy;
 	int		 fd;
 	struct event	*ev;
 	int		 stale;		/* the host's mounts changed meanwhile */
 	struct pool_entry e;
-} prep = { -1, -1, NULL, 0, { { -1, -1, -1, -1 }, -1, 0, 0 } };
+} prep = { 0, -1, NULL, 0, { { -1, -1, -1, -1 }, -1, 0, 0 } };
 
 static void	netns_pool_refill(void);
 
@@ -119,14 +134,10 @@ prep_end(int ok)
 	if (prep.ev != NULL)
 		event_free(prep.ev);
 	prep.ev = NULL;
+	/* It exits after its last message, or at its next one (EPIPE). */
 	close(prep.fd);
 	prep.fd = -1;
-	/* It exits right after its last message: a short wait. */
-	if (!ok)
-		kill(prep.pid, SIGKILL);
-	while (waitpid(prep.pid, NULL, 0) == -1 && errno == EINTR)
-		;
-	prep.pid = -1;
+	prep.busy = 0;
 	prep.stale = 0;
 	if (ok && stale) {
 		/* Made from mounts that have changed since: not used. */
@@ -179,15 +190,54 @@ prep_cb(int fd, short ev __unused, void *arg __unused)
 		prep_end(1);
 }
 
-/* Start one child if the pool is short and none is at work. */
+/*
+ * The preparers' parent: a copy of greywalld from its start-up that only
+ * forks. Each request brings one end of a socket pair; its child makes
+ * the namespaces and sends them over it to greywalld, and the kernel
+ * reaps it. It exits when greywalld closes its end, and a child at work
+ * then dies with it (sandbox_ns_prepare() sets PR_SET_PDEATHSIG).
+ */
+static void __attribute__((noreturn))
+prep_parent_main(int sock)
+{
+	struct prep_req	 q;
+	ssize_t		 n;
+	int		 fd;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+	prctl(PR_SET_NAME, "gw-ns-preparer", 0, 0, 0);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
+	signal(SIGCHLD, SIG_IGN);
+	if (fd_close_except(&sock, 1) == -1)
+		_exit(1);
+	for (;;) {
+		n = fd_recvmsg(sock, &q, sizeof(q), &fd, 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0 && fd == -1)
+			_exit(0);
+		if (n == sizeof(q) && fd != -1 && fork() == 0) {
+			signal(SIGCHLD, SIG_DFL);
+			sandbox_ns_prepare(q.slot, q.ipv6, q.tty_gid, fd);
+		}
+		/* A failed fork: greywalld sees the end of the socket. */
+		if (fd != -1)
+			close(fd);
+	}
+}
+
+/* Ask for one set if the pool is short and none is being made. */
 static void
 netns_pool_refill(void)
 {
-	int	sp[2], slot;
-	pid_t	pid;
+	struct prep_req	q;
+	struct iovec	iov;
+	int		sp[2], slot;
 
-	if (stopping || prep.pid != -1 || npool >= (int)gw_conf.netns_pool ||
-	    prep_fails >= PREP_FAILS_MAX)
+	if (stopping || prep.busy || npool >= (int)gw_conf.netns_pool ||
+	    prep_fails >= PREP_FAILS_MAX || parent_fd == -1)
 		return;
 	if ((slot = netstack_slot_get()) == 0)
 		return;
@@ -196,19 +246,25 @@ netns_pool_refill(void)
 		netstack_slot_put(slot);
 		return;
 	}
-	if ((pid = fork()) == -1) {
-		log_warn("netns pool: fork");
+	memset(&q, 0, sizeof(q));
+	q.slot = slot;
+	q.ipv6 = pool_ipv6;
+	q.tty_gid = sandbox_tty_gid();
+	iov.iov_base = &q;
+	iov.iov_len = sizeof(q);
+	if (fd_sendmsgv(parent_fd, &iov, 1, sp[1], MSG_DONTWAIT) !=
+	    (ssize_t)sizeof(q)) {
+		log_warn("netns pool: the preparers' parent is gone;"
+		    " sandboxes make their own namespaces from now on");
+		close(parent_fd);
+		parent_fd = -1;
 		close(sp[0]);
 		close(sp[1]);
 		netstack_slot_put(slot);
 		return;
 	}
-	if (pid == 0) {
-		close(sp[0]);
-		sandbox_ns_prepare(slot, pool_ipv6, sandbox_tty_gid(), sp[1]);
-	}
 	close(sp[1]);
-	prep.pid = pid;
+	prep.busy = 1;
 	prep.fd = sp[0];
 	entry_init(&prep.e);
 	prep.e.slot = slot;
@@ -216,7 +272,7 @@ netns_pool_refill(void)
 	if ((prep.ev = event_new(gw_base, prep.fd, EV_READ | EV_PERSIST,
 	    prep_cb, NULL)) == NULL || event_add(prep.ev, NULL) == -1) {
 		log_warnx("netns pool: cannot watch the child; sandboxes make"
-		    " their own network namespace from now on");
+		    " their own namespaces from now on");
 		prep_fails = PREP_FAILS_MAX;
 		prep_end(0);
 	}
@@ -242,7 +298,7 @@ netns_pool_flush(void)
 	for (i = 0; i < npool; i++)
 		entry_close(&pool[i]);
 	npool = 0;
-	if (prep.pid != -1)
+	if (prep.busy)
 		prep.stale = 1;
 	netns_pool_refill();
 }
@@ -298,6 +354,12 @@ netns_pool_init(void)
 		    " no namespaces are prepared");
 		return (0);
 	}
+	/* Now, while greywalld is small: it is copied once, here. */
+	if ((parent_pid = child_fork(prep_parent_main, &parent_fd)) == -1) {
+		log_warn("netns pool: cannot fork the preparers' parent; no"
+		    " namespaces are prepared");
+		return (0);
+	}
 	netns_pool_refill();
 	return (0);
 }
@@ -348,8 +410,15 @@ netns_pool_shutdown(void)
 	int	i;
 
 	stopping = 1;
-	if (prep.pid != -1)
+	if (prep.busy)
 		prep_end(0);
+	if (parent_fd != -1)
+		close(parent_fd);
+	parent_fd = -1;
+	if (parent_pid != -1)
+		while (waitpid(parent_pid, NULL, 0) == -1 && errno == EINTR)
+			;
+	parent_pid = -1;
 	for (i = 0; i < npool; i++)
 		entry_close(&pool[i]);
 	npool = 0;

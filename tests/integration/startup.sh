@@ -13,7 +13,7 @@ setup_user
 setup_dirs
 start_daemon
 
-plan 23
+plan 26
 
 # Its fds above stdio.
 nfds() {
@@ -142,7 +142,18 @@ umount "$LATE"
 is "and, after it is gone, the directory under it again" \
     "$(gw_exec ls -A "$LATE" 2>&1)" ""
 
-# 22-23: a namespace init makes itself gets loopback up too.
+# 22-24: the pool's preparers are children of a parent of their own,
+# never forks of greywalld; without it, sandboxes make their own.
+prep_parent=$(daemon_child gw-ns-preparer)
+ok "greywalld has a preparers' parent" test -n "$prep_parent"
+kill -KILL "$prep_parent"
+for i in 1 2 3 4 5 6; do gw_exec true || break; done
+ok "sandboxes still start after it is gone" gw_exec sh -c \
+    'test -e /sys/class/net/gw0'
+contains "greywalld said so" "$(cat "$T/daemon.log")" \
+    "the preparers' parent is gone"
+
+# 25-26: a namespace init makes itself gets loopback up too.
 stop_daemon
 start_daemon --prepared-netns 0
 ok "loopback is up in a namespace init made" lo_up
