@@ -36,6 +36,7 @@ void	 freep(void *);
 void	 closep(int *);
 
 int	 fd_set_nonblock(int);
+int	 fd_set_nodelay(int);
 int	 fd_close_except(const int *, size_t);
 ssize_t	 fd_sendmsg(int, const void *, size_t, int);
 ssize_t	 fd_sendmsgv(int, const struct iovec *, int, int, int);

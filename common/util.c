@@ -4,6 +4,9 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -29,6 +32,15 @@ closep(int *fd)
 		close(*fd);
 	*fd = -1;
 	errno = saved_errno;
+}
+
+/* TCP_NODELAY, for sockets that relay what another stack already sent. */
+int
+fd_set_nodelay(int fd)
+{
+	int	one = 1;
+
+	return (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)));
 }
 
 int

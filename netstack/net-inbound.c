@@ -16,7 +16,6 @@
 #include <sys/socket.h>
 
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -217,7 +216,7 @@ splice_connected_cb(int fd, short ev __unused, void *arg)
 {
 	struct splice	*s = arg;
 	socklen_t	 len = sizeof(int);
-	int		 err = 0, one = 1, i, sz = PIPE_BYTES;
+	int		 err = 0, i, sz = PIPE_BYTES;
 
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
 		err = errno;
@@ -241,8 +240,7 @@ splice_connected_cb(int fd, short ev __unused, void *arg)
 		}
 		/* Larger pipes where the user's allowance has room. */
 		(void)fcntl(s->h[i].pipe[1], F_SETPIPE_SZ, sz);
-		(void)setsockopt(s->fd[i], IPPROTO_TCP, TCP_NODELAY, &one,
-		    sizeof(one));
+		(void)fd_set_nodelay(s->fd[i]);
 	}
 	event_free(s->ev_w[1]);
 	s->ev_r[1] = event_new(net_base, s->fd[1], EV_READ, splice_read_cb,

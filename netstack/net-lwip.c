@@ -1371,6 +1371,12 @@ flow_connect(struct flow *f)
 		flow_refuse(f, strerror(errno));
 		return;
 	}
+	/*
+	 * The sandbox's own stack already coalesces what it sends, and
+	 * flow_flush() writes what lwIP gave in one writev: a second Nagle
+	 * here would hold a small write for the proxy's delayed ACK.
+	 */
+	(void)fd_set_nodelay(f->fd);
 	if (connect(f->fd, (struct sockaddr *)ss, ss->ss_family == AF_INET ?
 	    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6)) == -1 &&
 	    errno != EINPROGRESS) {
