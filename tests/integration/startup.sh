@@ -80,7 +80,7 @@ then
 	is "greywalld maps the ring buffer" "$(bpfmaps "$daemon_pid")" 2
 	gw_exec sleep 31711 &
 	gwpid=$!
-	wait_for "the command" pgrep -f '^sleep 31711'
+	wait_for "the command" pgrep -f '^sleep 31711' >/dev/null
 	init=$(ps -o ppid= -p "$(pgrep -f '^sleep 31711' | head -n1)" | tr -d ' ')
 	is "the sandbox's init maps none of it" "$(bpfmaps "$init")" 0
 	is "nor does the fd closer" "$(bpfmaps "$closer")" 0
