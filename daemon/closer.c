@@ -21,7 +21,6 @@
  */
 
 #include <sys/types.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -46,12 +45,6 @@ closer_main(int sock)
 	ssize_t	n;
 	char	c;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	/* For ps and the tests: not one more "greywalld". */
-	prctl(PR_SET_NAME, "gw-fd-closer", 0, 0, 0);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
 	if (fd_close_except(&sock, 1) == -1)
 		_exit(1);
 	for (;;) {
@@ -79,7 +72,7 @@ closer_main(int sock)
 int
 closer_start(void)
 {
-	if ((closer_pid = child_fork(closer_main, &closer_fd)) == -1)
+	if ((closer_pid = child_fork(closer_main, "gw-fd-closer", &closer_fd)) == -1)
 		return (-1);
 	return (0);
 }

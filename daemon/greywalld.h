@@ -360,7 +360,7 @@ void		 netstack_status(pid_t *, unsigned int *);
 /* netns-pool.c */
 /* closer.c: main */
 /* child.c (main, at start-up) */
-pid_t		 child_fork(void (*)(int), int *);
+pid_t		 child_fork(void (*)(int), const char *, int *);
 
 int		 closer_start(void);
 void		 closer_close(int);

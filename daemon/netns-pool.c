@@ -32,7 +32,6 @@
 
 #include <sys/types.h>
 #include <sys/epoll.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -204,11 +203,6 @@ prep_parent_main(int sock)
 	ssize_t		 n;
 	int		 fd;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
-	prctl(PR_SET_NAME, "gw-ns-preparer", 0, 0, 0);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
 	signal(SIGCHLD, SIG_IGN);
 	if (fd_close_except(&sock, 1) == -1)
 		_exit(1);
@@ -355,7 +349,8 @@ netns_pool_init(void)
 		return (0);
 	}
 	/* Now, while greywalld is small: it is copied once, here. */
-	if ((parent_pid = child_fork(prep_parent_main, &parent_fd)) == -1) {
+	if ((parent_pid = child_fork(prep_parent_main, "gw-ns-preparer",
+	    &parent_fd)) == -1) {
 		log_warn("netns pool: cannot fork the preparers' parent; no"
 		    " namespaces are prepared");
 		return (0);

@@ -489,7 +489,7 @@ netstack_exec(int sock)
 static int
 netstack_spawn(void)
 {
-	if ((ns_pid = child_fork(netstack_exec, &ns_fd)) == -1)
+	if ((ns_pid = child_fork(netstack_exec, NULL, &ns_fd)) == -1)
 		return (-1);
 	if ((ns_pidfd = syscall(SYS_pidfd_open, ns_pid, 0)) == -1 ||
 	    (ns_ev = event_new(gw_base, ns_pidfd, EV_READ, netstack_exit_cb,
