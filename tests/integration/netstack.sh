@@ -17,6 +17,9 @@ helper=$(daemon_child gw-netstack)
 ok "greywalld started gw-netstack" test -n "$helper"
 is "it is the installed program, not a fork of greywalld" \
     "$(readlink "/proc/$helper/exe")" "$(readlink -f "$NETSTACK")"
+# It is root until it has confined itself: give it the time (ASan).
+as_netstack_user() { [ "$(stat -c %U "/proc/$helper")" = _greywall ]; }
+wait_for "the helper to drop root" as_netstack_user
 is "it runs as the netstack user" "$(stat -c %U "/proc/$helper")" _greywall
 
 # Its root is an empty directory of its own mount namespace.
