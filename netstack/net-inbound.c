@@ -292,8 +292,9 @@ net_inbound_answer(uint32_t id, uint16_t port, int fd)
 	TAILQ_INSERT_TAIL(&ib->open, s, entry);
 	s->state = SP_CONNECT;
 	s->fd[1] = fd;
-	if (fd_set_nonblock(fd) == -1 || (s->ev_w[1] = event_new(net_base,
-	    fd, EV_WRITE, splice_connected_cb, s)) == NULL ||
+	/* Non-blocking already: greywalld made it so (SOCK_NONBLOCK). */
+	if ((s->ev_w[1] = event_new(net_base, fd, EV_WRITE,
+	    splice_connected_cb, s)) == NULL ||
 	    event_add(s->ev_w[1], NULL) == -1)
 		splice_free(s, 1);
 	/* Room to ask again. */
