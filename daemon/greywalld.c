@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <grp.h>
 #include <limits.h>
+#include <malloc.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -247,6 +248,13 @@ main(int argc, char *argv[])
 	int			 bound = 0;
 	int			 check = 0, check_json = 0, r;
 
+	/*
+	 * No fastbins: each sandbox's init is a fork of greywalld, and its
+	 * first large malloc() would walk and merge the chunks greywalld
+	 * freed, a copy-on-write fault for each page they are on.
+	 */
+	mallopt(M_MXFAST, 0);
+
 	while ((ch = getopt_long(argc, argv, "fdvs:P:nu:h", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
@@ -455,6 +463,8 @@ main(int argc, char *argv[])
 		log_warn("sd_notify READY=1");
 	}
 
+	/* Set up: what each sandbox's init must undo is known now. */
+	sandbox_inherit_snapshot();
 	if (event_base_dispatch(gw_base) == -1)
 		log_warnx("event loop failed");
 

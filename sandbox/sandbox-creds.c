@@ -7,6 +7,9 @@
 
 #include <sys/types.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include <linux/capability.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,15 +18,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cap-ng.h>
-
 #include "sandbox.h"
 
 void
 sandbox_creds_drop(const struct sandbox_spec *spec)
 {
-	unsigned long long	bnd;
-	int			cap;
+	struct __user_cap_header_struct	hdr;
+	struct __user_cap_data_struct	data[_LINUX_CAPABILITY_U32S_3];
+	unsigned long long		bnd;
+	int				cap, r;
+	size_t				i;
 
 	if (setgroups(spec->ngroups, spec->groups) == -1)
 		sandbox_init_fail(errno, "set supplementary groups");
@@ -32,12 +36,12 @@ sandbox_creds_drop(const struct sandbox_spec *spec)
 
 	/*
 	 * The bounding set needs CAP_SETPCAP, so clear it while root: what
-	 * /proc/self/status shows in it (greywalld's unit left it a few),
-	 * or, if that cannot be read, every bit in turn until the kernel
-	 * says EINVAL: it may know more capabilities than our headers. The
-	 * check at the end reads it again.
+	 * greywalld had in it (its unit left it a few), or, if greywalld
+	 * never looked, every bit in turn until the kernel says EINVAL: it
+	 * may know more capabilities than our headers. The check at the end
+	 * asks the kernel again.
 	 */
-	bnd = sandbox_status_mask("CapBnd");
+	bnd = sandbox_inherited_capbnd();
 	for (cap = 0; cap < 64; cap++) {
 		if (!(bnd & (1ULL << cap)))
 			continue;
@@ -56,21 +60,29 @@ sandbox_creds_drop(const struct sandbox_spec *spec)
 	/* setresuid() set the file system uid too. */
 	sandbox_fsid_forget();
 
-	/*
-	 * A non-root uid lost its capabilities above; root keeps them.
-	 * libcap-ng remembers the daemon's pid from caps_restrict(): point
-	 * it at this process.
-	 */
-	capng_setpid(getpid());
-	capng_clear(CAPNG_SELECT_CAPS);
-	if (capng_apply(CAPNG_SELECT_CAPS) != 0)
+	/* A non-root uid lost its capabilities above; root keeps them. */
+	memset(&hdr, 0, sizeof(hdr));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	memset(data, 0, sizeof(data));
+	if (syscall(SYS_capset, &hdr, data) == -1)
 		sandbox_init_fail(errno, "clear capabilities");
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		sandbox_init_fail(errno, "set no_new_privs");
 
 	/* Check with a fresh read from the kernel, not our own copy. */
-	capng_get_caps_process();
-	if (capng_have_capabilities(CAPNG_SELECT_CAPS) != CAPNG_NONE ||
-	    capng_have_capabilities(CAPNG_SELECT_BOUNDS) != CAPNG_NONE)
-		sandbox_init_fail(0, "capabilities remain after dropping them");
+	memset(data, 0xff, sizeof(data));
+	if (syscall(SYS_capget, &hdr, data) == -1)
+		sandbox_init_fail(errno, "read capabilities back");
+	for (i = 0; i < nitems(data); i++)
+		if (data[i].effective != 0 || data[i].permitted != 0 ||
+		    data[i].inheritable != 0)
+			sandbox_init_fail(0, "capabilities remain after"
+			    " dropping them");
+	for (cap = 0; cap < 64; cap++) {
+		if ((r = prctl(PR_CAPBSET_READ, cap, 0, 0, 0)) == -1)
+			break;
+		if (r != 0)
+			sandbox_init_fail(0, "capability %d remains in the"
+			    " bounding set", cap);
+	}
 }

@@ -134,52 +134,59 @@ noop_handler(int sig __unused)
 }
 
 /*
- * A mask line of /proc/self/status ("SigIgn", "CapBnd"): every bit set if
- * it cannot be read, so that a caller resets or drops all of them.
+ * What init inherits from greywalld and must undo: the signals it ignores
+ * (clone3's CLONE_CLEAR_SIGHAND keeps those) and its bounding set. They
+ * do not change once greywalld is set up, so it reads them then, once
+ * (sandbox_inherit_snapshot()), and no start pays for a read of
+ * /proc/self/status and its page faults. Until then every bit is set:
+ * init resets every disposition and drops every capability in turn.
  */
-unsigned long long
-sandbox_status_mask(const char *key)
-{
-	char			 buf[4096], *p;
-	unsigned long long	 v = ~0ULL;
-	size_t			 klen = strlen(key);
-	ssize_t			 n;
-	int			 fd;
+static unsigned long long	inherit_sigign = ~0ULL;
+static unsigned long long	inherit_capbnd = ~0ULL;
 
-	if ((fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC)) == -1)
-		return (v);
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return (v);
-	buf[n] = '\0';
-	for (p = buf; (p = strstr(p, key)) != NULL; p += klen)
-		if ((p == buf || p[-1] == '\n') && p[klen] == ':' &&
-		    p[klen + 1] == '\t')
-			return (strtoull(p + klen + 2, NULL, 16));
-	return (v);
+void
+sandbox_inherit_snapshot(void)
+{
+	struct sigaction	 sa;
+	unsigned long long	 ign = 0, bnd = 0;
+	int			 sig, cap, r;
+
+	for (sig = 1; sig < NSIG && sig <= 64; sig++)
+		if (sigaction(sig, NULL, &sa) == 0 &&
+		    sa.sa_handler == SIG_IGN)
+			ign |= 1ULL << (sig - 1);
+	for (cap = 0; cap < 64; cap++) {
+		if ((r = prctl(PR_CAPBSET_READ, cap, 0, 0, 0)) == -1)
+			break;		/* EINVAL: past what the kernel knows */
+		if (r == 1)
+			bnd |= 1ULL << cap;
+	}
+	inherit_sigign = ign;
+	inherit_capbnd = bnd;
+}
+
+unsigned long long
+sandbox_inherited_capbnd(void)
+{
+	return (inherit_capbnd);
 }
 
 /*
  * Start from a clean signal state: the daemon's dispositions mean nothing
  * here. clone3(CLONE_CLEAR_SIGHAND) already reset every handler to the
  * default; what it keeps is what greywalld ignores (SIGPIPE, and what it
- * inherited ignored), read from /proc/self/status. If that cannot be
- * read, every disposition is reset, one call each. The mask is set to
- * block what init forwards.
+ * inherited ignored). The mask is set to block what init forwards.
  */
 static void
 init_reset_signals(const sigset_t *mask)
 {
 	struct sigaction	 sa;
-	unsigned long long	 ign;
 	int			 sig;
 
-	ign = sandbox_status_mask("SigIgn");
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	for (sig = 1; sig < NSIG && sig <= 64; sig++)
-		if (ign & (1ULL << (sig - 1)))
+		if (inherit_sigign & (1ULL << (sig - 1)))
 			sigaction(sig, &sa, NULL);
 	sigprocmask(SIG_SETMASK, mask, NULL);
 }

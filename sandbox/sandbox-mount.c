@@ -1325,6 +1325,7 @@ mount_hosts(int root, int mnt, int net)
 	static const char	 self[] = "\n# greywall: the sandbox's own"
 	    " name\n127.0.1.1\t" SANDBOX_HOSTNAME "\n::1\t" SANDBOX_HOSTNAME
 	    "\n";
+	struct stat		 st;
 	size_t			 len = 0, max = 256 * 1024;
 	ssize_t			 n;
 
@@ -1334,9 +1335,13 @@ mount_hosts(int root, int mnt, int net)
 		hlen = snprintf(host, sizeof(host), "# greywall: the host's"
 		    " loopback\n%s\t" SANDBOX_HOST_NAME "\n", addr);
 	}
+	/* Sized to the file: a 256 KiB buffer would be a mapping of its own. */
+	if ((fd = open("/etc/hosts", O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) != -1 &&
+	    fstat(fd, &st) == 0 && st.st_size < (off_t)max)
+		max = st.st_size;
 	if ((text = malloc(max + sizeof(self) + sizeof(host))) == NULL)
 		sandbox_init_fail(ENOMEM, "/etc/hosts");
-	if ((fd = open("/etc/hosts", O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) != -1)
+	if (fd != -1)
 		while (len < max &&
 		    (n = read(fd, text + len, max - len)) > 0)
 			len += n;

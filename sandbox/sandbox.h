@@ -345,8 +345,10 @@ void		 sandbox_mark(uint64_t *, enum sandbox_mark);
 void		 sandbox_init_sigset(sigset_t *);
 /* init, as root */
 void		 sandbox_init_run(struct sandbox_spec *) __attribute__((noreturn));
-/* init, as root: a mask line of its /proc/self/status */
-unsigned long long sandbox_status_mask(const char *);
+/* main, once set up: what init inherits and undoes */
+void		 sandbox_inherit_snapshot(void);
+/* init, as root: greywalld's bounding set, or every bit if unknown */
+unsigned long long sandbox_inherited_capbnd(void);
 /* init */
 void		 sandbox_init_fail(int, const char *, ...)
 		    __attribute__((format(printf, 2, 3), noreturn));
