@@ -11,9 +11,12 @@
 require_root
 setup_user
 setup_dirs
+# greywalld inherits USR1 and USR2 ignored: init must undo those too.
+trap '' USR1 USR2
 start_daemon
+trap - USR1 USR2
 
-plan 26
+plan 27
 
 # Its fds above stdio.
 nfds() {
@@ -54,14 +57,17 @@ ok "sandboxes still start after the closer is gone" gw_exec true
 contains "greywalld said so" "$(cat "$T/daemon.log")" "fd closer: gone"
 ok "and still holds no TUN but its pool's" test "$(tuns "$daemon_pid")" -le 5
 
-# 9-10: no disposition of greywalld's reaches init or the command.
-is "init ignores no signal (greywalld ignores SIGPIPE)" \
+# 9-11: no disposition of greywalld's reaches init or the command.
+is "greywalld ignores USR1, USR2 (inherited) and PIPE" \
+    "$(($(printf '0x%s' "$(sed -n 's/^SigIgn:\t//p' \
+    "/proc/$daemon_pid/status")") & 0x1a00))" $((0x1a00))
+is "init ignores no signal (greywalld ignores SIGPIPE, USR1, USR2)" \
     "$(gw_exec sed -n 's/^SigIgn:\t//p' /proc/1/status)" 0000000000000000
 is "the command neither" \
     "$(gw_exec sed -n 's/^SigIgn:\t//p' /proc/self/status)" \
     0000000000000000
 
-# 11-12: init's own ENOENTs (its mount points) are left out in the kernel.
+# 12-13: init's own ENOENTs (its mount points) are left out in the kernel.
 records() {
 	"$GWCTL" -S "$SOCK" status 2>/dev/null |
 	    sed -n 's/^denial records[[:space:]]*info[[:space:]]*\([0-9]*\) read.*/\1/p'
@@ -76,7 +82,7 @@ then
 	gw_exec ls /root >/dev/null 2>&1
 	wait_for "the record" records_moved
 	ok "a command's own denial still is one" test "$(records)" != "$before"
-	# 13-15: its ring buffer, every user's denials, stays in greywalld.
+	# 14-16: its ring buffer, every user's denials, stays in greywalld.
 	is "greywalld maps the ring buffer" "$(bpfmaps "$daemon_pid")" 2
 	gw_exec sleep 31711 &
 	gwpid=$!
@@ -100,7 +106,7 @@ else
 	done
 fi
 
-# 16-19: prepared namespaces (the pool's 4, then made by init): never
+# 17-20: prepared namespaces (the pool's 4, then made by init): never
 # the host's, never two sandboxes' (alive at once: numbers are reused).
 for i in 1 2 3 4 5 6; do
 	gw_exec sh -c 'readlink /proc/self/ns/mnt /proc/self/ns/ipc \
@@ -119,7 +125,7 @@ is "the prepared hostname" "$(gw_exec cat /proc/sys/kernel/hostname)" \
 contains "the prepared resolv.conf names the netstack" \
     "$(gw_exec cat /etc/resolv.conf)" "nameserver 198.18.0.53"
 
-# 20-21: a mount made on the host after the pool filled is seen by the
+# 21-22: a mount made on the host after the pool filled is seen by the
 # next sandbox (a policy path below it): the pool's copies of the host's
 # mount table were discarded, not used.
 # Not below /tmp or /var/tmp, which are the sandbox's own.
@@ -142,7 +148,7 @@ umount "$LATE"
 is "and, after it is gone, the directory under it again" \
     "$(gw_exec ls -A "$LATE" 2>&1)" ""
 
-# 22-24: the pool's preparers are children of a parent of their own,
+# 23-25: the pool's preparers are children of a parent of their own,
 # never forks of greywalld; without it, sandboxes make their own.
 prep_parent=$(daemon_child gw-ns-preparer)
 ok "greywalld has a preparers' parent" test -n "$prep_parent"
@@ -153,7 +159,7 @@ ok "sandboxes still start after it is gone" gw_exec sh -c \
 contains "greywalld said so" "$(cat "$T/daemon.log")" \
     "the preparers' parent is gone"
 
-# 25-26: a namespace init makes itself gets loopback up too.
+# 26-27: a namespace init makes itself gets loopback up too.
 stop_daemon
 start_daemon --prepared-netns 0
 ok "loopback is up in a namespace init made" lo_up
