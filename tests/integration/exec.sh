@@ -8,7 +8,7 @@ setup_user
 setup_dirs
 start_daemon
 
-plan 53
+plan 54
 
 gw_exec true
 is "exit status 0" $? 0
@@ -67,6 +67,20 @@ CapEff: 0000000000000000
 CapBnd: 0000000000000000
 CapAmb: 0000000000000000
 NoNewPrivs: 1"
+# A root peer keeps its capabilities through setresuid: init clears them,
+# its own (pid 1, the supervisor) as well as the command's.
+mkdir -p "$T/rootwork"
+caps=$(cd "$T/rootwork" && GREYWALL_SOCKET="$SOCK" "$GW" exec sh -c \
+    'grep -hE "^(Uid|Cap...|NoNewPrivs):" /proc/1/status /proc/self/status' |
+    tr -s '\t' ' ' | sort -u)
+is "a root peer: uid 0, no capabilities, no_new_privs, in init too" "$caps" \
+"CapAmb: 0000000000000000
+CapBnd: 0000000000000000
+CapEff: 0000000000000000
+CapInh: 0000000000000000
+CapPrm: 0000000000000000
+NoNewPrivs: 1
+Uid: 0 0 0 0"
 
 # (ASAN_OPTIONS: an ASan-built gw would refuse to start under LD_PRELOAD.)
 out=$(cd "$WORK" && as_user env LD_PRELOAD=libc.so.6 LD_LIBRARY_PATH=/x \
