@@ -6,6 +6,16 @@
  * change, so the helper never opens a path. A name is looked up as the
  * C library's "hosts: files dns" would: the hosts file, else A and AAAA
  * queries over UDP to the nameservers in turn, without blocking.
+ *
+ * A name the host's resolver answered with no host address is not asked
+ * again for HC_CACHE_SECS: npm or pip open many connections to the same
+ * few names, and each would otherwise wait for two queries before the
+ * upstream is even asked. The time is shorter than almost any record's
+ * TTL, so it stays within what the resolver itself would have cached; a
+ * name whose answer changes faster (rebinding) is the upstream check's
+ * part, as it is without the cache, since the upstream resolves on its
+ * own. Any change to the host's addresses, hosts file or resolvers
+ * empties it.
  */
 
 #include <sys/types.h>
@@ -28,6 +38,8 @@
 #define HC_DEAD_TIME		30	/* s to skip a resolver that was silent */
 #define HC_FILE_MAX		(16 << 20)	/* a hosts file, read whole */
 #define HC_ANSWERS_MAX		32
+#define HC_CACHE_SECS		10	/* s a clear answer is kept */
+#define HC_CACHE_MAX		64	/* names kept */
 
 struct hostcheck {
 	char			 name[DNS_NAME_MAX + 1];
@@ -49,6 +61,61 @@ static struct sockaddr_storage	 hc_ns[RESOLV_NS_MAX];
 static size_t			 hc_nns;
 static time_t			 hc_dead_until;
 
+/* Names the host's resolver said are not the host, until expires. */
+struct hc_clear {
+	char	name[DNS_NAME_MAX + 1];
+	time_t	expires;		/* CLOCK_MONOTONIC s; 0: free */
+};
+static struct hc_clear		 hc_cache[HC_CACHE_MAX];
+
+static time_t
+hc_now(void)
+{
+	struct timespec	ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (ts.tv_sec);
+}
+
+static void
+hc_cache_flush(void)
+{
+	memset(hc_cache, 0, sizeof(hc_cache));
+}
+
+static int
+hc_cache_find(const char *name)
+{
+	time_t	now = hc_now();
+	size_t	i;
+
+	for (i = 0; i < nitems(hc_cache); i++)
+		if (hc_cache[i].expires > now &&
+		    strcmp(hc_cache[i].name, name) == 0)
+			return (1);
+	return (0);
+}
+
+/* Keep name, in a free or expired slot, else in the oldest. */
+static void
+hc_cache_add(const char *name)
+{
+	time_t	now = hc_now();
+	size_t	i, k = 0;
+
+	for (i = 0; i < nitems(hc_cache); i++) {
+		if (hc_cache[i].expires <= now ||
+		    strcmp(hc_cache[i].name, name) == 0) {
+			k = i;
+			break;
+		}
+		if (hc_cache[i].expires < hc_cache[k].expires)
+			k = i;
+	}
+	snprintf(hc_cache[k].name, sizeof(hc_cache[k].name), "%s", name);
+	hc_cache[k].expires = now + HC_CACHE_SECS;
+}
+
 /* The host's interface addresses (NSMSG_HOSTADDRS). */
 int
 hostcheck_set_addrs(const struct hostaddr *v, size_t n)
@@ -59,6 +126,7 @@ hostcheck_set_addrs(const struct hostaddr *v, size_t n)
 		return (-1);
 	hostset_free(hc_addrs);
 	hc_addrs = s;
+	hc_cache_flush();
 	return (0);
 }
 
@@ -107,6 +175,7 @@ hostcheck_set_hosts(int fd)
 		goto out;
 	hostsfile_free(hc_hosts);
 	hc_hosts = h;
+	hc_cache_flush();
 	rc = 0;
 out:
 	free(text);
@@ -134,6 +203,7 @@ hostcheck_set_resolv(int fd)
 	memcpy(hc_ns, ns, n * sizeof(ns[0]));
 	hc_nns = n;
 	hc_dead_until = 0;
+	hc_cache_flush();
 	return (0);
 }
 
@@ -269,8 +339,10 @@ hc_reply_cb(int fd, short ev __unused, void *arg)
 	}
 	h->done[i] = 1;
 	event_del(h->ev[i]);
-	if (h->done[0] && h->done[1])
+	if (h->done[0] && h->done[1]) {
+		hc_cache_add(h->name);
 		hc_finish(h, HC_CLEAR);
+	}
 }
 
 /* Send the A and AAAA queries to the current server; 0, or -1. */
@@ -346,7 +418,8 @@ hostcheck_name(const char *name, hostcheck_cb cb, void *arg,
 		*hit = v[k];
 		return (HC_HOST);
 	}
-	if (hc_nns == 0 || time(NULL) < hc_dead_until)
+	if (hc_nns == 0 || time(NULL) < hc_dead_until ||
+	    hc_cache_find(name))
 		return (HC_CLEAR);
 	if ((h = calloc(1, sizeof(*h))) == NULL) {
 		*why = "out of memory";

@@ -14,7 +14,7 @@ command -v danted >/dev/null || skip_all "dante-server is not installed"
 setup_user
 setup_dirs
 
-plan 40
+plan 45
 
 base=$((22000 + $$ % 20000))
 P_LO4=$base			# 127.0.0.1
@@ -58,12 +58,22 @@ EOF
 # And a resolver of the test's own, for a name only DNS knows.
 HOST_RESOLV=$T/resolv.conf
 echo "nameserver $DNS_ADDR" >"$HOST_RESOLV"
-"$PYTHON" - "$DNS_ADDR" "$T/dns.log" <<'PY' >"$T/dns.err" 2>&1 &
+# It logs "name qtype uid", the uid of the asking socket: the netstack's
+# (_greywall) or microsocks's (root).
+"$PYTHON" - "$DNS_ADDR" "$T/dns.log" "$R4" <<'PY' >"$T/dns.err" 2>&1 &
 import socket, struct, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 s.bind((sys.argv[1], 53))
 answers = {"dnslo.gw.test": (1, socket.inet_aton("127.0.0.1")),
-           "dnslo6.gw.test": (28, socket.inet_pton(socket.AF_INET6, "::1"))}
+           "dnslo6.gw.test": (28, socket.inet_pton(socket.AF_INET6, "::1")),
+           "dnsremote.gw.test": (1, socket.inet_aton(sys.argv[3]))}
+def uid_of(port):
+    for f in ("/proc/net/udp", "/proc/net/udp6"):
+        for line in open(f).readlines()[1:]:
+            v = line.split()
+            if int(v[1].rsplit(":", 1)[1], 16) == port:
+                return v[7]
+    return "?"
 while True:
     q, peer = s.recvfrom(4096)
     i, labels = 12, []
@@ -73,7 +83,7 @@ while True:
     name = ".".join(labels).lower()
     qtype = struct.unpack("!H", q[i + 1:i + 3])[0]
     with open(sys.argv[2], "a") as f:
-        f.write("%s %d\n" % (name, qtype))
+        f.write("%s %d %s\n" % (name, qtype, uid_of(peer[1])))
     an, rcode = b"", 0
     if name not in answers:
         rcode = 3
@@ -207,6 +217,25 @@ contains "with an event" "$(cat "$T/ev")" "the host resolves it to 127.0.0.1"
 is "and one it maps to ::1" "$(attack dnslo6.gw.test "$P_LO6")" refused
 ok "which the host's resolver was asked" grep -q "^dnslo6.gw.test 28" \
     "$T/dns.log"
+# A name only DNS knows and that is not the host: asked once, not per
+# connection (the netstack keeps a clear answer for 10 s); a change to the
+# host's hosts file empties what it kept.
+asked() {
+	grep -c "^dnsremote.gw.test 1 $(id -u _greywall)\$" "$T/dns.log"
+}
+for i in 1 2 3; do
+	is "a name only the host's DNS knows, not the host: reachable ($i)" \
+	    "$(gw_exec curl -sS -m 10 "http://dnsremote.gw.test:$P_REMOTE/" \
+	    </dev/null)" hello-remote
+done
+is "the netstack asked the host's resolver for it once" "$(asked)" 1
+echo "192.0.2.77 unrelated.gw.test" >>"$HOST_HOSTS"
+asked_again() {
+	gw_exec curl -sS -m 10 "http://dnsremote.gw.test:$P_REMOTE/" \
+	    </dev/null >/dev/null && [ "$(asked)" -ge 2 ]
+}
+ok "asked again after the hosts file changed" \
+    wait_for "a query after the hosts file changed" asked_again
 is "127.0.0.1 in the sandbox is its own loopback" \
     "$(attack 127.0.0.1 "$P_LO4")" refused
 ok "no host listener saw a connection or a byte" test ! -s "$T/host.log"
