@@ -59,7 +59,9 @@ static gid_t	peer_gid;
 
 struct walk {
 	int		 root;		/* the new tree */
-	int		 empty;		/* tmpfs holding the empty file */
+	int		 empty;		/* tmpfs holding the empty file, or -1 */
+	uid_t		 uid;		/* the walk's file system identity */
+	gid_t		 gid;
 	char *const	*mask;
 	int		 protect;
 	size_t		 seen;		/* entries read */
@@ -87,6 +89,36 @@ bind_ro(int dir, const char *name, const char *path)
 		    " read-only", path, name);
 }
 
+/*
+ * The empty file every masked file shows: 0444, root's, on a read-only
+ * tmpfs of its own. Made when the first file is masked: most starts mask
+ * none, and each detached tmpfs costs a grace period when it goes.
+ */
+static int
+walk_empty(struct walk *w)
+{
+	_cleanup_close_ int	 fs = -1, efd = -1;
+	struct mount_attr	 attr;
+
+	if (w->empty >= 0)
+		return (w->empty);
+	sandbox_fsid_set(0, 0);
+	if ((fs = fsopen("tmpfs", FSOPEN_CLOEXEC)) == -1 ||
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == -1 ||
+	    (w->empty = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID |
+	    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) == -1 ||
+	    (efd = openat(w->empty, "empty", O_RDONLY | O_CREAT | O_EXCL |
+	    O_CLOEXEC, 0444)) == -1)
+		sandbox_init_fail(errno, "filesystem.mask: make the empty file");
+	memset(&attr, 0, sizeof(attr));
+	attr.attr_set = MOUNT_ATTR_RDONLY;
+	if (mount_setattr(w->empty, "", AT_EMPTY_PATH, &attr,
+	    sizeof(attr)) == -1)
+		sandbox_init_fail(errno, "filesystem.mask: make it read-only");
+	sandbox_fsid_set(w->uid, w->gid);
+	return (w->empty);
+}
+
 /* Cover dir/name with the empty file, or an empty directory. */
 static void
 mask_entry(struct walk *w, int dir, const char *name, int isdir,
@@ -111,7 +143,7 @@ mask_entry(struct walk *w, int dir, const char *name, int isdir,
 		    MOUNT_ATTR_NOEXEC)) == -1)
 			sandbox_init_fail(errno, "filesystem.mask: an empty"
 			    " directory for '%s/%s'", path, name);
-	} else if ((src = open_tree(w->empty, "empty", OPEN_TREE_CLONE |
+	} else if ((src = open_tree(walk_empty(w), "empty", OPEN_TREE_CLONE |
 	    OPEN_TREE_CLOEXEC)) == -1)
 		sandbox_init_fail(errno, "filesystem.mask: clone the empty"
 		    " file");
@@ -447,9 +479,7 @@ protect_root(int root, const char *dir)
 void
 sandbox_protect_mount(int root, const struct sandbox_spec *spec)
 {
-	_cleanup_close_ int	 fs = -1, efd = -1;
 	struct walk		 w;
-	struct mount_attr	 attr;
 	char			*tops[PATH_MAX / 2];
 	size_t			 n = 0, i;
 	char *const		*p;
@@ -465,21 +495,10 @@ sandbox_protect_mount(int root, const struct sandbox_spec *spec)
 	w.mask = spec->mask;
 	w.protect = spec->protect;
 	w.empty = -1;
+	w.uid = peer_uid;
+	w.gid = peer_gid;
 	w.maskhash = sandbox_protect_cache_maskhash(spec->mask);
 	first_chars(&w);
-	/* The empty file every masked file shows: 0444, root's, read-only. */
-	if ((fs = fsopen("tmpfs", FSOPEN_CLOEXEC)) == -1 ||
-	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == -1 ||
-	    (w.empty = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID |
-	    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC)) == -1 ||
-	    (efd = openat(w.empty, "empty", O_RDONLY | O_CREAT | O_EXCL |
-	    O_CLOEXEC, 0444)) == -1)
-		sandbox_init_fail(errno, "filesystem.mask: make the empty file");
-	memset(&attr, 0, sizeof(attr));
-	attr.attr_set = MOUNT_ATTR_RDONLY;
-	if (mount_setattr(w.empty, "", AT_EMPTY_PATH, &attr,
-	    sizeof(attr)) == -1)
-		sandbox_init_fail(errno, "filesystem.mask: make it read-only");
 
 	sandbox_fsid_set(peer_uid, peer_gid);
 	if (spec->protect) {
@@ -500,6 +519,7 @@ sandbox_protect_mount(int root, const struct sandbox_spec *spec)
 	if (spec->protect)
 		sandbox_protect_git_apply(root, spec->home);
 	sandbox_fsid_set(0, 0);
-	sandbox_mount_close_late(w.empty);
+	if (w.empty >= 0)
+		sandbox_mount_close_late(w.empty);
 	sandbox_protect_cache_detach();
 }

@@ -9,7 +9,7 @@ require_root
 setup_user
 setup_dirs
 
-plan 45
+plan 46
 
 MARK=gw-prot-$$
 HOME_FILES=("$TEST_HOME/.bashrc" "$TEST_HOME/.zshrc" "$TEST_HOME/.envrc")
@@ -68,6 +68,8 @@ cfg_before=$(cat "$WORK/.git/config")
 run sh -c 'wc -c <.env; cat .env.production sub/.env sub/deeper/.env.local'
 is "masked .env, .env.production, sub/.env, sub/deeper/.env.local read empty" \
     "$st:$out" "0:0"
+run stat -c '%u %a' .env sub/deeper/.env.local
+is "what they show is root's, mode 0444" "$st:$(echo $out)" "0:0 444 0 444"
 run sh -c 'cat keys/id_rsa keys/server.pem | wc -c'
 is "brace patterns mask id_rsa and *.pem" "$st:$out" "0:0"
 run cat normal.txt
