@@ -22,8 +22,9 @@
  * was made, and a sandbox opens policy paths by name in it: any change
  * to greywalld's mount table (POLLPRI on /proc/self/mountinfo) discards
  * every entry, so a sandbox sees the host's mounts as of its start, as
- * one whose init makes its own namespace does. The pool refills one entry at a
- * time, only after an entry was taken (a zero timer, so the child is
+ * one whose init makes its own namespace does. The same for the copy of
+ * the host's /etc/hosts each entry holds (inotify on /etc). The pool
+ * refills one entry at a time, only after an entry was taken (a zero timer, so the child is
  * forked after the request that took it has been answered): idle, it
  * costs no CPU. After PREP_FAILS_MAX failed children in a row it stops
  * and logs why; sandboxes then make their namespace in init, as without
@@ -32,6 +33,7 @@
 
 #include <sys/types.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -68,6 +70,8 @@ static struct event	*ev_refill;
 static int		 stopping;
 static int		 mountinfo_fd = -1, mountinfo_ep = -1;
 static struct event	*ev_mountinfo;
+static int		 hosts_fd = -1;
+static struct event	*ev_hosts;
 
 /* The preparers' parent, and what greywalld asks it for. */
 static pid_t		 parent_pid = -1;
@@ -335,6 +339,47 @@ mountinfo_watch(void)
 	return (0);
 }
 
+/*
+ * Something in /etc changed; if it was the hosts file, the sets hold the
+ * old one (mount_base() copied it): discard them. A lost event (the
+ * queue overflowed) counts as a change.
+ */
+static void
+hosts_cb(int fd, short ev __unused, void *arg __unused)
+{
+	char			 buf[4096]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
+	const struct inotify_event *ie;
+	ssize_t			 n;
+	char			*p;
+	int			 hit = 0;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		for (p = buf; p < buf + n; p += sizeof(*ie) + ie->len) {
+			ie = (const struct inotify_event *)p;
+			if ((ie->mask & IN_Q_OVERFLOW) || (ie->len > 0 &&
+			    strcmp(ie->name, "hosts") == 0))
+				hit = 1;
+		}
+	if (hit) {
+		log_debug("netns pool: /etc/hosts changed");
+		netns_pool_flush();
+	}
+}
+
+static int
+hosts_watch(void)
+{
+	if ((hosts_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1 ||
+	    inotify_add_watch(hosts_fd, "/etc", IN_MODIFY | IN_CLOSE_WRITE |
+	    IN_CREATE | IN_DELETE | IN_MOVED_FROM | IN_MOVED_TO |
+	    IN_ONLYDIR) == -1 ||
+	    (ev_hosts = event_new(gw_base, hosts_fd, EV_READ | EV_PERSIST,
+	    hosts_cb, NULL)) == NULL || event_add(ev_hosts, NULL) == -1)
+		return (-1);
+	return (0);
+}
+
 int
 netns_pool_init(void)
 {
@@ -345,6 +390,12 @@ netns_pool_init(void)
 	/* Without the watch, entries could outlive the host's mounts. */
 	if (mountinfo_watch() == -1) {
 		log_warn("netns pool: cannot watch /proc/self/mountinfo;"
+		    " no namespaces are prepared");
+		return (0);
+	}
+	/* Nor the hosts file they copied. */
+	if (hosts_watch() == -1) {
+		log_warn("netns pool: cannot watch /etc for the hosts file;"
 		    " no namespaces are prepared");
 		return (0);
 	}
@@ -428,6 +479,12 @@ netns_pool_shutdown(void)
 	if (mountinfo_ep != -1)
 		close(mountinfo_ep);
 	mountinfo_fd = mountinfo_ep = -1;
+	if (ev_hosts != NULL)
+		event_free(ev_hosts);
+	ev_hosts = NULL;
+	if (hosts_fd != -1)
+		close(hosts_fd);
+	hosts_fd = -1;
 }
 
 /* For gwctl status / logs: entries ready now. */

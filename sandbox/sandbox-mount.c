@@ -1395,12 +1395,16 @@ mount_base(gid_t tty_gid, int net)
 	/* A sysfs of the new net namespace: the host's interfaces vanish. */
 	mount_sys_fs(root, "sys", "sysfs", NULL, MOUNT_ATTR_RDONLY |
 	    MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-	/* The same for every sandbox with network; /etc/hosts is not. */
-	if (net) {
-		etc = etc_files_tmpfs();
+	/*
+	 * The same for every sandbox (with network): its resolver, and the
+	 * host's /etc/hosts with its own names. A prepared set holds the
+	 * hosts file as it was: greywalld discards the pool when it changes.
+	 */
+	etc = etc_files_tmpfs();
+	if (net)
 		mount_resolv(root, etc);
-		sandbox_mount_close_late(etc);
-	}
+	mount_hosts(root, etc, net);
+	sandbox_mount_close_late(etc);
 	return (root);
 }
 
@@ -1457,7 +1461,6 @@ void
 sandbox_mount_setup(const struct sandbox_spec *spec)
 {
 	_cleanup_close_ int	 root = -1;
-	int			 etc;
 	struct mount_attr	 attr;
 
 	peer_uid = spec->uid;
@@ -1469,9 +1472,7 @@ sandbox_mount_setup(const struct sandbox_spec *spec)
 		root = mount_base_join();
 	} else
 		root = mount_base(spec->tty_gid, spec->net_slot > 0);
-	etc = etc_files_tmpfs();
-	mount_hosts(root, etc, spec->net_slot > 0);
-	sandbox_mount_close_late(etc);
+	sandbox_mark(spec->marks, MARK_MNT_BASE);
 	mount_sys_fs(root, "proc", "proc", NULL, MOUNT_ATTR_NOSUID |
 	    MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
 	sandbox_mark(spec->marks, MARK_MNT_SYSTEM);

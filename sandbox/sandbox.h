@@ -93,6 +93,8 @@ enum sandbox_mark {
 	MARK_INIT_NETNS,	/* init: in the prepared network namespace */
 	MARK_INIT_SIGNALS,	/* init: signal dispositions reset */
 	MARK_INIT_CGV1,		/* init: in its v1 cgroups, own cgroup namespace */
+	/* Inside MARK_INIT_TUN .. MARK_MNT_SYSTEM: */
+	MARK_MNT_BASE,		/* init: the base of the tree joined (or built) */
 	MARK__MAX
 };
 

@@ -16,7 +16,7 @@ trap '' USR1 USR2
 start_daemon
 trap - USR1 USR2
 
-plan 27
+plan 30
 
 # Its fds above stdio.
 nfds() {
@@ -125,7 +125,30 @@ is "the prepared hostname" "$(gw_exec cat /proc/sys/kernel/hostname)" \
 contains "the prepared resolv.conf names the netstack" \
     "$(gw_exec cat /etc/resolv.conf)" "nameserver 198.18.0.53"
 
-# 21-22: a mount made on the host after the pool filled is seen by the
+# 21-23: the prepared /etc/hosts is the host's with the sandbox's names; a
+# line added to the host's after the pool filled is in the next sandbox's,
+# and gone after it is removed (the pool's copies were discarded). The
+# host's file is appended to and rewritten in place, never replaced:
+# replacing it would drop the binds over it in running sandboxes.
+pool_full() { [ "$(tuns "$daemon_pid")" -ge 4 ]; }
+contains "the prepared hosts file has the sandbox's own name" \
+    "$(gw_exec cat /etc/hosts)" "127.0.1.1	greywall"
+cp /etc/hosts "$T/etc-hosts.saved" || bail "save /etc/hosts"
+restore_hosts() { cat "$T/etc-hosts.saved" >/etc/hosts; }
+trap 'restore_hosts; cleanup' EXIT
+wait_for "the pool" pool_full
+echo "192.0.2.99 gwtest-late-$$.invalid" >>/etc/hosts
+sleep 0.3
+contains "a line added to the host's /etc/hosts is in the next sandbox's" \
+    "$(gw_exec cat /etc/hosts)" "gwtest-late-$$.invalid"
+restore_hosts
+trap cleanup EXIT
+wait_for "the pool" pool_full
+sleep 0.3
+is "and gone from the next one after it was removed" \
+    "$(gw_exec grep -c "gwtest-late-$$" /etc/hosts)" 0
+
+# 24-25: a mount made on the host after the pool filled is seen by the
 # next sandbox (a policy path below it): the pool's copies of the host's
 # mount table were discarded, not used.
 # Not below /tmp or /var/tmp, which are the sandbox's own.
@@ -136,7 +159,6 @@ trap 'umount "$LATE" 2>/dev/null; rmdir "$LATE"; cleanup' EXIT
 printf 'default: true\nfilesystem:\n  read: ["%s"]\n' "$LATE" \
     >"$POLICY/00-test.yaml"
 start_daemon
-pool_full() { [ "$(tuns "$daemon_pid")" -ge 4 ]; }
 wait_for "the pool" pool_full
 mount -t tmpfs -o size=1m,mode=755 gwtest-late "$LATE" ||
     bail "mount a tmpfs on $LATE"
@@ -148,7 +170,7 @@ umount "$LATE"
 is "and, after it is gone, the directory under it again" \
     "$(gw_exec ls -A "$LATE" 2>&1)" ""
 
-# 23-25: the pool's preparers are children of a parent of their own,
+# 26-28: the pool's preparers are children of a parent of their own,
 # never forks of greywalld; without it, sandboxes make their own.
 prep_parent=$(daemon_child gw-ns-preparer)
 ok "greywalld has a preparers' parent" test -n "$prep_parent"
@@ -159,7 +181,7 @@ ok "sandboxes still start after it is gone" gw_exec sh -c \
 contains "greywalld said so" "$(cat "$T/daemon.log")" \
     "the preparers' parent is gone"
 
-# 26-27: a namespace init makes itself gets loopback up too.
+# 29-30: a namespace init makes itself gets loopback up too.
 stop_daemon
 start_daemon --prepared-netns 0
 ok "loopback is up in a namespace init made" lo_up
