@@ -189,11 +189,17 @@ daemon_cgroups_make() {
 }
 
 # Remove them, and whatever a killed daemon left inside (empty cgroups).
+# greywalld's helpers die with it, but a moment later (PR_SET_PDEATHSIG):
+# a cgroup that still holds one is tried again, for up to 2 s.
 daemon_cgroups_remove() {
-	local c
+	local c i
 	for c in $DAEMON_CGROUPS; do
-		[ -d "$c" ] && find "$c" -depth -type d -exec rmdir {} + \
-		    2>/dev/null
+		i=0
+		while [ -d "$c" ] && [ $i -lt 40 ]; do
+			find "$c" -depth -type d -exec rmdir {} + 2>/dev/null
+			[ -d "$c" ] && sleep 0.05
+			i=$((i + 1))
+		done
 	done
 }
 
