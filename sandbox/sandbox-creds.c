@@ -20,13 +20,32 @@
 
 #include "sandbox.h"
 
+/*
+ * The bounding set as the kernel has it now, one bit per capability, up
+ * to the last one it knows (PR_CAPBSET_READ says EINVAL past it).
+ */
+unsigned long long
+sandbox_creds_bounding(void)
+{
+	unsigned long long	bnd = 0;
+	int			cap, r;
+
+	for (cap = 0; cap < 64; cap++) {
+		if ((r = prctl(PR_CAPBSET_READ, cap, 0, 0, 0)) == -1)
+			break;
+		if (r != 0)
+			bnd |= 1ULL << cap;
+	}
+	return (bnd);
+}
+
 void
 sandbox_creds_drop(const struct sandbox_spec *spec)
 {
 	struct __user_cap_header_struct	hdr;
 	struct __user_cap_data_struct	data[_LINUX_CAPABILITY_U32S_3];
 	unsigned long long		bnd;
-	int				cap, r;
+	int				cap;
 	size_t				i;
 
 	if (setgroups(spec->ngroups, spec->groups) == -1)
@@ -78,11 +97,7 @@ sandbox_creds_drop(const struct sandbox_spec *spec)
 		    data[i].inheritable != 0)
 			sandbox_init_fail(0, "capabilities remain after"
 			    " dropping them");
-	for (cap = 0; cap < 64; cap++) {
-		if ((r = prctl(PR_CAPBSET_READ, cap, 0, 0, 0)) == -1)
-			break;
-		if (r != 0)
-			sandbox_init_fail(0, "capability %d remains in the"
-			    " bounding set", cap);
-	}
+	if ((bnd = sandbox_creds_bounding()) != 0)
+		sandbox_init_fail(0, "capabilities remain in the bounding set"
+		    " (%#llx)", bnd);
 }

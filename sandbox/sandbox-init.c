@@ -148,21 +148,15 @@ void
 sandbox_inherit_snapshot(void)
 {
 	struct sigaction	 sa;
-	unsigned long long	 ign = 0, bnd = 0;
-	int			 sig, cap, r;
+	unsigned long long	 ign = 0;
+	int			 sig;
 
 	for (sig = 1; sig < NSIG && sig <= 64; sig++)
 		if (sigaction(sig, NULL, &sa) == 0 &&
 		    sa.sa_handler == SIG_IGN)
 			ign |= 1ULL << (sig - 1);
-	for (cap = 0; cap < 64; cap++) {
-		if ((r = prctl(PR_CAPBSET_READ, cap, 0, 0, 0)) == -1)
-			break;		/* EINVAL: past what the kernel knows */
-		if (r == 1)
-			bnd |= 1ULL << cap;
-	}
 	inherit_sigign = ign;
-	inherit_capbnd = bnd;
+	inherit_capbnd = sandbox_creds_bounding();
 }
 
 unsigned long long

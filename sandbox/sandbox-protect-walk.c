@@ -60,8 +60,6 @@ static gid_t	peer_gid;
 struct walk {
 	int		 root;		/* the new tree */
 	int		 empty;		/* tmpfs holding the empty file, or -1 */
-	uid_t		 uid;		/* the walk's file system identity */
-	gid_t		 gid;
 	char *const	*mask;
 	int		 protect;
 	size_t		 seen;		/* entries read */
@@ -115,7 +113,7 @@ walk_empty(struct walk *w)
 	if (mount_setattr(w->empty, "", AT_EMPTY_PATH, &attr,
 	    sizeof(attr)) == -1)
 		sandbox_init_fail(errno, "filesystem.mask: make it read-only");
-	sandbox_fsid_set(w->uid, w->gid);
+	sandbox_fsid_set(peer_uid, peer_gid);
 	return (w->empty);
 }
 
@@ -495,8 +493,6 @@ sandbox_protect_mount(int root, const struct sandbox_spec *spec)
 	w.mask = spec->mask;
 	w.protect = spec->protect;
 	w.empty = -1;
-	w.uid = peer_uid;
-	w.gid = peer_gid;
 	w.maskhash = sandbox_protect_cache_maskhash(spec->mask);
 	first_chars(&w);
 

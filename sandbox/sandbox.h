@@ -293,6 +293,8 @@ void		 sandbox_protect_git_config(const char *, size_t,
 /* sandbox-creds.c */
 /* init, as root */
 void		 sandbox_creds_drop(const struct sandbox_spec *);
+/* main and init: the bounding set the kernel reports */
+unsigned long long sandbox_creds_bounding(void);
 
 /* sandbox-landlock.c */
 /* main */
