@@ -24,6 +24,12 @@
 #define GWCTL_EXIT_MISSING	3	/* status: a required layer missing */
 
 static struct gw_msg	msg;
+/*
+ * HELLO's answer, still to be read: the request goes right behind HELLO
+ * (one round trip, not two, which counts when greywalld is busy), and its
+ * answers are read after HELLO's (ctl_expect).
+ */
+static int		hello_pending;
 
 /* Each command's synopsis and help, for --help and usage errors. */
 static const struct gwctl_cmd {
@@ -176,6 +182,40 @@ list_print_entry(const struct gw_sandbox_info *info, struct gw_msg *m)
  * The header is printed with the first reply, so that a refused request
  * prints only the error.
  */
+/* The next message, after HELLO's answer if that is still to come. */
+static int
+ctl_expect(int sock, struct gw_msg *m)
+{
+	if (hello_pending) {
+		hello_pending = 0;
+		if (client_hello_reply(sock) == -1)
+			return (-1);
+	}
+	return (client_expect(sock, m));
+}
+
+/*
+ * Send a request. If greywalld has already closed the connection, HELLO's
+ * answer says why (another protocol version, a limit): print that.
+ */
+static int
+ctl_send(int sock, uint32_t type, const void *data, size_t len)
+{
+	int	saved_errno;
+
+	if (gw_msg_send(sock, type, 0, data, len, NULL, 0, -1) == 0)
+		return (0);
+	saved_errno = errno;
+	if (hello_pending && (errno == EPIPE || errno == ECONNRESET)) {
+		hello_pending = 0;
+		if (client_hello_reply(sock) == -1)
+			return (-1);
+	}
+	errno = saved_errno;
+	warn("cannot send to greywalld");
+	return (-1);
+}
+
 static int
 cmd_list(int sock, int json)
 {
@@ -184,17 +224,14 @@ cmd_list(int sock, int json)
 	json_t			*arr = NULL, *cur = NULL;
 	int			 n = 0;
 
-	if (gw_msg_send(sock, GW_MSG_ADMIN_LIST, 0, NULL, 0, NULL, 0,
-	    -1) == -1) {
-		warn("cannot send to greywalld");
+	if (ctl_send(sock, GW_MSG_ADMIN_LIST, NULL, 0) == -1)
 		return (GWCTL_EXIT_ERROR);
-	}
 	if (json && (arr = json_array()) == NULL) {
 		warn("malloc");
 		return (GWCTL_EXIT_ERROR);
 	}
 	for (;;) {
-		if (client_expect(sock, &msg) == -1) {
+		if (ctl_expect(sock, &msg) == -1) {
 			json_decref(arr);
 			return (GWCTL_EXIT_ERROR);
 		}
@@ -263,15 +300,12 @@ cmd_monitor(int sock, const uid_t *uid, int json)
 		o.human = stdout;
 		o.monitor = 1;
 	}
-	if (gw_msg_send(sock, GW_MSG_MONITOR, 0, &mon, sizeof(mon), NULL, 0,
-	    -1) == -1) {
-		warn("cannot send to greywalld");
+	if (ctl_send(sock, GW_MSG_MONITOR, &mon, sizeof(mon)) == -1)
 		return (GWCTL_EXIT_ERROR);
-	}
-	if (client_expect(sock, &msg) == -1)
+	if (ctl_expect(sock, &msg) == -1)
 		return (GWCTL_EXIT_ERROR);
 	for (;;) {
-		if (client_expect(sock, &msg) == -1)
+		if (ctl_expect(sock, &msg) == -1)
 			return (GWCTL_EXIT_ERROR);
 		if (msg.hdr.type != GW_MSG_EVENT &&
 		    msg.hdr.type != GW_MSG_EVENTS_DROPPED) {
@@ -294,11 +328,8 @@ cmd_kill_user(int sock, uid_t uid, int json)
 
 	memset(&ku, 0, sizeof(ku));
 	ku.uid = uid;
-	if (gw_msg_send(sock, GW_MSG_ADMIN_KILL_USER, 0, &ku, sizeof(ku),
-	    NULL, 0, -1) == -1) {
-		warn("cannot send to greywalld");
+	if (ctl_send(sock, GW_MSG_ADMIN_KILL_USER, &ku, sizeof(ku)) == -1)
 		return (GWCTL_EXIT_ERROR);
-	}
 	if (json && ((j = json_object()) == NULL ||
 	    (ids = json_array()) == NULL)) {
 		warn("malloc");
@@ -306,7 +337,7 @@ cmd_kill_user(int sock, uid_t uid, int json)
 		return (GWCTL_EXIT_ERROR);
 	}
 	for (;;) {
-		if (client_expect(sock, &msg) == -1)
+		if (ctl_expect(sock, &msg) == -1)
 			goto fail;
 		if (msg.hdr.type == GW_MSG_ADMIN_LIST_END)
 			break;
@@ -341,12 +372,9 @@ cmd_kill(int sock, uint32_t id, int json)
 	struct gw_sandbox_id	 sid;
 
 	sid.id = id;
-	if (gw_msg_send(sock, GW_MSG_ADMIN_KILL, 0, &sid, sizeof(sid), NULL,
-	    0, -1) == -1) {
-		warn("cannot send to greywalld");
+	if (ctl_send(sock, GW_MSG_ADMIN_KILL, &sid, sizeof(sid)) == -1)
 		return (GWCTL_EXIT_ERROR);
-	}
-	if (client_expect(sock, &msg) == -1)
+	if (ctl_expect(sock, &msg) == -1)
 		return (GWCTL_EXIT_ERROR);
 	if (json)
 		return (client_json_print(stdout, json_pack("{s:[i]}",
@@ -365,17 +393,14 @@ cmd_reload(int sock, int json)
 {
 	json_t	*w;
 
-	if (gw_msg_send(sock, GW_MSG_ADMIN_RELOAD, 0, NULL, 0, NULL, 0,
-	    -1) == -1) {
-		warn("cannot send to greywalld");
+	if (ctl_send(sock, GW_MSG_ADMIN_RELOAD, NULL, 0) == -1)
 		return (GWCTL_EXIT_ERROR);
-	}
 	if ((w = json_array()) == NULL) {
 		warn("malloc");
 		return (GWCTL_EXIT_ERROR);
 	}
 	for (;;) {
-		if (client_expect(sock, &msg) == -1) {
+		if (ctl_expect(sock, &msg) == -1) {
 			json_decref(w);
 			return (GWCTL_EXIT_ERROR);
 		}
@@ -514,9 +539,13 @@ main(int argc, char *argv[])
 	if (strcmp(c->name, "policy") == 0)
 		return (client_policy_show(client_socket_path(sockopt),
 		    GW_CLIENT_CTL, user, json) == 0 ? 0 : GWCTL_EXIT_ERROR);
-	if ((sock = client_connect(client_socket_path(sockopt),
+	if ((sock = client_connect_start(client_socket_path(sockopt),
 	    GW_CLIENT_CTL)) == -1)
 		return (GWCTL_EXIT_ERROR);
+	/* client_status() reads on its own: HELLO's answer first. */
+	if (strcmp(c->name, "status") == 0 && client_hello_reply(sock) == -1)
+		return (GWCTL_EXIT_ERROR);
+	hello_pending = strcmp(c->name, "status") != 0;
 	if (strcmp(c->name, "monitor") == 0)
 		r = cmd_monitor(sock, user != NULL ? &uid : NULL, json);
 	else if (strcmp(c->name, "list") == 0)

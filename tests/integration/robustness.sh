@@ -10,7 +10,7 @@ setup_user
 setup_dirs
 start_daemon
 
-plan 19
+plan 26
 
 PROTO=$(sed -n 's/^#define GW_PROTO_VERSION[[:space:]]*//p' \
     "$GW_SRCDIR/proto/gw-protocol.h")
@@ -156,6 +156,56 @@ err=$(cd "$WORK" && GREYWALL_SOCKET= as_user "$GW" -S "$T/fake.sock" exec true 2
 is "version mismatch exits 125" $? 125
 is "one-line error naming both versions" "$err" \
     "gw: greywalld speaks protocol version 7 but this client speaks version $PROTO: install matching greywall versions"
+wait "$fake"
+
+# gwctl sends its request right behind HELLO: a refused HELLO is still
+# what it reports, whether the daemon closed before the request or after.
+for round in 1 2 3; do
+	rm -f "$T/fake.sock"
+	"$PYTHON" - "$T/fake.sock" <<'PY' &
+import socket, struct, sys
+l = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+l.bind(sys.argv[1]); l.listen(1)
+c, _ = l.accept()
+c.recv(100)
+c.send(struct.pack("=IIIII", 2, 4, 0, 0, 7))
+c.close()
+PY
+	fake=$!
+	wait_for "fake daemon" test -S "$T/fake.sock"
+	err=$("$GWCTL" -S "$T/fake.sock" list 2>&1)
+	is "gwctl list against another version exits 1 ($round)" $? 1
+	is "and names both versions ($round)" "$err" \
+	    "gwctl: greywalld speaks protocol version 7 but this client speaks version $PROTO: install matching greywall versions"
+	wait "$fake"
+done
+
+# ... and it does not wait for HELLO's answer before it sends the request:
+# this daemon answers only once the request is there.
+rm -f "$T/fake.sock"
+"$PYTHON" - "$T/fake.sock" "$T/seen" <<'PY' &
+import socket, struct, sys
+l = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+l.bind(sys.argv[1]); l.listen(1)
+c, _ = l.accept()
+c.recv(100)
+c.settimeout(5)
+try:
+    m = c.recv(100)
+    seen = "request %u" % struct.unpack("=I", m[:4])[0]
+except socket.timeout:
+    seen = "nothing"
+open(sys.argv[2], "w").write(seen)
+c.send(struct.pack("=IIIII", 2, 4, 0, 0, 7))
+c.close()
+PY
+fake=$!
+wait_for "fake daemon" test -S "$T/fake.sock"
+"$GWCTL" -S "$T/fake.sock" list >/dev/null 2>&1
+list_type=$(sed -n 's/.*GW_MSG_ADMIN_LIST[[:space:]]*=[[:space:]]*\([0-9]*\).*/\1/p' \
+    "$GW_SRCDIR/proto/gw-protocol.h")
+is "gwctl sends the request behind HELLO, before its answer" \
+    "$(cat "$T/seen")" "request $list_type"
 wait "$fake"
 
 done_testing
