@@ -140,18 +140,33 @@ is "and still runs sandboxes" "$(gw_exec echo alive)" alive
 n=$(grep -c 'closing connection' "$T/daemon.log")
 ok "each violation was logged ($n lines)" test "$n" -ge 13
 
-# gw against a daemon that speaks another protocol version.
-"$PYTHON" - "$T/fake.sock" <<'PY' &
+# A daemon that speaks another protocol version: it answers HELLO with
+# VERSION 7 and closes. With SEEN, it first waits up to 5 s for a second
+# message and writes what came ("request TYPE" or "nothing") there.
+fake_daemon() {
+	rm -f "$T/fake.sock"
+	"$PYTHON" - "$T/fake.sock" "${1:-}" <<'PY' &
 import socket, struct, sys
 l = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
 l.bind(sys.argv[1]); l.listen(1)
 c, _ = l.accept()
 c.recv(100)
+if sys.argv[2]:
+    c.settimeout(5)
+    try:
+        seen = "request %u" % struct.unpack("=I", c.recv(100)[:4])[0]
+    except socket.timeout:
+        seen = "nothing"
+    open(sys.argv[2], "w").write(seen)
 c.send(struct.pack("=IIIII", 2, 4, 0, 0, 7))
+c.close()
 PY
-fake=$!
-wait_for "fake daemon" test -S "$T/fake.sock"
-chmod 666 "$T/fake.sock"
+	fake=$!
+	wait_for "fake daemon" test -S "$T/fake.sock"
+	chmod 666 "$T/fake.sock"
+}
+
+fake_daemon
 err=$(cd "$WORK" && GREYWALL_SOCKET= as_user "$GW" -S "$T/fake.sock" exec true 2>&1)
 is "version mismatch exits 125" $? 125
 is "one-line error naming both versions" "$err" \
@@ -161,18 +176,7 @@ wait "$fake"
 # gwctl sends its request right behind HELLO: a refused HELLO is still
 # what it reports, whether the daemon closed before the request or after.
 for round in 1 2 3; do
-	rm -f "$T/fake.sock"
-	"$PYTHON" - "$T/fake.sock" <<'PY' &
-import socket, struct, sys
-l = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-l.bind(sys.argv[1]); l.listen(1)
-c, _ = l.accept()
-c.recv(100)
-c.send(struct.pack("=IIIII", 2, 4, 0, 0, 7))
-c.close()
-PY
-	fake=$!
-	wait_for "fake daemon" test -S "$T/fake.sock"
+	fake_daemon
 	err=$("$GWCTL" -S "$T/fake.sock" list 2>&1)
 	is "gwctl list against another version exits 1 ($round)" $? 1
 	is "and names both versions ($round)" "$err" \
@@ -180,27 +184,8 @@ PY
 	wait "$fake"
 done
 
-# ... and it does not wait for HELLO's answer before it sends the request:
-# this daemon answers only once the request is there.
-rm -f "$T/fake.sock"
-"$PYTHON" - "$T/fake.sock" "$T/seen" <<'PY' &
-import socket, struct, sys
-l = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-l.bind(sys.argv[1]); l.listen(1)
-c, _ = l.accept()
-c.recv(100)
-c.settimeout(5)
-try:
-    m = c.recv(100)
-    seen = "request %u" % struct.unpack("=I", m[:4])[0]
-except socket.timeout:
-    seen = "nothing"
-open(sys.argv[2], "w").write(seen)
-c.send(struct.pack("=IIIII", 2, 4, 0, 0, 7))
-c.close()
-PY
-fake=$!
-wait_for "fake daemon" test -S "$T/fake.sock"
+# ... and it does not wait for HELLO's answer before it sends the request.
+fake_daemon "$T/seen"
 "$GWCTL" -S "$T/fake.sock" list >/dev/null 2>&1
 list_type=$(sed -n 's/.*GW_MSG_ADMIN_LIST[[:space:]]*=[[:space:]]*\([0-9]*\).*/\1/p' \
     "$GW_SRCDIR/proto/gw-protocol.h")
