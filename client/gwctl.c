@@ -178,19 +178,22 @@ list_print_entry(const struct gw_sandbox_info *info, struct gw_msg *m)
 	    info->pid, when, mem, tasks, m->str[1], m->str[2]);
 }
 
-/*
- * The header is printed with the first reply, so that a refused request
- * prints only the error.
- */
+/* HELLO's answer, if it is still to be read: 0, or -1 after saying why. */
+static int
+ctl_hello(int sock)
+{
+	if (!hello_pending)
+		return (0);
+	hello_pending = 0;
+	return (client_hello_reply(sock));
+}
+
 /* The next message, after HELLO's answer if that is still to come. */
 static int
 ctl_expect(int sock, struct gw_msg *m)
 {
-	if (hello_pending) {
-		hello_pending = 0;
-		if (client_hello_reply(sock) == -1)
-			return (-1);
-	}
+	if (ctl_hello(sock) == -1)
+		return (-1);
 	return (client_expect(sock, m));
 }
 
@@ -206,16 +209,18 @@ ctl_send(int sock, uint32_t type, const void *data, size_t len)
 	if (gw_msg_send(sock, type, 0, data, len, NULL, 0, -1) == 0)
 		return (0);
 	saved_errno = errno;
-	if (hello_pending && (errno == EPIPE || errno == ECONNRESET)) {
-		hello_pending = 0;
-		if (client_hello_reply(sock) == -1)
-			return (-1);
-	}
+	if ((errno == EPIPE || errno == ECONNRESET) && hello_pending &&
+	    ctl_hello(sock) == -1)
+		return (-1);
 	errno = saved_errno;
 	warn("cannot send to greywalld");
 	return (-1);
 }
 
+/*
+ * The header is printed with the first reply, so that a refused request
+ * prints only the error.
+ */
 static int
 cmd_list(int sock, int json)
 {
@@ -542,10 +547,10 @@ main(int argc, char *argv[])
 	if ((sock = client_connect_start(client_socket_path(sockopt),
 	    GW_CLIENT_CTL)) == -1)
 		return (GWCTL_EXIT_ERROR);
+	hello_pending = 1;
 	/* client_status() reads on its own: HELLO's answer first. */
-	if (strcmp(c->name, "status") == 0 && client_hello_reply(sock) == -1)
+	if (strcmp(c->name, "status") == 0 && ctl_hello(sock) == -1)
 		return (GWCTL_EXIT_ERROR);
-	hello_pending = strcmp(c->name, "status") != 0;
 	if (strcmp(c->name, "monitor") == 0)
 		r = cmd_monitor(sock, user != NULL ? &uid : NULL, json);
 	else if (strcmp(c->name, "list") == 0)
