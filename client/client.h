@@ -68,6 +68,16 @@ void		 learn_event(uint32_t, const char *const *);
 void		 learn_seed(const char *);
 int		 learn_finish(const char *, const char *, const char *, int);
 
+/* passwd.c: a passwd entry, looked up through getent(1) */
+struct client_pw {
+	char		name[256];
+	char		dir[4096];
+	uid_t		uid;
+	gid_t		gid;
+};
+int		 client_passwd(const char *, struct client_pw *);
+int		 client_passwd_parse(char *, struct client_pw *);
+
 /* status.c */
 int		 client_status(int, int);
 /* cache.c */

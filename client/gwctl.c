@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -448,13 +447,14 @@ cmd_status(int sock, int json)
 static uid_t
 user_lookup(const char *cmd, const char *user)
 {
-	struct passwd	*pw;
+	struct client_pw pw;
 
-	errno = 0;
-	if (user[0] == '\0' || (pw = getpwnam(user)) == NULL)
+	errno = ENOENT;
+	if (user[0] == '\0' || client_passwd(user, &pw) == -1)
 		client_usage_error(cmd, "no user '%s'%s%s", user,
-		    errno != 0 ? ": " : "", errno != 0 ? strerror(errno) : "");
-	return (pw->pw_uid);
+		    errno != ENOENT ? ": " : "",
+		    errno != ENOENT ? strerror(errno) : "");
+	return (pw.uid);
 }
 
 int

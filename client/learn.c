@@ -20,7 +20,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -516,15 +515,16 @@ int
 learn_finish(const char *out, const char *cmd, const char *cmdline,
     int failed)
 {
-	struct passwd	*pw;
+	struct client_pw pw;
 	const char	*home, *base;
 	char		 dir[PATH_MAX], user_path[PATH_MAX + 128],
 			 admin_path[PATH_MAX + 128], name[64], *dot, *w;
 	size_t		 i;
 	int		 other = 0;
 
-	if ((pw = getpwuid(getuid())) == NULL) {
-		warnx("--learn: who am I?");
+	snprintf(name, sizeof(name), "%u", (unsigned)getuid());
+	if (client_passwd(name, &pw) == -1) {
+		warn("--learn: who am I? getent passwd %s", name);
 		return (-1);
 	}
 	/*
@@ -549,7 +549,7 @@ learn_finish(const char *out, const char *cmd, const char *cmdline,
 	}
 	learn_collapse();
 	fprintf(stderr, "[greywall] learned policy:\n");
-	learn_yaml(stderr, pw->pw_name, cmdline, 0);
+	learn_yaml(stderr, pw.name, cmdline, 0);
 	base = strrchr(cmd, '/') != NULL ? strrchr(cmd, '/') + 1 : cmd;
 	snprintf(name, sizeof(name), "%s", base);
 	for (i = 0; name[i] != '\0'; i++)
@@ -566,9 +566,13 @@ learn_finish(const char *out, const char *cmd, const char *cmdline,
 		    sizeof(admin_path) - strlen(admin_path) - 1);
 	} else {
 		if ((home = getenv("HOME")) == NULL || home[0] != '/')
-			home = pw->pw_dir;
-		snprintf(dir, sizeof(dir), "%s/.config/greywall/learned",
-		    home);
+			home = pw.dir;
+		if ((size_t)snprintf(dir, sizeof(dir),
+		    "%s/.config/greywall/learned", home) >= sizeof(dir)) {
+			warnx("--learn: %s: the home directory's path is too"
+			    " long", home);
+			return (-1);
+		}
 		if (mkdirs(dir) == -1) {
 			warn("%s", dir);
 			return (-1);
@@ -578,8 +582,8 @@ learn_finish(const char *out, const char *cmd, const char *cmdline,
 		snprintf(admin_path, sizeof(admin_path),
 		    "%s/%s.policy.d.yaml", dir, name);
 	}
-	if (save(user_path, pw->pw_name, cmdline, 0) == -1 ||
-	    save(admin_path, pw->pw_name, cmdline, 1) == -1)
+	if (save(user_path, pw.name, cmdline, 0) == -1 ||
+	    save(admin_path, pw.name, cmdline, 1) == -1)
 		return (-1);
 	fprintf(stderr, "[greywall] saved: %s (gw exec --policy) and %s"
 	    " (for the administrator's policy.d)\n", user_path, admin_path);

@@ -53,7 +53,7 @@ else
 	done
 fi
 
-plan 31
+plan 32
 
 B=$(mktemp -d /tmp/gwpkg.XXXXXX) || bail "mktemp"
 rc_made=
@@ -114,6 +114,13 @@ rc=$?
 is "dpkg-buildpackage -us -uc -b" $rc 0
 deb=$(ls "$B"/greywall_*_*.deb 2>/dev/null | head -n 1)
 ok "it built greywall_*.deb" test -f "$deb"
+# gw and gwctl are static-pie (client/meson.build): the archives they link
+# are named, as Debian's policy asks of a static link.
+bu=$(dpkg-deb -f "$deb" Built-Using 2>/dev/null)
+case "$bu" in
+glibc\ \(=\ *\),\ jansson\ \(=\ *\)) ok "Built-Using: $bu" true ;;
+*) ok "Built-Using names glibc and jansson (it is '$bu')" false ;;
+esac
 lintian --fail-on error "$B"/greywall_*.changes >"$B/lintian.log" 2>&1
 rc=$?
 [ $rc = 0 ] || diag "$(cat "$B/lintian.log")"
