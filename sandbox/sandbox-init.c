@@ -336,6 +336,9 @@ init_command_main(void *arg)
  * memory (no copy of its page tables, no copy-on-write faults after),
  * on a stack of its own, while init waits until it has exec'd or failed.
  * It has its own fd table and signal handlers. Returns its pid or -1.
+ * The stack stays mapped until init exits: init resumes while the exec
+ * may still run on the old page tables, and an unmap then would stop
+ * that CPU for a TLB flush.
  */
 static pid_t
 init_spawn_command(struct sandbox_spec *spec, int *errpipe, int *prot)
@@ -343,19 +346,13 @@ init_spawn_command(struct sandbox_spec *spec, int *errpipe, int *prot)
 	struct cmd_arg	 a = { spec, errpipe, prot };
 	const size_t	 len = 256 * 1024;
 	void		*stack;
-	pid_t		 pid;
-	int		 saved;
 
 	stack = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE |
 	    MAP_ANONYMOUS | MAP_STACK, -1, 0);
 	if (stack == MAP_FAILED)
 		return (-1);
-	pid = clone(init_command_main, (char *)stack + len, CLONE_VM |
-	    CLONE_VFORK | SIGCHLD, &a);
-	saved = errno;
-	munmap(stack, len);
-	errno = saved;
-	return (pid);
+	return (clone(init_command_main, (char *)stack + len, CLONE_VM |
+	    CLONE_VFORK | SIGCHLD, &a));
 }
 
 static void __attribute__((noreturn))
