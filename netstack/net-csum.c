@@ -104,3 +104,63 @@ net_csum_complete(uint8_t *pkt, size_t len, size_t start, size_t off,
 	*region = net_csum_fold((uint64_t)net_csum_fold(sum) + old + c);
 	return (0);
 }
+
+/*
+ * A TCP segment the sandbox's kernel left partial, answered without a
+ * pass over it: that kernel built it for this link, and a partial
+ * checksum is one no receiver on the host checks either (Linux trusts
+ * CHECKSUM_PARTIAL). The field stays as the kernel seeded it; *region
+ * gets the sum lwIP's check of the transport bytes must see for the
+ * segment to verify: the complement of the pseudo-header's sum, which is
+ * what net_csum_complete reports for the same segment completed. That
+ * answer is only there for the check made at once, on arrival: a SYN,
+ * which the helper holds until the upstream has answered, is completed.
+ * Only a whole IPv4 or IPv6 TCP segment with data, TCP's field offset,
+ * no fragment, no IPv6 extension header and lengths that agree
+ * qualifies: -1 otherwise, and the caller completes the checksum.
+ */
+int
+net_csum_trust_tcp(const uint8_t *pkt, size_t len, size_t start,
+    size_t off, uint16_t *region)
+{
+	uint8_t		ph[40];
+	size_t		l4len, phlen;
+
+	if (off != 16 || len < 40 || start >= len || len - start < 20 ||
+	    len > 65535 + 40)
+		return (-1);
+	l4len = len - start;
+	memset(ph, 0, sizeof(ph));
+	switch (pkt[0] >> 4) {
+	case 4:
+		/* Header length, TCP, total length, no fragment bits. */
+		if ((size_t)(pkt[0] & 0x0f) * 4 != start || pkt[9] != 6 ||
+		    ((size_t)pkt[2] << 8 | pkt[3]) != len ||
+		    (pkt[6] & 0x3f) != 0 || pkt[7] != 0)
+			return (-1);
+		memcpy(ph, pkt + 12, 8);
+		ph[9] = 6;
+		ph[10] = l4len >> 8;
+		ph[11] = l4len & 0xff;
+		phlen = 12;
+		break;
+	case 6:
+		if (start != 40 || pkt[6] != 6 ||
+		    ((size_t)pkt[4] << 8 | pkt[5]) != l4len)
+			return (-1);
+		memcpy(ph, pkt + 8, 32);
+		ph[34] = l4len >> 8;
+		ph[35] = l4len & 0xff;
+		ph[39] = 6;
+		phlen = 40;
+		break;
+	default:
+		return (-1);
+	}
+	/* Data, and no SYN (held, checked later): the bulk of a transfer. */
+	if ((pkt[start + 13] & 0x02) != 0 ||
+	    (size_t)(pkt[start + 12] >> 4) * 4 >= l4len)
+		return (-1);
+	*region = (uint16_t)~net_csum_fold(net_csum_add(0, ph, phlen));
+	return (0);
+}

@@ -95,6 +95,8 @@ uint64_t	 net_csum_add(uint64_t, const void *, size_t);
 uint16_t	 net_csum_fold(uint64_t);
 int		 net_csum_complete(uint8_t *, size_t, size_t, size_t,
 		    uint16_t *);
+int		 net_csum_trust_tcp(const uint8_t *, size_t, size_t, size_t,
+		    uint16_t *);
 
 /* net-lwip.c */
 struct event_base;

@@ -14,7 +14,7 @@ setup_user
 setup_user2
 setup_dirs
 
-plan 43
+plan 48
 
 base=$((20000 + $$ % 20000))
 WEB_PORT=$base			# host 127.0.0.1: files, index, git
@@ -23,6 +23,7 @@ LOG_PORT=$((base + 2))		# socks5-log.py
 LO_PORT=$((base + 3))		# host loopback service the policy allows
 NS_PORT=$((base + 4))		# server in the test namespace
 DNS_PORT=$((base + 5))		# dns-answer.py, for dns.mode: upstream
+SHA_PORT=$((base + 6))		# host 127.0.0.1: the SHA-256 of what it gets
 NS=gwtnet$$
 VETH=gwtv$$
 NET=10.231.$(( $$ % 250 + 1 ))
@@ -58,6 +59,31 @@ git init -q --bare "$WWW/repo.git" && (
 pids="$pids $!"
 "$PYTHON" -m http.server --directory "$T/lo" --bind 127.0.0.1 "$LO_PORT" \
     >"$T/lo.log" 2>&1 &
+pids="$pids $!"
+# Large transfers both ways check every byte: the offloads hand segments
+# of up to 64 KiB whose checksums the sandbox's kernel left partial.
+head -c $((24 << 20)) /dev/urandom >"$WWW/big.bin"
+"$PYTHON" - "$SHA_PORT" <<'PY' >"$T/sha.log" 2>&1 &
+import hashlib, socket, sys
+# An 8-byte length, then that many bytes: microsocks has no half-close.
+s = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+while True:
+    c, _ = s.accept()
+    h, n, want, head = hashlib.sha256(), 0, None, b""
+    while want is None or n < want:
+        b = c.recv(1 << 20)
+        if not b:
+            break
+        if want is None:
+            head += b
+            if len(head) < 8:
+                continue
+            want, b = int.from_bytes(head[:8], "big"), head[8:]
+        h.update(b)
+        n += len(b)
+    c.sendall(("%d %s\n" % (n, h.hexdigest())).encode())
+    c.close()
+PY
 pids="$pids $!"
 
 # microsocks resolves with the host's resolver: give it, and only it, an
@@ -101,7 +127,7 @@ network:
 EOF
 start_daemon
 
-for p in $WEB_PORT $LO_PORT $MS_PORT $LOG_PORT; do
+for p in $WEB_PORT $LO_PORT $MS_PORT $LOG_PORT $SHA_PORT; do
 	wait_for "port $p listens" sh -c "ss -ltnH 'sport = :$p' | grep -q ."
 done
 wait_for "the namespace's server listens" ip netns exec "$NS" \
@@ -139,6 +165,39 @@ is "python urllib by name" "$(gw_exec /usr/bin/python3 -c "
 import urllib.request
 print(urllib.request.urlopen('$W/index.html', timeout=10).read().decode().strip())
 " </dev/null)" hello-from-host
+for v in 4 6; do
+	is "24 MiB downloaded over IPv$v, every byte right" \
+	    "$(gw_exec curl -$v -sS -m 60 "$W/big.bin" </dev/null |
+	    sha256sum | cut -d' ' -f1)" \
+	    "$(sha256sum <"$WWW/big.bin" | cut -d' ' -f1)"
+	is "24 MiB uploaded over IPv$v, every byte right" \
+	    "$(gw_exec /usr/bin/python3 - "$v" "$SHA_PORT" <<'PY'
+import hashlib, random, socket, sys
+fam = socket.AF_INET if sys.argv[1] == "4" else socket.AF_INET6
+addr = socket.getaddrinfo("web.gw.test", int(sys.argv[2]), fam)[0][4]
+data = random.Random(16).randbytes(24 << 20)
+s = socket.socket(fam, socket.SOCK_STREAM)
+s.settimeout(60)
+s.connect(addr)
+s.sendall(len(data).to_bytes(8, "big") + data)
+got = b""
+while not got.endswith(b"\n"):
+    b = s.recv(200)
+    if not b:
+        break
+    got += b
+want = "%d %s" % (len(data), hashlib.sha256(data).hexdigest())
+print("same" if got.decode().strip() == want else "%s, not %s" % (got, want))
+PY
+)" same
+done
+# A lossless link: a SYN or segment the netstack drops (a checksum it
+# did not accept) shows as a retransmission a second later.
+is "no TCP retransmission on the sandbox's link" "$(gw_exec sh -c '
+for i in 1 2 3 4 5; do curl -sS -m 10 "$1" >/dev/null || exit 1; done
+awk "/^Tcp:/ { n++; if (n == 1) for (i = 1; i <= NF; i++) f[i] = \$i;
+    else for (i = 1; i <= NF; i++) if (f[i] == \"RetransSegs\") print \$i }" \
+    /proc/net/snmp' sh "$W/index.html" </dev/null)" 0
 gw_exec git clone -q "http://git.gw.test:$WEB_PORT/repo.git" clone \
     </dev/null >"$T/git.log" 2>&1
 is "git clone over http" "$(cat "$WORK/clone/README" 2>/dev/null)" \

@@ -2,7 +2,9 @@
  * The Internet checksum of the TUN offloads (net-csum.c): the same sums
  * as a byte-by-byte RFC 1071 reference, a completed partial checksum
  * verifies, the region's sum it reports is the one a second pass gives,
- * and offsets outside the packet are refused.
+ * and offsets outside the packet are refused; a trusted partial TCP
+ * segment reports the same sum without a pass, and only a plain TCP
+ * segment is trusted.
  */
 
 #include <sys/types.h>
@@ -50,7 +52,7 @@ main(void)
 	uint8_t		 pkt[100];
 	uint16_t	 region;
 
-	plan(11);
+	plan(23);
 	srandom(16);
 	for (i = 0; i < sizeof(buf); i++)
 		buf[i] = random();
@@ -113,5 +115,98 @@ main(void)
 	    "a field past the end is refused");
 	ok(net_csum_complete(pkt, sizeof(pkt), 100, 0, &region) == -1,
 	    "a start at the end is refused");
+
+	/* Trusted partial TCP segments, IPv4 and IPv6, as a kernel seeds them. */
+	same = 1;
+	for (i = 0; i < 2000; i++) {
+		int	v6 = i % 2;
+		size_t	hl = v6 ? 40 : 20 + 4 * (i % 3), n, k;
+		uint8_t	cp[1500], ph[40];
+		uint16_t seed, r1, r2;
+
+		n = hl + 21 + random() % 1200;
+		for (j = 0; j < n; j++)
+			buf[j] = random();
+		memset(ph, 0, sizeof(ph));
+		if (v6) {
+			buf[0] = 0x60;
+			buf[4] = (n - 40) >> 8;
+			buf[5] = (n - 40) & 0xff;
+			buf[6] = 6;
+			memcpy(ph, buf + 8, 32);
+			ph[34] = (n - hl) >> 8;
+			ph[35] = (n - hl) & 0xff;
+			ph[39] = 6;
+			k = 40;
+		} else {
+			buf[0] = 0x40 | hl / 4;
+			buf[2] = n >> 8;
+			buf[3] = n & 0xff;
+			buf[6] = 0x40;	/* DF only */
+			buf[7] = 0;
+			buf[9] = 6;
+			memcpy(ph, buf + 12, 8);
+			ph[9] = 6;
+			ph[10] = (n - hl) >> 8;
+			ph[11] = (n - hl) & 0xff;
+			k = 12;
+		}
+		buf[hl + 12] = 0x50 | (buf[hl + 12] & 0x0f);	/* 20 bytes */
+		buf[hl + 13] &= ~0x02;				/* no SYN */
+		seed = net_csum_fold(net_csum_add(0, ph, k));
+		memcpy(buf + hl + 16, &seed, 2);
+		memcpy(cp, buf, n);
+		if (net_csum_trust_tcp(buf, n, hl, 16, &r1) != 0 ||
+		    net_csum_complete(cp, n, hl, 16, &r2) != 0 || r1 != r2 ||
+		    memcmp(buf + hl + 16, &seed, 2) != 0)
+			same = 0;
+	}
+	ok(same, "a trusted TCP segment reports the completed one's sum, "
+	    "and is left as it was (2000 packets, IPv4 and IPv6)");
+	/* The last one was IPv6: refusals on copies of an IPv4 segment. */
+	memset(buf, 0, 60);
+	buf[0] = 0x45;
+	buf[3] = 60;
+	buf[9] = 6;
+	buf[32] = 0x50;
+	ok(net_csum_trust_tcp(buf, 60, 20, 16, &region) == 0,
+	    "a plain IPv4 TCP segment with data is trusted");
+	buf[33] = 0x12;
+	ok(net_csum_trust_tcp(buf, 60, 20, 16, &region) == -1,
+	    "a SYN (held until the upstream answers): refused");
+	buf[33] = 0x10;
+	buf[32] = 0xa0;
+	ok(net_csum_trust_tcp(buf, 60, 20, 16, &region) == -1,
+	    "no data past a 40-byte header (an ACK): refused");
+	buf[32] = 0x50;
+	ok(net_csum_trust_tcp(buf, 60, 20, 6, &region) == -1,
+	    "not TCP's field offset: refused");
+	buf[9] = 17;
+	ok(net_csum_trust_tcp(buf, 60, 20, 16, &region) == -1,
+	    "not TCP: refused");
+	buf[9] = 6;
+	buf[6] = 0x20;
+	ok(net_csum_trust_tcp(buf, 60, 20, 16, &region) == -1,
+	    "a fragment: refused");
+	buf[6] = 0;
+	buf[3] = 59;
+	ok(net_csum_trust_tcp(buf, 60, 20, 16, &region) == -1,
+	    "an IP length other than the packet's: refused");
+	buf[3] = 60;
+	ok(net_csum_trust_tcp(buf, 60, 24, 16, &region) == -1,
+	    "a start other than the IP header's length: refused");
+	memset(buf, 0, 80);
+	buf[0] = 0x60;
+	buf[5] = 40;
+	buf[52] = 0x50;
+	buf[6] = 0;	/* hop-by-hop options first */
+	ok(net_csum_trust_tcp(buf, 80, 40, 16, &region) == -1,
+	    "an IPv6 extension header: refused");
+	buf[6] = 6;
+	ok(net_csum_trust_tcp(buf, 80, 40, 16, &region) == 0,
+	    "a plain IPv6 TCP segment with data is trusted");
+	buf[53] = 0x02;
+	ok(net_csum_trust_tcp(buf, 80, 40, 16, &region) == -1,
+	    "an IPv6 SYN: refused");
 	return (done_testing());
 }
