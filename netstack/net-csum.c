@@ -126,8 +126,8 @@ net_csum_trust_tcp(const uint8_t *pkt, size_t len, size_t start,
 	uint8_t		ph[40];
 	size_t		l4len, phlen;
 
-	if (off != 16 || len < 40 || start >= len || len - start < 20 ||
-	    len > 65535 + 40)
+	if (off != 16 || len < 40 || start < NET_CSUM_MIN_START ||
+	    start >= len || len - start < 20 || len > 65535 + 40)
 		return (-1);
 	l4len = len - start;
 	memset(ph, 0, sizeof(ph));

@@ -52,7 +52,7 @@ main(void)
 	uint8_t		 pkt[100];
 	uint16_t	 region;
 
-	plan(23);
+	plan(24);
 	srandom(16);
 	for (i = 0; i < sizeof(buf); i++)
 		buf[i] = random();
@@ -195,6 +195,10 @@ main(void)
 	buf[3] = 60;
 	ok(net_csum_trust_tcp(buf, 60, 24, 16, &region) == -1,
 	    "a start other than the IP header's length: refused");
+	buf[0] = 0x42;
+	ok(net_csum_trust_tcp(buf, 60, 8, 16, &region) == -1,
+	    "a start inside the smallest IP header: refused");
+	buf[0] = 0x45;
 	memset(buf, 0, 80);
 	buf[0] = 0x60;
 	buf[5] = 40;
