@@ -443,18 +443,18 @@ cmd_status(int sock, int json)
 	return (r > 0 ? GWCTL_EXIT_MISSING : 0);
 }
 
-/* A login name given on the command line, or exit 2 naming it. */
-static uid_t
-user_lookup(const char *cmd, const char *user)
+/*
+ * A login name or uid given on the command line, into pw (the name is
+ * what greywalld is asked about), or exit 2 naming it.
+ */
+static void
+user_lookup(const char *cmd, const char *user, struct client_pw *pw)
 {
-	struct client_pw pw;
-
 	errno = ENOENT;
-	if (user[0] == '\0' || client_passwd(user, &pw) == -1)
+	if (user[0] == '\0' || client_passwd(user, pw) == -1)
 		client_usage_error(cmd, "no user '%s'%s%s", user,
 		    errno != ENOENT ? ": " : "",
 		    errno != ENOENT ? strerror(errno) : "");
-	return (pw.uid);
 }
 
 int
@@ -470,6 +470,7 @@ main(int argc, char *argv[])
 	const char		*sockopt, *user = NULL, *id = NULL;
 	char			 cmd[32], *end;
 	unsigned long		 v = 0;
+	struct client_pw	 upw;
 	uid_t			 uid = 0;
 	size_t			 k;
 	int			 i, sock, json = 0, ch, r;
@@ -530,8 +531,11 @@ main(int argc, char *argv[])
 		user = argv[0];
 	} else if (argc > 0)
 		client_usage_error(cmd, "unexpected argument '%s'", argv[0]);
-	if (user != NULL)
-		uid = user_lookup(cmd, user);
+	if (user != NULL) {
+		user_lookup(cmd, user, &upw);
+		uid = upw.uid;
+		user = upw.name;
+	}
 	if (id != NULL) {
 		errno = 0;
 		v = strtoul(id, &end, 10);

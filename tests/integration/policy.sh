@@ -10,7 +10,7 @@ setup_user
 setup_user2
 setup_dirs
 
-plan 42
+plan 43
 
 # --- start-up and greywalld -n --------------------------------------------
 cat >"$POLICY/10-typo.yaml" <<'Y'
@@ -108,6 +108,8 @@ case $theirs in
 esac
 out=$("$GWCTL" -S "$SOCK" policy "$TEST_USER")
 is "gwctl policy USER works for root" "$out" "$mine"
+is "and gwctl policy UID too (getent passwd)" \
+    "$("$GWCTL" -S "$SOCK" policy "$(id -u "$TEST_USER")")" "$mine"
 err=$(as_user "$GWCTL" policy "$TEST_USER2" 2>&1)
 contains "gwctl policy USER is refused for a non-admin" "$err" \
     "permission denied"
