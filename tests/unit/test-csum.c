@@ -41,6 +41,36 @@ stored(uint16_t v)
 	return ((uint16_t)(b[0] << 8 | b[1]));
 }
 
+/* A plain IPv4 (60 bytes) or IPv6 (80) TCP segment, one byte changed. */
+static const struct {
+	int		 v6;
+	size_t		 at;
+	uint8_t		 val;
+	size_t		 start, off;
+	int		 want;
+	const char	*what;
+} trust[] = {
+	{ 0, 0, 0x45, 20, 16, 0,
+	    "a plain IPv4 TCP segment with data is trusted" },
+	{ 0, 33, 0x12, 20, 16, -1,
+	    "a SYN (held until the upstream answers): refused" },
+	{ 0, 32, 0xa0, 20, 16, -1,
+	    "no data past a 40-byte header (an ACK): refused" },
+	{ 0, 0, 0x45, 20, 6, -1, "not TCP's field offset: refused" },
+	{ 0, 9, 17, 20, 16, -1, "not TCP: refused" },
+	{ 0, 6, 0x20, 20, 16, -1, "a fragment: refused" },
+	{ 0, 3, 59, 20, 16, -1,
+	    "an IP length other than the packet's: refused" },
+	{ 0, 0, 0x45, 24, 16, -1,
+	    "a start other than the IP header's length: refused" },
+	{ 0, 0, 0x42, 8, 16, -1,
+	    "a start inside the smallest IP header: refused" },
+	{ 1, 6, 6, 40, 16, 0, "a plain IPv6 TCP segment with data is trusted" },
+	{ 1, 6, 0, 40, 16, -1,
+	    "an IPv6 extension header (hop-by-hop): refused" },
+	{ 1, 53, 0x02, 40, 16, -1, "an IPv6 SYN: refused" },
+};
+
 int
 main(void)
 {
@@ -52,7 +82,7 @@ main(void)
 	uint8_t		 pkt[100];
 	uint16_t	 region;
 
-	plan(24);
+	plan(12 + (int)nitems(trust));
 	srandom(16);
 	for (i = 0; i < sizeof(buf); i++)
 		buf[i] = random();
@@ -163,54 +193,25 @@ main(void)
 	}
 	ok(same, "a trusted TCP segment reports the completed one's sum, "
 	    "and is left as it was (2000 packets, IPv4 and IPv6)");
-	/* The last one was IPv6: refusals on copies of an IPv4 segment. */
-	memset(buf, 0, 60);
-	buf[0] = 0x45;
-	buf[3] = 60;
-	buf[9] = 6;
-	buf[32] = 0x50;
-	ok(net_csum_trust_tcp(buf, 60, 20, 16, &region) == 0,
-	    "a plain IPv4 TCP segment with data is trusted");
-	buf[33] = 0x12;
-	ok(net_csum_trust_tcp(buf, 60, 20, 16, &region) == -1,
-	    "a SYN (held until the upstream answers): refused");
-	buf[33] = 0x10;
-	buf[32] = 0xa0;
-	ok(net_csum_trust_tcp(buf, 60, 20, 16, &region) == -1,
-	    "no data past a 40-byte header (an ACK): refused");
-	buf[32] = 0x50;
-	ok(net_csum_trust_tcp(buf, 60, 20, 6, &region) == -1,
-	    "not TCP's field offset: refused");
-	buf[9] = 17;
-	ok(net_csum_trust_tcp(buf, 60, 20, 16, &region) == -1,
-	    "not TCP: refused");
-	buf[9] = 6;
-	buf[6] = 0x20;
-	ok(net_csum_trust_tcp(buf, 60, 20, 16, &region) == -1,
-	    "a fragment: refused");
-	buf[6] = 0;
-	buf[3] = 59;
-	ok(net_csum_trust_tcp(buf, 60, 20, 16, &region) == -1,
-	    "an IP length other than the packet's: refused");
-	buf[3] = 60;
-	ok(net_csum_trust_tcp(buf, 60, 24, 16, &region) == -1,
-	    "a start other than the IP header's length: refused");
-	buf[0] = 0x42;
-	ok(net_csum_trust_tcp(buf, 60, 8, 16, &region) == -1,
-	    "a start inside the smallest IP header: refused");
-	buf[0] = 0x45;
-	memset(buf, 0, 80);
-	buf[0] = 0x60;
-	buf[5] = 40;
-	buf[52] = 0x50;
-	buf[6] = 0;	/* hop-by-hop options first */
-	ok(net_csum_trust_tcp(buf, 80, 40, 16, &region) == -1,
-	    "an IPv6 extension header: refused");
-	buf[6] = 6;
-	ok(net_csum_trust_tcp(buf, 80, 40, 16, &region) == 0,
-	    "a plain IPv6 TCP segment with data is trusted");
-	buf[53] = 0x02;
-	ok(net_csum_trust_tcp(buf, 80, 40, 16, &region) == -1,
-	    "an IPv6 SYN: refused");
+	/* One change at a time to a plain segment with 20 bytes of data. */
+	for (i = 0; i < nitems(trust); i++) {
+		size_t	n = trust[i].v6 ? 80 : 60;
+
+		memset(buf, 0, n);
+		if (trust[i].v6) {
+			buf[0] = 0x60;
+			buf[5] = 40;
+			buf[6] = 6;
+			buf[52] = 0x50;
+		} else {
+			buf[0] = 0x45;
+			buf[3] = 60;
+			buf[9] = 6;
+			buf[32] = 0x50;
+		}
+		buf[trust[i].at] = trust[i].val;
+		ok(net_csum_trust_tcp(buf, n, trust[i].start, trust[i].off,
+		    &region) == trust[i].want, "%s", trust[i].what);
+	}
 	return (done_testing());
 }
