@@ -123,14 +123,13 @@ int
 net_csum_trust_tcp(const uint8_t *pkt, size_t len, size_t start,
     size_t off, uint16_t *region)
 {
-	uint8_t		ph[40];
-	size_t		l4len, phlen;
+	size_t		l4len;
+	int		v6;
 
 	if (off != 16 || len < 40 || start < NET_CSUM_MIN_START ||
 	    start >= len || len - start < 20 || len > 65535 + 40)
 		return (-1);
 	l4len = len - start;
-	memset(ph, 0, sizeof(ph));
 	switch (pkt[0] >> 4) {
 	case 4:
 		/* Header length, TCP, total length, no fragment bits. */
@@ -138,21 +137,13 @@ net_csum_trust_tcp(const uint8_t *pkt, size_t len, size_t start,
 		    ((size_t)pkt[2] << 8 | pkt[3]) != len ||
 		    (pkt[6] & 0x3f) != 0 || pkt[7] != 0)
 			return (-1);
-		memcpy(ph, pkt + 12, 8);
-		ph[9] = 6;
-		ph[10] = l4len >> 8;
-		ph[11] = l4len & 0xff;
-		phlen = 12;
+		v6 = 0;
 		break;
 	case 6:
 		if (start != 40 || pkt[6] != 6 ||
 		    ((size_t)pkt[4] << 8 | pkt[5]) != l4len)
 			return (-1);
-		memcpy(ph, pkt + 8, 32);
-		ph[34] = l4len >> 8;
-		ph[35] = l4len & 0xff;
-		ph[39] = 6;
-		phlen = 40;
+		v6 = 1;
 		break;
 	default:
 		return (-1);
@@ -161,6 +152,31 @@ net_csum_trust_tcp(const uint8_t *pkt, size_t len, size_t start,
 	if ((pkt[start + 13] & 0x02) != 0 ||
 	    (size_t)(pkt[start + 12] >> 4) * 4 >= l4len)
 		return (-1);
-	*region = (uint16_t)~net_csum_fold(net_csum_add(0, ph, phlen));
+	*region = (uint16_t)~net_csum_pseudo(pkt, v6, l4len);
 	return (0);
+}
+
+/*
+ * The folded sum of a TCP segment's pseudo-header: the addresses of the
+ * IPv4 or IPv6 header at ip, the protocol and l4len, the segment's
+ * length. What a partial checksum's field holds.
+ */
+uint16_t
+net_csum_pseudo(const uint8_t *ip, int v6, size_t l4len)
+{
+	uint8_t	ph[40];
+
+	memset(ph, 0, sizeof(ph));
+	if (v6) {
+		memcpy(ph, ip + 8, 32);
+		ph[34] = l4len >> 8;
+		ph[35] = l4len & 0xff;
+		ph[39] = 6;
+	} else {
+		memcpy(ph, ip + 12, 8);
+		ph[9] = 6;
+		ph[10] = l4len >> 8;
+		ph[11] = l4len & 0xff;
+	}
+	return (net_csum_fold(net_csum_add(0, ph, v6 ? 40 : 12)));
 }

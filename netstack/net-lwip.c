@@ -413,7 +413,7 @@ static int
 tun_vnet_out(struct pbuf *p, struct virtio_net_hdr *vh, uint8_t **ck,
     uint16_t *saved)
 {
-	uint8_t		*h = p->payload, ph[40];
+	uint8_t		*h = p->payload;
 	size_t		 hl, thl, l4len;
 	uint16_t	 seed;
 	int		 v6;
@@ -430,19 +430,7 @@ tun_vnet_out(struct pbuf *p, struct virtio_net_hdr *vh, uint8_t **ck,
 	if (thl < 20 || p->len < hl + thl)
 		return (0);
 	l4len = p->tot_len - hl;
-	memset(ph, 0, sizeof(ph));
-	if (v6) {
-		memcpy(ph, h + 8, 32);
-		ph[34] = l4len >> 8;
-		ph[35] = l4len & 0xff;
-		ph[39] = PROTO_TCP;
-	} else {
-		memcpy(ph, h + 12, 8);
-		ph[9] = PROTO_TCP;
-		ph[10] = l4len >> 8;
-		ph[11] = l4len & 0xff;
-	}
-	seed = net_csum_fold(net_csum_add(0, ph, v6 ? 40 : 12));
+	seed = net_csum_pseudo(h, v6, l4len);
 	*ck = h + hl + 16;
 	memcpy(saved, *ck, 2);
 	memcpy(*ck, &seed, 2);

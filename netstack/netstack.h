@@ -97,6 +97,7 @@ int		 net_csum_complete(uint8_t *, size_t, size_t, size_t,
 		    uint16_t *);
 int		 net_csum_trust_tcp(const uint8_t *, size_t, size_t, size_t,
 		    uint16_t *);
+uint16_t	 net_csum_pseudo(const uint8_t *, int, size_t);
 
 /* net-lwip.c */
 struct event_base;
