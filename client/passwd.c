@@ -92,10 +92,15 @@ client_passwd(const char *key, struct client_pw *pw)
 	}
 	posix_spawn_file_actions_destroy(&fa);
 	close(p[1]);
-	while (len < sizeof(buf) - 1 && ((n = read(p[0], buf + len,
-	    sizeof(buf) - 1 - len)) > 0 || (n == -1 && errno == EINTR)))
-		if (n > 0)
-			len += n;
+	/* One entry is far shorter; more makes the parse fail. */
+	while (len < sizeof(buf) - 1) {
+		n = read(p[0], buf + len, sizeof(buf) - 1 - len);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += n;
+	}
 	close(p[0]);
 	while (waitpid(pid, &status, 0) == -1)
 		if (errno != EINTR)
